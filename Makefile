@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# whoflow build: %.bpf.c -> build/%.bpf.o -> build/%.skel.h -> build/whoflow
+
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+PYTHON    ?= /usr/bin/python3
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     := build
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+# Point VMLINUX_H at a pinned copy to build without this kernel's BTF.
+VMLINUX_H ?=
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+PKGS := libbpf libcrypto
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP
+CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace $(shell pkg-config --cflags $(PKGS))
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
+	-I$(BUILD) -Ibpf/include
+
+BPF_SRCS := bpf/trace/proc.bpf.c
+BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
+
+# Pure modules: no BPF, no globals beyond their own; the unit tests link them directly.
+LIB_SRCS := userspace/container.c userspace/cmdline.c userspace/redact.c userspace/json.c \
+	userspace/log.c userspace/strlist.c
+AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/proc.c \
+	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
+	userspace/output.c userspace/output_json.c userspace/output_text.c \
+	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
+	userspace/privs.c userspace/netns.c
+LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
+	libcmocka-dev iproute2 procps util-linux python3 python3-pytest
+
+.PHONY: all clean deps run test test-unit test-integration install uninstall FORCE
+
+all: $(BUILD)/whoflow
+
+# Installs only what is missing, so repeated `make test` stays fast.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/.dir:
+	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/userspace $(BUILD)/tests
+	@touch $@
+
+# vmlinux.h is regenerated every build but replaced only when its content changes,
+# so BPF objects rebuild only when the kernel's types really differ.
+$(BUILD)/vmlinux.h: FORCE | $(BUILD)/.dir
+ifeq ($(VMLINUX_H),)
+	@$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp || \
+		{ echo "error: cannot read $(VMLINUX_BTF): build needs a kernel with BTF or VMLINUX_H=path" >&2; rm -f $@.tmp; exit 1; }
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+else
+	@cmp -s $(VMLINUX_H) $@ || cp $(VMLINUX_H) $@
+endif
+
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/.dir
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/proc.skel.h: $(BUILD)/bpf/trace/proc.bpf.o
+	$(BPFTOOL) gen skeleton $< name proc_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/userspace/%.o: userspace/%.c | $(BUILD)/.dir $(SKELS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/whoflow: $(AGENT_OBJS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka
+
+test-unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+test-integration: $(BUILD)/whoflow
+	$(PYTHON) -m pytest -v tests/integration
+
+test: deps
+	$(MAKE) all $(UNIT_TESTS)
+	$(MAKE) test-unit
+	$(MAKE) test-integration
+
+# Starts the monitor with human output; Ctrl-C stops it and removes every hook.
+run: deps
+	$(MAKE) all
+	$(BUILD)/whoflow monitor $(ARGS)
+
+install: $(BUILD)/whoflow
+	install -D -m 0755 $(BUILD)/whoflow $(DESTDIR)$(PREFIX)/sbin/whoflow
+	install -D -m 0644 docs/whoflow.8 $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8
+	install -D -m 0644 contrib/whoflow.service $(DESTDIR)/etc/systemd/system/whoflow.service
+	sed -i 's|@SBINDIR@|$(PREFIX)/sbin|' $(DESTDIR)/etc/systemd/system/whoflow.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/whoflow $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8 \
+		$(DESTDIR)/etc/systemd/system/whoflow.service
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include "filter.h"
+#include "proc_table.h"
+
+int pidlist__add_csv(struct pidlist *l, const char *s)
+{
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || v <= 0 || v > 0x7fffffff || (*end && *end != ','))
+			return -1;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 8;
+			pid_t *nv = realloc(l->v, cap * sizeof(*nv));
+
+			if (!nv)
+				return -1;
+			l->v = nv;
+			l->cap = cap;
+		}
+		l->v[l->n++] = (pid_t)v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+bool pidlist__contains(const struct pidlist *l, pid_t pid)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == pid)
+			return true;
+	return false;
+}
+
+void filter__free(struct proc_filter *f)
+{
+	free(f->pids.v);
+	free(f->ppids.v);
+	free(f->trees.v);
+	strlist__free(&f->comms);
+	strlist__free(&f->exes);
+	strlist__free(&f->cmdlines);
+	strlist__free(&f->containers);
+	memset(f, 0, sizeof(*f));
+}
+
+bool filter__in_tree(const struct proc_filter *f, pid_t pid, const struct proc_info *parent)
+{
+	return pidlist__contains(&f->trees, pid) || (parent && parent->in_tree);
+}
+
+static bool match__exe(const struct strlist *l, const char *exe)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (exe && !fnmatch(l->v[i], exe, 0))
+			return true;
+	return false;
+}
+
+/* Substring of the arguments joined by single spaces, as a user would type them. */
+static bool match__cmdline(const struct strlist *l, const struct proc_info *p)
+{
+	char *joined;
+	bool hit = false;
+
+	if (!p->args_len)
+		return false;
+	joined = malloc(p->args_len + 1);
+	if (!joined)
+		return false;
+	for (size_t i = 0; i < p->args_len; i++)
+		joined[i] = p->args[i] ? p->args[i] : ' ';
+	joined[p->args_len] = '\0';
+	for (size_t i = 0; i < l->n && !hit; i++)
+		hit = memmem(joined, p->args_len, l->v[i], strlen(l->v[i])) != NULL;
+	free(joined);
+	return hit;
+}
+
+static bool match__container(const struct strlist *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (*id && !strncmp(id, l->v[i], strlen(l->v[i])))
+			return true;
+	return false;
+}
+
+bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool is_exit,
+		   uint64_t exit_duration_ns)
+{
+	if (f->pids.n && !pidlist__contains(&f->pids, p->pid))
+		return false;
+	if (f->ppids.n && !pidlist__contains(&f->ppids, p->ppid))
+		return false;
+	if (f->trees.n && !p->in_tree)
+		return false;
+	if (f->comms.n && !strlist__contains(&f->comms, p->comm))
+		return false;
+	if (f->exes.n && !match__exe(&f->exes, p->exe))
+		return false;
+	if (f->cmdlines.n && !match__cmdline(&f->cmdlines, p))
+		return false;
+	if (f->containers.n && !match__container(&f->containers, p->container.id))
+		return false;
+	if (is_exit && f->has_min_duration && exit_duration_ns < f->min_duration_ns)
+		return false;
+	return true;
+}

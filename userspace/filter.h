@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_FILTER_H
+#define WHOFLOW_FILTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "strlist.h"
+
+struct proc_info;
+
+struct pidlist {
+	pid_t *v;
+	size_t n, cap;
+};
+
+/* Process selectors. Each one given must match (AND); values within one are OR. */
+struct proc_filter {
+	struct pidlist pids, ppids, trees;
+	struct strlist comms, exes, cmdlines, containers;
+	uint64_t min_duration_ns; /* applies to exit events only */
+	bool has_min_duration;
+};
+
+int pidlist__add_csv(struct pidlist *l, const char *s);
+bool pidlist__contains(const struct pidlist *l, pid_t pid);
+void filter__free(struct proc_filter *f);
+
+/* A new process is in the --tree set when it is a root or its parent is in it. */
+bool filter__in_tree(const struct proc_filter *f, pid_t pid, const struct proc_info *parent);
+/* exit_duration_ns is used only for exit events (is_exit). */
+bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool is_exit,
+		   uint64_t exit_duration_ns);
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Command line: a subcommand table, tcpdump's letters where they mean the same. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "config.h"
+#include "log.h"
+#include "monitor.h"
+
+#define WHOFLOW_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	int (*run)(struct config *cfg);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "monitor", monitor__run, "report process events as they happen (the default)" },
+};
+
+static const char usage_text[] =
+	"Usage: whoflow [monitor] [OPTIONS] [FILTER EXPRESSION]\n"
+	"\n"
+	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
+	"with command line, parent, user, cgroup and container.\n"
+	"\n"
+	"Commands:\n"
+	"  monitor                  report events as they happen (the default)\n"
+	"\n"
+	"Scope and output:\n"
+	"  -i, --interface IFACE    interface to watch, repeatable (checked to exist;\n"
+	"                           packet events are not in this version yet)\n"
+	"      --netns NAME|PATH    look interfaces up in that network namespace\n"
+	"      --cgroup PATH        cgroup2 directory whose subtree is tracked\n"
+	"                           (default: the cgroup2 root, i.e. the whole host)\n"
+	"  -o, --output text|json   output format (default: text)\n"
+	"      --json               same as -o json: ECS-style JSON lines\n"
+	"  -c, --count N            exit after N events\n"
+	"  -l, --line-buffered      flush each line (default when stdout is not a terminal)\n"
+	"  -B, --buffer-size KiB    kernel ring buffer size (default: 16384)\n"
+	"  -v, --verbose            more messages; repeat for more (-vvv: libbpf debug)\n"
+	"  -h, --help               this text\n"
+	"  -V, --version            print the version\n"
+	"\n"
+	"Process events:\n"
+	"      --show-forks         also report fork events\n"
+	"      --hash-binaries      add MD5 and SHA-256 of each executable\n"
+	"      --env                add the environment at exec (secret-looking values\n"
+	"                           redacted: *TOKEN* *SECRET* *PASSWORD* *KEY* *CREDENTIAL*)\n"
+	"\n"
+	"Selectors (all given must match; comma lists match any item):\n"
+	"      --pid PID[,PID]      these processes\n"
+	"      --ppid PID[,PID]     children of these processes\n"
+	"      --tree PID[,PID]     these processes and all their descendants, also later ones\n"
+	"      --comm NAME[,NAME]   by command name (comm)\n"
+	"      --exe GLOB           by executable path (shell glob), repeatable\n"
+	"      --cmdline TEXT       by a substring of the command line, repeatable\n"
+	"      --container PREFIX   by container id prefix, repeatable\n"
+	"      --min-duration MS    exit events only of processes that lived this long\n"
+	"\n"
+	"Filter expressions (tcpdump syntax) select packets, which this version does not\n"
+	"capture yet: giving one is an error.\n"
+	"\n"
+	"whoflow prints 'whoflow: ready' on stderr once every hook is attached. SIGINT or\n"
+	"SIGTERM flush pending events, remove the hooks and print a summary on stderr.\n";
+
+enum long_only {
+	OPT_NETNS = 256,
+	OPT_CGROUP,
+	OPT_JSON,
+	OPT_SHOW_FORKS,
+	OPT_HASH,
+	OPT_ENV,
+	OPT_PID,
+	OPT_PPID,
+	OPT_TREE,
+	OPT_COMM,
+	OPT_EXE,
+	OPT_CMDLINE,
+	OPT_CONTAINER,
+	OPT_MIN_DURATION,
+};
+
+static const struct option long_options[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "count", required_argument, NULL, 'c' },
+	{ "line-buffered", no_argument, NULL, 'l' },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "show-forks", no_argument, NULL, OPT_SHOW_FORKS },
+	{ "hash-binaries", no_argument, NULL, OPT_HASH },
+	{ "env", no_argument, NULL, OPT_ENV },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "ppid", required_argument, NULL, OPT_PPID },
+	{ "tree", required_argument, NULL, OPT_TREE },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage__error(const char *fmt, const char *arg)
+{
+	fputs("whoflow: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'whoflow --help' for more information.\n", stderr);
+	return 2;
+}
+
+static int parse__ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
+}
+
+/* Selector options; returns 0, or 2 after printing a usage error. */
+static int parse__selector(struct config *cfg, int opt, const char *arg)
+{
+	struct proc_filter *f = &cfg->filter;
+	unsigned long ms;
+
+	switch (opt) {
+	case OPT_PID:
+		return pidlist__add_csv(&f->pids, arg) ? usage__error("bad --pid '%s'", arg) : 0;
+	case OPT_PPID:
+		return pidlist__add_csv(&f->ppids, arg) ? usage__error("bad --ppid '%s'", arg) : 0;
+	case OPT_TREE:
+		return pidlist__add_csv(&f->trees, arg) ? usage__error("bad --tree '%s'", arg) : 0;
+	case OPT_COMM:
+		return strlist__add_csv(&f->comms, arg) ? 2 : 0;
+	case OPT_EXE:
+		return strlist__add(&f->exes, arg) ? 2 : 0;
+	case OPT_CMDLINE:
+		return strlist__add(&f->cmdlines, arg) ? 2 : 0;
+	case OPT_CONTAINER:
+		return strlist__add(&f->containers, arg) ? 2 : 0;
+	case OPT_MIN_DURATION:
+		if (parse__ulong(arg, 1000000000ul, &ms))
+			return usage__error("bad --min-duration '%s' (milliseconds)", arg);
+		f->min_duration_ns = ms * 1000000ull;
+		f->has_min_duration = true;
+		return 0;
+	}
+	return usage__error("unknown option%s", "");
+}
+
+static int parse__option(struct config *cfg, int opt, const char *arg)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'i':
+		return strlist__add(&cfg->ifaces, arg) ? 2 : 0;
+	case OPT_NETNS:
+		cfg->netns = arg;
+		return 0;
+	case OPT_CGROUP:
+		cfg->cgroup = arg;
+		return 0;
+	case 'o':
+		if (!strcmp(arg, "json"))
+			cfg->format = OUTPUT_JSON;
+		else if (!strcmp(arg, "text"))
+			cfg->format = OUTPUT_TEXT;
+		else
+			return usage__error("bad --output '%s' (text or json)", arg);
+		return 0;
+	case OPT_JSON:
+		cfg->format = OUTPUT_JSON;
+		return 0;
+	case 'c':
+		if (parse__ulong(arg, 1ul << 62, &v) || !v)
+			return usage__error("bad --count '%s' (a positive number)", arg);
+		cfg->count = v;
+		return 0;
+	case 'l':
+		cfg->line_buffered = true;
+		return 0;
+	case 'B':
+		if (parse__ulong(arg, 4ul << 20, &v) || v < 4)
+			return usage__error("bad --buffer-size '%s' (KiB, 4 to 4194304)", arg);
+		cfg->buffer_kib = v;
+		return 0;
+	case 'v':
+		log_verbosity++;
+		return 0;
+	case OPT_SHOW_FORKS:
+		cfg->show_forks = true;
+		return 0;
+	case OPT_HASH:
+		cfg->hash_binaries = true;
+		return 0;
+	case OPT_ENV:
+		cfg->env = true;
+		return 0;
+	}
+	return parse__selector(cfg, opt, arg);
+}
+
+/* Returns -1 to go on, else the exit code (0 after --help/--version, 2 on bad usage). */
+static int parse__args(struct config *cfg, int argc, char **argv)
+{
+	int opt, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhV", long_options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (opt == 'V') {
+			printf("whoflow %s (libbpf %s)\n", WHOFLOW_VERSION, libbpf_version_string());
+			return 0;
+		}
+		if (opt == '?')
+			return usage__error("unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage__error("option '%s' needs a value", argv[optind - 1]);
+		rc = parse__option(cfg, opt, optarg);
+		if (rc)
+			return rc;
+	}
+	cfg->nexpr = argc - optind;
+	cfg->expr = argv + optind;
+	if (cfg->nexpr)
+		return usage__error("filter expressions select packets, and this version does not "
+				    "capture packets yet (got '%s')",
+				    cfg->expr[0]);
+	return -1;
+}
+
+static const struct command *command__find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void config__free(struct config *cfg)
+{
+	strlist__free(&cfg->ifaces);
+	filter__free(&cfg->filter);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = { .format = OUTPUT_TEXT, .buffer_kib = 16384 };
+	const struct command *cmd = &commands[0];
+	int rc;
+
+	if (argc > 1 && argv[1][0] != '-' && command__find(argv[1])) {
+		cmd = command__find(argv[1]);
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	cfg.line_buffered = !isatty(STDOUT_FILENO);
+	rc = parse__args(&cfg, argc, argv);
+	if (rc < 0)
+		rc = cmd->run(&cfg);
+	config__free(&cfg);
+	return rc;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "config.h"
+#include "log.h"
+#include "monitor.h"
+#include "mounts.h"
+#include "netns.h"
+#include "output.h"
+#include "privs.h"
+#include "proc.h"
+#include "timeconv.h"
+#include "users.h"
+
+static volatile sig_atomic_t exiting;
+
+/* Only sets a flag: stdio and libbpf are not async-signal-safe. */
+static void monitor__on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static void monitor__signals(void)
+{
+	struct sigaction sa = { .sa_handler = monitor__on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed output pipe shows up as a write error, and ends the run cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int monitor__check_ifaces(const struct config *cfg)
+{
+	int fd = -1;
+
+	if (cfg->netns) {
+		fd = netns__open(cfg->netns);
+		if (fd < 0) {
+			fprintf(stderr, "whoflow: cannot open network namespace '%s': %s (see 'ip netns list')\n",
+				cfg->netns, strerror(-fd));
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < cfg->ifaces.n; i++) {
+		if (!netns__ifindex(fd, cfg->ifaces.v[i])) {
+			fprintf(stderr, "whoflow: no interface named '%s'%s%s (see 'ip link')\n",
+				cfg->ifaces.v[i], cfg->netns ? " in network namespace " : "",
+				cfg->netns ? cfg->netns : "");
+			if (fd >= 0)
+				close(fd);
+			return 1;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int monitor__check_cgroup(const struct config *cfg)
+{
+	if (!cfg->cgroup)
+		return 0;
+	if (access(cfg->cgroup, F_OK)) {
+		fprintf(stderr, "whoflow: --cgroup %s: %s\n", cfg->cgroup, strerror(errno));
+		return 1;
+	}
+	if (!mounts__is_cgroup2(cfg->cgroup)) {
+		fprintf(stderr, "whoflow: --cgroup %s is not a cgroup v2 directory (find the cgroup2 "
+				"mount with 'grep cgroup2 /proc/mounts')\n",
+			cfg->cgroup);
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t losses__total(const uint64_t l[WF_PROC_LOSS__MAX])
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < WF_PROC_LOSS__MAX; i++)
+		sum += l[i];
+	return sum;
+}
+
+/* Loss is never silent: say so while it grows, not only at the end. */
+static void monitor__warn_losses(const struct proc_tracker *t, uint64_t *last_total)
+{
+	uint64_t l[WF_PROC_LOSS__MAX], total;
+
+	proc_tracker__losses(t, l);
+	total = losses__total(l);
+	if (total > *last_total)
+		pr_warn("warning: %" PRIu64 " process events lost so far (ring buffer full: %" PRIu64
+			", unreadable argv/env: %" PRIu64 "); a larger -B helps\n",
+			total, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
+	*last_total = total;
+}
+
+static void monitor__summary(const struct proc_tracker *t, const struct output *out)
+{
+	uint64_t l[WF_PROC_LOSS__MAX];
+
+	proc_tracker__losses(t, l);
+	fprintf(stderr,
+		"whoflow: summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
+		" printed=%" PRIu64 " filtered=%" PRIu64 "; lost ringbuf_full=%" PRIu64
+		" argv_unreadable=%" PRIu64 "\n",
+		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK], t->seen[WF_PROC_EVENT_EXIT],
+		out->emitted, t->filtered, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
+}
+
+static int monitor__loop(struct proc_tracker *t)
+{
+	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0;
+	int n = 0;
+
+	while (!exiting) {
+		n = proc_tracker__poll(t, 200);
+		if (n == -ECANCELED)
+			return 0;
+		if (n < 0) {
+			pr_warn("reading events failed: %s\n", strerror(-n));
+			return 1;
+		}
+		if (timeconv__now_boot() >= next_check) {
+			monitor__warn_losses(t, &last_loss);
+			next_check = timeconv__now_boot() + 1000000000ull;
+		}
+	}
+	return 0;
+}
+
+static int monitor__start(struct config *cfg, struct proc_tracker *t, struct output *out)
+{
+	char cg_mount[PATH_MAX];
+
+	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
+		return 1;
+	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
+	    proc_tracker__attach(t))
+		return 1;
+	proc_tracker__snapshot(t);
+	fprintf(stderr, "whoflow: ready: process tracker attached (cgroup scope %s%s), %s output\n",
+		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "",
+		cfg->format == OUTPUT_JSON ? "json" : "text");
+	return 0;
+}
+
+int monitor__run(struct config *cfg)
+{
+	struct proc_tracker t = { .scope_fd = -1 };
+	struct output out = { .f = stdout };
+	int rc;
+
+	if (privs__check())
+		return 1;
+	libbpf_set_print(log__libbpf);
+	timeconv__init();
+	if (monitor__check_ifaces(cfg))
+		return 1;
+	monitor__signals();
+	rc = monitor__start(cfg, &t, &out);
+	if (!rc)
+		rc = monitor__loop(&t);
+	/* Hooks off first, then every record already queued, then the summary. */
+	proc_tracker__drain(&t);
+	output__free(&out);
+	if (t.skel)
+		monitor__summary(&t, &out);
+	proc_tracker__destroy(&t);
+	mounts__cleanup();
+	users__free();
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_OUTPUT_H
+#define WHOFLOW_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "config.h"
+#include "json.h"
+
+struct proc_info;
+
+struct output {
+	enum output_format fmt;
+	FILE *f;
+	struct json j;
+	char host[256];
+	uint64_t emitted; /* events written, for -c */
+	bool failed; /* a write failed (closed pipe, full disk): stop */
+};
+
+enum proc_view_kind {
+	PROC_VIEW_EXEC,
+	PROC_VIEW_FORK,
+	PROC_VIEW_EXIT,
+};
+
+/* One process event with every derived field computed once for all formats. */
+struct proc_view {
+	enum proc_view_kind kind;
+	const struct proc_info *p;
+	char ts[40];
+	char start[40];
+	char *command_line;
+	char *env; /* NUL-separated "NAME=VALUE", secrets redacted; NULL without --env */
+	size_t env_len;
+	int exit_code; /* exit events: the code, or 128 + signal as shells report it */
+	int signal; /* 0 when the process exited by itself */
+	char signame[16];
+	bool core_dumped;
+	uint64_t duration_ns;
+	const char *user;
+	const char *group;
+};
+
+int output__init(struct output *o, const struct config *cfg);
+void output__free(struct output *o);
+void output__proc_event(struct output *o, enum proc_view_kind kind, const struct proc_info *p,
+			uint64_t ts_ns);
+
+/* Backends. */
+void output_json__proc(struct output *o, const struct proc_view *v);
+void output_text__proc(struct output *o, const struct proc_view *v);
+
+/* Shared by the backends. */
+const char *proc_view__action(const struct proc_view *v);
+
+#endif

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/evp.h>
+#include "cgroup_path.h"
+#include "config.h"
+#include "hash.h"
+#include "log.h"
+#include "output.h"
+#include "proc.h"
+#include "proc.skel.h"
+#include "timeconv.h"
+
+static void tracker__read_boot_id(struct proc_tracker *t)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	if (!f || !fgets(t->boot_id, sizeof(t->boot_id), f))
+		snprintf(t->boot_id, sizeof(t->boot_id), "unknown");
+	t->boot_id[strcspn(t->boot_id, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* Stable across pid reuse: the same (boot, pid, start tick) is the same process. */
+static void info__entity_id(const struct proc_tracker *t, struct proc_info *p)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned long long ticks = p->start_ns / (1000000000ull / timeconv__ticks_per_sec());
+	unsigned int n = 0;
+	char in[96];
+	int len = snprintf(in, sizeof(in), "%s:%d:%llu", t->boot_id, p->pid, ticks);
+
+	EVP_Digest(in, len, md, &n, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 16 && i < n; i++)
+		sprintf(p->entity_id + 2 * i, "%02x", md[i]);
+}
+
+bool proc_tracker__in_scope(const struct proc_tracker *t, const char *path)
+{
+	size_t n = strlen(t->scope_path);
+
+	if (!strcmp(t->scope_path, "/"))
+		return true;
+	return path && !strncmp(path, t->scope_path, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p)
+{
+	const char *cg = cgroup_path__lookup(p->cgroup_id);
+
+	if (cg && (!p->cgroup_path || strcmp(cg, p->cgroup_path)))
+		proc_info__set_str(&p->cgroup_path, cg);
+	if (p->cgroup_path)
+		container__from_cgroup_path(p->cgroup_path, &p->container);
+	info__entity_id(t, p);
+}
+
+static void info__from_hdr(struct proc_tracker *t, struct proc_info *p,
+			   const struct proc_event_hdr *h)
+{
+	p->tid = h->tid;
+	p->ppid = h->ppid;
+	p->start_ns = h->start_ns;
+	p->cgroup_id = h->cgroup_id;
+	p->uid = h->uid;
+	p->gid = h->gid;
+	memcpy(p->comm, h->comm, sizeof(p->comm));
+	memcpy(p->pcomm, h->pcomm, sizeof(p->pcomm));
+	p->comm[sizeof(p->comm) - 1] = p->pcomm[sizeof(p->pcomm) - 1] = '\0';
+	proc_tracker__derive(t, p);
+}
+
+static char *path__readlink(const char *fmt, pid_t pid)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), fmt, pid);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/*
+ * The image comes from the kernel (bprm->interp), so it cannot race with a
+ * later exec. The cwd is read from /proc while the process lives; a process
+ * already gone keeps the cwd it inherited (unless it changed it and exited).
+ */
+static void exec__image(struct proc_info *p, const struct proc_exec_event *e)
+{
+	char *cwd = path__readlink("/proc/%d/cwd", p->pid);
+	char filename[WF_PROC_PATH_LEN + 1];
+
+	if (cwd) {
+		free(p->cwd);
+		p->cwd = cwd;
+	}
+	memcpy(filename, e->filename, WF_PROC_PATH_LEN);
+	filename[WF_PROC_PATH_LEN] = '\0';
+	if (filename[0] == '/' || !p->cwd) {
+		proc_info__set_str(&p->exe, filename);
+	} else {
+		char *abs = NULL;
+
+		if (asprintf(&abs, "%s/%s", strcmp(p->cwd, "/") ? p->cwd : "", filename) > 0) {
+			free(p->exe);
+			p->exe = abs;
+		}
+	}
+}
+
+static void tracker__emit(struct proc_tracker *t, struct proc_info *p, enum proc_view_kind kind,
+			  uint64_t ts, __u32 bpf_kind)
+{
+	uint64_t duration = p->exit_ns > p->start_ns ? p->exit_ns - p->start_ns : 0;
+
+	if (!filter__match(&t->cfg->filter, p, kind == PROC_VIEW_EXIT, duration)) {
+		t->filtered++;
+		return;
+	}
+	if (t->cfg->hash_binaries && !p->md5[0])
+		hash__executable(p->pid, p->exe, p->md5, p->sha256);
+	output__proc_event(t->out, kind, p, ts);
+	t->printed[bpf_kind]++;
+}
+
+static void tracker__on_exec(struct proc_tracker *t, const struct proc_exec_event *e, size_t len)
+{
+	const struct proc_event_hdr *h = &e->hdr;
+	struct proc_info *p = proc_table__get(&t->table, h->pid);
+	struct proc_info *parent = proc_table__find(&t->table, h->ppid);
+	size_t data_len = e->data_len;
+
+	if (!p)
+		return;
+	if (data_len > len - offsetof(struct proc_exec_event, data))
+		data_len = len - offsetof(struct proc_exec_event, data);
+	if (!p->cwd && parent && parent->cwd)
+		proc_info__set_str(&p->cwd, parent->cwd);
+	info__from_hdr(t, p, h);
+	proc_info__set_bytes(&p->args, &p->args_len, e->data, data_len);
+	p->args_truncated = e->flags & WF_PROC_EXEC_TRUNCATED;
+	/* The ENV record is sent just before its EXEC with the same timestamp. */
+	if (p->env && p->env_ts != h->ts_ns)
+		proc_info__set_bytes(&p->env, &p->env_len, NULL, 0);
+	exec__image(p, e);
+	p->md5[0] = '\0';
+	p->source = PROC_SOURCE_EXEC;
+	p->in_tree = p->in_tree || filter__in_tree(&t->cfg->filter, p->pid, parent);
+	tracker__emit(t, p, PROC_VIEW_EXEC, h->ts_ns, WF_PROC_EVENT_EXEC);
+}
+
+static void tracker__on_env(struct proc_tracker *t, const struct proc_exec_event *e, size_t len)
+{
+	struct proc_info *p = proc_table__get(&t->table, e->hdr.pid);
+	size_t data_len = e->data_len;
+
+	if (!p)
+		return;
+	if (data_len > len - offsetof(struct proc_exec_event, data))
+		data_len = len - offsetof(struct proc_exec_event, data);
+	proc_info__set_bytes(&p->env, &p->env_len, e->data, data_len);
+	p->env_truncated = e->flags & WF_PROC_EXEC_TRUNCATED;
+	p->env_ts = e->hdr.ts_ns;
+}
+
+static void tracker__on_fork(struct proc_tracker *t, const struct proc_event_hdr *h)
+{
+	struct proc_info *c = proc_table__get(&t->table, h->pid);
+	struct proc_info *parent = proc_table__find(&t->table, h->ppid);
+
+	if (!c)
+		return;
+	if (parent) {
+		proc_info__inherit(c, parent);
+		proc_info__set_bytes(&c->env, &c->env_len, parent->env, parent->env_len);
+	}
+	info__from_hdr(t, c, h);
+	c->source = PROC_SOURCE_FORK;
+	c->in_tree = filter__in_tree(&t->cfg->filter, c->pid, parent);
+	if (t->cfg->show_forks)
+		tracker__emit(t, c, PROC_VIEW_FORK, h->ts_ns, WF_PROC_EVENT_FORK);
+}
+
+static void tracker__on_exit(struct proc_tracker *t, const struct proc_exit_event *e)
+{
+	const struct proc_event_hdr *h = &e->hdr;
+	struct proc_info *p = proc_table__find(&t->table, h->pid);
+
+	if (!p) {
+		/* Never seen: it ran before we started and /proc no longer had it. */
+		p = proc_table__get(&t->table, h->pid);
+		if (!p)
+			return;
+		p->source = PROC_SOURCE_EXIT_ONLY;
+		p->in_tree = filter__in_tree(&t->cfg->filter, p->pid,
+					     proc_table__find(&t->table, h->ppid));
+	}
+	/* Reparenting, prctl(PR_SET_NAME) and cgroup moves since exec show up here. */
+	info__from_hdr(t, p, h);
+	p->exit_status = e->exit_status;
+	p->exit_ns = h->ts_ns;
+	p->exited = true;
+	tracker__emit(t, p, PROC_VIEW_EXIT, h->ts_ns, WF_PROC_EVENT_EXIT);
+	proc_table__remove(&t->table, h->pid);
+}
+
+static bool tracker__limit_reached(const struct proc_tracker *t)
+{
+	return (t->cfg->count > 0 && t->out->emitted >= (uint64_t)t->cfg->count) || t->out->failed;
+}
+
+static int tracker__on_record(void *ctx, void *data, size_t len)
+{
+	struct proc_tracker *t = ctx;
+	const struct proc_event_hdr *h = data;
+
+	if (tracker__limit_reached(t))
+		return -ECANCELED;
+	if (len < sizeof(*h) || h->kind > WF_PROC_EVENT_ENV)
+		return 0;
+	t->seen[h->kind]++;
+	if ((h->kind == WF_PROC_EVENT_EXEC || h->kind == WF_PROC_EVENT_ENV) &&
+	    len >= offsetof(struct proc_exec_event, data)) {
+		if (h->kind == WF_PROC_EVENT_EXEC)
+			tracker__on_exec(t, data, len);
+		else
+			tracker__on_env(t, data, len);
+	} else if (h->kind == WF_PROC_EVENT_FORK) {
+		tracker__on_fork(t, h);
+	} else if (h->kind == WF_PROC_EVENT_EXIT && len >= sizeof(struct proc_exit_event)) {
+		tracker__on_exit(t, data);
+	}
+	return tracker__limit_reached(t) ? -ECANCELED : 0;
+}
+
+static unsigned long pow2__roundup(unsigned long v)
+{
+	unsigned long r = 4096;
+
+	while (r < v)
+		r <<= 1;
+	return r;
+}
+
+static int tracker__configure(struct proc_tracker *t)
+{
+	struct proc_bpf *s = t->skel;
+
+	s->rodata->scope_enabled = t->scope_fd >= 0;
+	s->rodata->want_env = t->cfg->env;
+	return bpf_map__set_max_entries(s->maps.proc_events,
+					pow2__roundup(t->cfg->buffer_kib * 1024));
+}
+
+static int tracker__open_scope(struct proc_tracker *t)
+{
+	const char *rel;
+
+	t->scope_fd = -1;
+	snprintf(t->scope_path, sizeof(t->scope_path), "/");
+	if (!t->cfg->cgroup)
+		return 0;
+	t->scope_fd = open(t->cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->scope_fd < 0) {
+		pr_warn("cannot open --cgroup %s: %m\n", t->cfg->cgroup);
+		return -errno;
+	}
+	rel = cgroup_path__lookup(cgroup_path__id_of(t->cfg->cgroup));
+	snprintf(t->scope_path, sizeof(t->scope_path), "%s", rel ? rel : "/");
+	return 0;
+}
+
+int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
+		       const char *cgroup_mount)
+{
+	__u32 zero = 0;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = cfg;
+	t->out = out;
+	t->scope_fd = -1;
+	snprintf(t->cgroup_mount, sizeof(t->cgroup_mount), "%s", cgroup_mount);
+	tracker__read_boot_id(t);
+	if (proc_table__init(&t->table) || cgroup_path__init(cgroup_mount))
+		return -ENOMEM;
+	err = tracker__open_scope(t);
+	if (err)
+		return err;
+	t->skel = proc_bpf__open();
+	if (!t->skel) {
+		pr_warn("cannot open the process tracker BPF object: %s\n", strerror(errno));
+		return -errno;
+	}
+	err = tracker__configure(t);
+	if (!err)
+		err = proc_bpf__load(t->skel);
+	if (err) {
+		char msg[128];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("cannot load the process tracker into the kernel: %s (run with -vv to see "
+			"the verifier's log)\n", msg);
+		return err;
+	}
+	if (t->scope_fd >= 0 &&
+	    bpf_map_update_elem(bpf_map__fd(t->skel->maps.scope_cgroup), &zero, &t->scope_fd, 0)) {
+		pr_warn("cannot set the cgroup scope to %s: %m\n", cfg->cgroup);
+		return -errno;
+	}
+	return 0;
+}
+
+int proc_tracker__attach(struct proc_tracker *t)
+{
+	int err = proc_bpf__attach(t->skel);
+
+	if (err) {
+		char msg[128];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("cannot attach the exec/fork/exit tracepoints: %s\n", msg);
+		return err;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.proc_events), tracker__on_record, t,
+				 NULL);
+	if (!t->rb) {
+		pr_warn("cannot open the process ring buffer: %m\n");
+		return -errno;
+	}
+	return 0;
+}
+
+int proc_tracker__poll(struct proc_tracker *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (n == -EINTR)
+		return 0;
+	return n;
+}
+
+void proc_tracker__drain(struct proc_tracker *t)
+{
+	if (!t->skel)
+		return;
+	proc_bpf__detach(t->skel);
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+}
+
+void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1];
+
+	for (__u32 cause = 0; cause < WF_PROC_LOSS__MAX; cause++) {
+		out[cause] = 0;
+		if (!t->skel || ncpu <= 0 ||
+		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.proc_losses), &cause, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[cause] += vals[c];
+	}
+}
+
+void proc_tracker__destroy(struct proc_tracker *t)
+{
+	ring_buffer__free(t->rb);
+	proc_bpf__destroy(t->skel);
+	if (t->scope_fd >= 0)
+		close(t->scope_fd);
+	proc_table__free(&t->table);
+	cgroup_path__free();
+	hash__free();
+	t->rb = NULL;
+	t->skel = NULL;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_PROC_TRACKER_H
+#define WHOFLOW_PROC_TRACKER_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "proc_events.h"
+#include "proc_table.h"
+
+struct config;
+struct output;
+struct proc_bpf;
+struct ring_buffer;
+
+/* The process tracker: bpf/trace/proc.bpf.c plus the process table it feeds. */
+struct proc_tracker {
+	struct proc_bpf *skel;
+	struct ring_buffer *rb;
+	struct proc_table table;
+	const struct config *cfg;
+	struct output *out;
+	int scope_fd; /* --cgroup directory, -1 for the whole host */
+	char cgroup_mount[PATH_MAX];
+	char scope_path[PATH_MAX]; /* the scope, relative to cgroup_mount: "/" or "/a/b" */
+	char boot_id[40];
+	uint64_t seen[WF_PROC_EVENT_ENV + 1]; /* records received, by kind */
+	uint64_t printed[WF_PROC_EVENT_ENV + 1]; /* events written, by kind */
+	uint64_t filtered; /* events a selector (--pid, --comm, ...) held back */
+};
+
+/* open -> configure -> load; prints what failed. */
+int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
+		       const char *cgroup_mount);
+int proc_tracker__attach(struct proc_tracker *t);
+/* Reads processes that already run from /proc. */
+void proc_tracker__snapshot(struct proc_tracker *t);
+/* Returns <0 on error, -ECANCELED once -c is reached. */
+int proc_tracker__poll(struct proc_tracker *t, int timeout_ms);
+/* Detaches the hooks, then drains every record already in the ring buffer. */
+void proc_tracker__drain(struct proc_tracker *t);
+void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX]);
+void proc_tracker__destroy(struct proc_tracker *t);
+
+/* Fills the pieces every source (event or /proc) derives the same way. */
+void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p);
+bool proc_tracker__in_scope(const struct proc_tracker *t, const char *cgroup_path);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_PROC_TABLE_H
+#define WHOFLOW_PROC_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "container.h"
+
+enum proc_source {
+	PROC_SOURCE_SNAPSHOT, /* read from /proc at startup */
+	PROC_SOURCE_FORK, /* seen being forked; still running its parent's image */
+	PROC_SOURCE_EXEC, /* seen exec'ing */
+	PROC_SOURCE_EXIT_ONLY, /* first seen when it exited */
+};
+
+/* Everything whoflow knows about one process (thread group). */
+struct proc_info {
+	pid_t pid, tid, ppid;
+	uint64_t start_ns; /* CLOCK_BOOTTIME */
+	uint64_t exit_ns;
+	uint64_t cgroup_id;
+	uid_t uid;
+	gid_t gid;
+	int exit_status; /* wait(2) status */
+	bool exited;
+	bool in_tree; /* selected by --tree: a root or a descendant of one */
+	enum proc_source source;
+	char comm[16];
+	char pcomm[16];
+	char *exe;
+	char *cwd;
+	char *args; /* NUL-separated argv */
+	size_t args_len;
+	bool args_truncated;
+	char *env; /* NUL-separated envp, only with --env */
+	size_t env_len;
+	bool env_truncated;
+	uint64_t env_ts; /* event time of the ENV record that env came from */
+	char *cgroup_path;
+	struct container container;
+	char entity_id[48];
+	char md5[33];
+	char sha256[65];
+	struct proc_info *next; /* hash chain */
+};
+
+struct proc_table {
+	struct proc_info **buckets;
+	size_t nbuckets, count;
+};
+
+int proc_table__init(struct proc_table *t);
+void proc_table__free(struct proc_table *t);
+struct proc_info *proc_table__find(const struct proc_table *t, pid_t pid);
+/* Returns the existing entry for pid, or a new zeroed one. */
+struct proc_info *proc_table__get(struct proc_table *t, pid_t pid);
+void proc_table__remove(struct proc_table *t, pid_t pid);
+/* Deep-copies what a forked child inherits from its parent (image, cwd, cgroup). */
+void proc_info__inherit(struct proc_info *child, const struct proc_info *parent);
+void proc_info__set_str(char **dst, const char *src);
+void proc_info__set_bytes(char **dst, size_t *dst_len, const char *src, size_t len);
+
+#define proc_table__for_each(t, p, i)                \
+	for (i = 0; i < (t)->nbuckets; i++)          \
+		for (p = (t)->buckets[i]; p; p = p->next)
+
+#endif
