@@ -132,14 +132,19 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 		return 0;
 	hdr__fill(&e->hdr, WF_PROC_EVENT_EXEC, task);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, interp));
-	/* argv lives in the new image's stack: user memory of current, readable here. */
-	exec__read_user(e, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
-	exec__send(e);
+	/*
+	 * The ENV record goes first, with the same header: the agent keeps it until
+	 * the EXEC with the same timestamp arrives, so a lost ENV never holds up an EXEC.
+	 */
 	if (want_env) {
 		e->hdr.kind = WF_PROC_EVENT_ENV;
 		exec__read_user(e, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
 		exec__send(e);
+		e->hdr.kind = WF_PROC_EVENT_EXEC;
 	}
+	/* argv lives in the new image's stack: user memory of current, readable here. */
+	exec__read_user(e, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+	exec__send(e);
 	return 0;
 }
 

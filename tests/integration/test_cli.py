@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Bad input, help and docs: clear errors with the documented exit codes."""
+import os
+import re
+import signal
+import subprocess
+
+import pytest
+
+import whoflow_harness as h
+from whoflow_harness import by_action, get
+
+DOCS = os.path.join(h.ROOT, "docs")
+
+
+def run(args, prefix=(), timeout=30):
+    return subprocess.run(list(prefix) + [h.WHOFLOW] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--no-such-option"], "unknown option '--no-such-option'"),
+    (["-c", "zero"], "bad --count 'zero'"),
+    (["-c", "0"], "bad --count '0'"),
+    (["-o", "yaml"], "bad --output 'yaml'"),
+    (["--pid", "12x"], "bad --pid '12x'"),
+    (["--min-duration", "-5"], "bad --min-duration '-5'"),
+    (["-B", "1"], "bad --buffer-size '1'"),
+    (["-i"], "option '-i' needs a value"),
+    (["tcp", "port", "80"], "filter expressions select packets"),
+])
+def test_bad_usage_exits_2(args, needle):
+    r = run(args)
+    assert r.returncode == 2
+    assert needle in r.stderr
+    assert "Try 'whoflow --help'" in r.stderr
+    assert r.stdout == ""
+
+
+def test_missing_interface_exits_1(netns):
+    r = run(["-i", "nope0"], prefix=["nsenter", "--net=" + netns.path])
+    assert r.returncode == 1
+    assert "no interface named 'nope0'" in r.stderr
+
+
+def test_interface_in_named_netns(agents, netns, cgroup):
+    r = run(["--netns", netns.name, "-i", "nope0"])
+    assert r.returncode == 1 and "in network namespace " + netns.name in r.stderr
+    r = run(["--netns", "whoflow-no-such-ns"])
+    assert r.returncode == 1 and "cannot open network namespace" in r.stderr
+    a = agents(["--netns", netns.name, "-i", "lo", "--cgroup", cgroup.path]).wait_ready()
+    assert a.stop()[0] == 0
+
+
+def test_bad_cgroup_exits_1(netns):
+    r = run(["--cgroup", "/sys/fs/cgroup/unified/whoflow-does-not-exist"])
+    assert r.returncode == 1 and "No such file or directory" in r.stderr
+    r = run(["--cgroup", "/tmp"])
+    assert r.returncode == 1 and "not a cgroup v2 directory" in r.stderr
+
+
+def test_not_root_exits_1():
+    r = run([], prefix=["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all"])
+    assert r.returncode == 1
+    assert "missing CAP_SYS_ADMIN" in r.stderr and "not running as root" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_help_and_version():
+    r = run(["--help"])
+    assert r.returncode == 0 and r.stdout.startswith("Usage: whoflow [monitor]")
+    assert run(["monitor", "--help"]).stdout == r.stdout
+    v = run(["--version"])
+    assert v.returncode == 0 and re.match(r"whoflow \d+\.\d+\.\d+ ", v.stdout)
+
+
+def test_usage_doc_matches_help():
+    """docs/usage.md carries --help verbatim, so the two cannot drift apart."""
+    help_text = run(["--help"]).stdout
+    doc = open(os.path.join(DOCS, "usage.md")).read()
+    assert help_text in doc
+    for opt in sorted(set(re.findall(r"--[a-z][a-z-]+", help_text))):
+        assert "`%s" % opt in doc, "%s has no section in docs/usage.md" % opt
+
+
+def flatten(obj, prefix=""):
+    for k, v in obj.items():
+        path = prefix + k
+        if isinstance(v, dict):
+            yield from flatten(v, path + ".")
+        else:
+            yield path
+
+
+def test_events_doc_names_every_field(agents, netns, cgroup):
+    a = agents(["--cgroup", cgroup.path, "--show-forks", "--hash-binaries", "--env"],
+               netns=netns).wait_ready()
+    child = cgroup.child("docker-%s.scope" % ("ab" * 32))
+    p = child.spawn(["/bin/sh", "-c", "/bin/true; kill -9 $$"])
+    p.wait(10)
+    a.wait_for(by_action("exit", **{"process.pid": p.pid}))
+    a.stop(signal.SIGTERM)
+    doc = open(os.path.join(DOCS, "events.md")).read()
+    fields = {f for e in a.events for f in flatten(e)}
+    assert {"whoflow.process.signal", "container.id", "process.env_vars", "process.hash.sha256",
+            "event.duration", "process.exit_code"} <= fields
+    missing = sorted(f for f in fields if "`%s`" % f not in doc)
+    assert not missing, "fields missing from docs/events.md: %s" % missing

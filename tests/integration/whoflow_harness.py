@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Helpers for integration tests: namespaces, test cgroups and the agent.
+
+Every resource made here is removed on every exit path: fixtures finalise them,
+and an atexit hook kills any agent a crashed test left running.
+"""
+import atexit
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WHOFLOW = os.path.join(ROOT, "build", "whoflow")
+READY_TIMEOUT = 30
+EVENT_TIMEOUT = 15
+
+_live_agents = []
+
+
+def mount_point(fstype):
+    with open("/proc/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == fstype:
+                return fields[1]
+    return None
+
+
+def cgroup2_root():
+    root = mount_point("cgroup2")
+    if root is None:
+        raise RuntimeError("cgroup2 is not mounted on this host")
+    return root
+
+
+class Netns:
+    def __init__(self):
+        self.name = "whoflow-t-" + uuid.uuid4().hex[:8]
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
+        self.path = "/run/netns/" + self.name
+
+    def remove(self):
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
+
+
+class Cgroup:
+    """A cgroup under the cgroup2 root, named whoflow-test-*, removed with its children."""
+
+    def __init__(self, parent=None, name=None):
+        self.root = cgroup2_root()
+        parent = parent or self.root
+        self.path = os.path.join(parent, name or ("whoflow-test-" + uuid.uuid4().hex[:8]))
+        os.mkdir(self.path)
+        self.rel = "/" + os.path.relpath(self.path, self.root)
+
+    def child(self, name):
+        return Cgroup(self.path, name)
+
+    def enter_fn(self):
+        """A preexec_fn: the child joins this cgroup before it execs."""
+        procs = os.path.join(self.path, "cgroup.procs")
+
+        def enter():
+            with open(procs, "w") as f:
+                f.write(str(os.getpid()))
+
+        return enter
+
+    def spawn(self, argv, **kw):
+        return subprocess.Popen(argv, preexec_fn=self.enter_fn(), **kw)
+
+    def remove(self):
+        for dirpath, _, _ in sorted(os.walk(self.path), key=lambda w: -w[0].count("/")):
+            for attempt in range(50):
+                with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                    pids = [int(p) for p in f.read().split()]
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    os.rmdir(dirpath)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+class Agent:
+    """whoflow running in a test network namespace, with its JSON events collected."""
+
+    def __init__(self, args, netns=None, prefix=None, json_output=True):
+        cmd = list(prefix or [])
+        if netns is not None and prefix is None:
+            cmd += ["nsenter", "--net=" + netns.path]
+        cmd += [WHOFLOW] + (["--json"] if json_output else []) + list(args)
+        self.cmd = cmd
+        self.json_output = json_output
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _live_agents.append(self.proc)
+        self.lines = queue.Queue()
+        self.events = []
+        self.stderr = []
+        self.ready = threading.Event()
+        self._out = threading.Thread(target=self._read_stdout, daemon=True)
+        self._err = threading.Thread(target=self._read_stderr, daemon=True)
+        self._out.start()
+        self._err.start()
+
+    def _read_stdout(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "strict").rstrip("\n")
+            self.lines.put(json.loads(line) if self.json_output else line)
+        self.lines.put(None)
+
+    def _read_stderr(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.stderr.append(line)
+            if line.startswith("whoflow: ready"):
+                self.ready.set()
+        self.ready.set()  # also on early exit, so waiters wake up
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        if not self.ready.wait(timeout) or self.proc.poll() is not None:
+            self.proc.poll()
+            raise AssertionError("agent not ready: rc=%s stderr=%s" % (self.proc.returncode, self.stderr))
+        return self
+
+    def _pull(self, timeout):
+        item = self.lines.get(timeout=timeout)
+        if item is None:
+            self.lines.put(None)
+            raise EOFError("agent output ended")
+        self.events.append(item)
+        return item
+
+    def wait_for(self, pred, timeout=EVENT_TIMEOUT):
+        """Returns the first event (old or new) matching pred, awaiting it if needed."""
+        for ev in self.events:
+            if pred(ev):
+                return ev
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no matching event within %ss; got %d events" % (timeout, len(self.events)))
+            try:
+                ev = self._pull(left)
+            except queue.Empty:
+                continue
+            if pred(ev):
+                return ev
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        """Stops the agent, drains its output, returns (rc, summary line)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout)
+        self._out.join(timeout)
+        self._err.join(timeout)
+        while True:
+            try:
+                self._pull(0)
+            except (queue.Empty, EOFError):
+                break
+        summary = self.stderr[-1] if self.stderr else ""
+        return rc, summary
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def parse_summary(line):
+    """'whoflow: summary: events exec=1 ...; lost ringbuf_full=0 ...' -> dict of ints."""
+    assert line.startswith("whoflow: summary:"), line
+    out = {}
+    for word in line.replace(";", " ").split():
+        if "=" in word:
+            k, v = word.split("=", 1)
+            out[k] = int(v)
+    return out
+
+
+def by_action(action, **conds):
+    def pred(ev):
+        if ev.get("event", {}).get("action") != action:
+            return False
+        for key, want in conds.items():
+            if get(ev, key) != want:
+                return False
+        return True
+
+    return pred
+
+
+def get(ev, dotted, default=None):
+    cur = ev
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur
+
+
+def wait_until(cond, timeout, what="condition"):
+    """Polls cond() for a state change no event announces (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not reached within %ss" % (what, timeout))
+        time.sleep(0.05)
+
+
+@atexit.register
+def _kill_leftover_agents():
+    for p in _live_agents:
+        if p.poll() is None:
+            p.kill()
