@@ -40,7 +40,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-DEB_PKGS := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
+DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest
 
 .PHONY: all clean deps run test test-unit test-integration install uninstall FORCE
@@ -108,12 +108,15 @@ run: deps
 install: $(BUILD)/whoflow
 	install -D -m 0755 $(BUILD)/whoflow $(DESTDIR)$(PREFIX)/sbin/whoflow
 	install -D -m 0644 docs/whoflow.8 $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/whoflow docs/usage.md docs/events.md \
+		docs/architecture.md
 	install -D -m 0644 contrib/whoflow.service $(DESTDIR)/etc/systemd/system/whoflow.service
 	sed -i 's|@SBINDIR@|$(PREFIX)/sbin|' $(DESTDIR)/etc/systemd/system/whoflow.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/whoflow $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8 \
 		$(DESTDIR)/etc/systemd/system/whoflow.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/whoflow
 
 clean:
 	rm -rf $(BUILD)

@@ -56,8 +56,11 @@ static bool word__is_printable(const unsigned char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t len = s[i] < 0x80 ? 1 : (s[i] & 0xe0) == 0xc0 ? 2 : (s[i] & 0xf0) == 0xe0 ? 3 :
-						      (s[i] & 0xf8) == 0xf0 ? 4 : 0;
+		size_t len = s[i] < 0x80	   ? 1 :
+			     (s[i] & 0xe0) == 0xc0 ? 2 :
+			     (s[i] & 0xf0) == 0xe0 ? 3 :
+			     (s[i] & 0xf8) == 0xf0 ? 4 :
+						     0;
 
 		if (len == 0 || i + len > n || (len == 1 && (s[i] < 0x20 || s[i] == 0x7f)))
 			return false;

@@ -65,7 +65,8 @@ static bool component__match_bare(const char *comp, size_t n, const char *parent
 	if (pn == 6 && !strncmp(parent, "docker", 6))
 		runtime = "docker";
 	else if (pn >= 3 && !strncmp(parent, "pod", 3))
-		runtime = "cri"; /* kubepods cgroupfs layout: docker or containerd, not told apart */
+		runtime =
+			"cri"; /* kubepods cgroupfs layout: docker or containerd, not told apart */
 	else if (pn == 7 && !strncmp(parent, "default", 7))
 		runtime = "containerd"; /* containerd's default namespace (nerdctl, ctr) */
 	else

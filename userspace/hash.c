@@ -29,7 +29,8 @@ static struct hash_entry *cache__find(const struct stat *st)
 		struct hash_entry *e = &cache.v[i];
 
 		if (e->dev == st->st_dev && e->ino == st->st_ino && e->size == st->st_size &&
-		    e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec)
+		    e->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    e->mtime.tv_nsec == st->st_mtim.tv_nsec)
 			return e;
 	}
 	return NULL;

@@ -94,7 +94,10 @@ void json__escape(struct json *j, const char *str, size_t n)
 			json__putc(j, c);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			const char *esc = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
+			const char *esc = c == '\n' ? "\\n" :
+					  c == '\t' ? "\\t" :
+					  c == '\r' ? "\\r" :
+						      NULL;
 
 			if (!esc) {
 				snprintf(tmp, sizeof(tmp), "\\u%04x", c);

@@ -20,7 +20,9 @@ void log__printf(enum log_level level, const char *fmt, ...)
 int log__libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* Demoted one level: libbpf warns about things whoflow already handles. */
-	int ours = level == LIBBPF_WARN ? LOG_INFO : level == LIBBPF_INFO ? LOG_DEBUG : LOG_LIBBPF_DEBUG;
+	int ours = level == LIBBPF_WARN ? LOG_INFO :
+		   level == LIBBPF_INFO ? LOG_DEBUG :
+					  LOG_LIBBPF_DEBUG;
 
 	if (ours > log_verbosity)
 		return 0;

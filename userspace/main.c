@@ -225,7 +225,8 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 			return 0;
 		}
 		if (opt == 'V') {
-			printf("whoflow %s (libbpf %s)\n", WHOFLOW_VERSION, libbpf_version_string());
+			printf("whoflow %s (libbpf %s)\n", WHOFLOW_VERSION,
+			       libbpf_version_string());
 			return 0;
 		}
 		if (opt == '?')

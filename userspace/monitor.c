@@ -44,7 +44,8 @@ static int monitor__check_ifaces(const struct config *cfg)
 	if (cfg->netns) {
 		fd = netns__open(cfg->netns);
 		if (fd < 0) {
-			fprintf(stderr, "whoflow: cannot open network namespace '%s': %s (see 'ip netns list')\n",
+			fprintf(stderr,
+				"whoflow: cannot open network namespace '%s': %s (see 'ip netns list')\n",
 				cfg->netns, strerror(-fd));
 			return 1;
 		}
@@ -73,8 +74,9 @@ static int monitor__check_cgroup(const struct config *cfg)
 		return 1;
 	}
 	if (!mounts__is_cgroup2(cfg->cgroup)) {
-		fprintf(stderr, "whoflow: --cgroup %s is not a cgroup v2 directory (find the cgroup2 "
-				"mount with 'grep cgroup2 /proc/mounts')\n",
+		fprintf(stderr,
+			"whoflow: --cgroup %s is not a cgroup v2 directory (find the cgroup2 "
+			"mount with 'grep cgroup2 /proc/mounts')\n",
 			cfg->cgroup);
 		return 1;
 	}
@@ -98,7 +100,8 @@ static void monitor__warn_losses(const struct proc_tracker *t, uint64_t *last_to
 	proc_tracker__losses(t, l);
 	total = losses__total(l);
 	if (total > *last_total)
-		pr_warn("warning: %" PRIu64 " process events lost so far (ring buffer full: %" PRIu64
+		pr_warn("warning: %" PRIu64
+			" process events lost so far (ring buffer full: %" PRIu64
 			", unreadable argv/env: %" PRIu64 "); a larger -B helps\n",
 			total, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
 	*last_total = total;
@@ -113,8 +116,9 @@ static void monitor__summary(const struct proc_tracker *t, const struct output *
 		"whoflow: summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
 		" printed=%" PRIu64 " filtered=%" PRIu64 "; lost ringbuf_full=%" PRIu64
 		" argv_unreadable=%" PRIu64 "\n",
-		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK], t->seen[WF_PROC_EVENT_EXIT],
-		out->emitted, t->filtered, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
+		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
+		t->seen[WF_PROC_EVENT_EXIT], out->emitted, t->filtered, l[WF_PROC_LOSS_RINGBUF],
+		l[WF_PROC_LOSS_READ]);
 }
 
 static int monitor__loop(struct proc_tracker *t)

@@ -69,8 +69,8 @@ int mounts__cgroup2(char *out, size_t outsz)
 		goto fail;
 	if (mount("cgroup2", target, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 		snprintf(tmp_mount, sizeof(tmp_mount), "/tmp/whoflow-cgroup2.XXXXXX");
-		if (!mkdtemp(tmp_mount) ||
-		    mount("cgroup2", tmp_mount, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		if (!mkdtemp(tmp_mount) || mount("cgroup2", tmp_mount, "cgroup2",
+						 MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
 			err = -errno;
 			goto fail;
 		}

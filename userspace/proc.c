@@ -311,7 +311,8 @@ int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct 
 
 		libbpf_strerror(err, msg, sizeof(msg));
 		pr_warn("cannot load the process tracker into the kernel: %s (run with -vv to see "
-			"the verifier's log)\n", msg);
+			"the verifier's log)\n",
+			msg);
 		return err;
 	}
 	if (t->scope_fd >= 0 &&

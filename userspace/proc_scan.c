@@ -71,8 +71,9 @@ static int scan__stat(pid_t pid, struct proc_info *p, unsigned long *flags)
 	memcpy(p->comm, open_paren + 1, clen);
 	p->comm[clen] = '\0';
 	/* Fields after comm: state ppid pgrp session tty tpgid flags ... starttime(22) */
-	if (sscanf(close_paren + 2, "%*c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
-				    "%*d %*d %*d %*d %llu",
+	if (sscanf(close_paren + 2,
+		   "%*c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
+		   "%*d %*d %*d %*d %llu",
 		   &p->ppid, flags, &start_ticks) != 3)
 		return -1;
 	p->start_ns = start_ticks * (1000000000ull / timeconv__ticks_per_sec());
@@ -145,9 +146,14 @@ static void scan__one(struct proc_tracker *t, pid_t pid)
 		free(tmp.cgroup_path);
 		return;
 	}
-	*p = (struct proc_info){ .pid = pid, .tid = pid, .ppid = tmp.ppid, .start_ns = tmp.start_ns,
-				 .cgroup_id = tmp.cgroup_id, .cgroup_path = tmp.cgroup_path,
-				 .next = p->next, .source = PROC_SOURCE_SNAPSHOT };
+	*p = (struct proc_info){ .pid = pid,
+				 .tid = pid,
+				 .ppid = tmp.ppid,
+				 .start_ns = tmp.start_ns,
+				 .cgroup_id = tmp.cgroup_id,
+				 .cgroup_path = tmp.cgroup_path,
+				 .next = p->next,
+				 .source = PROC_SOURCE_SNAPSHOT };
 	memcpy(p->comm, tmp.comm, sizeof(p->comm));
 	scan__ids(pid, p);
 	scan__bytes(pid, "cmdline", &p->args, &p->args_len, &p->args_truncated);
@@ -167,8 +173,7 @@ static void scan__mark_trees(struct proc_tracker *t)
 
 	if (!t->cfg->filter.trees.n)
 		return;
-	proc_table__for_each(&t->table, p, i)
-	{
+	proc_table__for_each(&t->table, p, i) {
 		const struct proc_info *a = p;
 
 		for (int depth = 0; a && depth < 256 && !p->in_tree; depth++) {

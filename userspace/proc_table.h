@@ -62,8 +62,8 @@ void proc_info__inherit(struct proc_info *child, const struct proc_info *parent)
 void proc_info__set_str(char **dst, const char *src);
 void proc_info__set_bytes(char **dst, size_t *dst_len, const char *src, size_t len);
 
-#define proc_table__for_each(t, p, i)                \
-	for (i = 0; i < (t)->nbuckets; i++)          \
+#define proc_table__for_each(t, p, i)       \
+	for (i = 0; i < (t)->nbuckets; i++) \
 		for (p = (t)->buckets[i]; p; p = p->next)
 
 #endif

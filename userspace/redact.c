@@ -4,8 +4,8 @@
 #include "redact.h"
 
 /* Substrings, matched case-insensitively anywhere in the name (GITHUB_TOKEN, api_key). */
-static const char *const secret_words[] = { "TOKEN", "SECRET", "PASSWORD", "PASSWD",
-					    "KEY",   "CREDENTIAL" };
+static const char *const secret_words[] = { "TOKEN",  "SECRET", "PASSWORD",
+					    "PASSWD", "KEY",	"CREDENTIAL" };
 
 static bool name__contains(const char *name, size_t n, const char *word)
 {

@@ -67,7 +67,8 @@ static __always_inline bool scope__contains_current(void)
 	return bpf_current_task_under_cgroup(&scope_cgroup, 0) == 1;
 }
 
-static __always_inline void hdr__fill(struct proc_event_hdr *h, __u32 kind, struct task_struct *task)
+static __always_inline void hdr__fill(struct proc_event_hdr *h, __u32 kind,
+				      struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	__u64 ugid = bpf_get_current_uid_gid();
@@ -111,7 +112,8 @@ static __always_inline void exec__read_user(struct proc_exec_event *e, unsigned 
 
 static __always_inline void exec__send(struct proc_exec_event *e)
 {
-	__u64 size = offsetof(struct proc_exec_event, data) + (e->data_len & (WF_PROC_ARGS_LEN * 2 - 1));
+	__u64 size =
+		offsetof(struct proc_exec_event, data) + (e->data_len & (WF_PROC_ARGS_LEN * 2 - 1));
 
 	if (size > sizeof(*e))
 		size = sizeof(*e);

@@ -48,7 +48,9 @@ static void test_utf8_and_raw_bytes(void **state)
 	/* Valid UTF-8 stays readable inside single quotes. */
 	check(ARGV("echo\0caf\xc3\xa9\0"), "echo 'caf\xc3\xa9'");
 	/* Invalid UTF-8 and control bytes use $'..' with hex escapes. */
-	check(ARGV("echo\0a\xff" "b\0"), "echo $'a\\xffb'");
+	check(ARGV("echo\0a\xff"
+		   "b\0"),
+	      "echo $'a\\xffb'");
 	check(ARGV("echo\0line\nbreak\0"), "echo $'line\\x0abreak'");
 	check(ARGV("echo\0tab\tq'\0"), "echo $'tab\\x09q\\''");
 	check(ARGV("x\0\xc0\xaf\0"), "x $'\\xc0\\xaf'"); /* overlong '/' */
@@ -78,11 +80,15 @@ static void test_json_args_invalid_utf8(void **state)
 
 	json__init(&j);
 	json__arr_open(&j, NULL);
-	json__strn(&j, NULL, "a\xff" "b", 3);
+	json__strn(&j, NULL,
+		   "a\xff"
+		   "b",
+		   3);
 	json__strn(&j, NULL, "q\"\\\n\x01", 5);
 	json__strn(&j, NULL, "caf\xc3\xa9", 5);
 	json__arr_close(&j);
-	assert_string_equal(j.buf, "[\"a\xef\xbf\xbd" "b\",\"q\\\"\\\\\\n\\u0001\",\"caf\xc3\xa9\"]");
+	assert_string_equal(j.buf, "[\"a\xef\xbf\xbd"
+				   "b\",\"q\\\"\\\\\\n\\u0001\",\"caf\xc3\xa9\"]");
 	json__free(&j);
 }
 

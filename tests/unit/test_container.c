@@ -50,7 +50,10 @@ static const struct case_ cases[] = {
 	{ "", NULL, NULL },
 	{ "/system.slice/sshd.service", NULL, NULL },
 	{ "/user.slice/user-0.slice/session-3.scope", NULL, NULL },
-	{ "/system.slice/docker-" "3f1c2d" ".scope", NULL, NULL }, /* short id */
+	{ "/system.slice/docker-"
+	  "3f1c2d"
+	  ".scope",
+	  NULL, NULL }, /* short id */
 	{ "/system.slice/docker-" ID64 "x.scope", NULL, NULL },
 	{ "/docker/notanid", NULL, NULL },
 	{ "/system.slice/docker.service", NULL, NULL },
@@ -105,7 +108,8 @@ static void test_proc_cgroup_first_v1_and_bad(void **state)
 {
 	char out[64];
 
-	assert_int_equal(container__cgroup_from_proc("4:pids:/x/y\n3:cpu:/z\n", out, sizeof(out)), 4);
+	assert_int_equal(container__cgroup_from_proc("4:pids:/x/y\n3:cpu:/z\n", out, sizeof(out)),
+			 4);
 	assert_string_equal(out, "/x/y");
 	assert_int_equal(container__cgroup_from_proc("garbage\n", out, sizeof(out)), -1);
 	assert_int_equal(container__cgroup_from_proc("", out, sizeof(out)), -1);
