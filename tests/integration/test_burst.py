@@ -28,6 +28,10 @@ def test_exec_burst_is_accounted(agents, netns, cgroup, buffer_kib, expect_loss)
         assert p.wait(300) == 0
     finally:
         os.kill(a.proc.pid, signal.SIGCONT)
+    if expect_loss:
+        # Loss is reported while it grows (checked once a second), not only at the end.
+        h.wait_until(lambda: any("process events lost so far" in l for l in a.stderr), timeout=10,
+                     what="loss warning on stderr")
     # stop() detaches the hooks and drains what is queued: no waiting needed.
     rc, summary = a.stop()
     assert rc == 0

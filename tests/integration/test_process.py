@@ -86,7 +86,7 @@ def test_exit_code_3(agents, netns, cgroup):
     assert p.wait(10) == 3
     ev = a.wait_for(by_action("exit", **{"process.pid": p.pid}))
     assert get(ev, "process.exit_code") == 3
-    assert get(ev, "process.args") == ["/bin/sh", "-c", "exit 3"]
+    check_common(ev, p, cgroup, ["/bin/sh", "-c", "exit 3"])
     assert "signal" not in get(ev, "whoflow.process", {})
 
 
@@ -97,6 +97,7 @@ def test_sigkill(agents, netns, cgroup):
     p.kill()
     assert p.wait(10) == -signal.SIGKILL
     ev = a.wait_for(by_action("exit", **{"process.pid": p.pid}))
+    check_common(ev, p, cgroup, ["/bin/sleep", "30"])
     assert get(ev, "process.exit_code") == 128 + signal.SIGKILL
     assert get(ev, "whoflow.process.signal") == "SIGKILL"
     assert get(ev, "whoflow.process.core_dumped") is False
@@ -108,6 +109,8 @@ def test_containerd_scope(agents, netns, cgroup):
     p = child.spawn(["/bin/true", "in-container"])
     assert p.wait(10) == 0
     ev = a.wait_for(by_action("exec", **{"process.pid": p.pid}))
+    assert get(ev, "process.parent.pid") == os.getpid()
+    assert get(ev, "process.args") == ["/bin/true", "in-container"]
     assert get(ev, "container.id") == CONTAINER_ID
     assert get(ev, "container.runtime") == "containerd"
     assert get(ev, "whoflow.cgroup.path") == child.rel
