@@ -23,7 +23,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf/include
 
-BPF_SRCS := bpf/trace/proc.bpf.c
+BPF_SRCS := bpf/trace/proc.bpf.c bpf/tc/flow.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest
 
-.PHONY: all clean deps run test test-unit test-integration install uninstall FORCE
+.PHONY: all clean deps run test test-unit test-bpf test-integration install uninstall FORCE
 
 all: $(BUILD)/whoflow
 
@@ -58,7 +58,7 @@ deps:
 	fi
 
 $(BUILD)/.dir:
-	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/userspace $(BUILD)/tests
+	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/userspace $(BUILD)/tests
 	@touch $@
 
 # vmlinux.h is regenerated every build but replaced only when its content changes,
@@ -79,6 +79,9 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/.dir
 $(BUILD)/proc.skel.h: $(BUILD)/bpf/trace/proc.bpf.o
 	$(BPFTOOL) gen skeleton $< name proc_bpf > $@.tmp && mv $@.tmp $@
 
+$(BUILD)/flow.skel.h: $(BUILD)/bpf/tc/flow.bpf.o
+	$(BPFTOOL) gen skeleton $< name flow_bpf > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/userspace/%.o: userspace/%.c | $(BUILD)/.dir $(SKELS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -89,6 +92,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka
 
+BPF_TESTS := $(BUILD)/tests/test_flow_bpf
+
+$(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS) -lcmocka
+
+# Loads programs into the kernel: needs root.
+test-bpf: $(BPF_TESTS)
+	@set -e; for t in $(BPF_TESTS); do echo "== $$t"; $$t; done
+
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
@@ -96,8 +109,9 @@ test-integration: $(BUILD)/whoflow
 	$(PYTHON) -m pytest -v tests/integration
 
 test: deps
-	$(MAKE) all $(UNIT_TESTS)
+	$(MAKE) all $(UNIT_TESTS) $(BPF_TESTS)
 	$(MAKE) test-unit
+	$(MAKE) test-bpf
 	$(MAKE) test-integration
 
 # Starts the monitor with human output; Ctrl-C stops it and removes every hook.

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ABI between bpf/tc/flow.bpf.c and userspace/flow.c, dns.c: types only.
+ * Include vmlinux.h (BPF) or <linux/types.h> (user) first.
+ * Addresses are network byte order as on the wire; ports and DNS header fields
+ * host order. Times are CLOCK_BOOTTIME nanoseconds.
+ */
+#ifndef WHOFLOW_FLOW_EVENTS_H
+#define WHOFLOW_FLOW_EVENTS_H
+
+/* DNS messages are shipped to userspace up to this many bytes; longer ones are marked. */
+#define WF_DNS_MAX 4096
+#define WF_DNS_NAME_MAX 256
+#define WF_DNS_PORTS_MAX 8
+
+enum wf_hook {
+	WF_HOOK_INGRESS = 0,
+	WF_HOOK_EGRESS = 1,
+};
+
+enum wf_flow_dir {
+	WF_DIR_ORIG = 0, /* from the flow's initiator (the sender of the first packet seen) */
+	WF_DIR_REPLY = 1,
+};
+
+enum wf_flow_closed {
+	WF_FLOW_FIN_ORIG = 1,
+	WF_FLOW_FIN_REPLY = 2,
+	WF_FLOW_RST = 4,
+};
+
+/* Per-CPU counters of packets that make no flow, and of losses. */
+enum wf_pkt_stat {
+	WF_STAT_PACKETS = 0, /* every packet the classifiers saw */
+	WF_STAT_NOT_IP,
+	WF_STAT_TRUNCATED,
+	WF_STAT_MALFORMED,
+	WF_STAT_FRAGMENTS, /* non-first IP fragments (no ports to key a flow) */
+	WF_STAT_EXT_LIMIT,
+	WF_STAT_FLOW_FULL, /* a new flow could not be inserted */
+	WF_STAT_RINGBUF_LOST, /* a DNS record could not be queued */
+	WF_STAT_DNS_TOO_BIG, /* DNS message longer than WF_DNS_MAX: shipped cut */
+	WF_STAT__MAX,
+};
+
+struct flow_key {
+	__u64 netns; /* network namespace cookie: ifindexes repeat across namespaces */
+	__u32 ifindex;
+	__u8 family; /* 4 or 6 */
+	__u8 proto; /* IPPROTO_* */
+	__u16 pad;
+	__u8 saddr[16]; /* the initiator */
+	__u8 daddr[16];
+	__u16 sport; /* ICMP: type; other protocols without ports: 0 */
+	__u16 dport; /* ICMP: code */
+	__u32 pad2;
+};
+
+struct flow_value {
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 packets[2]; /* by enum wf_flow_dir, wire packets (GSO segments counted) */
+	__u64 bytes[2]; /* wire bytes, L2 headers included */
+	__u64 socket_cookie; /* from the first packet that had a local socket */
+	__u8 tcp_flags[2]; /* OR of every flag seen, by direction */
+	__u8 closed; /* enum wf_flow_closed */
+	__u8 first_hook; /* enum wf_hook of the first packet */
+	__u32 pad;
+};
+
+enum wf_pkt_event_kind {
+	WF_PKT_EVENT_DNS = 1,
+};
+
+enum wf_dns_status {
+	WF_DNS_PARSED = 0,
+	WF_DNS_NAME_TRUNCATED = 1, /* the question runs past the captured bytes */
+	WF_DNS_NAME_MALFORMED = 2, /* a pointer or reserved label type in the question */
+	WF_DNS_NO_QUESTION = 3,
+};
+
+struct dns_event {
+	__u32 kind; /* WF_PKT_EVENT_DNS */
+	__u32 ifindex;
+	__u64 ts_ns;
+	__u64 netns;
+	__u64 socket_cookie;
+	__u64 flow_first_ns; /* with the flow key, names the flow (whoflow.flow.id) */
+	__u8 family;
+	__u8 proto;
+	__u8 hook; /* enum wf_hook */
+	__u8 flow_dir; /* enum wf_flow_dir */
+	__u16 sport, dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 id, flags, qdcount, ancount, nscount, arcount;
+	__u16 qtype, qclass;
+	__u8 status; /* enum wf_dns_status: the kernel's view of the first question */
+	__u8 qname_len;
+	__u16 pad;
+	__u32 msg_len; /* the DNS message's length on the wire */
+	__u32 cap_len; /* bytes of it in msg[] */
+	char qname[WF_DNS_NAME_MAX]; /* dotted, as the labels' bytes are */
+	__u8 msg[WF_DNS_MAX];
+};
+
+#endif

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * BPF tests of bpf/tc/flow.bpf.c: crafted packets through bpf_prog_test_run_opts,
+ * with what the program parsed read back from .bss, the flow map and the ring
+ * buffer. Loading the object is itself the verifier-acceptance test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "flow_events.h"
+#include "parse_types.h"
+#include "flow.skel.h"
+#include "pktbuild.h"
+
+static struct flow_bpf *skel;
+
+static int run(const struct pkt *p, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (__u32)p->len,
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	assert_int_equal(err, 0);
+	assert_int_equal((int)opts.retval, -1); /* TC_ACT_UNSPEC: never drop, never stop others */
+	return err;
+}
+
+static const struct pkt_meta *run_meta(const struct pkt *p)
+{
+	memset(&skel->bss->last_meta, 0xee, sizeof(skel->bss->last_meta));
+	run(p, bpf_program__fd(skel->progs.wf_tc_egress));
+	return &skel->bss->last_meta;
+}
+
+struct parse_case {
+	const char *name;
+	void (*build)(struct pkt *p);
+	int status;
+	int family;
+	int l4_proto;
+	int sport, dport;
+	int vlan_depth;
+	int vlan0, vlan1;
+	int frag;
+	int ext_count;
+	int payload_off; /* -1: not checked */
+	int payload_len;
+};
+
+static void b_udp4(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__udp(p, 40000, 53);
+	pkt__dns_query(p, 0x1111, "example.com", 1);
+	pkt__finish(p, 1);
+}
+
+static void b_tcp4_opts(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 6, "10.0.0.1", "10.0.0.2", 2, 0); /* 8 bytes of IP options */
+	pkt__tcp(p, 1234, 443, 0x18, 3); /* 12 bytes of TCP options */
+	pkt__put(p, "hello", 5);
+	pkt__finish(p, 0);
+}
+
+static void b_ihl4(struct pkt *p)
+{
+	b_udp4(p);
+	p->b[14] = 0x44;
+}
+
+static void b_doff4(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 6, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__tcp(p, 1, 2, 0x02, 0);
+	pkt__finish(p, 0);
+	p->b[14 + 20 + 12] = 0x40;
+}
+
+static void b_vlan(struct pkt *p)
+{
+	pkt__eth(p, 0x8100);
+	pkt__vlan(p, 100, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__udp(p, 5000, 6000);
+	pkt__put(p, "x", 1);
+	pkt__finish(p, 1);
+}
+
+static void b_qinq(struct pkt *p)
+{
+	pkt__eth(p, 0x88a8);
+	pkt__vlan(p, 200, 0x8100);
+	pkt__vlan(p, 300, 0x86dd);
+	pkt__ipv6(p, 17, "fd00::1", "fd00::2");
+	pkt__udp(p, 5000, 6000);
+	pkt__finish(p, 1);
+}
+
+static void b_three_tags(struct pkt *p)
+{
+	pkt__eth(p, 0x88a8);
+	pkt__vlan(p, 1, 0x8100);
+	pkt__vlan(p, 2, 0x8100);
+	pkt__vlan(p, 3, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__udp(p, 1, 2);
+	pkt__finish(p, 1);
+}
+
+static void b_udp6(struct pkt *p)
+{
+	pkt__eth(p, 0x86dd);
+	pkt__ipv6(p, 17, "fd00::1", "fd00::2");
+	pkt__udp(p, 40000, 53);
+	pkt__dns_query(p, 2, "a.example", 28);
+	pkt__finish(p, 1);
+}
+
+static void b_ip6_ext(struct pkt *p)
+{
+	pkt__eth(p, 0x86dd);
+	pkt__ipv6(p, 0, "fd00::1", "fd00::2");
+	pkt__ipv6_ext(p, 60); /* hop-by-hop -> destination options */
+	pkt__ipv6_ext(p, 6); /* destination options -> TCP */
+	pkt__tcp(p, 2222, 80, 0x02, 0);
+	pkt__finish(p, 0);
+}
+
+static void b_ip6_frag_first(struct pkt *p)
+{
+	pkt__eth(p, 0x86dd);
+	pkt__ipv6(p, 44, "fd00::1", "fd00::2");
+	pkt__ipv6_frag(p, 17, 0, 1);
+	pkt__udp(p, 53, 40000);
+	pkt__put(p, "0123456789ab", 12);
+	pkt__finish(p, 1);
+}
+
+static void b_ip6_frag_later(struct pkt *p)
+{
+	pkt__eth(p, 0x86dd);
+	pkt__ipv6(p, 44, "fd00::1", "fd00::2");
+	pkt__ipv6_frag(p, 17, 185, 0);
+	pkt__put(p, "rest of the datagram", 20);
+	pkt__finish(p, 0);
+}
+
+static void b_ip6_ext_limit(struct pkt *p)
+{
+	pkt__eth(p, 0x86dd);
+	pkt__ipv6(p, 60, "fd00::1", "fd00::2");
+	for (int i = 0; i < 9; i++)
+		pkt__ipv6_ext(p, i == 8 ? 17 : 60);
+	pkt__udp(p, 1, 2);
+	pkt__finish(p, 0);
+}
+
+static void b_ip4_frag_first(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 0x2000);
+	pkt__udp(p, 53, 1000);
+	pkt__put(p, "0123456789ab", 12);
+	pkt__finish(p, 0);
+}
+
+static void b_ip4_frag_later(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 185);
+	pkt__put(p, "more bytes", 10);
+	pkt__finish(p, 0);
+}
+
+static void b_arp(struct pkt *p)
+{
+	pkt__eth(p, 0x0806);
+	for (int i = 0; i < 28; i++)
+		pkt__u8(p, 0);
+}
+
+static void b_icmp(struct pkt *p)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 1, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__u32(p, 0x08000000);
+	pkt__u32(p, 0x00010001);
+	pkt__finish(p, 0);
+}
+
+static const struct parse_case parse_cases[] = {
+	{ "udp4", b_udp4, PARSE_OK, 4, 17, 40000, 53, 0, 0, 0, 0, 0, 42, 29 },
+	{ "tcp4 ip+tcp options", b_tcp4_opts, PARSE_OK, 4, 6, 1234, 443, 0, 0, 0, 0, 0,
+	  14 + 28 + 32, 5 },
+	{ "ipv4 ihl 4", b_ihl4, PARSE_MALFORMED, 0, -1, -1, -1, 0, 0, 0, 0, 0, -1, -1 },
+	{ "tcp doff 4", b_doff4, PARSE_MALFORMED, 4, 6, -1, -1, 0, 0, 0, 0, 0, -1, -1 },
+	{ "802.1Q", b_vlan, PARSE_OK, 4, 17, 5000, 6000, 1, 100, 0, 0, 0, 18 + 28, 1 },
+	{ "QinQ + ipv6", b_qinq, PARSE_OK, 6, 17, 5000, 6000, 2, 200, 300, 0, 0, 22 + 48, 0 },
+	{ "three tags", b_three_tags, PARSE_NOT_IP, 0, -1, -1, -1, 2, 1, 2, 0, 0, -1, -1 },
+	{ "udp6", b_udp6, PARSE_OK, 6, 17, 40000, 53, 0, 0, 0, 0, 0, 62, 27 },
+	{ "ipv6 hop+dst options", b_ip6_ext, PARSE_OK, 6, 6, 2222, 80, 0, 0, 0, 0, 2, 14 + 56 + 20,
+	  0 },
+	{ "ipv6 first fragment", b_ip6_frag_first, PARSE_OK, 6, 17, 53, 40000, 0, 0, 0,
+	  PARSE_FRAG_FIRST, 1, 14 + 48 + 8, 12 },
+	{ "ipv6 later fragment", b_ip6_frag_later, PARSE_L4_OTHER, 6, 17, 0, 0, 0, 0, 0,
+	  PARSE_FRAG_LATER, 1, -1, -1 },
+	{ "ipv6 9 ext headers", b_ip6_ext_limit, PARSE_EXT_LIMIT, 6, 60, -1, -1, 0, 0, 0, 0, 8, -1,
+	  -1 },
+	{ "ipv4 first fragment", b_ip4_frag_first, PARSE_OK, 4, 17, 53, 1000, 0, 0, 0,
+	  PARSE_FRAG_FIRST, 0, 42, 12 },
+	{ "ipv4 later fragment", b_ip4_frag_later, PARSE_L4_OTHER, 4, 17, 0, 0, 0, 0, 0,
+	  PARSE_FRAG_LATER, 0, -1, -1 },
+	{ "arp", b_arp, PARSE_NOT_IP, 0, -1, -1, -1, 0, 0, 0, 0, 0, -1, -1 },
+	{ "icmp", b_icmp, PARSE_L4_OTHER, 4, 1, 0, 0, 0, 0, 0, 0, 0, -1, -1 },
+};
+
+static void check_case(const struct parse_case *c, const struct pkt_meta *m)
+{
+	if (m->status != c->status)
+		fail_msg("%s: status %d, want %d", c->name, m->status, c->status);
+	assert_int_equal(m->family, c->family);
+	if (c->l4_proto >= 0)
+		assert_int_equal(m->l4_proto, c->l4_proto);
+	if (c->sport >= 0) {
+		assert_int_equal(m->sport, c->sport);
+		assert_int_equal(m->dport, c->dport);
+	}
+	assert_int_equal(m->vlan_depth, c->vlan_depth);
+	if (c->vlan_depth) {
+		assert_int_equal(m->vlan_id[0], c->vlan0);
+		if (c->vlan_depth > 1)
+			assert_int_equal(m->vlan_id[1], c->vlan1);
+	}
+	assert_int_equal(m->frag, c->frag);
+	assert_int_equal(m->ext_count, c->ext_count);
+	if (c->payload_off >= 0) {
+		assert_int_equal(m->payload_off, c->payload_off);
+		assert_int_equal(m->payload_len, c->payload_len);
+	}
+}
+
+static void test_parse_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		struct pkt p = { 0 };
+
+		parse_cases[i].build(&p);
+		check_case(&parse_cases[i], run_meta(&p));
+	}
+}
+
+static void test_addresses_network_order(void **state)
+{
+	struct pkt p = { 0 };
+	const struct pkt_meta *m;
+	uint8_t want[4] = { 10, 0, 0, 1 };
+
+	b_udp4(&p);
+	m = run_meta(&p);
+	assert_memory_equal(m->saddr, want, 4);
+	assert_int_equal(m->saddr[4], 0);
+}
+
+/*
+ * Every cut inside the headers is "truncated"; none crashes or misparses. The
+ * kernel's test runner itself refuses packets shorter than an Ethernet header,
+ * or whose fixed IPv4/IPv6 header is incomplete (-EINVAL): those cuts are skipped.
+ */
+static void test_every_truncation_point(void **state)
+{
+	void (*builders[])(struct pkt *) = { b_tcp4_opts, b_qinq, b_ip6_ext, b_ip6_frag_first };
+	int prog = bpf_program__fd(skel->progs.wf_tc_egress), tested = 0;
+
+	for (size_t b = 0; b < sizeof(builders) / sizeof(builders[0]); b++) {
+		struct pkt full = { 0 };
+		const struct pkt_meta *m = &skel->bss->last_meta;
+		size_t hdr_end;
+
+		builders[b](&full);
+		run(&full, prog);
+		assert_int_equal(m->status, PARSE_OK);
+		hdr_end = m->payload_off;
+		for (size_t cut = 14; cut < hdr_end; cut++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = full.b, .data_size_in = cut,
+				    .repeat = 1);
+
+			memset(&skel->bss->last_meta, 0xee, sizeof(skel->bss->last_meta));
+			if (bpf_prog_test_run_opts(prog, &opts) == -EINVAL)
+				continue;
+			tested++;
+			if (m->status != PARSE_TRUNCATED)
+				fail_msg("builder %zu cut at %zu of %zu: status %d", b, cut,
+					 hdr_end, m->status);
+		}
+	}
+	/* Most cuts must have run: the skipped ones are only inside fixed IP headers. */
+	assert_true(tested > 100);
+}
+
+struct dns_seen {
+	int n;
+	struct dns_event ev;
+};
+
+static int on_dns(void *ctx, void *data, size_t len)
+{
+	struct dns_seen *s = ctx;
+
+	s->n++;
+	memset(&s->ev, 0, sizeof(s->ev));
+	memcpy(&s->ev, data, len < sizeof(s->ev) ? len : sizeof(s->ev));
+	return 0;
+}
+
+static struct dns_seen run_dns(struct pkt *p)
+{
+	struct dns_seen s = { 0 };
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_dns, &s, NULL);
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb); /* records earlier tests left behind */
+	s.n = 0;
+	run(p, bpf_program__fd(skel->progs.wf_tc_ingress));
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return s;
+}
+
+static void test_dns_question(void **state)
+{
+	struct pkt p = { 0 };
+	struct dns_seen s;
+
+	b_udp4(&p);
+	s = run_dns(&p);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ev.status, WF_DNS_PARSED);
+	assert_string_equal(s.ev.qname, "example.com");
+	assert_int_equal(s.ev.qname_len, 11);
+	assert_int_equal(s.ev.qtype, 1);
+	assert_int_equal(s.ev.qclass, 1);
+	assert_int_equal(s.ev.id, 0x1111);
+	assert_int_equal(s.ev.flags, 0x0100);
+	assert_int_equal(s.ev.qdcount, 1);
+	assert_int_equal(s.ev.msg_len, 29);
+	assert_int_equal(s.ev.cap_len, 29);
+	assert_int_equal(s.ev.hook, WF_HOOK_INGRESS);
+	assert_memory_equal(s.ev.msg, p.b + 42, 29);
+
+	memset(&p, 0, sizeof(p));
+	b_udp6(&p);
+	s = run_dns(&p);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.ev.qname, "a.example");
+	assert_int_equal(s.ev.qtype, 28);
+	assert_int_equal(s.ev.family, 6);
+}
+
+static void dns_packet(struct pkt *p, const uint8_t *msg, size_t n, uint16_t dport)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 17, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__udp(p, 40000, dport);
+	pkt__put(p, msg, n);
+	pkt__finish(p, 1);
+}
+
+static void test_dns_bad_questions(void **state)
+{
+	static const uint8_t hdr1[12] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t hdr0[12] = { 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t msg[64];
+	struct pkt p = { 0 };
+	struct dns_seen s;
+
+	/* A label running past the message. */
+	memcpy(msg, hdr1, 12);
+	memcpy(msg + 12,
+	       "\x07"
+	       "exa",
+	       4);
+	dns_packet(&p, msg, 16, 53);
+	s = run_dns(&p);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ev.status, WF_DNS_NAME_TRUNCATED);
+	/* A compression pointer where the question name starts. */
+	memset(&p, 0, sizeof(p));
+	memcpy(msg + 12, "\xc0\x0c\x00\x01\x00\x01", 6);
+	dns_packet(&p, msg, 18, 53);
+	s = run_dns(&p);
+	assert_int_equal(s.ev.status, WF_DNS_NAME_MALFORMED);
+	/* No question at all (a valid, if odd, message). */
+	memset(&p, 0, sizeof(p));
+	memcpy(msg, hdr0, 12);
+	dns_packet(&p, msg, 12, 53);
+	s = run_dns(&p);
+	assert_int_equal(s.ev.status, WF_DNS_NO_QUESTION);
+	/* Shorter than a DNS header, or not on a DNS port: no record. */
+	memset(&p, 0, sizeof(p));
+	dns_packet(&p, msg, 11, 53);
+	assert_int_equal(run_dns(&p).n, 0);
+	memset(&p, 0, sizeof(p));
+	dns_packet(&p, msg, 12, 5353);
+	assert_int_equal(run_dns(&p).n, 0);
+}
+
+static void tcp_packet(struct pkt *p, const char *src, const char *dst, uint16_t sport,
+		       uint16_t dport, uint8_t flags)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 6, src, dst, 0, 0);
+	pkt__tcp(p, sport, dport, flags, 0);
+	pkt__put(p, "abcd", 4);
+	pkt__finish(p, 0);
+}
+
+static void test_flow_accounting(void **state)
+{
+	struct pkt a = { 0 }, b = { 0 }, c = { 0 };
+	int fd = bpf_map__fd(skel->maps.flows), egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	struct flow_key k = { 0 }, next;
+	struct flow_value v;
+	int found = 0;
+
+	tcp_packet(&a, "192.0.2.1", "192.0.2.2", 33000, 8080, 0x02); /* SYN */
+	tcp_packet(&b, "192.0.2.2", "192.0.2.1", 8080, 33000, 0x12); /* SYN-ACK */
+	tcp_packet(&c, "192.0.2.1", "192.0.2.2", 33000, 8080, 0x11); /* FIN-ACK */
+	run(&a, egress);
+	run(&b, egress);
+	run(&c, egress);
+	while (!bpf_map_get_next_key(fd, found ? (void *)&k : NULL, &next)) {
+		k = next;
+		found = 1;
+		if (k.proto != 6 || k.sport != 33000)
+			continue;
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+		assert_int_equal(k.dport, 8080);
+		assert_int_equal(k.saddr[3], 1); /* the initiator is the key's source */
+		assert_int_equal(v.packets[WF_DIR_ORIG], 2);
+		assert_int_equal(v.packets[WF_DIR_REPLY], 1);
+		assert_int_equal(v.bytes[WF_DIR_ORIG], 2 * a.len);
+		assert_int_equal(v.tcp_flags[WF_DIR_ORIG], 0x13);
+		assert_int_equal(v.tcp_flags[WF_DIR_REPLY], 0x12);
+		assert_int_equal(v.closed, WF_FLOW_FIN_ORIG);
+		assert_true(v.last_ns >= v.first_ns);
+		return;
+	}
+	fail_msg("flow 192.0.2.1:33000 -> 192.0.2.2:8080 not in the map");
+}
+
+static int setup(void **state)
+{
+	if (!getenv("WF_TEST_VERBOSE"))
+		libbpf_set_print(NULL);
+	skel = flow_bpf__open();
+	if (!skel)
+		return -1;
+	skel->rodata->record_last = true;
+	if (flow_bpf__load(skel)) {
+		fprintf(stderr, "flow.bpf.o rejected by the verifier (run as root?)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	flow_bpf__destroy(skel);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_addresses_network_order),
+		cmocka_unit_test(test_every_truncation_point),
+		cmocka_unit_test(test_dns_question),
+		cmocka_unit_test(test_dns_bad_questions),
+		cmocka_unit_test(test_flow_accounting),
+	};
+
+	return cmocka_run_group_tests_name("flow.bpf", tests, setup, teardown);
+}
