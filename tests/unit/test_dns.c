@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* DNS decoder against messages encoded by dnspython, and against broken ones. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dns.h"
+#include "dns_vectors.h"
+
+#define VEC(x) x, sizeof(x), x##_rrs
+
+/* dnspython lists a record set's records in its own order: match them as a multiset. */
+static void check_vec(const uint8_t *wire, size_t len, const struct dns_vec_rr *want)
+{
+	bool used[2][64] = { { false } };
+	size_t expected[2] = { 0, 0 };
+	struct dns_msg m;
+	char tbuf[16];
+
+	assert_int_equal(dns__parse(wire, len, &m), 0);
+	assert_false(m.malformed);
+	for (const struct dns_vec_rr *w = want; w->section >= 0; w++) {
+		bool found = false;
+
+		expected[w->section]++;
+		for (size_t i = 0; i < m.nrrs[w->section] && !found; i++) {
+			const struct dns_rr *rr = &m.rrs[w->section][i];
+
+			if (used[w->section][i] || strcmp(rr->name, w->name) ||
+			    strcmp(dns__type_name(rr->type, tbuf, sizeof(tbuf)), w->type) ||
+			    rr->ttl != w->ttl || strcmp(rr->data, w->data))
+				continue;
+			used[w->section][i] = found = true;
+		}
+		if (!found)
+			fail_msg("record %s %s %u %s not decoded", w->name, w->type, w->ttl,
+				 w->data);
+	}
+	assert_int_equal(m.nrrs[0], expected[0]);
+	assert_int_equal(m.nrrs[1], expected[1]);
+	dns__free(&m);
+}
+
+static void test_records(void **state)
+{
+	check_vec(VEC(query_a));
+	check_vec(VEC(cname_chain));
+	check_vec(VEC(aaaa_edns_do));
+	check_vec(VEC(mx_txt));
+	check_vec(VEC(srv_ptr_ns));
+	check_vec(VEC(nxdomain_soa));
+	check_vec(VEC(https));
+	check_vec(VEC(unknown_type));
+}
+
+static void test_header_and_edns(void **state)
+{
+	struct dns_msg m;
+	const char *flags[7];
+	char buf[16];
+
+	assert_int_equal(dns__parse(query_a, sizeof(query_a), &m), 0);
+	assert_false(m.response);
+	assert_int_equal(m.nquestions, 1);
+	assert_string_equal(m.questions[0].name, "www.example.com");
+	assert_int_equal(m.questions[0].type, 1);
+	assert_false(m.has_edns);
+	dns__free(&m);
+
+	assert_int_equal(dns__parse(aaaa_edns_do, sizeof(aaaa_edns_do), &m), 0);
+	assert_true(m.response);
+	assert_int_equal(m.id, 0x1234);
+	assert_true(m.has_edns);
+	assert_int_equal(m.edns_udp_size, 1232);
+	assert_true(m.edns_do);
+	assert_int_equal(m.nrrs[DNS_SECTION_ADDITIONAL], 0); /* OPT is decoded, not listed */
+	assert_int_equal(dns__header_flags(&m, flags), 3);
+	assert_string_equal(flags[0], "RD");
+	assert_string_equal(flags[1], "RA");
+	assert_string_equal(flags[2], "DO");
+	dns__free(&m);
+
+	assert_int_equal(dns__parse(nxdomain_soa, sizeof(nxdomain_soa), &m), 0);
+	assert_string_equal(dns__rcode_name(m.rcode, buf, sizeof(buf)), "NXDOMAIN");
+	assert_int_equal(m.edns_udp_size, 4096);
+	dns__free(&m);
+	assert_string_equal(dns__rcode_name(23, buf, sizeof(buf)), "RCODE23");
+	assert_string_equal(dns__type_name(65280, buf, sizeof(buf)), "TYPE65280");
+	assert_string_equal(dns__class_name(3, buf, sizeof(buf)), "CH");
+}
+
+static void expect_malformed(const uint8_t *b, size_t n, const char *reason_part)
+{
+	struct dns_msg m;
+
+	assert_int_equal(dns__parse(b, n, &m), -1);
+	assert_true(m.malformed);
+	if (!strstr(m.malformed_reason, reason_part))
+		fail_msg("reason '%s' lacks '%s'", m.malformed_reason, reason_part);
+	dns__free(&m);
+}
+
+#define HDR(qd, an) 0x12, 0x34, 0x81, 0x80, 0, qd, 0, an, 0, 0, 0, 0
+
+static void test_compression_faults(void **state)
+{
+	/* A pointer to itself, and one pointing forwards: both would loop or read ahead. */
+	static const uint8_t self[] = { HDR(1, 0), 0xc0, 12, 0, 1, 0, 1 };
+	static const uint8_t fwd[] = { HDR(1, 0), 0xc0, 14, 0, 0, 1, 0, 1 };
+	/* Two labels pointing at each other's start: a loop of backward-looking pointers. */
+	static const uint8_t loop[] = { HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 0xc0, 12,
+					0,	   1, 0,   1, 0, 0, 0, 0, 0,	0 };
+	static const uint8_t cut_ptr[] = { HDR(1, 0), 0xc0 };
+	static const uint8_t reserved[] = { HDR(1, 0), 0x41, 'a', 0, 0, 1, 0, 1 };
+
+	expect_malformed(self, sizeof(self), "backwards");
+	expect_malformed(fwd, sizeof(fwd), "backwards");
+	expect_malformed(cut_ptr, sizeof(cut_ptr), "past the message");
+	expect_malformed(reserved, sizeof(reserved), "reserved label type");
+	/* The loop case is not a loop here: the pointer goes back to a finished name. */
+	expect_malformed(loop, sizeof(loop), "address record has a bad length");
+}
+
+static void test_long_labels_and_names(void **state)
+{
+	uint8_t b[600] = { HDR(1, 0) };
+	size_t n = 12;
+
+	/* 64-byte label: the length byte 0x40 is a reserved label type. */
+	b[n++] = 64;
+	memset(b + n, 'a', 64);
+	n += 64;
+	b[n++] = 0;
+	expect_malformed(b, n + 4, "reserved label type");
+	/* 5 labels of 63 bytes: 320 bytes on the wire, over the 255 limit. */
+	n = 12;
+	for (int i = 0; i < 5; i++) {
+		b[n++] = 63;
+		memset(b + n, 'b', 63);
+		n += 63;
+	}
+	b[n++] = 0;
+	memset(b + n, 0, 4);
+	expect_malformed(b, n + 4, "longer than 255");
+}
+
+static void test_lengths_past_the_end(void **state)
+{
+	/* rdlength says 200 but the message ends. */
+	static const uint8_t rd[] = { HDR(0, 1), 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 200, 1, 2, 3, 4 };
+	/* Zero-length A record, zero-length TXT. */
+	static const uint8_t zero_a[] = { HDR(0, 1), 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 0 };
+	static const uint8_t zero_txt[] = { HDR(0, 1), 0, 0, 16, 0, 1, 0, 0, 0, 60, 0, 0 };
+	/* TXT string length past its record. */
+	static const uint8_t txt_over[] = { HDR(0, 1), 0, 0, 16, 0, 1, 0, 0, 0, 60, 0, 2, 5, 'x' };
+	struct dns_msg m;
+
+	expect_malformed(rd, sizeof(rd), "record data runs past");
+	expect_malformed(zero_a, sizeof(zero_a), "bad length");
+	expect_malformed(txt_over, sizeof(txt_over), "TXT string runs past");
+	assert_int_equal(dns__parse(zero_txt, sizeof(zero_txt), &m), 0);
+	assert_int_equal(m.nrrs[0], 1);
+	assert_string_equal(m.rrs[0][0].data, "");
+	dns__free(&m);
+	expect_malformed(rd, 5, "shorter than a DNS header");
+}
+
+/* Every prefix of every vector: never a crash, never a record beyond the cut. */
+static void test_every_truncation(void **state)
+{
+	const struct {
+		const uint8_t *b;
+		size_t n;
+	} v[] = { { cname_chain, sizeof(cname_chain) },
+		  { mx_txt, sizeof(mx_txt) },
+		  { https, sizeof(https) },
+		  { nxdomain_soa, sizeof(nxdomain_soa) } };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct dns_msg full;
+
+		assert_int_equal(dns__parse(v[i].b, v[i].n, &full), 0);
+		for (size_t cut = 0; cut < v[i].n; cut++) {
+			uint8_t *copy = malloc(cut ? cut : 1);
+			struct dns_msg m;
+
+			memcpy(copy, v[i].b, cut);
+			assert_int_equal(dns__parse(copy, cut, &m), -1);
+			assert_true(m.malformed);
+			/* Records kept before the fault are exactly the full message's. */
+			for (size_t r = 0; r < m.nrrs[0]; r++)
+				assert_string_equal(m.rrs[0][r].data, full.rrs[0][r].data);
+			dns__free(&m);
+			free(copy);
+		}
+		dns__free(&full);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_header_and_edns),
+		cmocka_unit_test(test_compression_faults),
+		cmocka_unit_test(test_long_labels_and_names),
+		cmocka_unit_test(test_lengths_past_the_end),
+		cmocka_unit_test(test_every_truncation),
+	};
+
+	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);
+}
