@@ -34,7 +34,8 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
-	userspace/privs.c userspace/netns.c
+	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
+	userspace/dns_pairs.c userspace/output_net.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 

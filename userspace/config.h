@@ -23,6 +23,9 @@ struct config {
 	bool hash_binaries;
 	bool env;
 	unsigned long buffer_kib; /* -B: ring buffer size */
+	unsigned short dns_ports[8]; /* --dns-ports; 0 ends the list */
+	unsigned long long flow_idle_ns; /* --flow-timeouts IDLE,ACTIVE */
+	unsigned long long flow_active_ns;
 	struct proc_filter filter;
 	int nexpr; /* trailing filter expression words */
 	char **expr;

@@ -84,6 +84,8 @@ enum long_only {
 	OPT_CMDLINE,
 	OPT_CONTAINER,
 	OPT_MIN_DURATION,
+	OPT_DNS_PORTS,
+	OPT_FLOW_TIMEOUTS,
 };
 
 static const struct option long_options[] = {
@@ -109,6 +111,8 @@ static const struct option long_options[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
+	{ "dns-ports", required_argument, NULL, OPT_DNS_PORTS },
+	{ "flow-timeouts", required_argument, NULL, OPT_FLOW_TIMEOUTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -160,6 +164,44 @@ static int parse__selector(struct config *cfg, int opt, const char *arg)
 	return usage__error("unknown option%s", "");
 }
 
+/* --dns-ports 53,5353: replaces the default list (up to 8 ports). */
+static int parse__dns_ports(struct config *cfg, const char *arg)
+{
+	struct strlist l = { 0 };
+	unsigned long port;
+	int rc = 0;
+
+	memset(cfg->dns_ports, 0, sizeof(cfg->dns_ports));
+	if (strlist__add_csv(&l, arg) || !l.n || l.n > 8)
+		rc = usage__error("bad --dns-ports '%s' (1 to 8 ports, comma-separated)", arg);
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		if (parse__ulong(l.v[i], 65535, &port) || !port)
+			rc = usage__error("bad port in --dns-ports '%s'", arg);
+		else
+			cfg->dns_ports[i] = (unsigned short)port;
+	}
+	strlist__free(&l);
+	return rc;
+}
+
+/* --flow-timeouts IDLE,ACTIVE in seconds. */
+static int parse__flow_timeouts(struct config *cfg, const char *arg)
+{
+	unsigned long idle, active;
+	char *comma = strchr(arg, ','), buf[32];
+
+	if (!comma || (size_t)(comma - arg) >= sizeof(buf))
+		return usage__error("bad --flow-timeouts '%s' (IDLE,ACTIVE in seconds)", arg);
+	memcpy(buf, arg, comma - arg);
+	buf[comma - arg] = '\0';
+	if (parse__ulong(buf, 86400, &idle) || parse__ulong(comma + 1, 86400 * 7, &active) ||
+	    !idle || !active)
+		return usage__error("bad --flow-timeouts '%s' (IDLE,ACTIVE in seconds)", arg);
+	cfg->flow_idle_ns = idle * 1000000000ull;
+	cfg->flow_active_ns = active * 1000000000ull;
+	return 0;
+}
+
 static int parse__option(struct config *cfg, int opt, const char *arg)
 {
 	unsigned long v;
@@ -209,6 +251,10 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_ENV:
 		cfg->env = true;
 		return 0;
+	case OPT_DNS_PORTS:
+		return parse__dns_ports(cfg, arg);
+	case OPT_FLOW_TIMEOUTS:
+		return parse__flow_timeouts(cfg, arg);
 	}
 	return parse__selector(cfg, opt, arg);
 }
@@ -262,7 +308,11 @@ static void config__free(struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .format = OUTPUT_TEXT, .buffer_kib = 16384 };
+	struct config cfg = { .format = OUTPUT_TEXT,
+			      .buffer_kib = 16384,
+			      .dns_ports = { 53 },
+			      .flow_idle_ns = 15 * 1000000000ull,
+			      .flow_active_ns = 1800 * 1000000000ull };
 	const struct command *cmd = &commands[0];
 	int rc;
 

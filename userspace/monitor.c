@@ -13,6 +13,7 @@
 #include "mounts.h"
 #include "netns.h"
 #include "output.h"
+#include "flow.h"
 #include "privs.h"
 #include "proc.h"
 #include "timeconv.h"
@@ -93,37 +94,52 @@ static uint64_t losses__total(const uint64_t l[WF_PROC_LOSS__MAX])
 }
 
 /* Loss is never silent: say so while it grows, not only at the end. */
-static void monitor__warn_losses(const struct proc_tracker *t, uint64_t *last_total)
+static void monitor__warn_losses(const struct proc_tracker *t, const struct flow_tracker *ft,
+				 uint64_t *last_total, uint64_t *last_pkt)
 {
-	uint64_t l[WF_PROC_LOSS__MAX], total;
+	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], total, pkt;
 
 	proc_tracker__losses(t, l);
+	flow_tracker__stats(ft, s);
 	total = losses__total(l);
+	pkt = s[WF_STAT_RINGBUF_LOST] + s[WF_STAT_FLOW_FULL];
 	if (total > *last_total)
 		pr_warn("warning: %" PRIu64
 			" process events lost so far (ring buffer full: %" PRIu64
 			", unreadable argv/env: %" PRIu64 "); a larger -B helps\n",
 			total, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
+	if (pkt > *last_pkt)
+		pr_warn("warning: packet events lost so far: %" PRIu64 " DNS records (ring buffer "
+			"full), %" PRIu64 " new flows (flow table full)\n",
+			s[WF_STAT_RINGBUF_LOST], s[WF_STAT_FLOW_FULL]);
 	*last_total = total;
+	*last_pkt = pkt;
 }
 
-static void monitor__summary(const struct proc_tracker *t, const struct output *out)
+static void monitor__summary(const struct proc_tracker *t, const struct flow_tracker *ft,
+			     const struct output *out)
 {
-	uint64_t l[WF_PROC_LOSS__MAX];
+	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX];
 
 	proc_tracker__losses(t, l);
+	flow_tracker__stats(ft, s);
 	fprintf(stderr,
 		"whoflow: summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
-		" printed=%" PRIu64 " filtered=%" PRIu64 "; lost ringbuf_full=%" PRIu64
-		" argv_unreadable=%" PRIu64 "\n",
+		" flow=%" PRIu64 " dns=%" PRIu64 " printed=%" PRIu64 " filtered=%" PRIu64
+		"; packets seen=%" PRIu64 " not_ip=%" PRIu64 " truncated=%" PRIu64
+		" malformed=%" PRIu64 " fragments=%" PRIu64 "; lost ringbuf_full=%" PRIu64
+		" argv_unreadable=%" PRIu64 " pkt_ringbuf_full=%" PRIu64 " flow_table_full=%" PRIu64
+		"\n",
 		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
-		t->seen[WF_PROC_EVENT_EXIT], out->emitted, t->filtered, l[WF_PROC_LOSS_RINGBUF],
-		l[WF_PROC_LOSS_READ]);
+		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen, out->emitted,
+		t->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED],
+		s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS], l[WF_PROC_LOSS_RINGBUF],
+		l[WF_PROC_LOSS_READ], s[WF_STAT_RINGBUF_LOST], s[WF_STAT_FLOW_FULL]);
 }
 
-static int monitor__loop(struct proc_tracker *t)
+static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)
 {
-	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0;
+	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
 	int n = 0;
 
 	while (!exiting) {
@@ -135,32 +151,51 @@ static int monitor__loop(struct proc_tracker *t)
 			return 1;
 		}
 		if (timeconv__now_boot() >= next_check) {
-			monitor__warn_losses(t, &last_loss);
+			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
+			flow_tracker__scan(ft, timeconv__now_boot(), false);
 			next_check = timeconv__now_boot() + 1000000000ull;
 		}
 	}
 	return 0;
 }
 
-static int monitor__start(struct config *cfg, struct proc_tracker *t, struct output *out)
+static void monitor__ready(const struct config *cfg, const struct proc_tracker *t,
+			   const struct flow_tracker *ft, const char *cg_mount)
+{
+	char ifaces[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < ft->natt && len < sizeof(ifaces); i++)
+		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s", i ? "," : "",
+				ft->att[i].iface.name);
+	fprintf(stderr,
+		"whoflow: ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
+		"%zu interface%s%s%s%s, %s output\n",
+		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
+		ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
+		cfg->format == OUTPUT_JSON ? "json" : "text");
+}
+
+static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
+			  struct output *out)
 {
 	char cg_mount[PATH_MAX];
 
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
 	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
-	    proc_tracker__attach(t))
+	    flow_tracker__load(ft, cfg, out) || proc_tracker__attach(t) ||
+	    flow_tracker__add_ringbuf(ft, &t->rb) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
-	fprintf(stderr, "whoflow: ready: process tracker attached (cgroup scope %s%s), %s output\n",
-		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "",
-		cfg->format == OUTPUT_JSON ? "json" : "text");
+	monitor__ready(cfg, t, ft, cg_mount);
 	return 0;
 }
 
 int monitor__run(struct config *cfg)
 {
 	struct proc_tracker t = { .scope_fd = -1 };
+	struct flow_tracker ft = { 0 };
 	struct output out = { .f = stdout };
 	int rc;
 
@@ -171,14 +206,18 @@ int monitor__run(struct config *cfg)
 	if (monitor__check_ifaces(cfg))
 		return 1;
 	monitor__signals();
-	rc = monitor__start(cfg, &t, &out);
+	rc = monitor__start(cfg, &t, &ft, &out);
 	if (!rc)
-		rc = monitor__loop(&t);
-	/* Hooks off first, then every record already queued, then the summary. */
+		rc = monitor__loop(&t, &ft);
+	/* Hooks off first, then every record already queued, then open flows, then the summary. */
+	flow_tracker__detach(&ft);
 	proc_tracker__drain(&t);
+	if (ft.skel && !out.failed && (cfg->count <= 0 || out.emitted < (uint64_t)cfg->count))
+		flow_tracker__scan(&ft, timeconv__now_boot(), true);
 	output__free(&out);
 	if (t.skel)
-		monitor__summary(&t, &out);
+		monitor__summary(&t, &ft, &out);
+	flow_tracker__destroy(&ft);
 	proc_tracker__destroy(&t);
 	mounts__cleanup();
 	users__free();

@@ -9,6 +9,31 @@
 #include "json.h"
 
 struct proc_info;
+struct flow_key;
+struct flow_value;
+struct dns_event;
+
+#include "dns.h"
+
+/* A flow record being reported. */
+struct flow_view {
+	const struct flow_key *k;
+	const struct flow_value *v;
+	const char *reason; /* fin, rst, idle, active, exit */
+	const char *ifname;
+	char flow_id[17];
+};
+
+/* One DNS message seen on the wire, decoded. */
+struct dns_view {
+	const struct dns_event *e;
+	struct dns_msg msg;
+	const char *ifname;
+	char flow_id[17];
+	bool capture_cut; /* the message was longer than what the kernel shipped */
+	bool has_rtt;
+	uint64_t rtt_ns;
+};
 
 struct output {
 	enum output_format fmt;
@@ -47,6 +72,9 @@ int output__init(struct output *o, const struct config *cfg);
 void output__free(struct output *o);
 void output__proc_event(struct output *o, enum proc_view_kind kind, const struct proc_info *p,
 			uint64_t ts_ns);
+
+void output__flow_event(struct output *o, const struct flow_view *v);
+void output__dns_event(struct output *o, const struct dns_view *v);
 
 /* Backends. */
 void output_json__proc(struct output *o, const struct proc_view *v);

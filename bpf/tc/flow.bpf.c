@@ -7,10 +7,13 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "parse.h"
 #include "flow_events.h"
 
 #define TC_ACT_UNSPEC_ (-1)
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -287,6 +290,18 @@ static __always_inline void stat__parse(int status, const struct pkt_meta *m)
 		stat__inc(WF_STAT_FRAGMENTS);
 }
 
+/*
+ * The namespace of the device the packet is on. Not bpf_get_netns_cookie(skb):
+ * that follows skb->sk, and a packet arriving over a veth can still carry the
+ * sender's socket from the peer namespace.
+ */
+static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ(kskb, dev, nd_net.net, net_cookie);
+}
+
 static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 {
 	__u32 ifindex = skb->ifindex;
@@ -307,11 +322,12 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	/* Other IP protocols still make flows (without ports); the rest stops here. */
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
 		return TC_ACT_UNSPEC_;
-	netns = bpf_get_netns_cookie(skb);
+	netns = dev__netns_cookie(skb);
 	v = flow__get(&k, &m, netns, ifindex, hook, now, &dir);
 	if (v) {
 		flow__account(v, &m, skb, dir, now);
-		if (!v->socket_cookie)
+		/* On ingress skb->sk, if any, is the sender's (see dev__netns_cookie). */
+		if (hook == WF_HOOK_EGRESS && !v->socket_cookie)
 			v->socket_cookie = bpf_get_socket_cookie(skb);
 	}
 	if (status == PARSE_OK)

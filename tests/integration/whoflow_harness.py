@@ -225,3 +225,54 @@ def _kill_leftover_agents():
     for p in _live_agents:
         if p.poll() is None:
             p.kill()
+
+
+class Topology:
+    """Two namespaces joined by a veth pair: 'host' (where the agent runs) and 'server'.
+
+    Addresses come from the benchmarking range 198.18.0.0/15 and a ULA prefix:
+    they exist only inside these namespaces.
+    """
+
+    HOST4, SERVER4 = "198.18.0.1", "198.18.0.2"
+    HOST6, SERVER6 = "fd00:77::1", "fd00:77::2"
+
+    def __init__(self):
+        self.host = Netns()
+        self.server = Netns()
+        self.veth = "wfv" + uuid.uuid4().hex[:6]
+        try:
+            self._build()
+        except Exception:
+            self.remove()
+            raise
+
+    def _build(self):
+        run = lambda *a: subprocess.run(list(a), check=True)  # noqa: E731
+        run("ip", "link", "add", self.veth, "netns", self.host.name, "type", "veth",
+            "peer", "name", "eth0", "netns", self.server.name)
+        for ns, dev, a4, a6 in ((self.host, self.veth, self.HOST4, self.HOST6),
+                                (self.server, "eth0", self.SERVER4, self.SERVER6)):
+            run("ip", "-n", ns.name, "addr", "add", a4 + "/24", "dev", dev)
+            run("ip", "-n", ns.name, "addr", "add", a6 + "/64", "dev", dev, "nodad")
+            run("ip", "-n", ns.name, "link", "set", dev, "up")
+
+    def in_ns(self, ns, argv):
+        return ["nsenter", "--net=" + ns.path] + list(argv)
+
+    def remove(self):
+        self.host.remove()  # the veth pair goes with its namespaces
+        self.server.remove()
+
+
+def community_id(src, dst, proto, sport, dport, seed=0):
+    """Community ID v1, written from the spec: an oracle independent of whoflow's C code."""
+    import base64
+    import hashlib
+    import ipaddress
+    s, d = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
+    if (s, sport) > (d, dport):
+        s, d, sport, dport = d, s, dport, sport
+    data = seed.to_bytes(2, "big") + s + d + bytes([proto, 0])
+    data += sport.to_bytes(2, "big") + dport.to_bytes(2, "big")
+    return "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()

@@ -1,0 +1,216 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Packet path: DNS and flow events against what dig and the sockets really did."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+
+import pytest
+
+import whoflow_harness as h
+from whoflow_harness import get
+
+ZONE = [
+    "--host-record=www.test.example,198.18.0.10",
+    "--host-record=v6.test.example,fd00:77::10",
+    "--cname=alias.test.example,www.test.example",
+    "--mx-host=test.example,mail.test.example,10",
+    "--txt-record=test.example,v=spf1 -all",
+    "--local=/test.example/",
+]
+
+
+@pytest.fixture
+def topo():
+    t = h.Topology()
+    yield t
+    t.remove()
+
+
+@pytest.fixture
+def dnsmasq(topo):
+    argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            "--bind-interfaces", "--listen-address=%s" % topo.SERVER4, "--listen-address=%s" % topo.SERVER6,
+            "--user=root", "--pid-file=", "--log-facility=-", "--local-ttl=300"] + ZONE
+    p = subprocess.Popen(topo.in_ns(topo.server, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # dnsmasq prints "started" once it listens: wait for that, not for a time.
+    for line in p.stderr:
+        if b"started" in line:
+            break
+    threading.Thread(target=p.stderr.read, daemon=True).start()
+    yield p
+    p.terminate()
+    p.wait(10)
+
+
+def dig(topo, server, name, qtype, *extra, section="+answer"):
+    """Runs dig in the host namespace; returns the records of one section as whoflow names them."""
+    out = subprocess.run(topo.in_ns(topo.host, ["dig", "@" + server, name, qtype, "+noall", section,
+                                                "+nocookie", "+tries=1", "+time=5"] + list(extra)),
+                         capture_output=True, text=True, check=True).stdout
+    answers = []
+    for line in out.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) == 5:
+            name_, ttl, cls, rtype, data = fields
+            answers.append({"name": name_.rstrip("."), "ttl": int(ttl), "class": cls, "type": rtype,
+                            "data": " ".join(w.rstrip(".") if not w.startswith('"') else w for w in data.split(" "))})
+    return answers
+
+
+def start_agent(agents, topo, cgroup, *extra):
+    return agents(["--cgroup", cgroup.path] + list(extra), netns=topo.host).wait_ready()
+
+
+CASES = [
+    ("www.test.example", "A", "NOERROR"),
+    ("v6.test.example", "AAAA", "NOERROR"),
+    ("alias.test.example", "A", "NOERROR"),
+    ("test.example", "MX", "NOERROR"),
+    ("test.example", "TXT", "NOERROR"),
+    ("nothere.test.example", "A", "NXDOMAIN"),
+]
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_dns_matches_dig(agents, topo, cgroup, dnsmasq, family):
+    server = topo.SERVER4 if family == 4 else topo.SERVER6
+    a = start_agent(agents, topo, cgroup)
+    assert "packet classifiers on 1 interface (%s)" % topo.veth in a.stderr[-1]
+    for name, qtype, rcode in CASES:
+        want = dig(topo, server, name, qtype)
+        ans = a.wait_for(lambda e: get(e, "dns.type") == "answer" and get(e, "dns.question.name") == name
+                         and get(e, "dns.question.type") == qtype)
+        query = a.wait_for(lambda e: get(e, "dns.type") == "query" and get(e, "dns.id") == get(ans, "dns.id")
+                           and get(e, "dns.question.name") == name)
+        assert get(ans, "dns.response_code") == rcode
+        got = [{k: r[k] for k in ("name", "ttl", "class", "type", "data")} for r in get(ans, "dns.answers")]
+        assert got == want, (name, qtype)
+        assert get(ans, "whoflow.dns.rtt_ns") > 0
+        assert get(ans, "whoflow.flow.id") == get(query, "whoflow.flow.id")
+        # Endpoints in each packet's own direction; one Community ID for both.
+        assert get(query, "destination.ip") == server and get(query, "destination.port") == 53
+        assert get(ans, "source.ip") == server and get(ans, "source.port") == 53
+        assert get(query, "network.direction") == "egress" and get(ans, "network.direction") == "ingress"
+        cid = h.community_id(get(query, "source.ip"), server, 17, get(query, "source.port"), 53)
+        assert get(query, "network.community_id") == cid == get(ans, "network.community_id")
+        assert get(ans, "observer.ingress.interface.name") == topo.veth
+        authority = dig(topo, server, name, qtype, section="+authority")
+        got_auth = [{k: r[k] for k in ("name", "ttl", "class", "type", "data")}
+                    for r in get(ans, "whoflow.dns.authorities")]
+        assert got_auth == authority
+        if qtype in ("A", "AAAA"):
+            assert get(ans, "dns.resolved_ip") == [r["data"] for r in want if r["type"] == qtype]
+    rc, summary = a.stop()
+    assert rc == 0
+    counts = h.parse_summary(summary)
+    assert counts["dns"] == 4 * len(CASES)  # two dig runs per case, query + answer each
+    assert counts["pkt_ringbuf_full"] == 0
+
+
+def test_dns_other_port_only_when_configured(agents, topo, cgroup):
+    """--dns-ports: DNS on 5353 is decoded only when asked for."""
+    argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--port=5353",
+            "--bind-interfaces", "--listen-address=%s" % topo.SERVER4, "--user=root", "--pid-file=",
+            "--log-facility=-"] + ZONE
+    d = subprocess.Popen(topo.in_ns(topo.server, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for line in d.stderr:
+            if b"started" in line:
+                break
+        a = start_agent(agents, topo, cgroup, "--dns-ports", "53,5353")
+        dig(topo, topo.SERVER4, "www.test.example", "A", "-p", "5353")
+        ev = a.wait_for(lambda e: get(e, "dns.type") == "answer")
+        assert get(ev, "source.port") == 5353
+        assert get(ev, "dns.answers")[0]["data"] == "198.18.0.10"
+        a.stop()
+        b = start_agent(agents, topo, cgroup)
+        dig(topo, topo.SERVER4, "www.test.example", "A", "-p", "5353")
+        rc, summary = b.stop()
+        assert h.parse_summary(summary)["dns"] == 0
+    finally:
+        d.terminate()
+        d.wait(10)
+
+
+def tcp_exchange(topo, payload_size):
+    """A python server in 'server' and a client in 'host': returns the client's port."""
+    srv = subprocess.Popen(topo.in_ns(topo.server, [
+        "/usr/bin/python3", "-c",
+        "import socket,sys\n"
+        "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "s.bind(('%s', 8080)); s.listen(1); print('listening', flush=True)\n"
+        "c,_=s.accept(); n=0\n"
+        "while True:\n"
+        "    d=c.recv(65536)\n"
+        "    if not d: break\n"
+        "    n+=len(d)\n"
+        "c.sendall(b'ok %%d' %% n); c.close()\n" % topo.SERVER4]), stdout=subprocess.PIPE, text=True)
+    assert srv.stdout.readline().strip() == "listening"
+    cli = subprocess.run(topo.in_ns(topo.host, [
+        "/usr/bin/python3", "-c",
+        "import socket\n"
+        "c=socket.create_connection(('%s', 8080)); print(c.getsockname()[1], flush=True)\n"
+        "c.sendall(b'x' * %d); c.shutdown(socket.SHUT_WR); print(c.recv(100).decode())\n" % (topo.SERVER4, payload_size)]),
+        capture_output=True, text=True, check=True)
+    srv.wait(10)
+    port, reply = cli.stdout.split()[0], cli.stdout.split("\n")[1]
+    assert reply == "ok %d" % payload_size
+    return int(port)
+
+
+def test_tcp_flow_record(agents, topo, cgroup):
+    a = start_agent(agents, topo, cgroup, "--flow-timeouts", "2,1800")
+    port = tcp_exchange(topo, 100000)
+    ev = a.wait_for(lambda e: get(e, "event.action") == "flow" and get(e, "source.port") == port, timeout=20)
+    assert get(ev, "whoflow.flow.reason") == "fin"
+    assert get(ev, "source.ip") == topo.HOST4 and get(ev, "destination.ip") == topo.SERVER4
+    assert get(ev, "destination.port") == 8080 and get(ev, "network.transport") == "tcp"
+    assert get(ev, "network.direction") == "egress"
+    # Wire bytes include every header: more than the payload, in the right direction.
+    assert get(ev, "source.bytes") > 100000 > get(ev, "destination.bytes")
+    assert get(ev, "source.packets") >= 3 and get(ev, "destination.packets") >= 2
+    assert set(get(ev, "whoflow.flow.tcp_flags.source").split(",")) >= {"SYN", "ACK", "FIN"}
+    assert set(get(ev, "whoflow.flow.tcp_flags.destination").split(",")) >= {"SYN", "ACK", "FIN"}
+    assert get(ev, "network.community_id") == h.community_id(topo.HOST4, topo.SERVER4, 6, port, 8080)
+    assert get(ev, "event.duration") >= 0
+    rc, _ = a.stop()
+    assert rc == 0
+    assert len([e for e in a.events if get(e, "event.action") == "flow" and get(e, "source.port") == port]) == 1
+
+
+def test_udp_flow_reported_at_exit_and_hooks_removed(agents, topo, cgroup):
+    a = start_agent(agents, topo, cgroup)
+    qdisc = subprocess.run(topo.in_ns(topo.host, ["tc", "filter", "show", "dev", topo.veth, "ingress"]),
+                           capture_output=True, text=True).stdout
+    assert "wf_tc_ingress" in qdisc
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", "-c",
+                   "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                   "s.bind(('%s', 40404)); [s.sendto(b'y' * 100, ('%s', 9)) for _ in range(5)]"
+                   % (topo.HOST4, topo.SERVER4)]), check=True)
+    s.close()
+    rc, _ = a.stop(signal.SIGTERM)
+    assert rc == 0
+    ev = [e for e in a.events if get(e, "event.action") == "flow" and get(e, "source.port") == 40404]
+    assert len(ev) == 1
+    assert get(ev[0], "whoflow.flow.reason") == "exit"
+    assert get(ev[0], "source.packets") == 5
+    assert get(ev[0], "source.bytes") == 5 * (14 + 20 + 8 + 100)
+    after = subprocess.run(topo.in_ns(topo.host, ["tc", "qdisc", "show", "dev", topo.veth]),
+                           capture_output=True, text=True).stdout
+    assert "clsact" not in after
+
+
+def test_foreign_clsact_is_kept(agents, topo, cgroup):
+    """A clsact someone else made stays, with their filter; only ours goes."""
+    run = lambda *a: subprocess.run(topo.in_ns(topo.host, list(a)), check=True, capture_output=True, text=True)  # noqa: E731
+    run("tc", "qdisc", "add", "dev", topo.veth, "clsact")
+    run("tc", "filter", "add", "dev", topo.veth, "ingress", "prio", "7", "u32", "match", "u32", "0", "0")
+    a = start_agent(agents, topo, cgroup)
+    assert "wf_tc_ingress" in run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
+    assert a.stop()[0] == 0
+    filters = run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
+    assert "u32" in filters and "wf_tc_ingress" not in filters
+    assert "clsact" in run("tc", "qdisc", "show", "dev", topo.veth).stdout

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <openssl/evp.h>
+#include "config.h"
+#include "dns_pairs.h"
+#include "flow.h"
+#include "parse_types.h"
+#include "flow.skel.h"
+#include "log.h"
+#include "netns.h"
+#include "output.h"
+#include "strlist.h"
+#include "timeconv.h"
+
+/* Closed flows are reported after this much quiet, so the last ACK joins them. */
+#define FLOW_CLOSE_LINGER_NS 1000000000ull
+
+void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], in[sizeof(*k) + 8];
+	unsigned int n = 0;
+
+	memcpy(in, k, sizeof(*k));
+	memcpy(in + sizeof(*k), &first_ns, 8);
+	EVP_Digest(in, sizeof(in), md, &n, EVP_sha256(), NULL);
+	for (int i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifindex)
+{
+	for (size_t i = 0; i < t->natt; i++)
+		if (t->att[i].iface.ifindex == ifindex)
+			return t->att[i].iface.name;
+	return NULL;
+}
+
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = cfg;
+	t->out = out;
+	t->pairs = dns_pairs__new();
+	t->skel = flow_bpf__open();
+	if (!t->pairs || !t->skel) {
+		pr_warn("cannot open the packet classifier BPF object: %m\n");
+		return -ENOMEM;
+	}
+	for (int i = 0; i < WF_DNS_PORTS_MAX; i++)
+		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
+	err = flow_bpf__load(t->skel);
+	if (err) {
+		char msg[128];
+
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("cannot load the packet classifiers into the kernel: %s (run with -vv to see "
+			"the verifier's log)\n",
+			msg);
+	}
+	return err;
+}
+
+static bool flow__wanted(const struct config *cfg, const struct iface *i)
+{
+	if (cfg->ifaces.n)
+		return strlist__contains(&cfg->ifaces, i->name);
+	/* All interfaces that are up; loopback only when named. */
+	return i->up && !i->loopback;
+}
+
+static int flow__attach_one(struct flow_tracker *t, const struct iface *i)
+{
+	struct tc_attachment *a = &t->att[t->natt];
+	__u32 one = 1, idx = i->ifindex;
+	int err;
+
+	a->iface = *i;
+	if (i->no_l2)
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_no_l2), &idx, &one, BPF_ANY);
+	err = attach__tc(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
+			 bpf_program__fd(t->skel->progs.wf_tc_egress));
+	if (!err) {
+		t->natt++;
+		pr_info("attached to %s (ifindex %u)\n", i->name, i->ifindex);
+	}
+	return err;
+}
+
+static int flow__attach_here(struct flow_tracker *t)
+{
+	struct iface *list;
+	int n = iface__list(&list), err = 0;
+
+	if (n < 0) {
+		pr_warn("cannot list interfaces: %s\n", strerror(-n));
+		return n;
+	}
+	t->att = calloc(n ? n : 1, sizeof(*t->att));
+	for (int i = 0; t->att && i < n && !err; i++)
+		if (flow__wanted(t->cfg, &list[i]))
+			err = flow__attach_one(t, &list[i]);
+	free(list);
+	return t->att ? err : -ENOMEM;
+}
+
+int flow_tracker__attach(struct flow_tracker *t)
+{
+	int self, target, err;
+
+	if (!t->cfg->netns)
+		return flow__attach_here(t);
+	/* Only the link operations happen in the other namespace; the agent stays home. */
+	target = netns__open(t->cfg->netns);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (target < 0 || self < 0 || setns(target, CLONE_NEWNET)) {
+		pr_warn("cannot enter network namespace %s: %m\n", t->cfg->netns);
+		err = -EINVAL;
+	} else {
+		err = flow__attach_here(t);
+		setns(self, CLONE_NEWNET);
+	}
+	if (target >= 0)
+		close(target);
+	if (self >= 0)
+		close(self);
+	return err;
+}
+
+static void flow__dns_key(const struct dns_event *e, struct flow_key *k)
+{
+	bool reply = e->flow_dir == WF_DIR_REPLY;
+
+	memset(k, 0, sizeof(*k));
+	k->netns = e->netns;
+	k->ifindex = e->ifindex;
+	k->family = e->family;
+	k->proto = e->proto;
+	memcpy(k->saddr, reply ? e->daddr : e->saddr, 16);
+	memcpy(k->daddr, reply ? e->saddr : e->daddr, 16);
+	k->sport = reply ? e->dport : e->sport;
+	k->dport = reply ? e->sport : e->dport;
+}
+
+static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size_t len)
+{
+	struct dns_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->ifindex) };
+	size_t cap = e->cap_len;
+	struct flow_key k;
+	uint64_t qts;
+
+	if (cap > len - offsetof(struct dns_event, msg))
+		cap = len - offsetof(struct dns_event, msg);
+	t->dns_seen++;
+	flow__dns_key(e, &k);
+	flow__id(&k, e->flow_first_ns, v.flow_id);
+	dns__parse(e->msg, cap, &v.msg);
+	v.capture_cut = cap < e->msg_len;
+	if (!v.msg.response)
+		dns_pairs__query(t->pairs, v.flow_id, e->id, e->ts_ns);
+	else if (dns_pairs__answer(t->pairs, v.flow_id, e->id, &qts) && e->ts_ns >= qts)
+		v.rtt_ns = e->ts_ns - qts, v.has_rtt = true;
+	output__dns_event(t->out, &v);
+	t->dns_reported++;
+	dns__free(&v.msg);
+}
+
+static int flow__on_record(void *ctx, void *data, size_t len)
+{
+	struct flow_tracker *t = ctx;
+	const __u32 *kind = data;
+
+	if (t->out->failed || (t->cfg->count > 0 && t->out->emitted >= (uint64_t)t->cfg->count))
+		return -ECANCELED;
+	if (len >= offsetof(struct dns_event, msg) && *kind == WF_PKT_EVENT_DNS)
+		flow__on_dns(t, data, len);
+	return 0;
+}
+
+int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb)
+{
+	int fd = bpf_map__fd(t->skel->maps.pkt_events);
+
+	if (!*rb) {
+		*rb = ring_buffer__new(fd, flow__on_record, t, NULL);
+		return *rb ? 0 : -errno;
+	}
+	return ring_buffer__add(*rb, fd, flow__on_record, t);
+}
+
+static const char *flow__reason(const struct flow_tracker *t, const struct flow_value *v,
+				uint64_t now, bool all)
+{
+	bool closed =
+		(v->closed & WF_FLOW_RST) || (v->closed & (WF_FLOW_FIN_ORIG | WF_FLOW_FIN_REPLY)) ==
+						     (WF_FLOW_FIN_ORIG | WF_FLOW_FIN_REPLY);
+
+	if (closed && now - v->last_ns >= FLOW_CLOSE_LINGER_NS)
+		return v->closed & WF_FLOW_RST ? "rst" : "fin";
+	if (now > v->last_ns && now - v->last_ns >= t->cfg->flow_idle_ns)
+		return "idle";
+	if (now > v->first_ns && now - v->first_ns >= t->cfg->flow_active_ns)
+		return "active";
+	return all ? "exit" : NULL;
+}
+
+static void flow__report(struct flow_tracker *t, const struct flow_key *k,
+			 const struct flow_value *v, const char *reason)
+{
+	struct flow_view fv = {
+		.k = k, .v = v, .reason = reason, .ifname = flow_tracker__ifname(t, k->ifindex)
+	};
+
+	flow__id(k, v->first_ns, fv.flow_id);
+	output__flow_event(t->out, &fv);
+	t->flows_reported++;
+}
+
+void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
+{
+	int fd = bpf_map__fd(t->skel->maps.flows);
+	struct flow_key k, next;
+	struct flow_value v;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		const char *reason;
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		reason = flow__reason(t, &v, now, all);
+		if (!reason)
+			continue;
+		flow__report(t, &k, &v, reason);
+		if (!strcmp(reason, "active")) {
+			/* Keep the flow (and its direction); start a new reporting period. */
+			memset(v.packets, 0, sizeof(v.packets));
+			memset(v.bytes, 0, sizeof(v.bytes));
+			v.first_ns = now;
+			bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
+		} else {
+			bpf_map_delete_elem(fd, &k);
+		}
+	}
+}
+
+void flow_tracker__detach(struct flow_tracker *t)
+{
+	int self = -1, target = -1;
+
+	if (t->cfg && t->cfg->netns && t->natt) {
+		target = netns__open(t->cfg->netns);
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (target >= 0 && self >= 0)
+			setns(target, CLONE_NEWNET);
+	}
+	for (size_t i = 0; i < t->natt; i++)
+		attach__tc_detach(&t->att[i]);
+	if (self >= 0) {
+		setns(self, CLONE_NEWNET);
+		close(self);
+	}
+	if (target >= 0)
+		close(target);
+}
+
+void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1];
+
+	for (__u32 i = 0; i < WF_STAT__MAX; i++) {
+		out[i] = 0;
+		if (!t->skel || ncpu <= 0 ||
+		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pkt_stats), &i, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+}
+
+void flow_tracker__destroy(struct flow_tracker *t)
+{
+	flow_tracker__detach(t);
+	flow_bpf__destroy(t->skel);
+	dns_pairs__free(t->pairs);
+	free(t->att);
+	memset(t, 0, sizeof(*t));
+}

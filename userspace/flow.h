@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_FLOW_H
+#define WHOFLOW_FLOW_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "attach.h"
+#include "flow_events.h"
+
+struct config;
+struct output;
+struct flow_bpf;
+struct ring_buffer;
+struct dns_pairs;
+
+/* The packet path: bpf/tc/flow.bpf.c on each selected interface, and its events. */
+struct flow_tracker {
+	struct flow_bpf *skel;
+	struct tc_attachment *att;
+	size_t natt;
+	const struct config *cfg;
+	struct output *out;
+	struct dns_pairs *pairs;
+	uint64_t flows_reported;
+	uint64_t dns_reported;
+	uint64_t dns_seen;
+	uint64_t filtered;
+};
+
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out);
+/* Attaches to the selected interfaces (all that are up, lo only when named). */
+int flow_tracker__attach(struct flow_tracker *t);
+/* Adds the packet ring buffer to *rb (creating it when NULL). */
+int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb);
+/* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
+void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
+/* Removes every classifier this run attached. */
+void flow_tracker__detach(struct flow_tracker *t);
+void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX]);
+void flow_tracker__destroy(struct flow_tracker *t);
+const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifindex);
+
+/* Zeek-like flow id: 16 hex digits of SHA-256(key, first packet time). */
+void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17]);
+
+#endif

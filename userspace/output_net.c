@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* FLOW and DNS events, JSON (ECS) and text. Reference: docs/events.md. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+#include "community_id.h"
+#include "flow_events.h"
+#include "output.h"
+#include "timeconv.h"
+
+/* The common network part of an event: endpoints in the packet's own direction. */
+struct endpoints {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	uint16_t sport, dport;
+	uint8_t proto, family;
+	char community_id[COMMUNITY_ID_LEN];
+	char ts[40];
+};
+
+static void endpoints__fill(struct endpoints *ep, int family, const uint8_t *s, const uint8_t *d,
+			    uint8_t proto, uint16_t sport, uint16_t dport, uint64_t ts)
+{
+	int af = family == 6 ? AF_INET6 : AF_INET;
+
+	inet_ntop(af, s, ep->src, sizeof(ep->src));
+	inet_ntop(af, d, ep->dst, sizeof(ep->dst));
+	ep->sport = sport;
+	ep->dport = dport;
+	ep->proto = proto;
+	ep->family = (uint8_t)family;
+	community_id__v1(0, family, s, d, proto, sport, dport, ep->community_id,
+			 sizeof(ep->community_id));
+	timeconv__rfc3339(timeconv__boot_to_real(ts), ep->ts, sizeof(ep->ts));
+}
+
+static const char *proto__name(uint8_t proto, char *buf, size_t n)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "ipv6-icmp";
+	case 132:
+		return "sctp";
+	}
+	snprintf(buf, n, "%u", proto);
+	return buf;
+}
+
+static void tcp_flags__text(uint8_t f, char *out, size_t n)
+{
+	static const char *const names[] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < 8; i++)
+		if (f & (1 << i))
+			len += snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? "," : "",
+					names[i]);
+}
+
+static void json__endpoint(struct json *j, const char *key, const char *ip, uint16_t port,
+			   bool has_ports)
+{
+	json__obj_open(j, key);
+	json__str(j, "ip", ip);
+	if (has_ports)
+		json__u64(j, "port", port);
+}
+
+static void json__network(struct json *j, const struct endpoints *ep, const char *direction)
+{
+	char num[8], pbuf[8];
+
+	snprintf(num, sizeof(num), "%u", ep->proto);
+	json__obj_open(j, "network");
+	json__str(j, "transport", proto__name(ep->proto, pbuf, sizeof(pbuf)));
+	json__str(j, "type", ep->family == 6 ? "ipv6" : "ipv4");
+	json__str(j, "iana_number", num);
+	json__str(j, "direction", direction);
+	json__str(j, "community_id", ep->community_id);
+}
+
+static void json__observer(struct json *j, const char *ifname, unsigned int ifindex, bool ingress)
+{
+	json__obj_open(j, "observer");
+	json__obj_open(j, ingress ? "ingress" : "egress");
+	json__obj_open(j, "interface");
+	if (ifname)
+		json__str(j, "name", ifname);
+	json__u64(j, "id", ifindex);
+	json__obj_close(j);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void json__event(struct json *j, const char *category, const char *type1, const char *type2,
+			const char *action, const char *dataset)
+{
+	json__obj_open(j, "event");
+	json__str(j, "kind", "event");
+	json__arr_open(j, "category");
+	json__str(j, NULL, category);
+	json__arr_close(j);
+	json__arr_open(j, "type");
+	json__str(j, NULL, type1);
+	if (type2)
+		json__str(j, NULL, type2);
+	json__arr_close(j);
+	json__str(j, "action", action);
+	json__str(j, "dataset", dataset);
+}
+
+static bool proto__has_ports(uint8_t p)
+{
+	return p == 6 || p == 17 || p == 132;
+}
+
+static void flow_json__body(struct json *j, const struct flow_view *fv, const struct endpoints *ep,
+			    const char *host)
+{
+	const struct flow_value *v = fv->v;
+	char start[40], flags[64];
+	bool ports = proto__has_ports(ep->proto);
+
+	timeconv__rfc3339(timeconv__boot_to_real(v->first_ns), start, sizeof(start));
+	json__event(j, "network", "connection", "end", "flow", "whoflow.flow");
+	json__str(j, "start", start);
+	json__str(j, "end", ep->ts);
+	json__u64(j, "duration", v->last_ns - v->first_ns);
+	json__obj_close(j);
+	json__obj_open(j, "host");
+	json__str(j, "name", host);
+	json__obj_close(j);
+	json__endpoint(j, "source", ep->src, ep->sport, ports);
+	json__u64(j, "packets", v->packets[WF_DIR_ORIG]);
+	json__u64(j, "bytes", v->bytes[WF_DIR_ORIG]);
+	json__obj_close(j);
+	json__endpoint(j, "destination", ep->dst, ep->dport, ports);
+	json__u64(j, "packets", v->packets[WF_DIR_REPLY]);
+	json__u64(j, "bytes", v->bytes[WF_DIR_REPLY]);
+	json__obj_close(j);
+	json__network(j, ep, v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress");
+	json__u64(j, "packets", v->packets[0] + v->packets[1]);
+	json__u64(j, "bytes", v->bytes[0] + v->bytes[1]);
+	json__obj_close(j);
+	json__observer(j, fv->ifname, fv->k->ifindex, v->first_hook == WF_HOOK_INGRESS);
+	json__obj_open(j, "whoflow");
+	json__obj_open(j, "flow");
+	json__str(j, "id", fv->flow_id);
+	json__str(j, "reason", fv->reason);
+	if (v->socket_cookie)
+		json__u64(j, "socket_cookie", v->socket_cookie);
+	if (ep->proto == 6) {
+		json__obj_open(j, "tcp_flags");
+		tcp_flags__text(v->tcp_flags[0], flags, sizeof(flags));
+		json__str(j, "source", flags);
+		tcp_flags__text(v->tcp_flags[1], flags, sizeof(flags));
+		json__str(j, "destination", flags);
+		json__obj_close(j);
+	}
+	json__obj_close(j);
+	json__obj_open(j, "netns");
+	json__u64(j, "cookie", fv->k->netns);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoints *ep)
+{
+	const struct flow_value *v = fv->v;
+	char pbuf[8], fl0[64], fl1[64];
+
+	tcp_flags__text(v->tcp_flags[0], fl0, sizeof(fl0));
+	tcp_flags__text(v->tcp_flags[1], fl1, sizeof(fl1));
+	fprintf(f,
+		"FLOW ts=%s iface=%s proto=%s src=%s sport=%u dst=%s dport=%u dir=%s "
+		"packets=%" PRIu64 "/%" PRIu64 " bytes=%" PRIu64 "/%" PRIu64 " duration=%.3fms",
+		ep->ts, fv->ifname ? fv->ifname : "?", proto__name(ep->proto, pbuf, sizeof(pbuf)),
+		ep->src, ep->sport, ep->dst, ep->dport,
+		v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress", (uint64_t)v->packets[0],
+		(uint64_t)v->packets[1], (uint64_t)v->bytes[0], (uint64_t)v->bytes[1],
+		(v->last_ns - v->first_ns) / 1e6);
+	if (ep->proto == 6)
+		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");
+	fprintf(f, " reason=%s flow=%s community_id=%s\n", fv->reason, fv->flow_id,
+		ep->community_id);
+}
+
+static void output__line(struct output *o)
+{
+	if (!o->j.oom) {
+		fwrite(o->j.buf, 1, o->j.len, o->f);
+		fputc('\n', o->f);
+	}
+	o->emitted++;
+	if (ferror(o->f))
+		o->failed = true;
+}
+
+void output__flow_event(struct output *o, const struct flow_view *fv)
+{
+	const struct flow_key *k = fv->k;
+	struct endpoints ep;
+
+	if (o->failed)
+		return;
+	endpoints__fill(&ep, k->family, k->saddr, k->daddr, k->proto, k->sport, k->dport,
+			fv->v->last_ns);
+	if (o->fmt == OUTPUT_TEXT) {
+		flow_text(o->f, fv, &ep);
+		o->emitted++;
+		o->failed = ferror(o->f);
+		return;
+	}
+	json__reset(&o->j);
+	json__obj_open(&o->j, NULL);
+	json__str(&o->j, "@timestamp", ep.ts);
+	flow_json__body(&o->j, fv, &ep, o->host);
+	json__obj_close(&o->j);
+	output__line(o);
+}
+
+static void dns_json__rrs(struct json *j, const char *key, const struct dns_rr *rrs, size_t n)
+{
+	char tb[16], cb[16];
+
+	json__arr_open(j, key);
+	for (size_t i = 0; i < n; i++) {
+		json__obj_open(j, NULL);
+		json__str(j, "name", rrs[i].name);
+		json__str(j, "type", dns__type_name(rrs[i].type, tb, sizeof(tb)));
+		json__str(j, "class", dns__class_name(rrs[i].rclass, cb, sizeof(cb)));
+		json__u64(j, "ttl", rrs[i].ttl);
+		json__str(j, "data", rrs[i].data);
+		json__obj_close(j);
+	}
+	json__arr_close(j);
+}
+
+static void dns_json__resolved(struct json *j, const struct dns_msg *m)
+{
+	json__arr_open(j, "resolved_ip");
+	for (size_t i = 0; i < m->nrrs[DNS_SECTION_ANSWER]; i++) {
+		const struct dns_rr *rr = &m->rrs[DNS_SECTION_ANSWER][i];
+
+		if (rr->type == 1 || rr->type == 28)
+			json__str(j, NULL, rr->data);
+	}
+	json__arr_close(j);
+}
+
+static void dns_json__dns(struct json *j, const struct dns_view *dv)
+{
+	const struct dns_msg *m = &dv->msg;
+	const struct dns_event *e = dv->e;
+	const char *flags[7];
+	char idb[8], tb[16], cb[16], rb[16];
+	size_t nflags = dns__header_flags(m, flags);
+
+	snprintf(idb, sizeof(idb), "%u", e->id);
+	json__obj_open(j, "dns");
+	json__str(j, "id", idb);
+	json__str(j, "type", (e->flags & 0x8000) ? "answer" : "query");
+	json__str(j, "op_code", ((e->flags >> 11) & 0xf) == 0 ? "QUERY" : "OTHER");
+	json__arr_open(j, "header_flags");
+	for (size_t i = 0; i < nflags; i++)
+		json__str(j, NULL, flags[i]);
+	json__arr_close(j);
+	if (e->flags & 0x8000)
+		json__str(j, "response_code",
+			  dns__rcode_name(m->rcode ? m->rcode : e->flags & 0xf, rb, sizeof(rb)));
+	if (m->nquestions) {
+		json__obj_open(j, "question");
+		json__str(j, "name", m->questions[0].name);
+		json__str(j, "type", dns__type_name(m->questions[0].type, tb, sizeof(tb)));
+		json__str(j, "class", dns__class_name(m->questions[0].qclass, cb, sizeof(cb)));
+		json__obj_close(j);
+	}
+	if (e->flags & 0x8000) {
+		dns_json__rrs(j, "answers", m->rrs[DNS_SECTION_ANSWER],
+			      m->nrrs[DNS_SECTION_ANSWER]);
+		dns_json__resolved(j, m);
+	}
+	json__obj_close(j);
+}
+
+static void dns_json__whoflow(struct json *j, const struct dns_view *dv)
+{
+	const struct dns_msg *m = &dv->msg;
+
+	json__obj_open(j, "whoflow");
+	json__obj_open(j, "flow");
+	json__str(j, "id", dv->flow_id);
+	json__obj_close(j);
+	json__obj_open(j, "dns");
+	dns_json__rrs(j, "authorities", m->rrs[DNS_SECTION_AUTHORITY],
+		      m->nrrs[DNS_SECTION_AUTHORITY]);
+	dns_json__rrs(j, "additionals", m->rrs[DNS_SECTION_ADDITIONAL],
+		      m->nrrs[DNS_SECTION_ADDITIONAL]);
+	if (m->has_edns) {
+		json__obj_open(j, "edns");
+		json__u64(j, "udp_size", m->edns_udp_size);
+		json__u64(j, "version", m->edns_version);
+		json__bool(j, "do", m->edns_do);
+		json__obj_close(j);
+	}
+	if (dv->has_rtt)
+		json__u64(j, "rtt_ns", dv->rtt_ns);
+	json__u64(j, "size", dv->e->msg_len);
+	if (m->malformed) {
+		json__bool(j, "malformed", true);
+		json__str(j, "malformed_reason", m->malformed_reason);
+	}
+	if (dv->capture_cut)
+		json__bool(j, "capture_truncated", true);
+	json__obj_close(j);
+	json__obj_open(j, "netns");
+	json__u64(j, "cookie", dv->e->netns);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints *ep)
+{
+	const struct dns_msg *m = &dv->msg;
+	const struct dns_event *e = dv->e;
+	char tb[16], rb[16];
+
+	fprintf(f, "DNS ts=%s iface=%s src=%s sport=%u dst=%s dport=%u type=%s id=%u", ep->ts,
+		dv->ifname ? dv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport,
+		(e->flags & 0x8000) ? "answer" : "query", e->id);
+	if (m->nquestions)
+		fprintf(f, " qname=%s qtype=%s", m->questions[0].name,
+			dns__type_name(m->questions[0].type, tb, sizeof(tb)));
+	if (e->flags & 0x8000) {
+		fprintf(f, " rcode=%s answers=%zu", dns__rcode_name(m->rcode, rb, sizeof(rb)),
+			m->nrrs[DNS_SECTION_ANSWER]);
+		for (size_t i = 0; i < m->nrrs[DNS_SECTION_ANSWER]; i++)
+			fprintf(f, " %s=\"%s\"", dns__type_name(m->rrs[0][i].type, tb, sizeof(tb)),
+				m->rrs[0][i].data);
+	}
+	if (dv->has_rtt)
+		fprintf(f, " rtt=%.3fms", dv->rtt_ns / 1e6);
+	if (m->malformed)
+		fprintf(f, " malformed=\"%s\"", m->malformed_reason);
+	fprintf(f, " flow=%s community_id=%s\n", dv->flow_id, ep->community_id);
+}
+
+void output__dns_event(struct output *o, const struct dns_view *dv)
+{
+	const struct dns_event *e = dv->e;
+	struct endpoints ep;
+
+	if (o->failed)
+		return;
+	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
+	if (o->fmt == OUTPUT_TEXT) {
+		dns_text(o->f, dv, &ep);
+		o->emitted++;
+		o->failed = ferror(o->f);
+		return;
+	}
+	json__reset(&o->j);
+	json__obj_open(&o->j, NULL);
+	json__str(&o->j, "@timestamp", ep.ts);
+	json__event(&o->j, "network", "protocol", NULL,
+		    (e->flags & 0x8000) ? "dns-answer" : "dns-query", "whoflow.dns");
+	json__obj_close(&o->j);
+	json__obj_open(&o->j, "host");
+	json__str(&o->j, "name", o->host);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
+	json__obj_close(&o->j);
+	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
+	json__str(&o->j, "protocol", "dns");
+	json__obj_close(&o->j);
+	json__observer(&o->j, dv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	dns_json__dns(&o->j, dv);
+	dns_json__whoflow(&o->j, dv);
+	json__obj_close(&o->j);
+	output__line(o);
+}
