@@ -42,7 +42,8 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
-	libcmocka-dev iproute2 procps util-linux python3 python3-pytest
+	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
+	dnsmasq-base bind9-dnsutils
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration install uninstall FORCE
 

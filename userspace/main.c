@@ -27,22 +27,23 @@ static const char usage_text[] =
 	"Usage: whoflow [monitor] [OPTIONS] [FILTER EXPRESSION]\n"
 	"\n"
 	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
-	"with command line, parent, user, cgroup and container.\n"
+	"with command line, parent, user, cgroup and container; and what crossed the\n"
+	"watched interfaces: flow records and DNS messages.\n"
 	"\n"
 	"Commands:\n"
 	"  monitor                  report events as they happen (the default)\n"
 	"\n"
 	"Scope and output:\n"
-	"  -i, --interface IFACE    interface to watch, repeatable (checked to exist;\n"
-	"                           packet events are not in this version yet)\n"
-	"      --netns NAME|PATH    look interfaces up in that network namespace\n"
+	"  -i, --interface IFACE    interface to watch, repeatable (default: every\n"
+	"                           interface that is up; loopback only when named)\n"
+	"      --netns NAME|PATH    watch interfaces in that network namespace\n"
 	"      --cgroup PATH        cgroup2 directory whose subtree is tracked\n"
 	"                           (default: the cgroup2 root, i.e. the whole host)\n"
 	"  -o, --output text|json   output format (default: text)\n"
 	"      --json               same as -o json: ECS-style JSON lines\n"
 	"  -c, --count N            exit after N events\n"
 	"  -l, --line-buffered      flush each line (default when stdout is not a terminal)\n"
-	"  -B, --buffer-size KiB    kernel ring buffer size (default: 16384)\n"
+	"  -B, --buffer-size KiB    process ring buffer size (default: 16384)\n"
 	"  -v, --verbose            more messages; repeat for more (-vvv: libbpf debug)\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            print the version\n"
@@ -53,7 +54,13 @@ static const char usage_text[] =
 	"      --env                add the environment at exec (secret-looking values\n"
 	"                           redacted: *TOKEN* *SECRET* *PASSWORD* *KEY* *CREDENTIAL*)\n"
 	"\n"
-	"Selectors (all given must match; comma lists match any item):\n"
+	"Packet events:\n"
+	"      --dns-ports PORTS    UDP ports decoded as DNS, comma list (default: 53)\n"
+	"      --flow-timeouts IDLE,ACTIVE\n"
+	"                           report a flow after IDLE seconds without packets, or\n"
+	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"
+	"\n"
+	"Selectors of process events (all given must match; comma lists match any item):\n"
 	"      --pid PID[,PID]      these processes\n"
 	"      --ppid PID[,PID]     children of these processes\n"
 	"      --tree PID[,PID]     these processes and all their descendants, also later ones\n"
@@ -63,8 +70,8 @@ static const char usage_text[] =
 	"      --container PREFIX   by container id prefix, repeatable\n"
 	"      --min-duration MS    exit events only of processes that lived this long\n"
 	"\n"
-	"Filter expressions (tcpdump syntax) select packets, which this version does not\n"
-	"capture yet: giving one is an error.\n"
+	"Filter expressions (tcpdump syntax) are not supported by this version: giving\n"
+	"one is an error.\n"
 	"\n"
 	"whoflow prints 'whoflow: ready' on stderr once every hook is attached. SIGINT or\n"
 	"SIGTERM flush pending events, remove the hooks and print a summary on stderr.\n";
@@ -286,8 +293,8 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	cfg->nexpr = argc - optind;
 	cfg->expr = argv + optind;
 	if (cfg->nexpr)
-		return usage__error("filter expressions select packets, and this version does not "
-				    "capture packets yet (got '%s')",
+		return usage__error("filter expressions are not supported by this version yet "
+				    "(got '%s')",
 				    cfg->expr[0]);
 	return -1;
 }

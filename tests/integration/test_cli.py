@@ -27,7 +27,11 @@ def run(args, prefix=(), timeout=30):
     (["--min-duration", "-5"], "bad --min-duration '-5'"),
     (["-B", "1"], "bad --buffer-size '1'"),
     (["-i"], "option '-i' needs a value"),
-    (["tcp", "port", "80"], "filter expressions select packets"),
+    (["tcp", "port", "80"], "filter expressions are not supported"),
+    (["--dns-ports", "0"], "bad port in --dns-ports"),
+    (["--dns-ports", "1,2,3,4,5,6,7,8,9"], "bad --dns-ports"),
+    (["--flow-timeouts", "15"], "bad --flow-timeouts"),
+    (["--flow-timeouts", "0,10"], "bad --flow-timeouts"),
 ])
 def test_bad_usage_exits_2(args, needle):
     r = run(args)

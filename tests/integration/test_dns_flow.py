@@ -214,3 +214,17 @@ def test_foreign_clsact_is_kept(agents, topo, cgroup):
     filters = run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
     assert "u32" in filters and "wf_tc_ingress" not in filters
     assert "clsact" in run("tc", "qdisc", "show", "dev", topo.veth).stdout
+
+
+def test_events_doc_names_every_packet_field(agents, topo, cgroup, dnsmasq):
+    from test_cli import flatten, DOCS
+    a = start_agent(agents, topo, cgroup)
+    dig(topo, topo.SERVER6, "www.test.example", "A", "+dnssec")
+    tcp_exchange(topo, 10)
+    a.wait_for(lambda e: get(e, "dns.type") == "answer")
+    a.stop()
+    doc = open(os.path.join(DOCS, "events.md")).read()
+    fields = {f for e in a.events for f in flatten(e)}
+    assert {"whoflow.flow.tcp_flags.source", "dns.answers", "whoflow.dns.edns.do", "source.bytes"} <= fields
+    missing = sorted(f for f in fields if "`%s`" % f not in doc)
+    assert not missing, "fields missing from docs/events.md: %s" % missing
