@@ -29,7 +29,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
 # Pure modules: no BPF, no globals beyond their own; the unit tests link them directly.
 LIB_SRCS := userspace/container.c userspace/cmdline.c userspace/redact.c userspace/json.c \
-	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c
+	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c
 AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/proc.c \
 	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
 	userspace/output.c userspace/output_json.c userspace/output_text.c \

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+#include "tls.h"
+
+struct rd {
+	const uint8_t *b;
+	size_t n, pos;
+};
+
+static bool rd__u8(struct rd *r, uint8_t *v)
+{
+	if (r->pos + 1 > r->n)
+		return false;
+	*v = r->b[r->pos++];
+	return true;
+}
+
+static bool rd__u16(struct rd *r, uint16_t *v)
+{
+	if (r->pos + 2 > r->n)
+		return false;
+	*v = (uint16_t)(r->b[r->pos] << 8 | r->b[r->pos + 1]);
+	r->pos += 2;
+	return true;
+}
+
+/* A length-prefixed sub-block (prefix of lenbytes bytes) as its own reader. */
+static bool rd__block(struct rd *r, int lenbytes, struct rd *sub)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < lenbytes; i++) {
+		uint8_t b;
+
+		if (!rd__u8(r, &b))
+			return false;
+		len = len << 8 | b;
+	}
+	if (r->pos + len > r->n)
+		return false;
+	sub->b = r->b + r->pos;
+	sub->n = len;
+	sub->pos = 0;
+	r->pos += len;
+	return true;
+}
+
+static void list__add(struct tls_u16_list *l, uint16_t v)
+{
+	if (l->n < TLS_LIST_MAX)
+		l->v[l->n++] = v;
+	else
+		l->cut = true;
+}
+
+static bool rd__u16_list(struct rd *r, struct tls_u16_list *l)
+{
+	uint16_t v;
+
+	if (r->n % 2)
+		return false;
+	while (rd__u16(r, &v))
+		list__add(l, v);
+	return true;
+}
+
+static void text__escape(const uint8_t *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outsz; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			out[o++] = (char)s[i];
+		else
+			o += snprintf(out + o, outsz - o, "\\x%02x", s[i]);
+	}
+	out[o] = '\0';
+}
+
+static const char *ext__sni(struct rd *e, struct tls_client_hello *ch)
+{
+	struct rd list, name;
+	uint8_t type;
+
+	ch->has_sni = true;
+	if (e->n == 0)
+		return NULL; /* empty server_name: allowed in ServerHello-like echoes */
+	if (!rd__block(e, 2, &list))
+		return "server_name list runs past its extension";
+	while (list.pos < list.n) {
+		if (!rd__u8(&list, &type) || !rd__block(&list, 2, &name))
+			return "server_name entry runs past its list";
+		if (type == 0 && !ch->sni[0])
+			text__escape(name.b, name.n, ch->sni, sizeof(ch->sni));
+	}
+	return NULL;
+}
+
+static const char *ext__alpn(struct rd *e, struct tls_client_hello *ch)
+{
+	struct rd list, proto;
+
+	if (!rd__block(e, 2, &list))
+		return "ALPN list runs past its extension";
+	while (list.pos < list.n) {
+		if (!rd__block(&list, 1, &proto))
+			return "ALPN protocol runs past its list";
+		if (ch->nalpn == 0) {
+			ch->alpn0_len = proto.n;
+			ch->alpn0_first = proto.n ? proto.b[0] : 0;
+			ch->alpn0_last = proto.n ? proto.b[proto.n - 1] : 0;
+		}
+		if (ch->nalpn < TLS_ALPN_MAX)
+			text__escape(proto.b, proto.n, ch->alpn[ch->nalpn++], sizeof(ch->alpn[0]));
+	}
+	return NULL;
+}
+
+static const char *ext__key_share(struct rd *e, struct tls_client_hello *ch)
+{
+	struct rd list, key;
+	uint16_t group;
+
+	if (!rd__block(e, 2, &list))
+		return "key_share list runs past its extension";
+	while (list.pos < list.n) {
+		if (!rd__u16(&list, &group) || !rd__block(&list, 2, &key))
+			return "key_share entry runs past its list";
+		list__add(&ch->key_shares, group);
+	}
+	return NULL;
+}
+
+static const char *ext__u16_list(struct rd *e, int lenbytes, struct tls_u16_list *l,
+				 const char *err)
+{
+	struct rd list;
+
+	if (!rd__block(e, lenbytes, &list) || !rd__u16_list(&list, l))
+		return err;
+	return NULL;
+}
+
+static const char *ext__point_formats(struct rd *e, struct tls_client_hello *ch)
+{
+	struct rd list;
+	uint8_t f;
+
+	if (!rd__block(e, 1, &list))
+		return "ec_point_formats runs past its extension";
+	while (rd__u8(&list, &f))
+		if (ch->npoint_formats < TLS_LIST_MAX)
+			ch->point_formats[ch->npoint_formats++] = f;
+	return NULL;
+}
+
+static const char *ch__extension(uint16_t type, struct rd *e, struct tls_client_hello *ch)
+{
+	switch (type) {
+	case 0:
+		return ext__sni(e, ch);
+	case 10:
+		return ext__u16_list(e, 2, &ch->groups, "supported_groups runs past its extension");
+	case 11:
+		return ext__point_formats(e, ch);
+	case 13:
+		return ext__u16_list(e, 2, &ch->sig_algs,
+				     "signature_algorithms runs past its extension");
+	case 16:
+		return ext__alpn(e, ch);
+	case 43:
+		return ext__u16_list(e, 1, &ch->versions,
+				     "supported_versions runs past its extension");
+	case 51:
+		return ext__key_share(e, ch);
+	}
+	return NULL;
+}
+
+static const char *ch__extensions(struct rd *r, struct tls_client_hello *ch)
+{
+	struct rd exts, e;
+	uint16_t type;
+
+	if (r->pos == r->n)
+		return NULL; /* no extensions at all: a valid (old) hello */
+	if (!rd__block(r, 2, &exts))
+		return "extensions run past the hello";
+	while (exts.pos < exts.n) {
+		const char *err;
+
+		if (!rd__u16(&exts, &type) || !rd__block(&exts, 2, &e))
+			return "extension runs past the extension list";
+		list__add(&ch->extensions, type);
+		err = ch__extension(type, &e, ch);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static const char *ch__body(struct rd *r, struct tls_client_hello *ch)
+{
+	struct rd sid, ciphers, comp;
+	uint8_t c;
+
+	if (!rd__u16(r, &ch->legacy_version) || r->pos + 32 > r->n)
+		return "hello shorter than its fixed fields";
+	r->pos += 32; /* random */
+	if (!rd__block(r, 1, &sid) || sid.n > 32)
+		return "session id runs past the hello";
+	if (!rd__block(r, 2, &ciphers) || !rd__u16_list(&ciphers, &ch->ciphers))
+		return "cipher suites run past the hello";
+	if (!rd__block(r, 1, &comp))
+		return "compression methods run past the hello";
+	while (rd__u8(&comp, &c))
+		if (ch->ncompression < TLS_LIST_MAX)
+			ch->compression[ch->ncompression++] = c;
+	return ch__extensions(r, ch);
+}
+
+int tls__client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch)
+{
+	struct rd r = { b, n, 0 };
+
+	memset(ch, 0, sizeof(*ch));
+	ch->malformed_reason = ch__body(&r, ch);
+	ch->malformed = ch->malformed_reason != NULL;
+	return ch->malformed ? -1 : 0;
+}
+
+/*
+ * SSLv2 CLIENT-HELLO (RFC 6101 appendix E.2): 2-byte length with the top bit
+ * set, type 1, version, then lengths of the 3-byte cipher specs, session id and
+ * challenge. Cipher specs of the V3 form (0x00XXXX) map to 16-bit suites.
+ */
+int tls__sslv2_client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch)
+{
+	struct rd r = { b, n, 0 };
+	uint16_t len, cs_len, sid_len, chal_len;
+	uint8_t type;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->sslv2 = true;
+	if (!rd__u16(&r, &len) || !(len & 0x8000) || !rd__u8(&r, &type) || type != 1 ||
+	    !rd__u16(&r, &ch->legacy_version) || !rd__u16(&r, &cs_len) || !rd__u16(&r, &sid_len) ||
+	    !rd__u16(&r, &chal_len) || cs_len % 3 || r.pos + cs_len > r.n) {
+		ch->malformed = true;
+		ch->malformed_reason = "not a complete SSLv2 client hello";
+		return -1;
+	}
+	for (size_t i = 0; i < cs_len; i += 3) {
+		const uint8_t *s = b + r.pos + i;
+
+		list__add(&ch->ciphers, (uint16_t)(s[0] ? 0xff00 | s[0] : s[1] << 8 | s[2]));
+	}
+	return 0;
+}
+
+static const char *sh__extensions(struct rd *r, struct tls_server_hello *sh)
+{
+	struct rd exts, e, list, proto;
+	uint16_t type;
+
+	if (r->pos == r->n)
+		return NULL;
+	if (!rd__block(r, 2, &exts))
+		return "extensions run past the hello";
+	while (exts.pos < exts.n) {
+		if (!rd__u16(&exts, &type) || !rd__block(&exts, 2, &e))
+			return "extension runs past the extension list";
+		if (type == 43 && !rd__u16(&e, &sh->selected_version))
+			return "supported_versions runs past its extension";
+		if (type == 16) {
+			if (!rd__block(&e, 2, &list) || !rd__block(&list, 1, &proto))
+				return "ALPN runs past its extension";
+			text__escape(proto.b, proto.n, sh->alpn, sizeof(sh->alpn));
+		}
+	}
+	return NULL;
+}
+
+int tls__server_hello(const uint8_t *b, size_t n, struct tls_server_hello *sh)
+{
+	/* SHA-256("HelloRetryRequest"), the random of every HelloRetryRequest. */
+	static const uint8_t hrr[32] = { 0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+					 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+					 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+					 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c };
+	struct rd r = { b, n, 0 }, sid;
+	uint8_t comp;
+
+	memset(sh, 0, sizeof(*sh));
+	if (!rd__u16(&r, &sh->legacy_version) || r.pos + 32 > r.n)
+		sh->malformed_reason = "hello shorter than its fixed fields";
+	else if ((sh->hello_retry = !memcmp(b + r.pos, hrr, 32)), r.pos += 32,
+		 !rd__block(&r, 1, &sid))
+		sh->malformed_reason = "session id runs past the hello";
+	else if (!rd__u16(&r, &sh->cipher) || !rd__u8(&r, &comp))
+		sh->malformed_reason = "cipher suite runs past the hello";
+	else
+		sh->malformed_reason = sh__extensions(&r, sh);
+	sh->malformed = sh->malformed_reason != NULL;
+	return sh->malformed ? -1 : 0;
+}
+
+/* Handshake bytes gathered across records, at most this many. */
+#define TLS_HS_MAX 65536
+
+long tls__walk_handshakes(const uint8_t *s, size_t n, uint8_t type,
+			  void (*fn)(const uint8_t *body, size_t len, void *ctx), void *ctx,
+			  bool *more_wanted)
+{
+	static uint8_t hs[TLS_HS_MAX];
+	size_t pos = 0, hs_len = 0, used = 0;
+
+	*more_wanted = false;
+	if (n < 1 || (s[0] != 22 && s[0] != 20))
+		return -1;
+	while (pos + 5 <= n) {
+		size_t rec_len = (size_t)(s[pos + 3] << 8 | s[pos + 4]);
+
+		if (s[pos + 1] != 3 || (s[pos] != 22 && s[pos] != 20))
+			return (long)
+				pos; /* application data or alert: the handshake part is over */
+		if (pos + 5 + rec_len > n) {
+			*more_wanted = true;
+			return (long)pos;
+		}
+		if (s[pos] == 22 && hs_len + rec_len <= sizeof(hs)) {
+			memcpy(hs + hs_len, s + pos + 5, rec_len);
+			hs_len += rec_len;
+		}
+		pos += 5 + rec_len;
+		/* Hand out every complete message gathered so far. */
+		while (used + 4 <= hs_len) {
+			size_t mlen = (size_t)hs[used + 1] << 16 | hs[used + 2] << 8 | hs[used + 3];
+
+			if (used + 4 + mlen > hs_len)
+				break;
+			if (hs[used] == type)
+				fn(hs + used + 4, mlen, ctx);
+			used += 4 + mlen;
+		}
+	}
+	*more_wanted = used < hs_len || pos < n;
+	return (long)pos;
+}
+
+const char *tls__version_name(uint16_t v, char *buf, size_t n)
+{
+	switch (v) {
+	case 0x0304:
+		return "TLS 1.3";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0301:
+		return "TLS 1.0";
+	case 0x0300:
+		return "SSL 3.0";
+	case 0x0002:
+		return "SSL 2.0";
+	}
+	snprintf(buf, n, "0x%04x", v);
+	return buf;
+}
