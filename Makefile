@@ -35,7 +35,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
-	userspace/dns_pairs.c userspace/output_net.c
+	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
-	dnsmasq-base bind9-dnsutils
+	dnsmasq-base bind9-dnsutils tcpdump tshark openssl nginx-light curl
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration install uninstall FORCE
 

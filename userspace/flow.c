@@ -20,6 +20,7 @@
 #include "output.h"
 #include "strlist.h"
 #include "timeconv.h"
+#include "tls_session.h"
 
 /* Closed flows are reported after this much quiet, so the last ACK joins them. */
 #define FLOW_CLOSE_LINGER_NS 1000000000ull
@@ -52,8 +53,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	t->cfg = cfg;
 	t->out = out;
 	t->pairs = dns_pairs__new();
+	t->tls = tls_sessions__new(out);
 	t->skel = flow_bpf__open();
-	if (!t->pairs || !t->skel) {
+	if (!t->pairs || !t->tls || !t->skel) {
 		pr_warn("cannot open the packet classifier BPF object: %m\n");
 		return -ENOMEM;
 	}
@@ -137,19 +139,37 @@ int flow_tracker__attach(struct flow_tracker *t)
 	return err;
 }
 
+/* The flow key (initiator first) of a packet event, from its own endpoints. */
+static void flow__event_key(struct flow_key *k, __u64 netns, __u32 ifindex, __u8 family, __u8 proto,
+			    const __u8 *saddr, const __u8 *daddr, __u16 sport, __u16 dport,
+			    bool reply)
+{
+	memset(k, 0, sizeof(*k));
+	k->netns = netns;
+	k->ifindex = ifindex;
+	k->family = family;
+	k->proto = proto;
+	memcpy(k->saddr, reply ? daddr : saddr, 16);
+	memcpy(k->daddr, reply ? saddr : daddr, 16);
+	k->sport = reply ? dport : sport;
+	k->dport = reply ? sport : dport;
+}
+
 static void flow__dns_key(const struct dns_event *e, struct flow_key *k)
 {
-	bool reply = e->flow_dir == WF_DIR_REPLY;
+	flow__event_key(k, e->netns, e->ifindex, e->family, e->proto, e->saddr, e->daddr, e->sport,
+			e->dport, e->flow_dir == WF_DIR_REPLY);
+}
 
-	memset(k, 0, sizeof(*k));
-	k->netns = e->netns;
-	k->ifindex = e->ifindex;
-	k->family = e->family;
-	k->proto = e->proto;
-	memcpy(k->saddr, reply ? e->daddr : e->saddr, 16);
-	memcpy(k->daddr, reply ? e->saddr : e->daddr, 16);
-	k->sport = reply ? e->dport : e->sport;
-	k->dport = reply ? e->sport : e->dport;
+static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+{
+	struct flow_key k;
+	char flow_id[17];
+
+	flow__event_key(&k, e->netns, e->ifindex, e->family, e->proto, e->saddr, e->daddr, e->sport,
+			e->dport, e->flow_dir == WF_DIR_REPLY);
+	flow__id(&k, e->flow_first_ns, flow_id);
+	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->ifindex));
 }
 
 static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size_t len)
@@ -184,6 +204,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		return -ECANCELED;
 	if (len >= offsetof(struct dns_event, msg) && *kind == WF_PKT_EVENT_DNS)
 		flow__on_dns(t, data, len);
+	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_TLS)
+		flow__on_tls(t, data, len);
 	return 0;
 }
 
@@ -233,6 +255,8 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	struct flow_value v;
 	bool first = true;
 
+	/* Hellos first: a flow's TLS event comes before its flow record. */
+	tls_sessions__expire(t->tls, now, all);
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		const char *reason;
 
@@ -296,6 +320,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	flow_tracker__detach(t);
 	flow_bpf__destroy(t->skel);
 	dns_pairs__free(t->pairs);
+	tls_sessions__free(t->tls);
 	free(t->att);
 	memset(t, 0, sizeof(*t));
 }

@@ -12,6 +12,7 @@ struct output;
 struct flow_bpf;
 struct ring_buffer;
 struct dns_pairs;
+struct tls_sessions;
 
 /* The packet path: bpf/tc/flow.bpf.c on each selected interface, and its events. */
 struct flow_tracker {
@@ -21,6 +22,7 @@ struct flow_tracker {
 	const struct config *cfg;
 	struct output *out;
 	struct dns_pairs *pairs;
+	struct tls_sessions *tls;
 	uint64_t flows_reported;
 	uint64_t dns_reported;
 	uint64_t dns_seen;

@@ -73,7 +73,9 @@ void output__free(struct output *o);
 void output__proc_event(struct output *o, enum proc_view_kind kind, const struct proc_info *p,
 			uint64_t ts_ns);
 
+struct tls_view;
 void output__flow_event(struct output *o, const struct flow_view *v);
+void output__tls_event(struct output *o, const struct tls_view *v);
 void output__dns_event(struct output *o, const struct dns_view *v);
 
 /* Backends. */

@@ -9,6 +9,7 @@
 #include "flow_events.h"
 #include "output.h"
 #include "timeconv.h"
+#include "tls_session.h"
 
 /* The common network part of an event: endpoints in the packet's own direction. */
 struct endpoints {
@@ -388,6 +389,190 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 	json__observer(&o->j, dv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
 	dns_json__dns(&o->j, dv);
 	dns_json__whoflow(&o->j, dv);
+	json__obj_close(&o->j);
+	output__line(o);
+}
+
+static void json__u16_list(struct json *j, const char *key, const struct tls_u16_list *l)
+{
+	json__arr_open(j, key);
+	for (size_t i = 0; i < l->n; i++)
+		json__u64(j, NULL, l->v[i]);
+	json__arr_close(j);
+}
+
+static void json__hex16(struct json *j, const char *key, uint16_t v)
+{
+	char b[8];
+
+	snprintf(b, sizeof(b), "0x%04x", v);
+	json__str(j, key, b);
+}
+
+/* ECS tls.version: "1.3" of TLS 1.3; only once the server said which it chose. */
+static void tls_json__ecs(struct json *j, const struct tls_view *tv)
+{
+	const struct tls_client_hello *ch = &tv->ch;
+	char vb[16], cb[24];
+
+	json__obj_open(j, "tls");
+	if (tv->has_sh && !tv->sh.malformed && !tv->sh.hello_retry) {
+		uint16_t v =
+			tv->sh.selected_version ? tv->sh.selected_version : tv->sh.legacy_version;
+		const char *name = tls__version_name(v, vb, sizeof(vb));
+
+		json__str(j, "version",
+			  strncmp(name, "TLS ", 4) && strncmp(name, "SSL ", 4) ? name : name + 4);
+		json__str(j, "version_protocol", strncmp(name, "SSL ", 4) ? "tls" : "ssl");
+		json__str(j, "cipher", tls__cipher_name(tv->sh.cipher, cb, sizeof(cb)));
+		if (tv->sh.alpn[0])
+			json__str(j, "next_protocol", tv->sh.alpn);
+	}
+	json__obj_open(j, "client");
+	if (ch->has_sni)
+		json__str(j, "server_name", ch->sni);
+	json__arr_open(j, "supported_ciphers");
+	for (size_t i = 0; i < ch->ciphers.n; i++)
+		json__str(j, NULL, tls__cipher_name(ch->ciphers.v[i], cb, sizeof(cb)));
+	json__arr_close(j);
+	json__str(j, "ja3", tv->ja3_md5);
+	json__str(j, "ja4", tv->ja4);
+	json__str(j, "ja4_r", tv->ja4_r);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void tls_json__client(struct json *j, const struct tls_client_hello *ch, const char *ja3)
+{
+	json__obj_open(j, "client");
+	json__hex16(j, "legacy_version", ch->legacy_version);
+	json__bool(j, "sslv2", ch->sslv2);
+	json__arr_open(j, "supported_versions");
+	for (size_t i = 0; i < ch->versions.n; i++) {
+		char b[8];
+
+		snprintf(b, sizeof(b), "0x%04x", ch->versions.v[i]);
+		json__str(j, NULL, b);
+	}
+	json__arr_close(j);
+	json__arr_open(j, "alpn");
+	for (size_t i = 0; i < ch->nalpn; i++)
+		json__str(j, NULL, ch->alpn[i]);
+	json__arr_close(j);
+	json__u16_list(j, "ciphers", &ch->ciphers);
+	json__u16_list(j, "extensions", &ch->extensions);
+	json__u16_list(j, "supported_groups", &ch->groups);
+	json__u16_list(j, "signature_algorithms", &ch->sig_algs);
+	json__u16_list(j, "key_share_groups", &ch->key_shares);
+	json__arr_open(j, "ec_point_formats");
+	for (size_t i = 0; i < ch->npoint_formats; i++)
+		json__u64(j, NULL, ch->point_formats[i]);
+	json__arr_close(j);
+	json__arr_open(j, "compression_methods");
+	for (size_t i = 0; i < ch->ncompression; i++)
+		json__u64(j, NULL, ch->compression[i]);
+	json__arr_close(j);
+	json__str(j, "ja3_string", ja3);
+	json__obj_close(j);
+}
+
+static void tls_json__whoflow(struct json *j, const struct tls_view *tv)
+{
+	json__obj_open(j, "whoflow");
+	json__obj_open(j, "flow");
+	json__str(j, "id", tv->flow_id);
+	json__obj_close(j);
+	json__obj_open(j, "tls");
+	tls_json__client(j, &tv->ch, tv->ja3);
+	if (tv->has_sh) {
+		json__obj_open(j, "server");
+		json__hex16(j, "legacy_version", tv->sh.legacy_version);
+		if (tv->sh.selected_version)
+			json__hex16(j, "selected_version", tv->sh.selected_version);
+		json__hex16(j, "cipher", tv->sh.cipher);
+		if (tv->sh.alpn[0])
+			json__str(j, "alpn", tv->sh.alpn);
+		json__bool(j, "hello_retry", tv->sh.hello_retry);
+		json__obj_close(j);
+	}
+	if (tv->ch.malformed) {
+		json__bool(j, "malformed", true);
+		json__str(j, "malformed_reason", tv->ch.malformed_reason);
+	}
+	if (tv->incomplete) {
+		json__u64(j, "captured_bytes", tv->captured);
+		json__u64(j, "wanted_bytes", tv->wanted);
+	}
+	json__obj_close(j);
+	json__obj_open(j, "netns");
+	json__u64(j, "cookie", tv->e->netns);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints *ep)
+{
+	char vb[16], cb[24];
+
+	fprintf(f, "TLS ts=%s iface=%s src=%s sport=%u dst=%s dport=%u", ep->ts,
+		tv->ifname ? tv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport);
+	if (tv->ch.has_sni)
+		fprintf(f, " sni=%s", tv->ch.sni);
+	if (tv->ch.nalpn) {
+		fprintf(f, " alpn=");
+		for (size_t i = 0; i < tv->ch.nalpn; i++)
+			fprintf(f, "%s%s", i ? "," : "", tv->ch.alpn[i]);
+	}
+	if (tv->has_sh && !tv->sh.hello_retry) {
+		uint16_t v =
+			tv->sh.selected_version ? tv->sh.selected_version : tv->sh.legacy_version;
+
+		fprintf(f, " version=\"%s\" cipher=%s", tls__version_name(v, vb, sizeof(vb)),
+			tls__cipher_name(tv->sh.cipher, cb, sizeof(cb)));
+		if (tv->sh.alpn[0])
+			fprintf(f, " selected_alpn=%s", tv->sh.alpn);
+	}
+	if (tv->has_sh && tv->sh.hello_retry)
+		fprintf(f, " hello_retry=yes");
+	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5, tv->ja4);
+	if (tv->ch.malformed)
+		fprintf(f, " malformed=\"%s\"", tv->ch.malformed_reason);
+	fprintf(f, " flow=%s community_id=%s\n", tv->flow_id, ep->community_id);
+}
+
+void output__tls_event(struct output *o, const struct tls_view *tv)
+{
+	const struct tls_chunk_event *e = tv->e;
+	struct endpoints ep;
+
+	if (o->failed || !e)
+		return;
+	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport,
+			tv->ts_ns);
+	if (o->fmt == OUTPUT_TEXT) {
+		tls_text(o->f, tv, &ep);
+		o->emitted++;
+		o->failed = ferror(o->f);
+		return;
+	}
+	json__reset(&o->j);
+	json__obj_open(&o->j, NULL);
+	json__str(&o->j, "@timestamp", ep.ts);
+	json__event(&o->j, "network", "protocol", NULL, "tls-client-hello", "whoflow.tls");
+	json__obj_close(&o->j);
+	json__obj_open(&o->j, "host");
+	json__str(&o->j, "name", o->host);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
+	json__obj_close(&o->j);
+	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
+	json__str(&o->j, "protocol", "tls");
+	json__obj_close(&o->j);
+	json__observer(&o->j, tv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	tls_json__ecs(&o->j, tv);
+	tls_json__whoflow(&o->j, tv);
 	json__obj_close(&o->j);
 	output__line(o);
 }

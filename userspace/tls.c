@@ -367,3 +367,57 @@ const char *tls__version_name(uint16_t v, char *buf, size_t n)
 	snprintf(buf, n, "0x%04x", v);
 	return buf;
 }
+
+const char *tls__cipher_name(uint16_t v, char *buf, size_t n)
+{
+	static const struct {
+		uint16_t v;
+		const char *name;
+	} names[] = {
+		{ 0x1301, "TLS_AES_128_GCM_SHA256" },
+		{ 0x1302, "TLS_AES_256_GCM_SHA384" },
+		{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
+		{ 0x1304, "TLS_AES_128_CCM_SHA256" },
+		{ 0x1305, "TLS_AES_128_CCM_8_SHA256" },
+		{ 0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" },
+		{ 0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" },
+		{ 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+		{ 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" },
+		{ 0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA" },
+		{ 0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA" },
+		{ 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" },
+		{ 0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256" },
+		{ 0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384" },
+		{ 0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256" },
+		{ 0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384" },
+		{ 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" },
+		{ 0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384" },
+		{ 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+		{ 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
+		{ 0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256" },
+		{ 0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256" },
+		{ 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA" },
+		{ 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA" },
+		{ 0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256" },
+		{ 0x006b, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256" },
+		{ 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" },
+		{ 0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV" },
+		{ 0x5600, "TLS_FALLBACK_SCSV" },
+	};
+
+	if (tls__is_grease(v)) {
+		snprintf(buf, n, "GREASE_0x%04x", v);
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].v == v)
+			return names[i].name;
+	snprintf(buf, n, "0x%04x", v);
+	return buf;
+}

@@ -14,7 +14,7 @@
 
 #define TLS_LIST_MAX 256
 #define TLS_SNI_MAX 256
-#define TLS_ALPN_MAX 16
+#define TLS_ALPN_MAX 64
 
 struct tls_u16_list {
 	uint16_t v[TLS_LIST_MAX];
@@ -78,6 +78,8 @@ long tls__walk_handshakes(const uint8_t *s, size_t n, uint8_t type,
 			  void (*fn)(const uint8_t *body, size_t len, void *ctx), void *ctx,
 			  bool *more_wanted);
 
+/* IANA name of a cipher suite, or "0xNNNN" (GREASE: "GREASE_0xNNNN"). */
+const char *tls__cipher_name(uint16_t v, char *buf, size_t n);
 /* "TLS 1.3", "SSL 3.0", ... or "0xNNNN". */
 const char *tls__version_name(uint16_t v, char *buf, size_t n);
 

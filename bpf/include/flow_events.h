@@ -12,6 +12,11 @@
 #define WF_DNS_MAX 4096
 #define WF_DNS_NAME_MAX 256
 #define WF_DNS_PORTS_MAX 8
+/* TLS: client bytes shipped at most (a ClientHello with post-quantum key shares fits). */
+#define WF_TLS_CLIENT_MAX 16384
+#define WF_TLS_SERVER_MAX 4096 /* server bytes: the ServerHello */
+#define WF_TLS_CHUNK 4096 /* bytes per record; a GSO packet can need several */
+#define WF_TLS_CHUNKS_PER_PACKET 4
 
 enum wf_hook {
 	WF_HOOK_INGRESS = 0,
@@ -40,6 +45,7 @@ enum wf_pkt_stat {
 	WF_STAT_FLOW_FULL, /* a new flow could not be inserted */
 	WF_STAT_RINGBUF_LOST, /* a DNS record could not be queued */
 	WF_STAT_DNS_TOO_BIG, /* DNS message longer than WF_DNS_MAX: shipped cut */
+	WF_STAT_TLS_LOST, /* a TLS chunk could not be queued */
 	WF_STAT__MAX,
 };
 
@@ -65,11 +71,21 @@ struct flow_value {
 	__u8 tcp_flags[2]; /* OR of every flag seen, by direction */
 	__u8 closed; /* enum wf_flow_closed */
 	__u8 first_hook; /* enum wf_hook of the first packet */
-	__u32 pad;
+	__u8 tls_state[2]; /* by direction: enum wf_tls_state */
+	__u16 pad;
+	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
+	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
+};
+
+enum wf_tls_state {
+	WF_TLS_UNKNOWN = 0, /* no payload seen yet in this direction */
+	WF_TLS_CAPTURE = 1, /* the stream starts with a hello: its bytes are shipped */
+	WF_TLS_NOT_TLS = 2, /* the stream starts with something else: never looked at again */
 };
 
 enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
+	WF_PKT_EVENT_TLS = 2,
 };
 
 enum wf_dns_status {
@@ -102,6 +118,28 @@ struct dns_event {
 	__u32 cap_len; /* bytes of it in msg[] */
 	char qname[WF_DNS_NAME_MAX]; /* dotted, as the labels' bytes are */
 	__u8 msg[WF_DNS_MAX];
+};
+
+/* A piece of one direction of a TLS connection's first bytes, by stream offset. */
+struct tls_chunk_event {
+	__u32 kind; /* WF_PKT_EVENT_TLS */
+	__u32 ifindex;
+	__u64 ts_ns;
+	__u64 netns;
+	__u64 socket_cookie;
+	__u64 flow_first_ns;
+	__u8 family;
+	__u8 proto;
+	__u8 hook;
+	__u8 flow_dir; /* the direction these bytes travel */
+	__u16 sport, dport; /* of the packet */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 stream_off; /* offset of data[0] from the direction's first payload byte */
+	__u32 len; /* bytes in data */
+	__u32 want; /* bytes of this direction the kernel ships in all */
+	__u32 pad;
+	__u8 data[WF_TLS_CHUNK];
 };
 
 #endif

@@ -60,6 +60,13 @@ struct {
 	__type(value, struct dns_event);
 } dns_scratch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tls_chunk_event);
+} tls_scratch SEC(".maps");
+
 static __always_inline void stat__inc(__u32 which)
 {
 	__u64 *n = bpf_map_lookup_elem(&pkt_stats, &which);
@@ -240,25 +247,33 @@ static __always_inline __u64 dns__cap_len(struct __sk_buff *skb, const struct pk
 	return len;
 }
 
-static __always_inline void dns__capture(struct __sk_buff *skb, const struct pkt_meta *m,
-					 const struct flow_key *k, const struct flow_value *v,
-					 __u8 hook, __u8 dir, __u64 now)
+/*
+ * Global functions (not static) are verified once, on their own: this keeps the
+ * classifiers far below the verifier's complexity limit and quick to load.
+ * Pointer arguments may be NULL as far as the verifier knows: they are checked.
+ */
+__noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
+			      const struct flow_key *k, const struct flow_value *v, __u32 hook_dir)
 {
+	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1;
+	__u64 now = bpf_ktime_get_boot_ns();
 	struct dns_event *e;
 	__u32 zero = 0;
 	__u64 len;
 
+	if (!skb || !m || !k)
+		return 0;
 	if (m->l4_proto != IPPROTO_UDP || m->payload_len < 12 ||
 	    !(dns__is_port(m->sport) || dns__is_port(m->dport)))
-		return;
+		return 0;
 	e = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!e)
-		return;
+		return 0;
 	len = dns__cap_len(skb, m);
 	/* Verifier workaround: keep the bounds on the very register passed to the helper. */
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_skb_load_bytes(skb, m->payload_off, e->msg, len))
-		return;
+		return 0;
 	e->msg_len = m->payload_len;
 	e->cap_len = len;
 	dns__fill_meta(e, m, k, v, hook, dir, now);
@@ -274,6 +289,139 @@ static __always_inline void dns__capture(struct __sk_buff *skb, const struct pkt
 		last_dns_status = e->status;
 	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
 		stat__inc(WF_STAT_RINGBUF_LOST);
+	return 0;
+}
+
+/*
+ * How many bytes of this direction to ship, judged from its first payload
+ * segment: a TLS handshake record holding a ClientHello (1) or ServerHello (2),
+ * or an SSLv2-format ClientHello. 0: the stream is something else.
+ */
+static __always_inline __u32 tls__want(struct __sk_buff *skb, const struct pkt_meta *m)
+{
+	__u8 h[9] = {};
+	__u32 rec, hs, need;
+
+	if (m->payload_len < 9 || bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)))
+		return 0;
+	if ((h[0] & 0x80) && h[2] == 1 && h[3] <= 3) /* SSLv2 CLIENT-HELLO */
+		return 2 + (((__u32)h[0] & 0x7f) << 8 | h[1]);
+	if (h[0] != 22 || h[1] != 3 || (h[5] != 1 && h[5] != 2))
+		return 0;
+	rec = (__u32)h[3] << 8 | h[4];
+	if (h[5] == 2)
+		return 5 + rec < WF_TLS_SERVER_MAX ? 5 + rec : WF_TLS_SERVER_MAX;
+	hs = ((__u32)h[6] << 16 | (__u32)h[7] << 8 | h[8]) + 4;
+	/* A hello spread over several records pays a 5-byte header per record. */
+	need = hs <= rec ? 5 + rec : hs + 5 * (hs / (rec ? rec : 1) + 1);
+	return need < WF_TLS_CLIENT_MAX ? need : WF_TLS_CLIENT_MAX;
+}
+
+static __always_inline void tls__fill(struct tls_chunk_event *e, const struct pkt_meta *m,
+				      const struct flow_key *k, const struct flow_value *v,
+				      __u8 hook, __u8 dir, __u64 now)
+{
+	e->kind = WF_PKT_EVENT_TLS;
+	e->ifindex = k->ifindex;
+	e->ts_ns = now;
+	e->netns = k->netns;
+	e->socket_cookie = v->socket_cookie;
+	e->flow_first_ns = v->first_ns;
+	e->family = m->family;
+	e->proto = m->l4_proto;
+	e->hook = hook;
+	e->flow_dir = dir;
+	e->sport = m->sport;
+	e->dport = m->dport;
+	__builtin_memcpy(e->saddr, m->saddr, 16);
+	__builtin_memcpy(e->daddr, m->daddr, 16);
+	e->want = v->tls_want[dir & 1];
+}
+
+/*
+ * After a HelloRetryRequest the client sends a second hello (often after a
+ * ChangeCipherSpec record), and the server a second ServerHello: a segment past
+ * what was wanted that starts with such a record extends the capture.
+ */
+static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_meta *m,
+					struct flow_value *v, __u8 d, __u32 off)
+{
+	__u8 h[2] = {};
+	__u32 want;
+
+	if (off >= WF_TLS_CLIENT_MAX || bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) ||
+	    (h[0] != 20 && h[0] != 22) || h[1] != 3)
+		return false;
+	want = off + m->payload_len;
+	v->tls_want[d & 1] = want < WF_TLS_CLIENT_MAX ? want : WF_TLS_CLIENT_MAX;
+	return true;
+}
+
+/* Ships [off, off + n) of the direction's stream from this packet, in chunks. */
+static __always_inline void tls__ship(struct __sk_buff *skb, const struct pkt_meta *m,
+				      struct tls_chunk_event *e, __u32 off, __u32 n)
+{
+	for (int i = 0; i < WF_TLS_CHUNKS_PER_PACKET; i++) {
+		__u64 len = n > WF_TLS_CHUNK ? WF_TLS_CHUNK : n;
+
+		if (!n)
+			break;
+		/* Verifier workaround: keep the bounds on the register passed to the helper. */
+		barrier_var(len);
+		if (len < 1 || len > WF_TLS_CHUNK ||
+		    bpf_skb_load_bytes(skb, m->payload_off + i * WF_TLS_CHUNK, e->data, len))
+			return;
+		e->stream_off = off + i * WF_TLS_CHUNK;
+		e->len = len;
+		if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len,
+				       0))
+			stat__inc(WF_STAT_TLS_LOST);
+		n -= len;
+	}
+}
+
+/*
+ * TLS on any TCP port: a direction whose first payload is a hello has its
+ * first bytes shipped by stream offset, so userspace reassembles hellos split
+ * over segments and records, larger than the MTU, retransmitted or reordered.
+ */
+__noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
+			     const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
+{
+	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u32 zero = 0, off, n, room;
+	struct tls_chunk_event *e;
+
+	if (!skb || !m || !k || !v)
+		return 0;
+	if (v->tls_state[d] == WF_TLS_NOT_TLS)
+		return 0;
+	if (v->tls_state[d] == WF_TLS_UNKNOWN) {
+		v->tls_want[d] = tls__want(skb, m);
+		v->tls_isn[d] = m->tcp_seq;
+		v->tls_state[d] = v->tls_want[d] ? WF_TLS_CAPTURE : WF_TLS_NOT_TLS;
+		if (!v->tls_want[d])
+			return 0;
+	}
+	off = m->tcp_seq - v->tls_isn[d]; /* wraps correctly across 2^32 */
+	if (off >= v->tls_want[d] && !tls__extend(skb, m, v, d, off))
+		return 0;
+	/*
+	 * The whole segment goes (up to the cap), not just up to tls_want: bytes
+	 * past it (a ChangeCipherSpec after a HelloRetryRequest) must not leave a
+	 * gap before the next hello.
+	 */
+	room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
+	n = m->payload_len < room ? m->payload_len : room;
+	if (n > WF_TLS_CLIENT_MAX - off)
+		n = WF_TLS_CLIENT_MAX - off;
+	e = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!e || !n)
+		return 0;
+	tls__fill(e, m, k, v, hook, d, now);
+	tls__ship(skb, m, e, off, n);
+	return 0;
 }
 
 static __always_inline void stat__parse(int status, const struct pkt_meta *m)
@@ -302,6 +450,17 @@ static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb)
 	return BPF_CORE_READ(kskb, dev, nd_net.net, net_cookie);
 }
 
+__noinline int wf_parse(struct __sk_buff *skb, struct pkt_meta *m)
+{
+	__u32 ifindex = skb ? skb->ifindex : 0;
+	bool has_l2 = !bpf_map_lookup_elem(&iface_no_l2, &ifindex);
+
+	if (!skb || !m)
+		return PARSE_TRUNCATED;
+	return parse__packet(skb, m, has_l2, bpf_ntohs(skb->protocol),
+			     skb->vlan_present ? skb->vlan_tci : 0);
+}
+
 static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 {
 	__u32 ifindex = skb->ifindex;
@@ -309,13 +468,11 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	struct flow_value *v;
 	struct flow_key k = {};
 	__u64 now = bpf_ktime_get_boot_ns(), netns;
-	bool has_l2 = !bpf_map_lookup_elem(&iface_no_l2, &ifindex);
 	int status;
 	__u8 dir;
 
 	stat__inc(WF_STAT_PACKETS);
-	status = parse__packet(skb, &m, has_l2, bpf_ntohs(skb->protocol),
-			       skb->vlan_present ? skb->vlan_tci : 0);
+	status = wf_parse(skb, &m);
 	if (record_last)
 		last_meta = m;
 	stat__parse(status, &m);
@@ -330,8 +487,10 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		if (hook == WF_HOOK_EGRESS && !v->socket_cookie)
 			v->socket_cookie = bpf_get_socket_cookie(skb);
 	}
-	if (status == PARSE_OK)
-		dns__capture(skb, &m, &k, v, hook, dir, now);
+	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
+		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
+	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
+		wf_tls_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
 	return TC_ACT_UNSPEC_;
 }
 

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_TLS_SESSION_H
+#define WHOFLOW_TLS_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ja.h"
+#include "tls.h"
+
+struct tls_chunk_event;
+struct output;
+
+#define TLS_HELLOS_MAX 4 /* ClientHellos per connection (HelloRetryRequest makes two) */
+
+/* One ClientHello ready to report, with the ServerHello that answered it if any. */
+struct tls_view {
+	const struct tls_chunk_event *e; /* a chunk of the client's stream: endpoints, iface */
+	const char *ifname;
+	char flow_id[17];
+	uint64_t ts_ns; /* when the hello's first byte was seen */
+	struct tls_client_hello ch;
+	bool has_sh;
+	struct tls_server_hello sh;
+	char ja3[JA3_STRING_MAX];
+	char ja3_md5[33];
+	char ja4[JA4_MAX];
+	char ja4_r[JA4_R_MAX];
+	bool incomplete; /* the hello never arrived whole */
+	uint32_t captured, wanted;
+};
+
+struct tls_sessions;
+
+struct tls_sessions *tls_sessions__new(struct output *out);
+void tls_sessions__free(struct tls_sessions *t);
+/* Adds one chunk of stream; reports what completes. ifname names e->ifindex. */
+void tls_sessions__chunk(struct tls_sessions *t, const struct tls_chunk_event *e, size_t len,
+			 const char *flow_id, const char *ifname);
+/* Reports hellos left waiting for a ServerHello past the timeout (all of them with all). */
+void tls_sessions__expire(struct tls_sessions *t, uint64_t now_ns, bool all);
+uint64_t tls_sessions__reported(const struct tls_sessions *t);
+
+#endif
