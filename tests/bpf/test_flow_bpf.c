@@ -461,6 +461,72 @@ static void test_flow_accounting(void **state)
 	fail_msg("flow 192.0.2.1:33000 -> 192.0.2.2:8080 not in the map");
 }
 
+struct tls_seen {
+	int n;
+	struct tls_chunk_event ev[4];
+};
+
+static int on_tls(void *ctx, void *data, size_t len)
+{
+	struct tls_seen *s = ctx;
+	const __u32 *kind = data;
+
+	if (*kind == WF_PKT_EVENT_TLS && s->n < 4)
+		memcpy(&s->ev[s->n++], data, len < sizeof(s->ev[0]) ? len : sizeof(s->ev[0]));
+	return 0;
+}
+
+static void tls_segment(struct pkt *p, uint16_t sport, uint32_t seq, const uint8_t *d, size_t n)
+{
+	pkt__eth(p, 0x0800);
+	pkt__ipv4(p, 6, "203.0.113.1", "203.0.113.2", 0, 0);
+	pkt__tcp(p, sport, 4433, 0x18, 0);
+	/* pkt__tcp writes seq 1000: patch in the one wanted. */
+	p->b[p->l4_off + 4] = seq >> 24;
+	p->b[p->l4_off + 5] = seq >> 16;
+	p->b[p->l4_off + 6] = seq >> 8;
+	p->b[p->l4_off + 7] = seq;
+	pkt__put(p, d, n);
+	pkt__finish(p, 0);
+}
+
+/* A hello's first segment starts the capture; later segments follow by offset. */
+static void test_tls_capture(void **state)
+{
+	uint8_t hello[600] = { 22, 3, 1, 0x02, 0x00, 1, 0, 0x01, 0xfc };
+	struct tls_seen s = { 0 };
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_tls, &s, NULL);
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	struct pkt a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	s.n = 0;
+	/* Record of 512 bytes holding a 508-byte ClientHello, sent in two segments. */
+	tls_segment(&a, 50001, 0xfffffff0, hello, 300); /* sequence numbers wrap inside */
+	tls_segment(&b, 50001, 0xfffffff0 + 300, hello + 300, 217);
+	run(&a, egress);
+	run(&b, egress);
+	ring_buffer__consume(rb);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ev[0].stream_off, 0);
+	assert_int_equal(s.ev[0].len, 300);
+	assert_int_equal(s.ev[0].want, 517);
+	assert_memory_equal(s.ev[0].data, hello, 300);
+	assert_int_equal(s.ev[1].stream_off, 300);
+	assert_int_equal(s.ev[1].len, 217);
+	/* A stream that starts with something else is never looked at again. */
+	s.n = 0;
+	tls_segment(&c, 50002, 1, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18);
+	tls_segment(&d, 50002, 19, hello, 100);
+	run(&c, egress);
+	run(&d, egress);
+	ring_buffer__consume(rb);
+	assert_int_equal(s.n, 0);
+	ring_buffer__free(rb);
+}
+
 static int setup(void **state)
 {
 	if (!getenv("WF_TEST_VERBOSE"))
@@ -491,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_dns_question),
 		cmocka_unit_test(test_dns_bad_questions),
 		cmocka_unit_test(test_flow_accounting),
+		cmocka_unit_test(test_tls_capture),
 	};
 
 	return cmocka_run_group_tests_name("flow.bpf", tests, setup, teardown);

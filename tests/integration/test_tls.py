@@ -206,3 +206,15 @@ http {
         check_against_tshark(ev, row)
     assert get(ok[-1], "tls.client.server_name") == SNI
     assert "h2" in get(ok[-1], "whoflow.tls.client.alpn")
+
+
+def test_events_doc_names_every_tls_field(agents, topo, cgroup, cert, tmp_path):
+    from test_cli import flatten, DOCS
+    tls, _ = run_case(agents, topo, cgroup, cert, tmp_path,
+                      ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT), "-servername", SNI,
+                       "-alpn", "http/1.1", "-tls1_2"], ("-alpn", "http/1.1"))
+    doc = open(os.path.join(DOCS, "events.md")).read()
+    fields = {f for e in tls for f in flatten(e)}
+    assert {"tls.next_protocol", "tls.client.ja4_r", "whoflow.tls.server.alpn"} <= fields
+    missing = sorted(f for f in fields if "`%s`" % f not in doc)
+    assert not missing, "fields missing from docs/events.md: %s" % missing
