@@ -6,6 +6,26 @@
 #include "filter.h"
 #include "strlist.h"
 
+/* A network for --host/--src/--dst: address in network order, prefix in bits. */
+struct net_filter {
+	unsigned char family; /* 4 or 6 */
+	unsigned char prefix;
+	unsigned char addr[16];
+};
+
+/* Packet selection: the kernel drops what does not match before any work. */
+struct packet_filter {
+	unsigned char hooks; /* -Q: bit 0 in (ingress), bit 1 out (egress) */
+	unsigned short ports[3][8]; /* --port, --sport, --dport */
+	unsigned char nports[3];
+	struct net_filter nets[3][8]; /* --host, --src, --dst */
+	unsigned char nnets[3];
+	struct strlist domains; /* --domain: DNS question names and SNI (globs) */
+	struct strlist snis; /* --sni: SNI only (globs) */
+	struct strlist dns_types; /* --dns-type A,AAAA */
+	struct strlist tls_versions; /* --tls-version 1.2,1.3 */
+};
+
 enum output_format {
 	OUTPUT_TEXT,
 	OUTPUT_JSON,
@@ -27,6 +47,8 @@ struct config {
 	unsigned long long flow_idle_ns; /* --flow-timeouts IDLE,ACTIVE */
 	unsigned long long flow_active_ns;
 	struct proc_filter filter;
+	struct packet_filter pkt;
+	bool list_ifaces; /* -D */
 	int nexpr; /* trailing filter expression words */
 	char **expr;
 };

@@ -45,6 +45,22 @@ const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifin
 	return NULL;
 }
 
+/* The packet selectors become read-only data: the verifier sees them as constants. */
+static void flow__set_filters(struct flow_bpf *s, const struct packet_filter *f)
+{
+	s->rodata->hooks_wanted = f->hooks;
+	for (int l = 0; l < 3; l++) {
+		s->rodata->filter_nports[l] = f->nports[l];
+		s->rodata->filter_nnets[l] = f->nnets[l];
+		for (int i = 0; i < WF_FILTER_MAX; i++) {
+			s->rodata->filter_ports[l][i] = f->ports[l][i];
+			s->rodata->filter_nets[l][i].family = f->nets[l][i].family;
+			s->rodata->filter_nets[l][i].prefix = f->nets[l][i].prefix;
+			memcpy((void *)s->rodata->filter_nets[l][i].addr, f->nets[l][i].addr, 16);
+		}
+	}
+}
+
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out)
 {
 	int err;
@@ -61,6 +77,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	}
 	for (int i = 0; i < WF_DNS_PORTS_MAX; i++)
 		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
+	flow__set_filters(t->skel, &cfg->pkt);
 	err = flow_bpf__load(t->skel);
 	if (err) {
 		char msg[128];

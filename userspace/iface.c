@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +7,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
 #include <net/if_arp.h>
+#include "attach.h"
+#include "netns.h"
 #include "iface.h"
 
 static int iface__fill(int sock, const char *name, struct iface *out)
@@ -66,4 +73,64 @@ int iface__list(struct iface **out)
 	if_freenameindex(names);
 	close(sock);
 	return *out ? count : -ENOMEM;
+}
+
+/* Whether whoflow's filter (its handle and priority) sits on the ingress hook. */
+static bool iface__has_whoflow(unsigned int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WF_TC_HANDLE, .priority = WF_TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
+static void iface__print(const struct iface *i, const char *ns)
+{
+	printf("%u\t%s\t%s\t%s\t%s\t%s\n", i->ifindex, i->name, ns, i->up ? "up" : "down",
+	       i->loopback ? "loopback" :
+	       i->no_l2	   ? "no-l2" :
+			     "ethernet",
+	       iface__has_whoflow(i->ifindex) ? "attached" : "-");
+}
+
+int iface__print_list(const char *netns)
+{
+	int self = -1, target = -1, n, rc = 0;
+	struct iface *list = NULL;
+	struct stat st;
+	char ns[64];
+
+	if (netns) {
+		target = netns__open(netns);
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (target < 0 || self < 0 || setns(target, CLONE_NEWNET)) {
+			fprintf(stderr,
+				"whoflow: cannot enter network namespace '%s' (see 'ip netns list')\n",
+				netns);
+			rc = 1;
+			goto cleanup;
+		}
+	}
+	if (stat("/proc/thread-self/ns/net", &st))
+		st.st_ino = 0;
+	snprintf(ns, sizeof(ns), "%s%snet:[%lu]", netns ? netns : "", netns ? "=" : "",
+		 (unsigned long)st.st_ino);
+	n = iface__list(&list);
+	if (n < 0) {
+		fprintf(stderr, "whoflow: cannot list interfaces: %s\n", strerror(-n));
+		rc = 1;
+		goto cleanup;
+	}
+	printf("INDEX\tNAME\tNETNS\tSTATE\tLINK\tWHOFLOW\n");
+	for (int i = 0; i < n; i++)
+		iface__print(&list[i], ns);
+cleanup:
+	if (self >= 0) {
+		setns(self, CLONE_NEWNET);
+		close(self);
+	}
+	if (target >= 0)
+		close(target);
+	free(list);
+	return rc;
 }

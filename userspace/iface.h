@@ -22,4 +22,11 @@ int iface__list(struct iface **out);
 /* Fills one interface by name; -ENODEV when there is none. */
 int iface__get(const char *name, struct iface *out);
 
+/*
+ * -D: prints the interfaces of the namespace (the agent's, or netns) with
+ * index, namespace, state, link type and whether whoflow's classifiers are on
+ * them. Returns the exit code.
+ */
+int iface__print_list(const char *netns);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command line: a subcommand table, tcpdump's letters where they mean the same. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,23 @@ static const char usage_text[] =
 	"                           report a flow after IDLE seconds without packets, or\n"
 	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"
 	"\n"
+	"Packet selectors (all given must match; comma lists match any item). Port,\n"
+	"address and direction selectors run in the kernel: left-out packets cost no work.\n"
+	"  -Q, --direction in|out|inout  packets received, sent, or both (default)\n"
+	"      --port PORT[,PORT]   either port; --sport and --dport for one side\n"
+	"      --sport PORT[,PORT]\n"
+	"      --dport PORT[,PORT]\n"
+	"      --host ADDR[/LEN]    either address (IPv4 or IPv6 network), repeatable;\n"
+	"                           --src and --dst for one side\n"
+	"      --src ADDR[/LEN]\n"
+	"      --dst ADDR[/LEN]\n"
+	"      --domain GLOB        DNS events whose question, and TLS events whose SNI,\n"
+	"                           match (case-insensitive), repeatable\n"
+	"      --sni GLOB           TLS events by SNI, repeatable\n"
+	"      --dns-type TYPE[,TYPE]  DNS events by question type (A, AAAA, MX, ...)\n"
+	"      --tls-version V[,V]  TLS events by negotiated version (1.2, 1.3, ...)\n"
+	"  -D, --list-interfaces    list the interfaces that can be watched, and exit\n"
+	"\n"
 	"Selectors of process events (all given must match; comma lists match any item):\n"
 	"      --pid PID[,PID]      these processes\n"
 	"      --ppid PID[,PID]     children of these processes\n"
@@ -93,6 +111,16 @@ enum long_only {
 	OPT_MIN_DURATION,
 	OPT_DNS_PORTS,
 	OPT_FLOW_TIMEOUTS,
+	OPT_PORT,
+	OPT_SPORT,
+	OPT_DPORT,
+	OPT_HOST,
+	OPT_SRC,
+	OPT_DST,
+	OPT_DOMAIN,
+	OPT_SNI,
+	OPT_DNS_TYPE,
+	OPT_TLS_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -120,6 +148,18 @@ static const struct option long_options[] = {
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
 	{ "dns-ports", required_argument, NULL, OPT_DNS_PORTS },
 	{ "flow-timeouts", required_argument, NULL, OPT_FLOW_TIMEOUTS },
+	{ "direction", required_argument, NULL, 'Q' },
+	{ "list-interfaces", no_argument, NULL, 'D' },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "sport", required_argument, NULL, OPT_SPORT },
+	{ "dport", required_argument, NULL, OPT_DPORT },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "src", required_argument, NULL, OPT_SRC },
+	{ "dst", required_argument, NULL, OPT_DST },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "sni", required_argument, NULL, OPT_SNI },
+	{ "dns-type", required_argument, NULL, OPT_DNS_TYPE },
+	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -191,6 +231,99 @@ static int parse__dns_ports(struct config *cfg, const char *arg)
 	return rc;
 }
 
+/* --port/--sport/--dport 53,443: adds to that list (8 ports at most). */
+static int parse__ports(struct config *cfg, int list, const char *opt, const char *arg)
+{
+	struct strlist l = { 0 };
+	unsigned long port;
+	int rc = 0;
+
+	if (strlist__add_csv(&l, arg) || !l.n)
+		rc = usage__error("bad port list '%s'", arg);
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		if (parse__ulong(l.v[i], 65535, &port) || cfg->pkt.nports[list] >= 8) {
+			fprintf(stderr, "whoflow: bad %s '%s' (ports 0-65535, 8 at most)\n", opt,
+				arg);
+			rc = 2;
+		} else {
+			cfg->pkt.ports[list][cfg->pkt.nports[list]++] = (unsigned short)port;
+		}
+	}
+	strlist__free(&l);
+	return rc;
+}
+
+/* --host/--src/--dst ADDR[/PREFIX], IPv4 or IPv6 (8 per option at most). */
+static int parse__net(struct config *cfg, int list, const char *opt, const char *arg)
+{
+	struct net_filter *n = &cfg->pkt.nets[list][cfg->pkt.nnets[list]];
+	char addr[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned long prefix;
+
+	snprintf(addr, sizeof(addr), "%s", arg);
+	slash = strchr(addr, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (cfg->pkt.nnets[list] >= 8)
+		return usage__error("too many networks in %s (8 at most)", opt);
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, addr, n->addr) == 1)
+		n->family = 4, prefix = 32;
+	else if (inet_pton(AF_INET6, addr, n->addr) == 1)
+		n->family = 6, prefix = 128;
+	else
+		return usage__error(
+			"bad address '%s' (an IPv4 or IPv6 address, optionally /PREFIX)", arg);
+	if (slash && parse__ulong(slash, prefix, &prefix))
+		return usage__error("bad prefix length in '%s'", arg);
+	n->prefix = (unsigned char)prefix;
+	cfg->pkt.nnets[list]++;
+	return 0;
+}
+
+static int parse__direction(struct config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "in"))
+		cfg->pkt.hooks = 1;
+	else if (!strcmp(arg, "out"))
+		cfg->pkt.hooks = 2;
+	else if (!strcmp(arg, "inout"))
+		cfg->pkt.hooks = 3;
+	else
+		return usage__error("bad -Q '%s' (in, out or inout)", arg);
+	return 0;
+}
+
+/* Packet selectors; returns 0, 2 after a usage error, or -1 when opt is not one. */
+static int parse__packet_option(struct config *cfg, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'Q':
+		return parse__direction(cfg, arg);
+	case OPT_PORT:
+		return parse__ports(cfg, 0, "--port", arg);
+	case OPT_SPORT:
+		return parse__ports(cfg, 1, "--sport", arg);
+	case OPT_DPORT:
+		return parse__ports(cfg, 2, "--dport", arg);
+	case OPT_HOST:
+		return parse__net(cfg, 0, "--host", arg);
+	case OPT_SRC:
+		return parse__net(cfg, 1, "--src", arg);
+	case OPT_DST:
+		return parse__net(cfg, 2, "--dst", arg);
+	case OPT_DOMAIN:
+		return strlist__add(&cfg->pkt.domains, arg) ? 2 : 0;
+	case OPT_SNI:
+		return strlist__add(&cfg->pkt.snis, arg) ? 2 : 0;
+	case OPT_DNS_TYPE:
+		return strlist__add_csv(&cfg->pkt.dns_types, arg) ? 2 : 0;
+	case OPT_TLS_VERSION:
+		return strlist__add_csv(&cfg->pkt.tls_versions, arg) ? 2 : 0;
+	}
+	return -1;
+}
+
 /* --flow-timeouts IDLE,ACTIVE in seconds. */
 static int parse__flow_timeouts(struct config *cfg, const char *arg)
 {
@@ -212,6 +345,7 @@ static int parse__flow_timeouts(struct config *cfg, const char *arg)
 static int parse__option(struct config *cfg, int opt, const char *arg)
 {
 	unsigned long v;
+	int rc;
 
 	switch (opt) {
 	case 'i':
@@ -262,8 +396,12 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return parse__dns_ports(cfg, arg);
 	case OPT_FLOW_TIMEOUTS:
 		return parse__flow_timeouts(cfg, arg);
+	case 'D':
+		cfg->list_ifaces = true;
+		return 0;
 	}
-	return parse__selector(cfg, opt, arg);
+	rc = parse__packet_option(cfg, opt, arg);
+	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
 }
 
 /* Returns -1 to go on, else the exit code (0 after --help/--version, 2 on bad usage). */
@@ -272,7 +410,7 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:D", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
@@ -311,6 +449,10 @@ static void config__free(struct config *cfg)
 {
 	strlist__free(&cfg->ifaces);
 	filter__free(&cfg->filter);
+	strlist__free(&cfg->pkt.domains);
+	strlist__free(&cfg->pkt.snis);
+	strlist__free(&cfg->pkt.dns_types);
+	strlist__free(&cfg->pkt.tls_versions);
 }
 
 int main(int argc, char **argv)
@@ -319,7 +461,8 @@ int main(int argc, char **argv)
 			      .buffer_kib = 16384,
 			      .dns_ports = { 53 },
 			      .flow_idle_ns = 15 * 1000000000ull,
-			      .flow_active_ns = 1800 * 1000000000ull };
+			      .flow_active_ns = 1800 * 1000000000ull,
+			      .pkt = { .hooks = 3 } };
 	const struct command *cmd = &commands[0];
 	int rc;
 

@@ -14,6 +14,7 @@ int output__init(struct output *o, const struct config *cfg)
 {
 	memset(o, 0, sizeof(*o));
 	o->fmt = cfg->format;
+	o->pkt = &cfg->pkt;
 	o->f = stdout;
 	json__init(&o->j);
 	if (gethostname(o->host, sizeof(o->host) - 1))

@@ -41,6 +41,8 @@ struct output {
 	struct json j;
 	char host[256];
 	uint64_t emitted; /* events written, for -c */
+	uint64_t filtered; /* packet events left out by --domain, --sni, --dns-type, ... */
+	const struct packet_filter *pkt;
 	bool failed; /* a write failed (closed pipe, full disk): stop */
 };
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* FLOW and DNS events, JSON (ECS) and text. Reference: docs/events.md. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fnmatch.h>
+#include <strings.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -356,6 +359,39 @@ static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints 
 	fprintf(f, " flow=%s community_id=%s\n", dv->flow_id, ep->community_id);
 }
 
+static bool glob__any(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!fnmatch(l->v[i], s, FNM_CASEFOLD))
+			return true;
+	return false;
+}
+
+static bool word__any(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcasecmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+/* --domain and --dns-type; a DNS message without a question matches neither. */
+static bool dns__selected(const struct packet_filter *f, const struct dns_msg *m)
+{
+	char tb[16];
+
+	if (f->snis.n || f->tls_versions.n)
+		return false; /* TLS-only selectors leave DNS out */
+	if (!f->domains.n && !f->dns_types.n)
+		return true;
+	if (!m->nquestions)
+		return false;
+	if (f->domains.n && !glob__any(&f->domains, m->questions[0].name))
+		return false;
+	return !f->dns_types.n ||
+	       word__any(&f->dns_types, dns__type_name(m->questions[0].type, tb, sizeof(tb)));
+}
+
 void output__dns_event(struct output *o, const struct dns_view *dv)
 {
 	const struct dns_event *e = dv->e;
@@ -363,6 +399,10 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 
 	if (o->failed)
 		return;
+	if (o->pkt && !dns__selected(o->pkt, &dv->msg)) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		dns_text(o->f, dv, &ep);
@@ -540,6 +580,30 @@ static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints 
 	fprintf(f, " flow=%s community_id=%s\n", tv->flow_id, ep->community_id);
 }
 
+/* --domain, --sni and --tls-version (the version the server chose). */
+static bool tls__selected(const struct packet_filter *f, const struct tls_view *tv)
+{
+	char vb[16];
+
+	if (f->dns_types.n)
+		return false;
+	if ((f->domains.n || f->snis.n) &&
+	    !(tv->ch.has_sni &&
+	      (glob__any(&f->domains, tv->ch.sni) || glob__any(&f->snis, tv->ch.sni))))
+		return false;
+	if (f->tls_versions.n) {
+		const char *name;
+
+		if (!tv->has_sh || tv->sh.hello_retry)
+			return false;
+		name = tls__version_name(tv->sh.selected_version ? tv->sh.selected_version :
+								   tv->sh.legacy_version,
+					 vb, sizeof(vb));
+		return word__any(&f->tls_versions, strncmp(name, "TLS ", 4) ? name : name + 4);
+	}
+	return true;
+}
+
 void output__tls_event(struct output *o, const struct tls_view *tv)
 {
 	const struct tls_chunk_event *e = tv->e;
@@ -547,6 +611,10 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 
 	if (o->failed || !e)
 		return;
+	if (o->pkt && !tls__selected(o->pkt, tv)) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport,
 			tv->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {

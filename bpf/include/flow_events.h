@@ -46,7 +46,27 @@ enum wf_pkt_stat {
 	WF_STAT_RINGBUF_LOST, /* a DNS record could not be queued */
 	WF_STAT_DNS_TOO_BIG, /* DNS message longer than WF_DNS_MAX: shipped cut */
 	WF_STAT_TLS_LOST, /* a TLS chunk could not be queued */
+	WF_STAT_FILTERED, /* packets the port, address or direction filters left out */
 	WF_STAT__MAX,
+};
+
+#define WF_FILTER_MAX 8 /* entries per filter list */
+
+/* An address filter entry: a network in CIDR form. */
+struct wf_cidr {
+	__u8 family; /* 4 or 6 */
+	__u8 prefix; /* bits */
+	__u8 pad[2];
+	__u8 addr[16]; /* network order */
+};
+
+enum wf_filter_list {
+	WF_F_PORT = 0, /* either port */
+	WF_F_SPORT,
+	WF_F_DPORT,
+	WF_F_HOST = 0, /* either address */
+	WF_F_SRC,
+	WF_F_DST,
 };
 
 struct flow_key {

@@ -20,6 +20,12 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the agent before load. */
 const volatile __u16 dns_ports[WF_DNS_PORTS_MAX] = { 53 };
 const volatile bool record_last = false; /* tests: keep the last parse in last_meta */
+/* Packet filters (tcpdump's -Q, port and host): all given lists must match, any entry of one. */
+const volatile __u8 hooks_wanted = 3; /* bit WF_HOOK_INGRESS, bit WF_HOOK_EGRESS */
+const volatile __u16 filter_ports[3][WF_FILTER_MAX] = {};
+const volatile __u8 filter_nports[3] = {};
+const volatile struct wf_cidr filter_nets[3][WF_FILTER_MAX] = {};
+const volatile __u8 filter_nnets[3] = {};
 
 /* Read by the BPF tests through the skeleton's .bss. */
 struct pkt_meta last_meta;
@@ -450,6 +456,64 @@ static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb)
 	return BPF_CORE_READ(kskb, dev, nd_net.net, net_cookie);
 }
 
+static __always_inline bool filter__port_in(int list, __u16 port)
+{
+	for (int i = 0; i < WF_FILTER_MAX; i++)
+		if (i < filter_nports[list] && filter_ports[list][i] == port)
+			return true;
+	return false;
+}
+
+static __always_inline bool cidr__contains(const volatile struct wf_cidr *c, __u8 family,
+					   const __u8 *addr)
+{
+	__u32 bits = c->prefix;
+
+	if (c->family != family)
+		return false;
+	for (int i = 0; i < 16; i++) {
+		__u8 mask;
+
+		if (bits == 0)
+			return true;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff << (8 - bits));
+		if ((addr[i] ^ c->addr[i]) & mask)
+			return false;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return true;
+}
+
+static __always_inline bool filter__net_in(int list, __u8 family, const __u8 *addr)
+{
+	for (int i = 0; i < WF_FILTER_MAX; i++)
+		if (i < filter_nnets[list] && cidr__contains(&filter_nets[list][i], family, addr))
+			return true;
+	return false;
+}
+
+/* tcpdump's semantics: --port matches either end, --sport/--dport one; likewise hosts. */
+__noinline int wf_filter(const struct pkt_meta *m)
+{
+	if (!m)
+		return 0;
+	if (filter_nports[WF_F_PORT] &&
+	    !(filter__port_in(WF_F_PORT, m->sport) || filter__port_in(WF_F_PORT, m->dport)))
+		return 0;
+	if (filter_nports[WF_F_SPORT] && !filter__port_in(WF_F_SPORT, m->sport))
+		return 0;
+	if (filter_nports[WF_F_DPORT] && !filter__port_in(WF_F_DPORT, m->dport))
+		return 0;
+	if (filter_nnets[WF_F_HOST] && !(filter__net_in(WF_F_HOST, m->family, m->saddr) ||
+					 filter__net_in(WF_F_HOST, m->family, m->daddr)))
+		return 0;
+	if (filter_nnets[WF_F_SRC] && !filter__net_in(WF_F_SRC, m->family, m->saddr))
+		return 0;
+	if (filter_nnets[WF_F_DST] && !filter__net_in(WF_F_DST, m->family, m->daddr))
+		return 0;
+	return 1;
+}
+
 __noinline int wf_parse(struct __sk_buff *skb, struct pkt_meta *m)
 {
 	__u32 ifindex = skb ? skb->ifindex : 0;
@@ -472,6 +536,10 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	__u8 dir;
 
 	stat__inc(WF_STAT_PACKETS);
+	if (!(hooks_wanted & (1 << hook))) {
+		stat__inc(WF_STAT_FILTERED);
+		return TC_ACT_UNSPEC_;
+	}
 	status = wf_parse(skb, &m);
 	if (record_last)
 		last_meta = m;
@@ -479,6 +547,10 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	/* Other IP protocols still make flows (without ports); the rest stops here. */
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
 		return TC_ACT_UNSPEC_;
+	if (!wf_filter(&m)) {
+		stat__inc(WF_STAT_FILTERED);
+		return TC_ACT_UNSPEC_;
+	}
 	netns = dev__netns_cookie(skb);
 	v = flow__get(&k, &m, netns, ifindex, hook, now, &dir);
 	if (v) {

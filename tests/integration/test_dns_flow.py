@@ -228,3 +228,57 @@ def test_events_doc_names_every_packet_field(agents, topo, cgroup, dnsmasq):
     assert {"whoflow.flow.tcp_flags.source", "dns.answers", "whoflow.dns.edns.do", "source.bytes"} <= fields
     missing = sorted(f for f in fields if "`%s`" % f not in doc)
     assert not missing, "fields missing from docs/events.md: %s" % missing
+
+
+def dns_events(agent):
+    return [e for e in agent.events if get(e, "event.dataset") == "whoflow.dns"]
+
+
+def test_kernel_port_host_direction_filters(agents, topo, cgroup, dnsmasq):
+    # --dport 8080: DNS (port 53) never leaves the kernel; the TCP flow does.
+    a = start_agent(agents, topo, cgroup, "--dport", "8080")
+    dig(topo, topo.SERVER4, "www.test.example", "A")
+    port = tcp_exchange(topo, 10)
+    rc, summary = a.stop()
+    counts = h.parse_summary(summary)
+    assert counts["dns"] == 0 and counts["left_out"] > 0
+    flows = [e for e in a.events if get(e, "event.action") == "flow"]
+    assert [get(e, "source.port") for e in flows] == [port]
+    # -Q in: answers (received) only.
+    b = start_agent(agents, topo, cgroup, "-Q", "in")
+    dig(topo, topo.SERVER4, "www.test.example", "A")
+    b.wait_for(lambda e: get(e, "dns.type") == "answer")
+    b.stop()
+    assert {get(e, "dns.type") for e in dns_events(b)} == {"answer"}
+    # --host as an IPv6 network: only the IPv6 exchange.
+    c = start_agent(agents, topo, cgroup, "--host", "fd00:77::/64")
+    dig(topo, topo.SERVER4, "www.test.example", "A")
+    dig(topo, topo.SERVER6, "v6.test.example", "AAAA")
+    c.wait_for(lambda e: get(e, "dns.type") == "answer" and get(e, "source.ip") == topo.SERVER6)
+    c.stop()
+    assert {get(e, "source.ip") for e in dns_events(c)} <= {topo.SERVER6, topo.HOST6}
+    assert len(dns_events(c)) == 2
+
+
+def test_domain_and_type_selectors(agents, topo, cgroup, dnsmasq):
+    a = start_agent(agents, topo, cgroup, "--domain", "WWW.*", "--dns-type", "a")
+    dig(topo, topo.SERVER4, "v6.test.example", "AAAA")
+    dig(topo, topo.SERVER4, "www.test.example", "AAAA")
+    dig(topo, topo.SERVER4, "www.test.example", "A")
+    a.wait_for(lambda e: get(e, "dns.type") == "answer")
+    rc, summary = a.stop()
+    assert [(get(e, "dns.question.name"), get(e, "dns.question.type")) for e in dns_events(a)] == \
+        [("www.test.example", "A")] * 2
+    assert h.parse_summary(summary)["filtered"] == 4
+
+
+def test_list_interfaces(agents, topo, cgroup):
+    r = subprocess.run([h.WHOFLOW, "-D", "--netns", topo.host.name], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == ""
+    rows = {line.split("\t")[1]: line.split("\t") for line in r.stdout.splitlines()[1:]}
+    assert rows[topo.veth][3] == "up" and rows[topo.veth][4] == "ethernet" and rows[topo.veth][5] == "-"
+    assert rows["lo"][4] == "loopback"
+    a = start_agent(agents, topo, cgroup)
+    r = subprocess.run([h.WHOFLOW, "-D", "--netns", topo.host.name], capture_output=True, text=True)
+    assert "\tattached" in [l for l in r.stdout.splitlines() if topo.veth in l][0]
+    a.stop()

@@ -218,3 +218,25 @@ def test_events_doc_names_every_tls_field(agents, topo, cgroup, cert, tmp_path):
     assert {"tls.next_protocol", "tls.client.ja4_r", "whoflow.tls.server.alpn"} <= fields
     missing = sorted(f for f in fields if "`%s`" % f not in doc)
     assert not missing, "fields missing from docs/events.md: %s" % missing
+
+
+def test_sni_and_version_selectors(agents, topo, cgroup, cert, tmp_path):
+    srv = s_server(topo, cert)
+    a = agents(["--cgroup", cgroup.path, "--sni", "*.test.example", "--tls-version", "1.2"],
+               netns=topo.host).wait_ready()
+    for sni, ver in (("svc.test.example", "-tls1_2"), ):
+        subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT),
+                                              "-servername", sni, ver]), input=b"", capture_output=True, timeout=20)
+    srv.kill()
+    srv.wait(10)
+    srv = s_server(topo, cert)
+    subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT),
+                                          "-servername", "other.example", "-tls1_2"]),
+                   input=b"", capture_output=True, timeout=20)
+    srv.kill()
+    srv.wait(10)
+    a.wait_for(lambda e: get(e, "event.action") == "tls-client-hello")
+    rc, summary = a.stop()
+    tls = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
+    assert [get(e, "tls.client.server_name") for e in tls] == ["svc.test.example"]
+    assert h.parse_summary(summary)["filtered"] == 1
