@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # whoflow build: %.bpf.c -> build/%.bpf.o -> build/%.skel.h -> build/whoflow
 
+SHELL     := /bin/bash
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
@@ -43,9 +44,9 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
-	dnsmasq-base bind9-dnsutils tcpdump tshark openssl nginx-light curl
+	dnsmasq-base bind9-dnsutils tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
 
-.PHONY: all clean deps run test test-unit test-bpf test-integration install uninstall FORCE
+.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz install uninstall FORCE
 
 all: $(BUILD)/whoflow
 
@@ -115,6 +116,24 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-bpf
 	$(MAKE) test-integration
+
+# libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
+# by real encoders. Crashes are left in build/fuzz/ as crash-* files.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c
+FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Iuserspace $< $(FUZZ_SRCS) -o $@ -lcrypto
+
+fuzz: deps $(FUZZ_TARGETS)
+	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds
+	@set -e; cd $(BUILD)/fuzz; for t in dns tls; do \
+		mkdir -p corpus-$$t; echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
+		./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
+			corpus-$$t seeds/$$t 2>&1 | grep -E "^(stat::|==|SUMMARY|INFO: (Running|Done))" ; \
+		test "$${PIPESTATUS[0]}" = 0 || { echo "fuzz_$$t found a crash"; exit 1; }; done
 
 # Starts the monitor with human output; Ctrl-C stops it and removes every hook.
 run: deps

@@ -424,13 +424,23 @@ static const char *dns__section(struct dns_cur *c, struct dns_msg *m, enum dns_s
 {
 	const char *err = NULL;
 
-	m->rrs[s] = calloc(count ? count : 1, sizeof(struct dns_rr));
+	/*
+	 * A record takes 11 bytes at least: never allocate for more than the rest of
+	 * the message can hold, whatever the header claims.
+	 */
+	size_t room = (c->len - c->pos) / 11 + 1;
+
+	m->rrs[s] = calloc(count < room ? count : room, sizeof(struct dns_rr));
 	if (!m->rrs[s])
 		return "out of memory";
 	for (uint16_t i = 0; i < count && !err; i++) {
 		struct dns_rr *rr = &m->rrs[s][m->nrrs[s]];
 		bool is_opt = false;
 
+		if (m->nrrs[s] >= room) {
+			err = "more records than the message can hold";
+			break;
+		}
 		err = dns__rr(c, m, rr, &is_opt);
 		/* A record cut by a fault is dropped: never a wrong field. */
 		if (!err && !is_opt)
@@ -450,6 +460,11 @@ static void dns__header(struct dns_msg *m, const uint8_t *b)
 	m->rcode = m->flags & 0xf;
 }
 
+static size_t dns__fit(size_t claimed, size_t room)
+{
+	return claimed < room ? claimed + 1 : room;
+}
+
 int dns__parse(const uint8_t *buf, size_t len, struct dns_msg *m)
 {
 	struct dns_cur c = { buf, len, 12 };
@@ -462,10 +477,15 @@ int dns__parse(const uint8_t *buf, size_t len, struct dns_msg *m)
 		return -1;
 	}
 	dns__header(m, buf);
-	m->questions = calloc(m->counts[0] ? m->counts[0] : 1, sizeof(*m->questions));
+	/* A question takes 5 bytes at least (root name, type, class). */
+	m->questions = calloc(dns__fit(m->counts[0], (len - 12) / 5 + 1), sizeof(*m->questions));
 	if (!m->questions)
 		err = "out of memory";
 	for (uint16_t i = 0; !err && i < m->counts[0]; i++) {
+		if (i >= (len - 12) / 5 + 1) {
+			err = "more questions than the message can hold";
+			break;
+		}
 		err = dns__question(&c, &m->questions[i]);
 		if (!err)
 			m->nquestions++;

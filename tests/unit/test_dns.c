@@ -169,6 +169,20 @@ static void test_lengths_past_the_end(void **state)
 	expect_malformed(rd, 5, "shorter than a DNS header");
 }
 
+/* A header claiming 65535 records must not make the decoder allocate for them. */
+static void test_huge_counts(void **state)
+{
+	static const uint8_t b[] = { 0x12, 0x34, 0x81, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff,
+				     0xff, 0xff, 0xff, 0,    0,	   1,	 0,    1 };
+	struct dns_msg m;
+
+	assert_int_equal(dns__parse(b, sizeof(b), &m), -1);
+	assert_int_equal(m.nquestions, 1);
+	assert_true(m.malformed);
+	assert_int_equal(m.nrrs[0], 0);
+	dns__free(&m);
+}
+
 /* Every prefix of every vector: never a crash, never a record beyond the cut. */
 static void test_every_truncation(void **state)
 {
@@ -210,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_long_labels_and_names),
 		cmocka_unit_test(test_lengths_past_the_end),
 		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_huge_counts),
 	};
 
 	return cmocka_run_group_tests_name("dns", tests, NULL, NULL);

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Writes seed corpora for make fuzz: DNS messages from dnspython, TLS client
+streams from Python's ssl module (whole, split over records). Debian's python."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "unit"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+
+
+def main(out):
+    os.makedirs(os.path.join(out, "dns"), exist_ok=True)
+    os.makedirs(os.path.join(out, "tls"), exist_ok=True)
+    import io
+    import contextlib
+    with contextlib.redirect_stdout(io.StringIO()):
+        import dns_vectors
+    for name, msg in dns_vectors.MSGS:
+        with open(os.path.join(out, "dns", name), "wb") as f:
+            f.write(msg.to_wire())
+    import tls_client
+    for i, (alpn, records) in enumerate([(["h2"], 1), (["h2", "http/1.1"], 3), ([], 1), (["x" * 200] * 10, 2)]):
+        data = tls_client.reframe(tls_client.client_hello("seed%d.example" % i, alpn), records)
+        with open(os.path.join(out, "tls", "hello%d" % i), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
