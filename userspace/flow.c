@@ -178,15 +178,34 @@ static void flow__dns_key(const struct dns_event *e, struct flow_key *k)
 			e->dport, e->flow_dir == WF_DIR_REPLY);
 }
 
-static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+static void flow__chunk_id(const struct tls_chunk_event *e, char flow_id[17])
 {
 	struct flow_key k;
-	char flow_id[17];
 
 	flow__event_key(&k, e->netns, e->ifindex, e->family, e->proto, e->saddr, e->daddr, e->sport,
 			e->dport, e->flow_dir == WF_DIR_REPLY);
 	flow__id(&k, e->flow_first_ns, flow_id);
+}
+
+static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+{
+	char flow_id[17];
+
+	flow__chunk_id(e, flow_id);
 	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->ifindex));
+}
+
+static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+{
+	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->ifindex) };
+	size_t n = e->len;
+
+	if (n > len - offsetof(struct tls_chunk_event, data))
+		n = len - offsetof(struct tls_chunk_event, data);
+	flow__chunk_id(e, v.flow_id);
+	http__parse_request(e->data, n, &v.req);
+	output__http_event(t->out, &v);
+	t->http_reported++;
 }
 
 static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size_t len)
@@ -223,6 +242,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		flow__on_dns(t, data, len);
 	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_TLS)
 		flow__on_tls(t, data, len);
+	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_HTTP)
+		flow__on_http(t, data, len);
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct flow_tracker {
 	uint64_t flows_reported;
 	uint64_t dns_reported;
 	uint64_t dns_seen;
+	uint64_t http_reported;
 	uint64_t filtered;
 };
 

@@ -104,7 +104,8 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
 	total = losses__total(l);
-	pkt = s[WF_STAT_RINGBUF_LOST] + s[WF_STAT_FLOW_FULL] + s[WF_STAT_TLS_LOST];
+	pkt = s[WF_STAT_RINGBUF_LOST] + s[WF_STAT_FLOW_FULL] + s[WF_STAT_TLS_LOST] +
+	      s[WF_STAT_HTTP_LOST];
 	if (total > *last_total)
 		pr_warn("warning: %" PRIu64
 			" process events lost so far (ring buffer full: %" PRIu64
@@ -112,8 +113,10 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 			total, l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ]);
 	if (pkt > *last_pkt)
 		pr_warn("warning: packet events lost so far: %" PRIu64 " DNS records and %" PRIu64
-			" TLS chunks (ring buffer full), %" PRIu64 " new flows (flow table full)\n",
-			s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_FLOW_FULL]);
+			" TLS chunks and %" PRIu64 " HTTP requests (ring buffer full), %" PRIu64
+			" new flows (flow table full)\n",
+			s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
+			s[WF_STAT_FLOW_FULL]);
 	*last_total = total;
 	*last_pkt = pkt;
 }
@@ -127,18 +130,19 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	flow_tracker__stats(ft, s);
 	fprintf(stderr,
 		"whoflow: summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
-		" flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " printed=%" PRIu64
-		" filtered=%" PRIu64 "; packets seen=%" PRIu64 " not_ip=%" PRIu64
-		" truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
+		" flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
+		" printed=%" PRIu64 " filtered=%" PRIu64 "; packets seen=%" PRIu64
+		" not_ip=%" PRIu64 " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
 		" left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
 		" pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
-		" flow_table_full=%" PRIu64 "\n",
+		" http_ringbuf_full=%" PRIu64 " flow_table_full=%" PRIu64 "\n",
 		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
-		tls_sessions__reported(ft->tls), out->emitted, t->filtered + out->filtered,
-		s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED],
-		s[WF_STAT_FRAGMENTS], s[WF_STAT_FILTERED], l[WF_PROC_LOSS_RINGBUF],
-		l[WF_PROC_LOSS_READ], s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST],
+		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
+		t->filtered + out->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP],
+		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
+		s[WF_STAT_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
+		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
 		s[WF_STAT_FLOW_FULL]);
 }
 

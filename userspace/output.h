@@ -24,6 +24,16 @@ struct flow_view {
 	char flow_id[17];
 };
 
+#include "http.h"
+
+/* One HTTP/1.x request head seen on the wire. */
+struct http_view {
+	const struct tls_chunk_event *e; /* the segment that starts the request */
+	const char *ifname;
+	char flow_id[17];
+	struct http_request req;
+};
+
 /* One DNS message seen on the wire, decoded. */
 struct dns_view {
 	const struct dns_event *e;
@@ -76,6 +86,8 @@ void output__proc_event(struct output *o, enum proc_view_kind kind, const struct
 			uint64_t ts_ns);
 
 struct tls_view;
+struct http_view;
+void output__http_event(struct output *o, const struct http_view *v);
 void output__flow_event(struct output *o, const struct flow_view *v);
 void output__tls_event(struct output *o, const struct tls_view *v);
 void output__dns_event(struct output *o, const struct dns_view *v);

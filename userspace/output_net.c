@@ -644,3 +644,120 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 	json__obj_close(&o->j);
 	output__line(o);
 }
+
+/* --domain selects HTTP requests by host too; the TLS- and DNS-only selectors leave them out. */
+static bool http__selected(const struct packet_filter *f, const struct http_request *r)
+{
+	if (f->snis.n || f->dns_types.n || f->tls_versions.n)
+		return false;
+	return !f->domains.n || (r->has_host && glob__any(&f->domains, r->domain));
+}
+
+static void http_json__body(struct json *j, const struct http_view *hv)
+{
+	const struct http_request *r = &hv->req;
+
+	json__obj_open(j, "http");
+	json__obj_open(j, "request");
+	json__str(j, "method", r->method);
+	json__obj_close(j);
+	if (r->version[0])
+		json__str(j, "version", r->version);
+	json__obj_close(j);
+	json__obj_open(j, "url");
+	json__str(j, "original", r->target);
+	if (r->domain[0])
+		json__str(j, "domain", r->domain);
+	if (r->port)
+		json__u64(j, "port", (uint64_t)r->port);
+	json__str(j, "path", r->path);
+	if (r->has_query)
+		json__str(j, "query", r->query);
+	json__obj_close(j);
+	if (r->has_user_agent) {
+		json__obj_open(j, "user_agent");
+		json__str(j, "original", r->user_agent);
+		json__obj_close(j);
+	}
+	json__obj_open(j, "whoflow");
+	json__obj_open(j, "flow");
+	json__str(j, "id", hv->flow_id);
+	json__obj_close(j);
+	json__obj_open(j, "http");
+	json__bool(j, "headers_complete", r->headers_complete);
+	json__u64(j, "segment_size", hv->e->want);
+	if (r->malformed) {
+		json__bool(j, "malformed", true);
+		json__str(j, "malformed_reason", r->malformed_reason);
+	}
+	json__obj_close(j);
+	json__obj_open(j, "netns");
+	json__u64(j, "cookie", hv->e->netns);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
+static void http_text(FILE *f, const struct http_view *hv, const struct endpoints *ep)
+{
+	const struct http_request *r = &hv->req;
+
+	fprintf(f, "HTTP ts=%s iface=%s src=%s sport=%u dst=%s dport=%u method=%s", ep->ts,
+		hv->ifname ? hv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport, r->method);
+	if (r->has_host)
+		fprintf(f, " host=%s", r->host);
+	fprintf(f, " path=\"%s\"", r->path);
+	if (r->has_user_agent)
+		fprintf(f, " user_agent=\"%s\"", r->user_agent);
+	if (r->malformed)
+		fprintf(f, " malformed=\"%s\"", r->malformed_reason);
+	fprintf(f, " flow=%s community_id=%s\n", hv->flow_id, ep->community_id);
+}
+
+void output__http_event(struct output *o, const struct http_view *hv)
+{
+	const struct tls_chunk_event *e = hv->e;
+	struct endpoints ep;
+
+	if (o->failed)
+		return;
+	if (o->pkt && !http__selected(o->pkt, &hv->req)) {
+		o->filtered++;
+		return;
+	}
+	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
+	if (o->fmt == OUTPUT_TEXT) {
+		http_text(o->f, hv, &ep);
+		o->emitted++;
+		o->failed = ferror(o->f);
+		return;
+	}
+	json__reset(&o->j);
+	json__obj_open(&o->j, NULL);
+	json__str(&o->j, "@timestamp", ep.ts);
+	json__obj_open(&o->j, "event");
+	json__str(&o->j, "kind", "event");
+	json__arr_open(&o->j, "category");
+	json__str(&o->j, NULL, "network");
+	json__str(&o->j, NULL, "web");
+	json__arr_close(&o->j);
+	json__arr_open(&o->j, "type");
+	json__str(&o->j, NULL, "protocol");
+	json__arr_close(&o->j);
+	json__str(&o->j, "action", "http-request");
+	json__str(&o->j, "dataset", "whoflow.http");
+	json__obj_close(&o->j);
+	json__obj_open(&o->j, "host");
+	json__str(&o->j, "name", o->host);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
+	json__obj_close(&o->j);
+	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
+	json__obj_close(&o->j);
+	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
+	json__str(&o->j, "protocol", "http");
+	json__obj_close(&o->j);
+	json__observer(&o->j, hv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	http_json__body(&o->j, hv);
+	json__obj_close(&o->j);
+	output__line(o);
+}

@@ -47,6 +47,7 @@ enum wf_pkt_stat {
 	WF_STAT_DNS_TOO_BIG, /* DNS message longer than WF_DNS_MAX: shipped cut */
 	WF_STAT_TLS_LOST, /* a TLS chunk could not be queued */
 	WF_STAT_FILTERED, /* packets the port, address or direction filters left out */
+	WF_STAT_HTTP_LOST, /* an HTTP request record could not be queued */
 	WF_STAT__MAX,
 };
 
@@ -106,6 +107,7 @@ enum wf_tls_state {
 enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
 	WF_PKT_EVENT_TLS = 2,
+	WF_PKT_EVENT_HTTP = 3, /* a struct tls_chunk_event holding a segment that starts a request */
 };
 
 enum wf_dns_status {

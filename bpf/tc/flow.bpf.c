@@ -430,6 +430,66 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	return 0;
 }
 
+/* Whether a payload starts with an HTTP/1.x request method and a space. */
+static __always_inline bool http__is_request(const __u8 *h)
+{
+	__u32 w = (__u32)h[0] << 24 | (__u32)h[1] << 16 | (__u32)h[2] << 8 | h[3];
+
+	switch (w) {
+	case 0x47455420: /* "GET " */
+	case 0x50555420: /* "PUT " */
+		return true;
+	case 0x504f5354: /* "POST" */
+	case 0x48454144: /* "HEAD" */
+		return h[4] == ' ';
+	case 0x44454c45: /* "DELE"TE */
+		return h[4] == 'T' && h[5] == 'E' && h[6] == ' ';
+	case 0x50415443: /* "PATC"H */
+		return h[4] == 'H' && h[5] == ' ';
+	case 0x4f505449: /* "OPTI"ONS */
+		return h[4] == 'O' && h[5] == 'N' && h[6] == 'S' && h[7] == ' ';
+	}
+	return false;
+}
+
+/*
+ * HTTP/1.x on any TCP port: a segment that starts with a request method is
+ * shipped (up to WF_TLS_CHUNK bytes), so that each request of a keep-alive
+ * connection is seen. Headers beyond that segment are not.
+ */
+__noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
+			      const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
+{
+	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1, h[8] = {};
+	__u64 now = bpf_ktime_get_boot_ns(), len;
+	struct tls_chunk_event *e;
+	__u32 zero = 0, room;
+
+	if (!skb || !m || !k || !v || m->payload_len < 8)
+		return 0;
+	if (bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) || !http__is_request(h))
+		return 0;
+	e = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!e)
+		return 0;
+	room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
+	len = m->payload_len < room ? m->payload_len : room;
+	if (len > WF_TLS_CHUNK)
+		len = WF_TLS_CHUNK;
+	/* Verifier workaround: keep the bounds on the register passed to the helper. */
+	barrier_var(len);
+	if (len < 8 || len > WF_TLS_CHUNK || bpf_skb_load_bytes(skb, m->payload_off, e->data, len))
+		return 0;
+	tls__fill(e, m, k, v, hook, d, now);
+	e->kind = WF_PKT_EVENT_HTTP;
+	e->stream_off = m->tcp_seq;
+	e->len = len;
+	e->want = m->payload_len;
+	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len, 0))
+		stat__inc(WF_STAT_HTTP_LOST);
+	return 0;
+}
+
 static __always_inline void stat__parse(int status, const struct pkt_meta *m)
 {
 	if (status == PARSE_NOT_IP)
@@ -561,8 +621,12 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	}
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
-	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
+	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len) {
 		wf_tls_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
+		/* Requests inside TLS are encrypted: only plain streams can carry them. */
+		if (v->tls_state[dir & 1] != WF_TLS_CAPTURE)
+			wf_http_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
+	}
 	return TC_ACT_UNSPEC_;
 }
 

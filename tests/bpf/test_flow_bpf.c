@@ -527,6 +527,45 @@ static void test_tls_capture(void **state)
 	ring_buffer__free(rb);
 }
 
+static int on_http(void *ctx, void *data, size_t len)
+{
+	struct tls_seen *s = ctx;
+	const __u32 *kind = data;
+
+	if (*kind == WF_PKT_EVENT_HTTP && s->n < 4)
+		memcpy(&s->ev[s->n++], data, len < sizeof(s->ev[0]) ? len : sizeof(s->ev[0]));
+	return 0;
+}
+
+/* Each segment that starts a request is shipped; others, and non-methods, are not. */
+static void test_http_requests(void **state)
+{
+	static const char req[] = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n";
+	struct tls_seen s = { 0 };
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_http, &s, NULL);
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	struct pkt a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	s.n = 0;
+	tls_segment(&a, 50003, 1, (const uint8_t *)req, sizeof(req) - 1);
+	tls_segment(&b, 50003, 1 + sizeof(req) - 1, (const uint8_t *)"body bytes", 10);
+	tls_segment(&c, 50003, 11 + sizeof(req) - 1, (const uint8_t *)req, sizeof(req) - 1);
+	tls_segment(&d, 50004, 1, (const uint8_t *)"GETX / HTTP/1.1\r\n", 17);
+	run(&a, egress);
+	run(&b, egress);
+	run(&c, egress);
+	run(&d, egress);
+	ring_buffer__consume(rb);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ev[0].len, sizeof(req) - 1);
+	assert_memory_equal(s.ev[0].data, req, sizeof(req) - 1);
+	assert_int_equal(s.ev[1].stream_off, 11 + sizeof(req) - 1); /* the TCP sequence number */
+	ring_buffer__free(rb);
+}
+
 static int setup(void **state)
 {
 	if (!getenv("WF_TEST_VERBOSE"))
@@ -558,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_dns_bad_questions),
 		cmocka_unit_test(test_flow_accounting),
 		cmocka_unit_test(test_tls_capture),
+		cmocka_unit_test(test_http_requests),
 	};
 
 	return cmocka_run_group_tests_name("flow.bpf", tests, setup, teardown);

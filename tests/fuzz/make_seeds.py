@@ -11,6 +11,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 def main(out):
     os.makedirs(os.path.join(out, "dns"), exist_ok=True)
     os.makedirs(os.path.join(out, "tls"), exist_ok=True)
+    os.makedirs(os.path.join(out, "http"), exist_ok=True)
+    for i, req in enumerate([b"GET /a?b=c HTTP/1.1\r\nHost: h:80\r\nUser-Agent: curl/7.88.1\r\n\r\n",
+                             b"POST http://[::1]:8/x HTTP/1.0\nuser-agent: y\n\n"]):
+        with open(os.path.join(out, "http", "req%d" % i), "wb") as f:
+            f.write(req)
     import io
     import contextlib
     with contextlib.redirect_stdout(io.StringIO()):

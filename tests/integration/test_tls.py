@@ -240,3 +240,52 @@ def test_sni_and_version_selectors(agents, topo, cgroup, cert, tmp_path):
     tls = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
     assert [get(e, "tls.client.server_name") for e in tls] == ["svc.test.example"]
     assert h.parse_summary(summary)["filtered"] == 1
+
+
+def test_http_requests_match_curl(agents, topo, cgroup, tmp_path):
+    """Plain HTTP to nginx on a non-standard port: each request of a keep-alive connection."""
+    conf = tmp_path / "nginx.conf"
+    conf.write_text("""
+daemon off; master_process off; pid %(d)s/nginx.pid; error_log stderr;
+events { worker_connections 64; }
+http {
+  access_log off; client_body_temp_path %(d)s; proxy_temp_path %(d)s; fastcgi_temp_path %(d)s;
+  uwsgi_temp_path %(d)s; scgi_temp_path %(d)s;
+  server { listen %(ip)s:%(port)d; location / { return 200 "whoflow\\n"; } }
+}
+""" % {"d": tmp_path, "ip": topo.SERVER4, "port": 8081})
+    ngx = subprocess.Popen(topo.in_ns(topo.server, ["nginx", "-c", str(conf), "-p", str(tmp_path)]),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+        base = "http://web.test.example:8081"
+        urls = [base + "/first?x=1", base + "/second/path"]
+        for _ in range(50):  # nginx has no readiness line: retry the connect, bounded
+            r = subprocess.run(topo.in_ns(topo.host, ["curl", "-s", "-A", "whoflow-test/1.0", "--max-time", "5",
+                                                      "--connect-timeout", "1", "--resolve",
+                                                      "web.test.example:8081:%s" % topo.SERVER4] + urls),
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                break
+        assert r.stdout == "whoflow\n" * 2
+        second = a.wait_for(lambda e: get(e, "url.path") == "/second/path")
+        first = a.wait_for(lambda e: get(e, "url.path") == "/first")
+        a.stop()
+    finally:
+        ngx.terminate()
+        ngx.wait(10)
+    for ev in (first, second):
+        assert get(ev, "http.request.method") == "GET"
+        assert get(ev, "url.domain") == "web.test.example" and get(ev, "url.port") == 8081
+        assert get(ev, "user_agent.original") == "whoflow-test/1.0"
+        assert get(ev, "http.version") == "1.1"
+        assert get(ev, "whoflow.http.headers_complete") is True
+        assert get(ev, "destination.ip") == topo.SERVER4 and get(ev, "destination.port") == 8081
+    assert get(first, "url.query") == "x=1"
+    assert get(first, "whoflow.flow.id") == get(second, "whoflow.flow.id")  # one keep-alive connection
+    https = [e for e in a.events if get(e, "event.action") == "http-request"]
+    assert len(https) == 2
+    from test_cli import flatten, DOCS
+    doc = open(os.path.join(DOCS, "events.md")).read()
+    missing = sorted(f for e in https for f in flatten(e) if "`%s`" % f not in doc)
+    assert not missing, "fields missing from docs/events.md: %s" % missing
