@@ -36,7 +36,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
-	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c
+	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include "config.h"
 #include "dns_pairs.h"
+#include "dns_tcp.h"
 #include "flow.h"
 #include "parse_types.h"
 #include "flow.skel.h"
@@ -61,6 +62,8 @@ static void flow__set_filters(struct flow_bpf *s, const struct packet_filter *f)
 	}
 }
 
+static void flow__on_dns_tcp_msg(const struct dns_event *e, size_t len, void *ctx);
+
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out)
 {
 	int err;
@@ -70,8 +73,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	t->out = out;
 	t->pairs = dns_pairs__new();
 	t->tls = tls_sessions__new(out);
+	t->dns_tcp = dns_tcp__new(flow__on_dns_tcp_msg, t);
 	t->skel = flow_bpf__open();
-	if (!t->pairs || !t->tls || !t->skel) {
+	if (!t->pairs || !t->tls || !t->dns_tcp || !t->skel) {
 		pr_warn("cannot open the packet classifier BPF object: %m\n");
 		return -ENOMEM;
 	}
@@ -195,6 +199,14 @@ static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e
 	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->ifindex));
 }
 
+static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+{
+	char flow_id[17];
+
+	flow__chunk_id(e, flow_id);
+	dns_tcp__chunk(t->dns_tcp, e, len, flow_id);
+}
+
 static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
 {
 	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->ifindex) };
@@ -231,6 +243,11 @@ static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size
 	dns__free(&v.msg);
 }
 
+static void flow__on_dns_tcp_msg(const struct dns_event *e, size_t len, void *ctx)
+{
+	flow__on_dns(ctx, e, len);
+}
+
 static int flow__on_record(void *ctx, void *data, size_t len)
 {
 	struct flow_tracker *t = ctx;
@@ -244,6 +261,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		flow__on_tls(t, data, len);
 	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_HTTP)
 		flow__on_http(t, data, len);
+	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_DNS_TCP)
+		flow__on_dns_tcp(t, data, len);
 	return 0;
 }
 
@@ -295,6 +314,7 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
+	dns_tcp__expire(t->dns_tcp, now, all);
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		const char *reason;
 
@@ -359,6 +379,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	flow_bpf__destroy(t->skel);
 	dns_pairs__free(t->pairs);
 	tls_sessions__free(t->tls);
+	dns_tcp__free(t->dns_tcp);
 	free(t->att);
 	memset(t, 0, sizeof(*t));
 }

@@ -23,6 +23,7 @@ struct flow_tracker {
 	struct output *out;
 	struct dns_pairs *pairs;
 	struct tls_sessions *tls;
+	struct dns_tcp *dns_tcp;
 	uint64_t flows_reported;
 	uint64_t dns_reported;
 	uint64_t dns_seen;

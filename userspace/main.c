@@ -56,7 +56,7 @@ static const char usage_text[] =
 	"                           redacted: *TOKEN* *SECRET* *PASSWORD* *KEY* *CREDENTIAL*)\n"
 	"\n"
 	"Packet events:\n"
-	"      --dns-ports PORTS    UDP ports decoded as DNS, comma list (default: 53)\n"
+	"      --dns-ports PORTS    UDP and TCP ports decoded as DNS, comma list (default: 53)\n"
 	"      --flow-timeouts IDLE,ACTIVE\n"
 	"                           report a flow after IDLE seconds without packets, or\n"
 	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"

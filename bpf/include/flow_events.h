@@ -108,6 +108,7 @@ enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
 	WF_PKT_EVENT_TLS = 2,
 	WF_PKT_EVENT_HTTP = 3, /* a struct tls_chunk_event holding a segment that starts a request */
+	WF_PKT_EVENT_DNS_TCP = 4, /* a struct tls_chunk_event: TCP payload on a DNS port, by seq */
 };
 
 enum wf_dns_status {

@@ -365,7 +365,8 @@ static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_
 
 /* Ships [off, off + n) of the direction's stream from this packet, in chunks. */
 static __always_inline void tls__ship(struct __sk_buff *skb, const struct pkt_meta *m,
-				      struct tls_chunk_event *e, __u32 off, __u32 n)
+				      struct tls_chunk_event *e, __u32 off, __u32 n,
+				      __u32 lost_stat)
 {
 	for (int i = 0; i < WF_TLS_CHUNKS_PER_PACKET; i++) {
 		__u64 len = n > WF_TLS_CHUNK ? WF_TLS_CHUNK : n;
@@ -381,7 +382,7 @@ static __always_inline void tls__ship(struct __sk_buff *skb, const struct pkt_me
 		e->len = len;
 		if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len,
 				       0))
-			stat__inc(WF_STAT_TLS_LOST);
+			stat__inc(lost_stat);
 		n -= len;
 	}
 }
@@ -426,7 +427,7 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	if (!e || !n)
 		return 0;
 	tls__fill(e, m, k, v, hook, d, now);
-	tls__ship(skb, m, e, off, n);
+	tls__ship(skb, m, e, off, n, WF_STAT_TLS_LOST);
 	return 0;
 }
 
@@ -450,6 +451,34 @@ static __always_inline bool http__is_request(const __u8 *h)
 		return h[4] == 'O' && h[5] == 'N' && h[6] == 'S' && h[7] == ' ';
 	}
 	return false;
+}
+
+/*
+ * DNS over TCP: payload on a DNS port is shipped with its sequence number
+ * (stream_off); userspace reassembles the length-prefixed messages, which may
+ * span segments.
+ */
+__noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
+			  struct flow_value *v, __u32 hook_dir)
+{
+	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1;
+	struct tls_chunk_event *e;
+	__u32 zero = 0, room, n;
+
+	if (!skb || !m || !k || !v || !(dns__is_port(m->sport) || dns__is_port(m->dport)))
+		return 0;
+	e = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!e)
+		return 0;
+	room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
+	n = m->payload_len < room ? m->payload_len : room;
+	if (n > WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET)
+		n = WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET;
+	tls__fill(e, m, k, v, hook, d, bpf_ktime_get_boot_ns());
+	e->kind = WF_PKT_EVENT_DNS_TCP;
+	e->want = m->payload_len;
+	tls__ship(skb, m, e, m->tcp_seq, n, WF_STAT_RINGBUF_LOST);
+	return 0;
 }
 
 /*
@@ -626,6 +655,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		/* Requests inside TLS are encrypted: only plain streams can carry them. */
 		if (v->tls_state[dir & 1] != WF_TLS_CAPTURE)
 			wf_http_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
+		wf_dns_tcp(skb, &m, &k, v, hook | (__u32)dir << 8);
 	}
 	return TC_ACT_UNSPEC_;
 }

@@ -18,7 +18,7 @@ ZONE = [
     "--mx-host=test.example,mail.test.example,10",
     "--txt-record=test.example,v=spf1 -all",
     "--local=/test.example/",
-]
+] + ["--txt-record=big.test.example,%02d-%s" % (i, "t" * 200) for i in range(12)]
 
 
 @pytest.fixture
@@ -282,3 +282,25 @@ def test_list_interfaces(agents, topo, cgroup):
     r = subprocess.run([h.WHOFLOW, "-D", "--netns", topo.host.name], capture_output=True, text=True)
     assert "\tattached" in [l for l in r.stdout.splitlines() if topo.veth in l][0]
     a.stop()
+
+
+def test_dns_over_tcp_matches_dig(agents, topo, cgroup, dnsmasq):
+    """dig +tcp: length-prefixed messages, decoded like UDP ones, answers matched to queries."""
+    a = start_agent(agents, topo, cgroup)
+    for family, server in ((4, topo.SERVER4), (6, topo.SERVER6)):
+        for name, qtype, rcode in CASES[:4]:
+            want = dig(topo, server, name, qtype, "+tcp")
+            ans = a.wait_for(lambda e: get(e, "dns.type") == "answer" and get(e, "dns.question.name") == name
+                             and get(e, "dns.question.type") == qtype and get(e, "source.ip") == server)
+            assert get(ans, "network.transport") == "tcp"
+            got = [{k: r[k] for k in ("name", "ttl", "class", "type", "data")} for r in get(ans, "dns.answers")]
+            assert got == want, (name, qtype)
+            assert get(ans, "whoflow.dns.rtt_ns") > 0
+    # About 2.6 KB of answer: more than one TCP segment on a 1500-byte MTU.
+    want = dig(topo, topo.SERVER4, "big.test.example", "TXT", "+tcp")
+    ans = a.wait_for(lambda e: get(e, "dns.question.name") == "big.test.example" and get(e, "dns.type") == "answer")
+    assert get(ans, "whoflow.dns.size") > 1500
+    got = [{k: r[k] for k in ("name", "ttl", "class", "type", "data")} for r in get(ans, "dns.answers")]
+    assert sorted(r["data"] for r in got) == sorted(r["data"] for r in want) and len(got) == 12
+    rc, summary = a.stop()
+    assert h.parse_summary(summary)["dns"] == 2 * 2 * 4 + 2
