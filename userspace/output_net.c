@@ -210,6 +210,59 @@ static void output__line(struct output *o)
 		o->failed = true;
 }
 
+/* What a packet event (DNS, TLS, HTTP) writes before its own fields. */
+struct net_head {
+	const struct endpoints *ep;
+	const char *category2; /* a second event.category, or NULL */
+	const char *action;
+	const char *dataset;
+	const char *protocol; /* network.protocol */
+	const char *ifname;
+	unsigned int ifindex;
+	uint8_t hook;
+};
+
+static void net_json__head(struct output *o, const struct net_head *h)
+{
+	struct json *j = &o->j;
+
+	json__reset(j);
+	json__obj_open(j, NULL);
+	json__str(j, "@timestamp", h->ep->ts);
+	json__obj_open(j, "event");
+	json__str(j, "kind", "event");
+	json__arr_open(j, "category");
+	json__str(j, NULL, "network");
+	if (h->category2)
+		json__str(j, NULL, h->category2);
+	json__arr_close(j);
+	json__arr_open(j, "type");
+	json__str(j, NULL, "protocol");
+	json__arr_close(j);
+	json__str(j, "action", h->action);
+	json__str(j, "dataset", h->dataset);
+	json__obj_close(j);
+	json__obj_open(j, "host");
+	json__str(j, "name", o->host);
+	json__obj_close(j);
+	json__endpoint(j, "source", h->ep->src, h->ep->sport, true);
+	json__obj_close(j);
+	json__endpoint(j, "destination", h->ep->dst, h->ep->dport, true);
+	json__obj_close(j);
+	json__network(j, h->ep, h->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
+	json__str(j, "protocol", h->protocol);
+	json__obj_close(j);
+	json__observer(j, h->ifname, h->ifindex, h->hook == WF_HOOK_INGRESS);
+}
+
+/* Text lines are written by each event's own printer; this counts them. */
+static void output__text_done(struct output *o)
+{
+	o->emitted++;
+	if (ferror(o->f))
+		o->failed = true;
+}
+
 void output__flow_event(struct output *o, const struct flow_view *fv)
 {
 	const struct flow_key *k = fv->k;
@@ -221,8 +274,7 @@ void output__flow_event(struct output *o, const struct flow_view *fv)
 			fv->v->last_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		flow_text(o->f, fv, &ep);
-		o->emitted++;
-		o->failed = ferror(o->f);
+		output__text_done(o);
 		return;
 	}
 	json__reset(&o->j);
@@ -406,27 +458,12 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		dns_text(o->f, dv, &ep);
-		o->emitted++;
-		o->failed = ferror(o->f);
+		output__text_done(o);
 		return;
 	}
-	json__reset(&o->j);
-	json__obj_open(&o->j, NULL);
-	json__str(&o->j, "@timestamp", ep.ts);
-	json__event(&o->j, "network", "protocol", NULL,
-		    (e->flags & 0x8000) ? "dns-answer" : "dns-query", "whoflow.dns");
-	json__obj_close(&o->j);
-	json__obj_open(&o->j, "host");
-	json__str(&o->j, "name", o->host);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
-	json__obj_close(&o->j);
-	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
-	json__str(&o->j, "protocol", "dns");
-	json__obj_close(&o->j);
-	json__observer(&o->j, dv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	net_json__head(
+		o, &(struct net_head){ &ep, NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
+				       "whoflow.dns", "dns", dv->ifname, e->ifindex, e->hook });
 	dns_json__dns(&o->j, dv);
 	dns_json__whoflow(&o->j, dv);
 	json__obj_close(&o->j);
@@ -619,26 +656,11 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 			tv->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		tls_text(o->f, tv, &ep);
-		o->emitted++;
-		o->failed = ferror(o->f);
+		output__text_done(o);
 		return;
 	}
-	json__reset(&o->j);
-	json__obj_open(&o->j, NULL);
-	json__str(&o->j, "@timestamp", ep.ts);
-	json__event(&o->j, "network", "protocol", NULL, "tls-client-hello", "whoflow.tls");
-	json__obj_close(&o->j);
-	json__obj_open(&o->j, "host");
-	json__str(&o->j, "name", o->host);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
-	json__obj_close(&o->j);
-	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
-	json__str(&o->j, "protocol", "tls");
-	json__obj_close(&o->j);
-	json__observer(&o->j, tv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	net_json__head(o, &(struct net_head){ &ep, NULL, "tls-client-hello", "whoflow.tls", "tls",
+					      tv->ifname, e->ifindex, e->hook });
 	tls_json__ecs(&o->j, tv);
 	tls_json__whoflow(&o->j, tv);
 	json__obj_close(&o->j);
@@ -727,36 +749,11 @@ void output__http_event(struct output *o, const struct http_view *hv)
 	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		http_text(o->f, hv, &ep);
-		o->emitted++;
-		o->failed = ferror(o->f);
+		output__text_done(o);
 		return;
 	}
-	json__reset(&o->j);
-	json__obj_open(&o->j, NULL);
-	json__str(&o->j, "@timestamp", ep.ts);
-	json__obj_open(&o->j, "event");
-	json__str(&o->j, "kind", "event");
-	json__arr_open(&o->j, "category");
-	json__str(&o->j, NULL, "network");
-	json__str(&o->j, NULL, "web");
-	json__arr_close(&o->j);
-	json__arr_open(&o->j, "type");
-	json__str(&o->j, NULL, "protocol");
-	json__arr_close(&o->j);
-	json__str(&o->j, "action", "http-request");
-	json__str(&o->j, "dataset", "whoflow.http");
-	json__obj_close(&o->j);
-	json__obj_open(&o->j, "host");
-	json__str(&o->j, "name", o->host);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "source", ep.src, ep.sport, true);
-	json__obj_close(&o->j);
-	json__endpoint(&o->j, "destination", ep.dst, ep.dport, true);
-	json__obj_close(&o->j);
-	json__network(&o->j, &ep, e->hook == WF_HOOK_EGRESS ? "egress" : "ingress");
-	json__str(&o->j, "protocol", "http");
-	json__obj_close(&o->j);
-	json__observer(&o->j, hv->ifname, e->ifindex, e->hook == WF_HOOK_INGRESS);
+	net_json__head(o, &(struct net_head){ &ep, "web", "http-request", "whoflow.http", "http",
+					      hv->ifname, e->ifindex, e->hook });
 	http_json__body(&o->j, hv);
 	json__obj_close(&o->j);
 	output__line(o);

@@ -42,3 +42,11 @@ def agents():
     yield start
     for a in started:
         a.kill()
+
+
+@pytest.fixture
+def topo():
+    """Two namespaces, 'host' (where the agent runs) and 'server', joined by a veth pair."""
+    t = h.Topology()
+    yield t
+    t.remove()

@@ -22,13 +22,6 @@ ZONE = [
 
 
 @pytest.fixture
-def topo():
-    t = h.Topology()
-    yield t
-    t.remove()
-
-
-@pytest.fixture
 def dnsmasq(topo):
     argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
             "--bind-interfaces", "--listen-address=%s" % topo.SERVER4, "--listen-address=%s" % topo.SERVER6,

@@ -16,13 +16,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture
-def topo():
-    t = h.Topology()
-    yield t
-    t.remove()
-
-
-@pytest.fixture
 def cert(tmp_path):
     key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
