@@ -297,3 +297,62 @@ def test_dns_over_tcp_matches_dig(agents, topo, cgroup, dnsmasq):
     assert sorted(r["data"] for r in got) == sorted(r["data"] for r in want) and len(got) == 12
     rc, summary = a.stop()
     assert h.parse_summary(summary)["dns"] == 2 * 2 * 4 + 2
+
+
+TYPE_NUMBERS = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28}
+
+
+def tshark_dns(path):
+    """Each DNS message tshark dissects from the capture: the oracle for whoflow's DNS events."""
+    fields = ["dns.id", "dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode",
+              "dns.count.answers", "dns.resp.name", "dns.resp.type", "dns.resp.ttl", "dns.a", "dns.aaaa",
+              "dns.flags.recdesired", "dns.flags.recavail", "dns.flags.authoritative"]
+    out = subprocess.run(["tshark", "-r", path, "-Y", "dns", "-T", "fields", "-E", "separator=|",
+                          "-E", "occurrence=a", "-E", "aggregator=;"] + sum((["-e", f] for f in fields), []),
+                         capture_output=True, text=True, check=True).stdout
+    return [dict(zip(fields, line.split("|"))) for line in out.splitlines()]
+
+
+def test_dns_matches_tshark(agents, topo, cgroup, dnsmasq, tmp_path):
+    pcap = str(tmp_path / "dns.pcap")
+    cap = subprocess.Popen(topo.in_ns(topo.host, ["tcpdump", "-i", topo.veth, "--immediate-mode", "-U", "-w", pcap,
+                                                  "port", "53"]), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for line in cap.stderr:
+            if b"listening on" in line:
+                break
+        a = start_agent(agents, topo, cgroup)
+        for name, qtype, _ in CASES:
+            dig(topo, topo.SERVER4, name, qtype)
+        dig(topo, topo.SERVER6, "v6.test.example", "AAAA", "+tcp")
+        a.wait_for(lambda e: get(e, "dns.type") == "answer" and get(e, "network.transport") == "tcp")
+        a.stop()
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(10)
+    rows = tshark_dns(pcap)
+    evs = dns_events(a)
+    assert len(rows) == len(evs) == 2 * (len(CASES) + 1)
+    for row in rows:
+        answer = row["dns.flags.response"] in ("1", "True")
+        ev = [e for e in evs if get(e, "dns.id") == str(int(row["dns.id"], 0))
+              and (get(e, "dns.type") == "answer") == answer]
+        assert len(ev) == 1, row
+        ev = ev[0]
+        assert get(ev, "dns.question.name") == row["dns.qry.name"]
+        assert TYPE_NUMBERS[get(ev, "dns.question.type")] == int(row["dns.qry.type"])
+        flags = set(get(ev, "dns.header_flags"))
+        assert ("RD" in flags) == (row["dns.flags.recdesired"] in ("1", "True"))
+        if not answer:
+            continue
+        assert ("RA" in flags) == (row["dns.flags.recavail"] in ("1", "True"))
+        assert ("AA" in flags) == (row["dns.flags.authoritative"] in ("1", "True"))
+        rcodes = {"NOERROR": 0, "NXDOMAIN": 3}
+        assert rcodes[get(ev, "dns.response_code")] == int(row["dns.flags.rcode"])
+        ans = get(ev, "dns.answers")
+        assert len(ans) == int(row["dns.count.answers"])
+        split = lambda k: [x for x in row[k].split(";") if x]  # noqa: E731
+        assert [r["name"] for r in ans] == split("dns.resp.name")[:len(ans)]
+        assert [TYPE_NUMBERS[r["type"]] for r in ans] == [int(x) for x in split("dns.resp.type")[:len(ans)]]
+        assert [r["ttl"] for r in ans] == [int(x) for x in split("dns.resp.ttl")[:len(ans)]]
+        assert get(ev, "dns.resolved_ip") == split("dns.a") + split("dns.aaaa")
