@@ -46,6 +46,7 @@ struct config {
 	unsigned short dns_ports[8]; /* --dns-ports; 0 ends the list */
 	unsigned long long flow_idle_ns; /* --flow-timeouts IDLE,ACTIVE */
 	unsigned long long flow_active_ns;
+	unsigned long flow_table; /* --flow-table: flows tracked at once */
 	struct proc_filter filter;
 	struct packet_filter pkt;
 	bool list_ifaces; /* -D */

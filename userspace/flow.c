@@ -82,6 +82,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	for (int i = 0; i < WF_DNS_PORTS_MAX; i++)
 		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
 	flow__set_filters(t->skel, &cfg->pkt);
+	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	err = flow_bpf__load(t->skel);
 	if (err) {
 		char msg[128];

@@ -60,6 +60,8 @@ static const char usage_text[] =
 	"      --flow-timeouts IDLE,ACTIVE\n"
 	"                           report a flow after IDLE seconds without packets, or\n"
 	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"
+	"      --flow-table N       flows tracked at once (default: 65536); new flows\n"
+	"                           beyond are counted as lost, never evict others\n"
 	"\n"
 	"Packet selectors (all given must match; comma lists match any item). Port,\n"
 	"address and direction selectors run in the kernel: left-out packets cost no work.\n"
@@ -121,6 +123,7 @@ enum long_only {
 	OPT_SNI,
 	OPT_DNS_TYPE,
 	OPT_TLS_VERSION,
+	OPT_FLOW_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -160,6 +163,7 @@ static const struct option long_options[] = {
 	{ "sni", required_argument, NULL, OPT_SNI },
 	{ "dns-type", required_argument, NULL, OPT_DNS_TYPE },
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
+	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -396,6 +400,11 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return parse__dns_ports(cfg, arg);
 	case OPT_FLOW_TIMEOUTS:
 		return parse__flow_timeouts(cfg, arg);
+	case OPT_FLOW_TABLE:
+		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
+			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
+		cfg->flow_table = v;
+		return 0;
 	case 'D':
 		cfg->list_ifaces = true;
 		return 0;
@@ -462,6 +471,7 @@ int main(int argc, char **argv)
 			      .dns_ports = { 53 },
 			      .flow_idle_ns = 15 * 1000000000ull,
 			      .flow_active_ns = 1800 * 1000000000ull,
+			      .flow_table = 65536,
 			      .pkt = { .hooks = 3 } };
 	const struct command *cmd = &commands[0];
 	int rc;

@@ -31,9 +31,14 @@ const volatile __u8 filter_nnets[3] = {};
 struct pkt_meta last_meta;
 __u32 last_dns_status;
 
+/*
+ * A plain hash, not LRU: when full, a new flow fails to insert and is counted
+ * (WF_STAT_FLOW_FULL) instead of silently evicting an older one. The agent
+ * removes ended and idle flows every second.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536); /* resized by the agent */
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by the agent (--flow-table) */
 	__type(key, struct flow_key);
 	__type(value, struct flow_value);
 } flows SEC(".maps");

@@ -356,3 +356,20 @@ def test_dns_matches_tshark(agents, topo, cgroup, dnsmasq, tmp_path):
         assert [TYPE_NUMBERS[r["type"]] for r in ans] == [int(x) for x in split("dns.resp.type")[:len(ans)]]
         assert [r["ttl"] for r in ans] == [int(x) for x in split("dns.resp.ttl")[:len(ans)]]
         assert get(ev, "dns.resolved_ip") == split("dns.a") + split("dns.aaaa")
+
+
+def test_full_flow_table_is_counted_not_evicted(agents, topo, cgroup):
+    """64 UDP flows into a 16-flow table: 16 are reported whole, the other 48 counted as lost."""
+    a = start_agent(agents, topo, cgroup, "--flow-table", "16")
+    subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", "-c",
+                   "import socket\n"
+                   "for p in range(41000, 41064):\n"
+                   "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('%s', p))\n"
+                   "    s.sendto(b'z', ('%s', 9)); s.sendto(b'z', ('%s', 9)); s.close()\n"
+                   % (topo.HOST4, topo.SERVER4, topo.SERVER4)]), check=True)
+    rc, summary = a.stop()
+    flows = [e for e in a.events if get(e, "event.action") == "flow" and 41000 <= (get(e, "source.port") or 0) < 41064]
+    counts = h.parse_summary(summary)
+    assert len(flows) + counts["flow_table_full"] // 2 >= 64
+    assert all(get(e, "source.packets") == 2 for e in flows)  # the tracked ones are complete
+    assert counts["flow_table_full"] > 0 and len(flows) <= 16
