@@ -50,6 +50,7 @@ struct config {
 	struct proc_filter filter;
 	struct packet_filter pkt;
 	bool list_ifaces; /* -D */
+	const char *read_file; /* -r */
 	int nexpr; /* trailing filter expression words */
 	char **expr;
 };

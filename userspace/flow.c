@@ -43,7 +43,7 @@ const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifin
 	for (size_t i = 0; i < t->natt; i++)
 		if (t->att[i].iface.ifindex == ifindex)
 			return t->att[i].iface.name;
-	return NULL;
+	return t->offline_ifname;
 }
 
 /* The packet selectors become read-only data: the verifier sees them as constants. */
@@ -64,7 +64,8 @@ static void flow__set_filters(struct flow_bpf *s, const struct packet_filter *f)
 
 static void flow__on_dns_tcp_msg(const struct dns_event *e, size_t len, void *ctx);
 
-int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out)
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
+		       bool offline)
 {
 	int err;
 
@@ -83,6 +84,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
+	t->skel->rodata->offline = offline;
 	err = flow_bpf__load(t->skel);
 	if (err) {
 		char msg[128];

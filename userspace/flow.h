@@ -29,9 +29,12 @@ struct flow_tracker {
 	uint64_t dns_seen;
 	uint64_t http_reported;
 	uint64_t filtered;
+	const char *offline_ifname; /* -r: events name the file as their interface */
 };
 
-int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out);
+/* offline: for -r, packets replayed with their capture time (no attach). */
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
+		       bool offline);
 /* Attaches to the selected interfaces (all that are up, lo only when named). */
 int flow_tracker__attach(struct flow_tracker *t);
 /* Adds the packet ring buffer to *rb (creating it when NULL). */

@@ -79,6 +79,8 @@ static const char usage_text[] =
 	"      --dns-type TYPE[,TYPE]  DNS events by question type (A, AAAA, MX, ...)\n"
 	"      --tls-version V[,V]  TLS events by negotiated version (1.2, 1.3, ...)\n"
 	"  -D, --list-interfaces    list the interfaces that can be watched, and exit\n"
+	"  -r, --read FILE          decode a pcap or pcapng file with the same classifier\n"
+	"                           instead of watching interfaces (no process events)\n"
 	"\n"
 	"Selectors of process events (all given must match; comma lists match any item):\n"
 	"      --pid PID[,PID]      these processes\n"
@@ -164,6 +166,7 @@ static const struct option long_options[] = {
 	{ "dns-type", required_argument, NULL, OPT_DNS_TYPE },
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
+	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -408,6 +411,9 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case 'D':
 		cfg->list_ifaces = true;
 		return 0;
+	case 'r':
+		cfg->read_file = arg;
+		return 0;
 	}
 	rc = parse__packet_option(cfg, opt, arg);
 	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
@@ -419,7 +425,7 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:D", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:Dr:", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return 0;

@@ -15,6 +15,7 @@
 #include "output.h"
 #include "flow.h"
 #include "iface.h"
+#include "offline.h"
 #include "tls_session.h"
 #include "privs.h"
 #include "proc.h"
@@ -193,7 +194,7 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
 	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
-	    flow_tracker__load(ft, cfg, out) || proc_tracker__attach(t) ||
+	    flow_tracker__load(ft, cfg, out, false) || proc_tracker__attach(t) ||
 	    flow_tracker__add_ringbuf(ft, &t->rb) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
@@ -213,6 +214,8 @@ int monitor__run(struct config *cfg)
 		return 1;
 	if (cfg->list_ifaces)
 		return iface__print_list(cfg->netns);
+	if (cfg->read_file)
+		return offline__run(cfg);
 	timeconv__init();
 	if (monitor__check_ifaces(cfg))
 		return 1;

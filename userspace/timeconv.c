@@ -27,6 +27,12 @@ void timeconv__init(void)
 		ticks_per_sec = hz;
 }
 
+void timeconv__init_offline(void)
+{
+	timeconv__init();
+	boot_to_real_offset = 0;
+}
+
 uint64_t timeconv__boot_to_real(uint64_t boot_ns)
 {
 	return boot_ns + boot_to_real_offset;

@@ -7,6 +7,8 @@
 
 /* Kernel events carry CLOCK_BOOTTIME; output wants wall-clock time. */
 void timeconv__init(void);
+/* -r: event times are capture times already (wall clock): no offset. */
+void timeconv__init_offline(void);
 uint64_t timeconv__boot_to_real(uint64_t boot_ns);
 uint64_t timeconv__now_boot(void);
 /* RFC 3339 UTC with nanoseconds: 2026-11-22T02:23:10.123456789Z */

@@ -20,6 +20,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the agent before load. */
 const volatile __u16 dns_ports[WF_DNS_PORTS_MAX] = { 53 };
 const volatile bool record_last = false; /* tests: keep the last parse in last_meta */
+/* -r: packets are replayed through bpf_prog_test_run with their capture time in skb->tstamp. */
+const volatile bool offline = false;
 /* Packet filters (tcpdump's -Q, port and host): all given lists must match, any entry of one. */
 const volatile __u8 hooks_wanted = 3; /* bit WF_HOOK_INGRESS, bit WF_HOOK_EGRESS */
 const volatile __u16 filter_ports[3][WF_FILTER_MAX] = {};
@@ -77,6 +79,12 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tls_chunk_event);
 } tls_scratch SEC(".maps");
+
+/* Event time: now, or the packet's capture time when replaying a file. */
+static __always_inline __u64 clock__now(struct __sk_buff *skb)
+{
+	return offline ? skb->tstamp : bpf_ktime_get_boot_ns();
+}
 
 static __always_inline void stat__inc(__u32 which)
 {
@@ -267,7 +275,7 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 			      const struct flow_key *k, const struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1;
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = clock__now(skb);
 	struct dns_event *e;
 	__u32 zero = 0;
 	__u64 len;
@@ -401,7 +409,7 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 			     const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1;
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = clock__now(skb);
 	__u32 zero = 0, off, n, room;
 	struct tls_chunk_event *e;
 
@@ -479,7 +487,7 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
 	n = m->payload_len < room ? m->payload_len : room;
 	if (n > WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET)
 		n = WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET;
-	tls__fill(e, m, k, v, hook, d, bpf_ktime_get_boot_ns());
+	tls__fill(e, m, k, v, hook, d, clock__now(skb));
 	e->kind = WF_PKT_EVENT_DNS_TCP;
 	e->want = m->payload_len;
 	tls__ship(skb, m, e, m->tcp_seq, n, WF_STAT_RINGBUF_LOST);
@@ -495,7 +503,7 @@ __noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 			      const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1, h[8] = {};
-	__u64 now = bpf_ktime_get_boot_ns(), len;
+	__u64 now = clock__now(skb), len;
 	struct tls_chunk_event *e;
 	__u32 zero = 0, room;
 
@@ -625,7 +633,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	struct pkt_meta m = {};
 	struct flow_value *v;
 	struct flow_key k = {};
-	__u64 now = bpf_ktime_get_boot_ns(), netns;
+	__u64 now = clock__now(skb), netns;
 	int status;
 	__u8 dir;
 
