@@ -17,7 +17,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 PKGS := libbpf libcrypto libpcap
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -MMD -MP
+CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
 
@@ -36,7 +36,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
-	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/offline.c
+	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "dns_pairs.h"
 #include "dns_tcp.h"
+#include "dns_frag.h"
 #include "flow.h"
 #include "parse_types.h"
 #include "flow.skel.h"
@@ -75,8 +76,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	t->pairs = dns_pairs__new();
 	t->tls = tls_sessions__new(out);
 	t->dns_tcp = dns_tcp__new(flow__on_dns_tcp_msg, t);
+	t->frags = dns_frags__new(flow__on_dns_tcp_msg, t);
 	t->skel = flow_bpf__open();
-	if (!t->pairs || !t->tls || !t->dns_tcp || !t->skel) {
+	if (!t->pairs || !t->tls || !t->dns_tcp || !t->frags || !t->skel) {
 		pr_warn("cannot open the packet classifier BPF object: %m\n");
 		return -ENOMEM;
 	}
@@ -232,6 +234,11 @@ static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size
 
 	if (cap > len - offsetof(struct dns_event, msg))
 		cap = len - offsetof(struct dns_event, msg);
+	if (e->first_fragment) {
+		/* The rest comes as DNS_FRAG chunks: report once joined. */
+		dns_frags__first(t->frags, e, len);
+		return;
+	}
 	t->dns_seen++;
 	flow__dns_key(e, &k);
 	flow__id(&k, e->flow_first_ns, v.flow_id);
@@ -266,6 +273,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		flow__on_http(t, data, len);
 	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_DNS_TCP)
 		flow__on_dns_tcp(t, data, len);
+	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_DNS_FRAG)
+		dns_frags__chunk(t->frags, data, len);
 	return 0;
 }
 
@@ -318,6 +327,7 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);
+	dns_frags__expire(t->frags, now, all);
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		const char *reason;
 
@@ -383,6 +393,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	dns_pairs__free(t->pairs);
 	tls_sessions__free(t->tls);
 	dns_tcp__free(t->dns_tcp);
+	dns_frags__free(t->frags);
 	free(t->att);
 	memset(t, 0, sizeof(*t));
 }

@@ -24,6 +24,7 @@ struct flow_tracker {
 	struct dns_pairs *pairs;
 	struct tls_sessions *tls;
 	struct dns_tcp *dns_tcp;
+	struct dns_frags *frags;
 	uint64_t flows_reported;
 	uint64_t dns_reported;
 	uint64_t dns_seen;

@@ -106,7 +106,7 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 	flow_tracker__stats(ft, s);
 	total = losses__total(l);
 	pkt = s[WF_STAT_RINGBUF_LOST] + s[WF_STAT_FLOW_FULL] + s[WF_STAT_TLS_LOST] +
-	      s[WF_STAT_HTTP_LOST];
+	      s[WF_STAT_HTTP_LOST] + s[WF_STAT_FRAG_LOST];
 	if (total > *last_total)
 		pr_warn("warning: %" PRIu64
 			" process events lost so far (ring buffer full: %" PRIu64
@@ -136,7 +136,8 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		" not_ip=%" PRIu64 " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
 		" left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
 		" pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
-		" http_ringbuf_full=%" PRIu64 " flow_table_full=%" PRIu64 "\n",
+		" http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
+		"\n",
 		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
 		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
@@ -144,7 +145,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
 		s[WF_STAT_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
 		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
-		s[WF_STAT_FLOW_FULL]);
+		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL]);
 }
 
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)

@@ -48,6 +48,7 @@ enum wf_pkt_stat {
 	WF_STAT_TLS_LOST, /* a TLS chunk could not be queued */
 	WF_STAT_FILTERED, /* packets the port, address or direction filters left out */
 	WF_STAT_HTTP_LOST, /* an HTTP request record could not be queued */
+	WF_STAT_FRAG_LOST, /* a fragmented DNS datagram could not be tracked or shipped */
 	WF_STAT__MAX,
 };
 
@@ -68,6 +69,16 @@ enum wf_filter_list {
 	WF_F_HOST = 0, /* either address */
 	WF_F_SRC,
 	WF_F_DST,
+};
+
+/* A fragmented DNS datagram whose later fragments are shipped. */
+struct frag_key {
+	__u64 netns;
+	__u32 ip_id;
+	__u8 family;
+	__u8 pad[3];
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 struct flow_key {
@@ -107,8 +118,13 @@ enum wf_tls_state {
 enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
 	WF_PKT_EVENT_TLS = 2,
-	WF_PKT_EVENT_HTTP = 3, /* a struct tls_chunk_event holding a segment that starts a request */
+	WF_PKT_EVENT_HTTP =
+		3, /* a struct tls_chunk_event holding a segment that starts a request */
 	WF_PKT_EVENT_DNS_TCP = 4, /* a struct tls_chunk_event: TCP payload on a DNS port, by seq */
+	/* A struct tls_chunk_event: a later IP fragment of a DNS datagram. stream_off is
+	 * its offset in the datagram, pad its IP id, want the datagram's length when
+	 * it is the last fragment (0 otherwise). */
+	WF_PKT_EVENT_DNS_FRAG = 5,
 };
 
 enum wf_dns_status {
@@ -136,9 +152,12 @@ struct dns_event {
 	__u16 qtype, qclass;
 	__u8 status; /* enum wf_dns_status: the kernel's view of the first question */
 	__u8 qname_len;
-	__u16 pad;
+	__u8 first_fragment; /* msg[] is the start of a fragmented datagram: more follows */
+	__u8 pad;
 	__u32 msg_len; /* the DNS message's length on the wire */
 	__u32 cap_len; /* bytes of it in msg[] */
+	__u32 ip_id; /* with first_fragment: the datagram's IP identification */
+	__u32 pad2;
 	char qname[WF_DNS_NAME_MAX]; /* dotted, as the labels' bytes are */
 	__u8 msg[WF_DNS_MAX];
 };

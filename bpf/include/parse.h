@@ -110,6 +110,8 @@ static __always_inline int parse__ipv4(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 	__builtin_memcpy(m->saddr, &ip.saddr, 4);
 	__builtin_memcpy(m->daddr, &ip.daddr, 4);
 	frag = bpf_ntohs(ip.frag_off);
+	m->frag_off = (frag & 0x1fff) * 8;
+	m->more_frags = !!(frag & 0x2000);
 	if (frag & 0x1fff)
 		m->frag = PARSE_FRAG_LATER;
 	else if (frag & 0x2000)
@@ -148,6 +150,8 @@ static __always_inline int parse__ipv6_ext(PARSE_CTX *ctx, struct pkt_meta *m, _
 			__u16 fo = bpf_ntohs(ext.frag_off);
 
 			m->ip_id = bpf_ntohl(ext.ident);
+			m->frag_off = fo & 0xfff8;
+			m->more_frags = fo & 1;
 			m->frag = (fo & 0xfff8) ? PARSE_FRAG_LATER :
 				  (fo & 1)	? PARSE_FRAG_FIRST :
 						  m->frag;
@@ -221,6 +225,7 @@ static __always_inline int parse__udp(PARSE_CTX *ctx, struct pkt_meta *m)
 		return PARSE_MALFORMED;
 	m->sport = bpf_ntohs(udp.source);
 	m->dport = bpf_ntohs(udp.dest);
+	m->udp_len = bpf_ntohs(udp.len);
 	m->payload_off = m->l4_off + sizeof(udp);
 	m->payload_len -= sizeof(udp);
 	return 0;

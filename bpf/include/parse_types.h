@@ -45,6 +45,10 @@ struct pkt_meta {
 	__u32 payload_len; /* L4 payload per the IP length fields (Ethernet padding excluded) */
 	__u32 ip_id; /* IPv4 id or IPv6 fragment identification */
 	__u32 tcp_seq;
+	__u16 frag_off; /* bytes: where this fragment's data sits in its datagram */
+	__u8 more_frags; /* MF: more fragments follow */
+	__u8 pad;
+	__u32 udp_len; /* UDP length field: the whole datagram's, even in a first fragment */
 	__u8 saddr[16]; /* IPv4: first 4 bytes, rest zero */
 	__u8 daddr[16];
 };

@@ -57,6 +57,14 @@ struct {
 	__type(value, __u64);
 } pkt_stats SEC(".maps");
 
+/* Fragmented DNS datagrams in flight: a plain hash, refusals counted; the last fragment deletes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct frag_key);
+	__type(value, __u64);
+} dns_frags SEC(".maps");
+
 /* Per interface: 1 when it has no Ethernet header (tun, wireguard, ipip). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -266,6 +274,18 @@ static __always_inline __u64 dns__cap_len(struct __sk_buff *skb, const struct pk
 	return len;
 }
 
+static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb);
+
+static __always_inline void frag__key(struct frag_key *fk, struct __sk_buff *skb,
+				      const struct pkt_meta *m)
+{
+	fk->netns = dev__netns_cookie(skb);
+	fk->ip_id = m->ip_id;
+	fk->family = m->family;
+	__builtin_memcpy(fk->saddr, m->saddr, 16);
+	__builtin_memcpy(fk->daddr, m->daddr, 16);
+}
+
 /*
  * Global functions (not static) are verified once, on their own: this keeps the
  * classifiers far below the verifier's complexity limit and quick to load.
@@ -295,6 +315,17 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 		return 0;
 	e->msg_len = m->payload_len;
 	e->cap_len = len;
+	e->first_fragment = m->frag == PARSE_FRAG_FIRST;
+	e->ip_id = m->ip_id;
+	if (e->first_fragment) {
+		struct frag_key fk = {};
+
+		/* The whole message's length is the UDP header's, not this fragment's. */
+		e->msg_len = m->udp_len > 8 ? m->udp_len - 8 : 0;
+		frag__key(&fk, skb, m);
+		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
+			stat__inc(WF_STAT_FRAG_LOST);
+	}
 	dns__fill_meta(e, m, k, v, hook, dir, now);
 	dns__header(e);
 	e->qtype = e->qclass = 0;
@@ -464,6 +495,60 @@ static __always_inline bool http__is_request(const __u8 *h)
 		return h[4] == 'O' && h[5] == 'N' && h[6] == 'S' && h[7] == ' ';
 	}
 	return false;
+}
+
+/*
+ * A later IP fragment of a DNS datagram whose first fragment was seen: shipped
+ * with its offset in the datagram, for userspace to join. The last one (no MF)
+ * ends the tracking.
+ */
+__noinline int wf_dns_frag(struct __sk_buff *skb, const struct pkt_meta *m, __u32 hook)
+{
+	struct frag_key fk = {};
+	struct tls_chunk_event *e;
+	__u32 zero = 0, room, n;
+
+	if (!skb || !m)
+		return 0;
+	frag__key(&fk, skb, m);
+	if (!bpf_map_lookup_elem(&dns_frags, &fk))
+		return 0;
+	e = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!e)
+		return 0;
+	room = skb->len > m->l4_off ? skb->len - m->l4_off : 0;
+	n = m->payload_len < room ? m->payload_len : room;
+	if (n > WF_TLS_CHUNK)
+		n = WF_TLS_CHUNK;
+	__builtin_memset(e, 0, offsetof(struct tls_chunk_event, data));
+	e->kind = WF_PKT_EVENT_DNS_FRAG;
+	e->ifindex = skb->ifindex;
+	e->ts_ns = clock__now(skb);
+	e->netns = fk.netns;
+	e->family = m->family;
+	e->proto = IPPROTO_UDP;
+	e->hook = hook;
+	__builtin_memcpy(e->saddr, m->saddr, 16);
+	__builtin_memcpy(e->daddr, m->daddr, 16);
+	e->pad = m->ip_id;
+	e->want = m->more_frags ? 0 : m->frag_off + m->payload_len;
+	{
+		__u64 len = n;
+
+		/* Verifier workaround: keep the bounds on the register passed to the helper. */
+		barrier_var(len);
+		if (len < 1 || len > WF_TLS_CHUNK ||
+		    bpf_skb_load_bytes(skb, m->l4_off, e->data, len))
+			return 0;
+		e->stream_off = m->frag_off;
+		e->len = len;
+		if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len,
+				       0))
+			stat__inc(WF_STAT_FRAG_LOST);
+	}
+	if (!m->more_frags)
+		bpf_map_delete_elem(&dns_frags, &fk);
+	return 0;
 }
 
 /*
@@ -646,6 +731,8 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	if (record_last)
 		last_meta = m;
 	stat__parse(status, &m);
+	if (status == PARSE_L4_OTHER && m.frag == PARSE_FRAG_LATER && m.l4_proto == IPPROTO_UDP)
+		wf_dns_frag(skb, &m, hook);
 	/* Other IP protocols still make flows (without ports); the rest stops here. */
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
 		return TC_ACT_UNSPEC_;

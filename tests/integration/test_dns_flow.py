@@ -25,7 +25,7 @@ ZONE = [
 def dnsmasq(topo):
     argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
             "--bind-interfaces", "--listen-address=%s" % topo.SERVER4, "--listen-address=%s" % topo.SERVER6,
-            "--user=root", "--pid-file=", "--log-facility=-", "--local-ttl=300"] + ZONE
+            "--user=root", "--pid-file=", "--log-facility=-", "--local-ttl=300", "--edns-packet-max=4096"] + ZONE
     p = subprocess.Popen(topo.in_ns(topo.server, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # dnsmasq prints "started" once it listens: wait for that, not for a time.
     for line in p.stderr:
@@ -373,3 +373,20 @@ def test_full_flow_table_is_counted_not_evicted(agents, topo, cgroup):
     assert len(flows) + counts["flow_table_full"] // 2 >= 64
     assert all(get(e, "source.packets") == 2 for e in flows)  # the tracked ones are complete
     assert counts["flow_table_full"] > 0 and len(flows) <= 16
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_fragmented_udp_answer_is_joined(agents, topo, cgroup, dnsmasq, family):
+    """A 2.6 KB EDNS answer over UDP leaves as IP fragments; the event has the whole message."""
+    server = topo.SERVER4 if family == 4 else topo.SERVER6
+    a = start_agent(agents, topo, cgroup)
+    want = dig(topo, server, "big.test.example", "TXT", "+bufsize=4096", "+ignore")
+    assert len(want) == 12  # dig got it all over UDP: nothing was cut or retried over TCP
+    ans = a.wait_for(lambda e: get(e, "dns.question.name") == "big.test.example" and get(e, "dns.type") == "answer")
+    assert get(ans, "network.transport") == "udp" and get(ans, "whoflow.dns.size") > 1500
+    assert "whoflow.dns.malformed" not in str(ans) and not get(ans, "whoflow.dns.capture_truncated")
+    got = [{k: r[k] for k in ("name", "ttl", "class", "type", "data")} for r in get(ans, "dns.answers")]
+    assert sorted(r["data"] for r in got) == sorted(r["data"] for r in want)
+    rc, summary = a.stop()
+    counts = h.parse_summary(summary)
+    assert counts["dns"] == 2 and counts["dns_fragments"] == 0 and counts["fragments"] >= 1

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """-r: a capture replayed through the classifier gives the events the live run gave."""
+import datetime
 import json
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -57,6 +59,7 @@ def test_replay_matches_live(agents, topo, cgroup, dnsmasq, cert, tmp_path):  # 
     finally:
         cap.send_signal(signal.SIGINT)
         cap.wait(10)
+    replay_started = time.time()
     r = subprocess.run([h.WHOFLOW, "-r", pcap, "--json"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("whoflow: summary: read ")
@@ -67,8 +70,14 @@ def test_replay_matches_live(agents, topo, cgroup, dnsmasq, cert, tmp_path):  # 
     assert list(map(tls_key, pick(offline, "whoflow.tls"))) == list(map(tls_key, pick(live.events, "whoflow.tls")))
     tcp = lambda evs: sorted(flow_key(e) for e in pick(evs, "whoflow.flow") if get(e, "network.transport") == "tcp")  # noqa: E731
     assert tcp(offline) == tcp(live.events) and len(tcp(offline)) == 2
-    # Capture time, not replay time: the events are as old as the file.
-    assert min(get(e, "@timestamp") for e in offline) >= min(get(e, "@timestamp") for e in live.events)[:19]
+    # Capture time, not replay time: each message is stamped when it crossed the wire.
+    def when(e):
+        return datetime.datetime.strptime(get(e, "@timestamp")[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    live_dns = {dns_key(e): when(e) for e in pick(live.events, "whoflow.dns")}
+    for e in pick(offline, "whoflow.dns"):
+        assert abs(when(e) - live_dns[dns_key(e)]) < 1.0
+    assert max(when(e) for e in offline) < replay_started
 
 
 def test_replay_bad_files(tmp_path):
