@@ -17,6 +17,8 @@
 #define WF_TLS_SERVER_MAX 4096 /* server bytes: the ServerHello */
 #define WF_TLS_CHUNK 4096 /* bytes per record; a GSO packet can need several */
 #define WF_TLS_CHUNKS_PER_PACKET 4
+#define WF_SNI_MAX 256
+#define WF_TLS_EXT_MAX 32 /* extensions walked in the kernel looking for server_name */
 
 enum wf_hook {
 	WF_HOOK_INGRESS = 0,
@@ -181,6 +183,11 @@ struct tls_chunk_event {
 	__u32 len; /* bytes in data */
 	__u32 want; /* bytes of this direction the kernel ships in all */
 	__u32 pad;
+	/* TLS, the chunk at offset 0 only: the SNI as the kernel read it from the
+	 * hello's first segment (sni_len 0: not there, or not in that segment). */
+	__u16 sni_len;
+	__u16 pad3;
+	char sni[WF_SNI_MAX];
 	__u8 data[WF_TLS_CHUNK];
 };
 

@@ -386,6 +386,85 @@ static __always_inline void tls__fill(struct tls_chunk_event *e, const struct pk
 	__builtin_memcpy(e->saddr, m->saddr, 16);
 	__builtin_memcpy(e->daddr, m->daddr, 16);
 	e->want = v->tls_want[dir & 1];
+	e->sni_len = 0;
+}
+
+/*
+ * The SNI, read in the kernel from a ClientHello's first segment, so that
+ * selection in the kernel can use it. Offsets walk the fixed fields, then up to
+ * WF_TLS_EXT_MAX extensions; anything not in this segment just ends the walk.
+ */
+static __always_inline __u32 tls__skip16(struct __sk_buff *skb, __u32 off)
+{
+	__u8 l[2];
+
+	if (bpf_skb_load_bytes(skb, off, l, 2))
+		return 0;
+	return off + 2 + ((__u32)l[0] << 8 | l[1]);
+}
+
+static __always_inline bool tls__is_client_hello(struct __sk_buff *skb, const struct pkt_meta *m)
+{
+	__u8 h[6];
+
+	return !bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) && h[0] == 22 && h[5] == 1;
+}
+
+__noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
+			  struct tls_chunk_event *e)
+{
+	__u32 off, end, rec_end;
+	__u8 b[5];
+
+	if (!skb || !m || !e)
+		return 0;
+	e->sni_len = 0;
+	/* Only the first record is read: a hello split over records is left to userspace. */
+	if (bpf_skb_load_bytes(skb, m->payload_off + 3, b, 2))
+		return 0;
+	rec_end = m->payload_off + 5 + ((__u32)b[0] << 8 | b[1]);
+	off = m->payload_off + 5 + 4 + 2 + 32; /* record, handshake header, version, random */
+	if (bpf_skb_load_bytes(skb, off, b, 1))
+		return 0;
+	off += 1 + b[0]; /* session id */
+	off = tls__skip16(skb, off); /* cipher suites */
+	if (!off || bpf_skb_load_bytes(skb, off, b, 1))
+		return 0;
+	off += 1 + b[0]; /* compression methods */
+	end = tls__skip16(skb, off); /* extensions */
+	if (end > rec_end)
+		end = rec_end;
+	off += 2;
+	for (int i = 0; i < WF_TLS_EXT_MAX && off && off + 4 <= end; i++) {
+		__u32 type, len;
+
+		if (bpf_skb_load_bytes(skb, off, b, 4))
+			return 0;
+		type = (__u32)b[0] << 8 | b[1];
+		len = (__u32)b[2] << 8 | b[3];
+		if (type == 0) {
+			/* list length (2), name type (1), name length (2), name */
+			__u64 n;
+
+			if (bpf_skb_load_bytes(skb, off + 4, b, 5) || b[2] != 0)
+				return 0;
+			n = (__u32)b[3] << 8 | b[4];
+			if (off + 9 + n > end)
+				return 0; /* the name is not all in this record */
+			if (n > WF_SNI_MAX - 1)
+				n = WF_SNI_MAX - 1;
+			/* Verifier workaround: keep the bounds on the register passed to the helper. */
+			barrier_var(n);
+			if (n < 1 || n > WF_SNI_MAX - 1 ||
+			    bpf_skb_load_bytes(skb, off + 9, e->sni, n))
+				return 0;
+			e->sni[n & (WF_SNI_MAX - 1)] = '\0';
+			e->sni_len = n;
+			return 0;
+		}
+		off += 4 + len;
+	}
+	return 0;
 }
 
 /*
@@ -471,6 +550,9 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	if (!e || !n)
 		return 0;
 	tls__fill(e, m, k, v, hook, d, now);
+	e->sni_len = 0;
+	if (off == 0 && tls__is_client_hello(skb, m))
+		wf_tls_sni(skb, m, e);
 	tls__ship(skb, m, e, off, n, WF_STAT_TLS_LOST);
 	return 0;
 }

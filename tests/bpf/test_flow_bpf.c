@@ -527,6 +527,56 @@ static void test_tls_capture(void **state)
 	ring_buffer__free(rb);
 }
 
+/* A minimal ClientHello: one cipher, one compression method, SNI the only extension. */
+static size_t hello_with_sni(uint8_t *b, const char *sni, int cut_record_before_sni)
+{
+	size_t n = strlen(sni), hs = 2 + 32 + 1 + 4 + 2 + 2 + 9 + n, i = 0;
+
+	b[i++] = 22, b[i++] = 3, b[i++] = 1;
+	b[i++] = (uint8_t)((hs + 4) >> 8), b[i++] = (uint8_t)(hs + 4);
+	b[i++] = 1, b[i++] = 0, b[i++] = (uint8_t)(hs >> 8), b[i++] = (uint8_t)hs;
+	b[i++] = 3, b[i++] = 3;
+	memset(b + i, 0, 32), i += 32;
+	b[i++] = 0; /* session id */
+	b[i++] = 0, b[i++] = 2, b[i++] = 0x13, b[i++] = 0x01;
+	b[i++] = 1, b[i++] = 0;
+	b[i++] = 0, b[i++] = (uint8_t)(9 + n); /* extensions */
+	b[i++] = 0, b[i++] = 0, b[i++] = 0, b[i++] = (uint8_t)(5 + n);
+	b[i++] = 0, b[i++] = (uint8_t)(3 + n), b[i++] = 0, b[i++] = 0, b[i++] = (uint8_t)n;
+	memcpy(b + i, sni, n), i += n;
+	if (cut_record_before_sni) /* the record ends before the name: a second record holds it */
+		b[4] = (uint8_t)(b[4] - n - 2);
+	return i;
+}
+
+/* The kernel reads the SNI from the first segment, and only within the first record. */
+static void test_tls_kernel_sni(void **state)
+{
+	struct tls_seen s = { 0 };
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_tls, &s, NULL);
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	uint8_t hello[256];
+	struct pkt a = { 0 }, b = { 0 };
+	size_t n;
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	s.n = 0;
+	n = hello_with_sni(hello, "kernel.test.example", 0);
+	tls_segment(&a, 50005, 7, hello, n);
+	run(&a, egress);
+	n = hello_with_sni(hello, "kernel.test.example", 1);
+	tls_segment(&b, 50006, 7, hello, n);
+	run(&b, egress);
+	ring_buffer__consume(rb);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ev[0].sni_len, strlen("kernel.test.example"));
+	assert_string_equal(s.ev[0].sni, "kernel.test.example");
+	assert_int_equal(s.ev[1].sni_len, 0);
+	ring_buffer__free(rb);
+}
+
 static int on_http(void *ctx, void *data, size_t len)
 {
 	struct tls_seen *s = ctx;
@@ -598,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_flow_accounting),
 		cmocka_unit_test(test_tls_capture),
 		cmocka_unit_test(test_http_requests),
+		cmocka_unit_test(test_tls_kernel_sni),
 	};
 
 	return cmocka_run_group_tests_name("flow.bpf", tests, setup, teardown);

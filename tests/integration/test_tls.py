@@ -119,6 +119,8 @@ def test_openssl_tls13(agents, topo, cgroup, cert, tmp_path):
     assert get(ev, "tls.cipher").startswith("TLS_AES_") or get(ev, "tls.cipher").startswith("TLS_CHACHA20")
     assert get(ev, "tls.client.ja4").startswith("t13d")
     assert get(ev, "tls.client.ja4")[8:10] == "h2"
+    # The hello fits its first segment: the kernel read the same SNI on its own.
+    assert get(ev, "whoflow.tls.kernel_sni") == SNI
     assert get(ev, "destination.port") == PORT and get(ev, "network.direction") == "egress"
 
 
@@ -155,6 +157,8 @@ def test_python_split_hellos(agents, topo, cgroup, cert, tmp_path, segments, rec
     ev = tls[0]
     assert get(ev, "tls.client.server_name") == SNI
     assert len(get(ev, "whoflow.tls.client.alpn")) == 2 + alpn_count
+    # The kernel reads the SNI only from the first segment and record: right, or absent.
+    assert get(ev, "whoflow.tls.kernel_sni") in (SNI, None)
     if alpn_count:
         assert sum(len(a) + 1 for a in get(ev, "whoflow.tls.client.alpn")) > 1500  # larger than the MTU
 
