@@ -110,12 +110,13 @@ static bool flow__wanted(const struct config *cfg, const struct iface *i)
 static int flow__attach_one(struct flow_tracker *t, const struct iface *i)
 {
 	struct tc_attachment *a = &t->att[t->natt];
-	__u32 one = 1, idx = i->ifindex;
+	__u32 flags = (i->no_l2 ? WF_IFACE_NO_L2 : 0) | (i->loopback ? WF_IFACE_LOOPBACK : 0);
+	__u32 idx = i->ifindex;
 	int err;
 
 	a->iface = *i;
-	if (i->no_l2)
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_no_l2), &idx, &one, BPF_ANY);
+	if (flags)
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &idx, &flags, BPF_ANY);
 	err = attach__tc(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
 			 bpf_program__fd(t->skel->progs.wf_tc_egress));
 	if (!err) {

@@ -25,6 +25,12 @@ enum wf_hook {
 	WF_HOOK_EGRESS = 1,
 };
 
+/* Per-interface flags the agent sets (iface_flags map). */
+enum wf_iface_flags {
+	WF_IFACE_NO_L2 = 1, /* no Ethernet header: tun, wireguard, ipip */
+	WF_IFACE_LOOPBACK = 2, /* every packet passes egress then ingress: count it once */
+};
+
 enum wf_flow_dir {
 	WF_DIR_ORIG = 0, /* from the flow's initiator (the sender of the first packet seen) */
 	WF_DIR_REPLY = 1,

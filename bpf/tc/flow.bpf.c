@@ -65,13 +65,13 @@ struct {
 	__type(value, __u64);
 } dns_frags SEC(".maps");
 
-/* Per interface: 1 when it has no Ethernet header (tun, wireguard, ipip). */
+/* Per interface: enum wf_iface_flags. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u32);
-} iface_no_l2 SEC(".maps");
+} iface_flags SEC(".maps");
 
 /* A DNS record is 4.4 KiB: built here, not on the 512-byte stack. */
 struct {
@@ -783,10 +783,9 @@ __noinline int wf_filter(const struct pkt_meta *m)
 	return 1;
 }
 
-__noinline int wf_parse(struct __sk_buff *skb, struct pkt_meta *m)
+__noinline int wf_parse(struct __sk_buff *skb, struct pkt_meta *m, __u32 iface_flags)
 {
-	__u32 ifindex = skb ? skb->ifindex : 0;
-	bool has_l2 = !bpf_map_lookup_elem(&iface_no_l2, &ifindex);
+	bool has_l2 = !(iface_flags & WF_IFACE_NO_L2);
 
 	if (!skb || !m)
 		return PARSE_TRUNCATED;
@@ -804,12 +803,17 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	int status;
 	__u8 dir;
 
+	__u32 *flags = bpf_map_lookup_elem(&iface_flags, &ifindex), fl = flags ? *flags : 0;
+
+	/* On loopback the same packet comes back at ingress: it was counted at egress. */
+	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS)
+		return TC_ACT_UNSPEC_;
 	stat__inc(WF_STAT_PACKETS);
 	if (!(hooks_wanted & (1 << hook))) {
 		stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
 	}
-	status = wf_parse(skb, &m);
+	status = wf_parse(skb, &m, fl);
 	if (record_last)
 		last_meta = m;
 	stat__parse(status, &m);

@@ -390,3 +390,28 @@ def test_fragmented_udp_answer_is_joined(agents, topo, cgroup, dnsmasq, family):
     rc, summary = a.stop()
     counts = h.parse_summary(summary)
     assert counts["dns"] == 2 and counts["dns_fragments"] == 0 and counts["fragments"] >= 1
+
+
+def test_loopback_counts_each_packet_once(agents, topo, cgroup):
+    """On lo a packet passes egress and ingress: one DNS event per message, one count per packet."""
+    argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+            "--listen-address=127.0.0.1", "--user=root", "--pid-file=", "--log-facility=-"] + ZONE
+    d = subprocess.Popen(topo.in_ns(topo.host, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for line in d.stderr:
+            if b"started" in line:
+                break
+        a = start_agent(agents, topo, cgroup, "-i", "lo")
+        assert "packet classifiers on 1 interface (lo)" in a.stderr[-1]
+        want = dig(topo, "127.0.0.1", "www.test.example", "A")
+        a.wait_for(lambda e: get(e, "dns.type") == "answer")
+        rc, summary = a.stop()
+    finally:
+        d.terminate()
+        d.wait(10)
+    evs = dns_events(a)
+    assert [get(e, "dns.type") for e in evs] == ["query", "answer"]
+    assert get(evs[1], "dns.answers")[0]["data"] == want[0]["data"]
+    flows = [e for e in a.events if get(e, "event.action") == "flow" and get(e, "destination.port") == 53]
+    assert len(flows) == 1
+    assert get(flows[0], "source.packets") == 1 and get(flows[0], "destination.packets") == 1
