@@ -57,6 +57,21 @@ class Capture:
                          "sig_algs": ints(v[fields[5]]), "groups": ints(v[fields[6]]), "sport": int(v[fields[7]])})
         return rows
 
+    def server_hellos(self):
+        """tshark's ServerHellos (after hellos() stopped the capture): cipher, version, ALPN, client port."""
+        fields = ["tls.handshake.ciphersuite", "tls.handshake.extensions.supported_version",
+                  "tls.handshake.extensions_alpn_str", "tcp.dstport"]
+        out = subprocess.run(["tshark", "-r", self.path, "-d", "tcp.port==%d,tls" % PORT,
+                              "-Y", "tls.handshake.type == 2", "-T", "fields", "-E", "separator=|",
+                              "-E", "occurrence=f"] + sum((["-e", f] for f in fields), []),
+                             capture_output=True, text=True, check=True)
+        rows = []
+        for line in out.stdout.splitlines():
+            v = line.split("|")
+            rows.append({"cipher": int(v[0], 0), "version": int(v[1], 0) if v[1] else 0, "alpn": v[2],
+                         "cport": int(v[3])})
+        return rows
+
     def kill(self):
         if self.p.poll() is None:
             self.p.kill()
@@ -101,12 +116,21 @@ def run_case(agents, topo, cgroup, cert, tmp_path, client_argv, server_extra=(),
         rc, summary = a.stop()
         assert rc == 0
         rows = cap.hellos()
+        srows = cap.server_hellos()
     finally:
         cap.kill()
     tls = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
     assert len(tls) == nhellos == len(rows), (len(tls), len(rows))
     for ev, row in zip(tls, rows):
         check_against_tshark(ev, row)
+    # Each answered hello's ServerHello, in order, as tshark dissects it.
+    answered = [e for e in tls if get(e, "whoflow.tls.server.cipher")]
+    assert len(answered) == len(srows)
+    for ev, row in zip(answered, srows):
+        assert int(get(ev, "whoflow.tls.server.cipher"), 16) == row["cipher"]
+        assert int(get(ev, "whoflow.tls.server.selected_version") or "0", 16) == row["version"]
+        assert (get(ev, "whoflow.tls.server.alpn") or "") == row["alpn"]
+        assert get(ev, "source.port") == row["cport"]
     return tls, evs
 
 
