@@ -30,7 +30,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
 # Pure modules: no BPF, no globals beyond their own; the unit tests link them directly.
 LIB_SRCS := userspace/container.c userspace/cmdline.c userspace/redact.c userspace/json.c \
-	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c
+	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c
 AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/proc.c \
 	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
@@ -120,7 +120,7 @@ test: deps
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c
+FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c userspace/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)

@@ -4,19 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "http.h"
-
-static void text__copy(char *out, size_t outsz, const uint8_t *s, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < outsz; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
-			out[o++] = (char)s[i];
-		else
-			o += snprintf(out + o, outsz - o, "\\x%02x", s[i]);
-	}
-	out[o] = '\0';
-}
+#include "textesc.h"
 
 /* Length of the line at b (without CRLF or LF); -1 when no line end is in n bytes. */
 static long line__len(const uint8_t *b, size_t n)
@@ -34,14 +22,14 @@ static const char *http__request_line(const uint8_t *b, size_t len, struct http_
 
 	if (!sp1 || sp1 == b || (size_t)(sp1 - b) >= sizeof(r->method))
 		return "bad request method";
-	text__copy(r->method, sizeof(r->method), b, sp1 - b);
+	textesc__ascii(r->method, sizeof(r->method), b, sp1 - b);
 	sp2 = memchr(sp1 + 1, ' ', len - (sp1 + 1 - b));
 	if (!sp2 || sp2 == sp1 + 1)
 		return "bad request target";
-	text__copy(r->target, sizeof(r->target), sp1 + 1, sp2 - sp1 - 1);
+	textesc__ascii(r->target, sizeof(r->target), sp1 + 1, sp2 - sp1 - 1);
 	if (len - (sp2 + 1 - b) != 8 || memcmp(sp2 + 1, "HTTP/1.", 7))
 		return "not an HTTP/1.x request line";
-	text__copy(r->version, sizeof(r->version), sp2 + 6, 3);
+	textesc__ascii(r->version, sizeof(r->version), sp2 + 6, 3);
 	return NULL;
 }
 
@@ -65,10 +53,10 @@ static const char *http__header(const uint8_t *b, size_t len, struct http_reques
 	n = len - name_len - 1;
 	value__trim(&v, &n);
 	if (name_len == 4 && !strncasecmp((const char *)b, "host", 4) && !r->has_host) {
-		text__copy(r->host, sizeof(r->host), v, n);
+		textesc__ascii(r->host, sizeof(r->host), v, n);
 		r->has_host = true;
 	} else if (name_len == 10 && !strncasecmp((const char *)b, "user-agent", 10)) {
-		text__copy(r->user_agent, sizeof(r->user_agent), v, n);
+		textesc__ascii(r->user_agent, sizeof(r->user_agent), v, n);
 		r->has_user_agent = true;
 	}
 	return NULL;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tls.h"
+#include "textesc.h"
 
 struct rd {
 	const uint8_t *b;
@@ -65,19 +66,6 @@ static bool rd__u16_list(struct rd *r, struct tls_u16_list *l)
 	return true;
 }
 
-static void text__escape(const uint8_t *s, size_t n, char *out, size_t outsz)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < outsz; i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
-			out[o++] = (char)s[i];
-		else
-			o += snprintf(out + o, outsz - o, "\\x%02x", s[i]);
-	}
-	out[o] = '\0';
-}
-
 static const char *ext__sni(struct rd *e, struct tls_client_hello *ch)
 {
 	struct rd list, name;
@@ -92,7 +80,7 @@ static const char *ext__sni(struct rd *e, struct tls_client_hello *ch)
 		if (!rd__u8(&list, &type) || !rd__block(&list, 2, &name))
 			return "server_name entry runs past its list";
 		if (type == 0 && !ch->sni[0])
-			text__escape(name.b, name.n, ch->sni, sizeof(ch->sni));
+			textesc__ascii(ch->sni, sizeof(ch->sni), name.b, name.n);
 	}
 	return NULL;
 }
@@ -112,7 +100,8 @@ static const char *ext__alpn(struct rd *e, struct tls_client_hello *ch)
 			ch->alpn0_last = proto.n ? proto.b[proto.n - 1] : 0;
 		}
 		if (ch->nalpn < TLS_ALPN_MAX)
-			text__escape(proto.b, proto.n, ch->alpn[ch->nalpn++], sizeof(ch->alpn[0]));
+			textesc__ascii(ch->alpn[ch->nalpn++], sizeof(ch->alpn[0]), proto.b,
+				       proto.n);
 	}
 	return NULL;
 }
@@ -275,7 +264,7 @@ static const char *sh__extensions(struct rd *r, struct tls_server_hello *sh)
 		if (type == 16) {
 			if (!rd__block(&e, 2, &list) || !rd__block(&list, 1, &proto))
 				return "ALPN runs past its extension";
-			text__escape(proto.b, proto.n, sh->alpn, sizeof(sh->alpn));
+			textesc__ascii(sh->alpn, sizeof(sh->alpn), proto.b, proto.n);
 		}
 	}
 	return NULL;

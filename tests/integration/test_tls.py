@@ -187,7 +187,9 @@ def test_python_split_hellos(agents, topo, cgroup, cert, tmp_path, segments, rec
         assert sum(len(a) + 1 for a in get(ev, "whoflow.tls.client.alpn")) > 1500  # larger than the MTU
 
 
-def test_curl_to_nginx(agents, topo, cgroup, cert, tmp_path):
+def nginx(topo, tmp_path, port, cert=None):
+    """nginx in the server namespace answering "whoflow" on port (TLS with HTTP/2 when given a cert)."""
+    tls = "ssl http2; ssl_certificate %s; ssl_certificate_key %s" % cert if cert else ""
     conf = tmp_path / "nginx.conf"
     conf.write_text("""
 daemon off; master_process off; pid %(d)s/nginx.pid; error_log stderr;
@@ -195,24 +197,36 @@ events { worker_connections 64; }
 http {
   access_log off; client_body_temp_path %(d)s; proxy_temp_path %(d)s; fastcgi_temp_path %(d)s;
   uwsgi_temp_path %(d)s; scgi_temp_path %(d)s;
-  server { listen %(ip)s:%(port)d ssl http2; ssl_certificate %(crt)s; ssl_certificate_key %(key)s;
-           location / { return 200 "whoflow\\n"; } }
+  server { listen %(ip)s:%(port)d %(tls)s; location / { return 200 "whoflow\\n"; } }
 }
-""" % {"d": tmp_path, "ip": topo.SERVER4, "port": PORT, "crt": cert[0], "key": cert[1]})
+""" % {"d": tmp_path, "ip": topo.SERVER4, "port": port, "tls": tls})
+    return subprocess.Popen(topo.in_ns(topo.server, ["nginx", "-c", str(conf), "-p", str(tmp_path)]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def curl(topo, args):
+    """curl in the host namespace; nginx has no readiness line, so connects are retried (bounded)."""
+    for _ in range(50):
+        r = subprocess.run(topo.in_ns(topo.host, ["curl", "-s", "--max-time", "5", "--connect-timeout", "1"] + args),
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            break
+    return r
+
+
+def s_client(topo, sni, *extra):
+    subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT),
+                                          "-servername", sni] + list(extra)),
+                   input=b"", capture_output=True, timeout=20)
+
+
+def test_curl_to_nginx(agents, topo, cgroup, cert, tmp_path):
     cap = Capture(topo, str(tmp_path / "tls.pcap"))
-    ngx = subprocess.Popen(topo.in_ns(topo.server, ["nginx", "-c", str(conf), "-p", str(tmp_path)]),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ngx = nginx(topo, tmp_path, PORT, cert)
     try:
         a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
-        out = None
-        for _ in range(50):  # nginx has no readiness line: retry the connect, bounded
-            r = subprocess.run(topo.in_ns(topo.host, ["curl", "-sk", "--max-time", "5", "--connect-timeout", "1",
-                                                      "--resolve", "%s:%d:%s" % (SNI, PORT, topo.SERVER4),
-                                                      "https://%s:%d/" % (SNI, PORT)]), capture_output=True, text=True)
-            if r.returncode == 0:
-                out = r.stdout
-                break
-        assert out == "whoflow\n"
+        r = curl(topo, ["-k", "--resolve", "%s:%d:%s" % (SNI, PORT, topo.SERVER4), "https://%s:%d/" % (SNI, PORT)])
+        assert r.stdout == "whoflow\n"
         a.wait_for(lambda e: get(e, "event.action") == "tls-client-hello" and get(e, "tls.version"))
         a.stop()
         rows = cap.hellos()
@@ -245,15 +259,11 @@ def test_sni_and_version_selectors(agents, topo, cgroup, cert, tmp_path):
     srv = s_server(topo, cert)
     a = agents(["--cgroup", cgroup.path, "--sni", "*.test.example", "--tls-version", "1.2"],
                netns=topo.host).wait_ready()
-    for sni, ver in (("svc.test.example", "-tls1_2"), ):
-        subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT),
-                                              "-servername", sni, ver]), input=b"", capture_output=True, timeout=20)
+    s_client(topo, "svc.test.example", "-tls1_2")
     srv.kill()
     srv.wait(10)
     srv = s_server(topo, cert)
-    subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:%d" % (topo.SERVER4, PORT),
-                                          "-servername", "other.example", "-tls1_2"]),
-                   input=b"", capture_output=True, timeout=20)
+    s_client(topo, "other.example", "-tls1_2")
     srv.kill()
     srv.wait(10)
     a.wait_for(lambda e: get(e, "event.action") == "tls-client-hello")
@@ -265,29 +275,12 @@ def test_sni_and_version_selectors(agents, topo, cgroup, cert, tmp_path):
 
 def test_http_requests_match_curl(agents, topo, cgroup, tmp_path):
     """Plain HTTP to nginx on a non-standard port: each request of a keep-alive connection."""
-    conf = tmp_path / "nginx.conf"
-    conf.write_text("""
-daemon off; master_process off; pid %(d)s/nginx.pid; error_log stderr;
-events { worker_connections 64; }
-http {
-  access_log off; client_body_temp_path %(d)s; proxy_temp_path %(d)s; fastcgi_temp_path %(d)s;
-  uwsgi_temp_path %(d)s; scgi_temp_path %(d)s;
-  server { listen %(ip)s:%(port)d; location / { return 200 "whoflow\\n"; } }
-}
-""" % {"d": tmp_path, "ip": topo.SERVER4, "port": 8081})
-    ngx = subprocess.Popen(topo.in_ns(topo.server, ["nginx", "-c", str(conf), "-p", str(tmp_path)]),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ngx = nginx(topo, tmp_path, 8081)
     try:
         a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
         base = "http://web.test.example:8081"
         urls = [base + "/first?x=1", base + "/second/path"]
-        for _ in range(50):  # nginx has no readiness line: retry the connect, bounded
-            r = subprocess.run(topo.in_ns(topo.host, ["curl", "-s", "-A", "whoflow-test/1.0", "--max-time", "5",
-                                                      "--connect-timeout", "1", "--resolve",
-                                                      "web.test.example:8081:%s" % topo.SERVER4] + urls),
-                               capture_output=True, text=True)
-            if r.returncode == 0:
-                break
+        r = curl(topo, ["-A", "whoflow-test/1.0", "--resolve", "web.test.example:8081:%s" % topo.SERVER4] + urls)
         assert r.stdout == "whoflow\n" * 2
         second = a.wait_for(lambda e: get(e, "url.path") == "/second/path")
         first = a.wait_for(lambda e: get(e, "url.path") == "/first")
