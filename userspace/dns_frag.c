@@ -70,8 +70,8 @@ static bool datagram__same(const struct datagram *g, __u64 netns, __u32 ip_id, _
 {
 	const struct dns_event *e = g->ev;
 
-	return g->used && e->netns == netns && e->ip_id == ip_id && e->family == family &&
-	       !memcmp(e->saddr, saddr, 16) && !memcmp(e->daddr, daddr, 16);
+	return g->used && e->h.netns == netns && e->ip_id == ip_id && e->h.family == family &&
+	       !memcmp(e->h.saddr, saddr, 16) && !memcmp(e->h.daddr, daddr, 16);
 }
 
 void dns_frags__first(struct dns_frags *d, const struct dns_event *e, size_t len)
@@ -100,7 +100,7 @@ void dns_frags__first(struct dns_frags *d, const struct dns_event *e, size_t len
 	memset(g->have, 1, 8); /* the UDP header itself is not needed */
 	memcpy(g->buf + 8, e->msg, cap);
 	memset(g->have + 8, 1, cap);
-	g->ts = e->ts_ns;
+	g->ts = e->h.ts_ns;
 	g->used = true;
 }
 
@@ -114,7 +114,7 @@ void dns_frags__chunk(struct dns_frags *d, const struct tls_chunk_event *c, size
 		struct datagram *g = &d->d[i];
 		uint32_t j = 8;
 
-		if (!datagram__same(g, c->netns, c->pad, c->family, c->saddr, c->daddr))
+		if (!datagram__same(g, c->h.netns, c->pad, c->h.family, c->h.saddr, c->h.daddr))
 			continue;
 		if (c->stream_off < g->total) {
 			if (n > g->total - c->stream_off)

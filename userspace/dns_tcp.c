@@ -89,20 +89,8 @@ static void stream__emit(struct dns_tcp *d, const struct tls_chunk_event *e, con
 	uint32_t cap = len < WF_DNS_MAX ? len : WF_DNS_MAX;
 
 	memset(ev, 0, offsetof(struct dns_event, msg));
-	ev->kind = WF_PKT_EVENT_DNS;
-	ev->ifindex = e->ifindex;
-	ev->ts_ns = e->ts_ns;
-	ev->netns = e->netns;
-	ev->socket_cookie = e->socket_cookie;
-	ev->flow_first_ns = e->flow_first_ns;
-	ev->family = e->family;
-	ev->proto = e->proto;
-	ev->hook = e->hook;
-	ev->flow_dir = e->flow_dir;
-	ev->sport = e->sport;
-	ev->dport = e->dport;
-	memcpy(ev->saddr, e->saddr, 16);
-	memcpy(ev->daddr, e->daddr, 16);
+	ev->h = e->h;
+	ev->h.kind = WF_PKT_EVENT_DNS;
 	ev->msg_len = len;
 	ev->cap_len = cap;
 	memcpy(ev->msg, msg, cap);
@@ -116,7 +104,7 @@ static void stream__emit(struct dns_tcp *d, const struct tls_chunk_event *e, con
 void dns_tcp__chunk(struct dns_tcp *d, const struct tls_chunk_event *e, size_t len,
 		    const char *flow_id)
 {
-	struct stream *s = stream__get(d, flow_id, e->flow_dir);
+	struct stream *s = stream__get(d, flow_id, e->h.flow_dir);
 	uint32_t n = e->len, off;
 
 	if (!s)
@@ -127,7 +115,7 @@ void dns_tcp__chunk(struct dns_tcp *d, const struct tls_chunk_event *e, size_t l
 		s->base_seq = e->stream_off;
 		s->based = true;
 	}
-	s->last_ns = e->ts_ns;
+	s->last_ns = e->h.ts_ns;
 	off = e->stream_off - s->base_seq; /* wraps correctly across 2^32 */
 	if (off >= STREAM_MAX)
 		return;

@@ -166,61 +166,55 @@ int flow_tracker__attach(struct flow_tracker *t)
 	return err;
 }
 
-/* The flow key (initiator first) of a packet event, from its own endpoints. */
-static void flow__event_key(struct flow_key *k, __u64 netns, __u32 ifindex, __u8 family, __u8 proto,
-			    const __u8 *saddr, const __u8 *daddr, __u16 sport, __u16 dport,
-			    bool reply)
+/* The flow key (initiator first) of a packet record, from its own endpoints. */
+static void flow__event_key(struct flow_key *k, const struct pkt_event_hdr *h)
 {
+	bool reply = h->flow_dir == WF_DIR_REPLY;
+
 	memset(k, 0, sizeof(*k));
-	k->netns = netns;
-	k->ifindex = ifindex;
-	k->family = family;
-	k->proto = proto;
-	memcpy(k->saddr, reply ? daddr : saddr, 16);
-	memcpy(k->daddr, reply ? saddr : daddr, 16);
-	k->sport = reply ? dport : sport;
-	k->dport = reply ? sport : dport;
+	k->netns = h->netns;
+	k->ifindex = h->ifindex;
+	k->family = h->family;
+	k->proto = h->proto;
+	memcpy(k->saddr, reply ? h->daddr : h->saddr, 16);
+	memcpy(k->daddr, reply ? h->saddr : h->daddr, 16);
+	k->sport = reply ? h->dport : h->sport;
+	k->dport = reply ? h->sport : h->dport;
 }
 
-static void flow__dns_key(const struct dns_event *e, struct flow_key *k)
-{
-	flow__event_key(k, e->netns, e->ifindex, e->family, e->proto, e->saddr, e->daddr, e->sport,
-			e->dport, e->flow_dir == WF_DIR_REPLY);
-}
-
-static void flow__chunk_id(const struct tls_chunk_event *e, char flow_id[17])
+/* Zeek-like id of the flow a packet record belongs to. */
+static void flow__event_id(const struct pkt_event_hdr *h, char flow_id[17])
 {
 	struct flow_key k;
 
-	flow__event_key(&k, e->netns, e->ifindex, e->family, e->proto, e->saddr, e->daddr, e->sport,
-			e->dport, e->flow_dir == WF_DIR_REPLY);
-	flow__id(&k, e->flow_first_ns, flow_id);
+	flow__event_key(&k, h);
+	flow__id(&k, h->flow_first_ns, flow_id);
 }
 
 static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
 {
 	char flow_id[17];
 
-	flow__chunk_id(e, flow_id);
-	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->ifindex));
+	flow__event_id(&e->h, flow_id);
+	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->h.ifindex));
 }
 
 static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
 {
 	char flow_id[17];
 
-	flow__chunk_id(e, flow_id);
+	flow__event_id(&e->h, flow_id);
 	dns_tcp__chunk(t->dns_tcp, e, len, flow_id);
 }
 
 static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
 {
-	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->ifindex) };
+	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.ifindex) };
 	size_t n = e->len;
 
 	if (n > len - offsetof(struct tls_chunk_event, data))
 		n = len - offsetof(struct tls_chunk_event, data);
-	flow__chunk_id(e, v.flow_id);
+	flow__event_id(&e->h, v.flow_id);
 	http__parse_request(e->data, n, &v.req);
 	output__http_event(t->out, &v);
 	t->http_reported++;
@@ -228,9 +222,8 @@ static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *
 
 static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size_t len)
 {
-	struct dns_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->ifindex) };
+	struct dns_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.ifindex) };
 	size_t cap = e->cap_len;
-	struct flow_key k;
 	uint64_t qts;
 
 	if (cap > len - offsetof(struct dns_event, msg))
@@ -241,14 +234,13 @@ static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size
 		return;
 	}
 	t->dns_seen++;
-	flow__dns_key(e, &k);
-	flow__id(&k, e->flow_first_ns, v.flow_id);
+	flow__event_id(&e->h, v.flow_id);
 	dns__parse(e->msg, cap, &v.msg);
 	v.capture_cut = cap < e->msg_len;
 	if (!v.msg.response)
-		dns_pairs__query(t->pairs, v.flow_id, e->id, e->ts_ns);
-	else if (dns_pairs__answer(t->pairs, v.flow_id, e->id, &qts) && e->ts_ns >= qts)
-		v.rtt_ns = e->ts_ns - qts, v.has_rtt = true;
+		dns_pairs__query(t->pairs, v.flow_id, e->id, e->h.ts_ns);
+	else if (dns_pairs__answer(t->pairs, v.flow_id, e->id, &qts) && e->h.ts_ns >= qts)
+		v.rtt_ns = e->h.ts_ns - qts, v.has_rtt = true;
 	output__dns_event(t->out, &v);
 	t->dns_reported++;
 	dns__free(&v.msg);

@@ -380,7 +380,7 @@ static void dns_json__whoflow(struct json *j, const struct dns_view *dv)
 		json__bool(j, "capture_truncated", true);
 	json__obj_close(j);
 	json__obj_open(j, "netns");
-	json__u64(j, "cookie", dv->e->netns);
+	json__u64(j, "cookie", dv->e->h.netns);
 	json__obj_close(j);
 	json__obj_close(j);
 }
@@ -455,7 +455,8 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 		o->filtered++;
 		return;
 	}
-	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
+	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
+			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		dns_text(o->f, dv, &ep);
 		output__text_done(o);
@@ -463,7 +464,7 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 	}
 	net_json__head(
 		o, &(struct net_head){ &ep, NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
-				       "whoflow.dns", "dns", dv->ifname, e->ifindex, e->hook });
+				       "whoflow.dns", "dns", dv->ifname, e->h.ifindex, e->h.hook });
 	dns_json__dns(&o->j, dv);
 	dns_json__whoflow(&o->j, dv);
 	json__obj_close(&o->j);
@@ -588,7 +589,7 @@ static void tls_json__whoflow(struct json *j, const struct tls_view *tv)
 	}
 	json__obj_close(j);
 	json__obj_open(j, "netns");
-	json__u64(j, "cookie", tv->e->netns);
+	json__u64(j, "cookie", tv->e->h.netns);
 	json__obj_close(j);
 	json__obj_close(j);
 }
@@ -658,15 +659,15 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 		o->filtered++;
 		return;
 	}
-	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport,
-			tv->ts_ns);
+	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
+			e->h.dport, tv->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		tls_text(o->f, tv, &ep);
 		output__text_done(o);
 		return;
 	}
 	net_json__head(o, &(struct net_head){ &ep, NULL, "tls-client-hello", "whoflow.tls", "tls",
-					      tv->ifname, e->ifindex, e->hook });
+					      tv->ifname, e->h.ifindex, e->h.hook });
 	tls_json__ecs(&o->j, tv);
 	tls_json__whoflow(&o->j, tv);
 	json__obj_close(&o->j);
@@ -720,7 +721,7 @@ static void http_json__body(struct json *j, const struct http_view *hv)
 	}
 	json__obj_close(j);
 	json__obj_open(j, "netns");
-	json__u64(j, "cookie", hv->e->netns);
+	json__u64(j, "cookie", hv->e->h.netns);
 	json__obj_close(j);
 	json__obj_close(j);
 }
@@ -752,14 +753,15 @@ void output__http_event(struct output *o, const struct http_view *hv)
 		o->filtered++;
 		return;
 	}
-	endpoints__fill(&ep, e->family, e->saddr, e->daddr, e->proto, e->sport, e->dport, e->ts_ns);
+	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
+			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		http_text(o->f, hv, &ep);
 		output__text_done(o);
 		return;
 	}
 	net_json__head(o, &(struct net_head){ &ep, "web", "http-request", "whoflow.http", "http",
-					      hv->ifname, e->ifindex, e->hook });
+					      hv->ifname, e->h.ifindex, e->h.hook });
 	http_json__body(&o->j, hv);
 	json__obj_close(&o->j);
 	output__line(o);

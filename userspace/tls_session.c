@@ -145,7 +145,7 @@ static int stream__add(struct stream *st, const struct tls_chunk_event *e, size_
 		st->first = malloc(offsetof(struct tls_chunk_event, data));
 		if (st->first)
 			memcpy(st->first, e, offsetof(struct tls_chunk_event, data));
-		st->first_ts = e->ts_ns;
+		st->first_ts = e->h.ts_ns;
 	}
 	return 0;
 }
@@ -250,10 +250,10 @@ void tls_sessions__chunk(struct tls_sessions *t, const struct tls_chunk_event *e
 	struct session *s = session__get(t, flow_id);
 	struct walk_ctx w;
 
-	if (!s || e->flow_dir > 1)
+	if (!s || e->h.flow_dir > 1)
 		return;
-	s->last_ns = e->ts_ns;
-	w = (struct walk_ctx){ t, s, &s->dir[e->flow_dir], ifname, 0 };
+	s->last_ns = e->h.ts_ns;
+	w = (struct walk_ctx){ t, s, &s->dir[e->h.flow_dir], ifname, 0 };
 	if (stream__add(w.st, e, len))
 		return;
 	stream__walk(&w);

@@ -142,8 +142,9 @@ enum wf_dns_status {
 	WF_DNS_NO_QUESTION = 3,
 };
 
-struct dns_event {
-	__u32 kind; /* WF_PKT_EVENT_DNS */
+/* What every packet record starts with: where, when, and the packet's endpoints. */
+struct pkt_event_hdr {
+	__u32 kind; /* enum wf_pkt_event_kind */
 	__u32 ifindex;
 	__u64 ts_ns;
 	__u64 netns;
@@ -152,10 +153,14 @@ struct dns_event {
 	__u8 family;
 	__u8 proto;
 	__u8 hook; /* enum wf_hook */
-	__u8 flow_dir; /* enum wf_flow_dir */
+	__u8 flow_dir; /* enum wf_flow_dir of this packet */
 	__u16 sport, dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+struct dns_event {
+	struct pkt_event_hdr h; /* kind WF_PKT_EVENT_DNS */
 	__u16 id, flags, qdcount, ancount, nscount, arcount;
 	__u16 qtype, qclass;
 	__u8 status; /* enum wf_dns_status: the kernel's view of the first question */
@@ -172,19 +177,7 @@ struct dns_event {
 
 /* A piece of one direction of a TLS connection's first bytes, by stream offset. */
 struct tls_chunk_event {
-	__u32 kind; /* WF_PKT_EVENT_TLS */
-	__u32 ifindex;
-	__u64 ts_ns;
-	__u64 netns;
-	__u64 socket_cookie;
-	__u64 flow_first_ns;
-	__u8 family;
-	__u8 proto;
-	__u8 hook;
-	__u8 flow_dir; /* the direction these bytes travel */
-	__u16 sport, dport; /* of the packet */
-	__u8 saddr[16];
-	__u8 daddr[16];
+	struct pkt_event_hdr h; /* kind WF_PKT_EVENT_TLS, _HTTP, _DNS_TCP or _DNS_FRAG */
 	__u32 stream_off; /* offset of data[0] from the direction's first payload byte */
 	__u32 len; /* bytes in data */
 	__u32 want; /* bytes of this direction the kernel ships in all */

@@ -240,24 +240,25 @@ static __always_inline void dns__header(struct dns_event *e)
 	e->arcount = bpf_ntohs(w[5]);
 }
 
-static __always_inline void dns__fill_meta(struct dns_event *e, const struct pkt_meta *m,
-					   const struct flow_key *k, const struct flow_value *v,
-					   __u8 hook, __u8 dir, __u64 now)
+/* The common head of every packet record: the packet's endpoints and its flow. */
+static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
+					const struct pkt_meta *m, const struct flow_key *k,
+					const struct flow_value *v, __u8 hook, __u8 dir, __u64 now)
 {
-	e->kind = WF_PKT_EVENT_DNS;
-	e->ifindex = k->ifindex;
-	e->ts_ns = now;
-	e->netns = k->netns;
-	e->socket_cookie = v ? v->socket_cookie : 0;
-	e->flow_first_ns = v ? v->first_ns : 0;
-	e->family = m->family;
-	e->proto = m->l4_proto;
-	e->hook = hook;
-	e->flow_dir = dir;
-	e->sport = m->sport;
-	e->dport = m->dport;
-	__builtin_memcpy(e->saddr, m->saddr, 16);
-	__builtin_memcpy(e->daddr, m->daddr, 16);
+	h->kind = kind;
+	h->ifindex = k->ifindex;
+	h->ts_ns = now;
+	h->netns = k->netns;
+	h->socket_cookie = v ? v->socket_cookie : 0;
+	h->flow_first_ns = v ? v->first_ns : 0;
+	h->family = m->family;
+	h->proto = m->l4_proto;
+	h->hook = hook;
+	h->flow_dir = dir;
+	h->sport = m->sport;
+	h->dport = m->dport;
+	__builtin_memcpy(h->saddr, m->saddr, 16);
+	__builtin_memcpy(h->daddr, m->daddr, 16);
 }
 
 /* Bytes of the DNS message to copy: what the packet holds, at most WF_DNS_MAX. */
@@ -326,7 +327,7 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
 			stat__inc(WF_STAT_FRAG_LOST);
 	}
-	dns__fill_meta(e, m, k, v, hook, dir, now);
+	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, hook, dir, now);
 	dns__header(e);
 	e->qtype = e->qclass = 0;
 	e->qname_len = 0;
@@ -371,20 +372,7 @@ static __always_inline void tls__fill(struct tls_chunk_event *e, const struct pk
 				      const struct flow_key *k, const struct flow_value *v,
 				      __u8 hook, __u8 dir, __u64 now)
 {
-	e->kind = WF_PKT_EVENT_TLS;
-	e->ifindex = k->ifindex;
-	e->ts_ns = now;
-	e->netns = k->netns;
-	e->socket_cookie = v->socket_cookie;
-	e->flow_first_ns = v->first_ns;
-	e->family = m->family;
-	e->proto = m->l4_proto;
-	e->hook = hook;
-	e->flow_dir = dir;
-	e->sport = m->sport;
-	e->dport = m->dport;
-	__builtin_memcpy(e->saddr, m->saddr, 16);
-	__builtin_memcpy(e->daddr, m->daddr, 16);
+	event__fill(&e->h, WF_PKT_EVENT_TLS, m, k, v, hook, dir, now);
 	e->want = v->tls_want[dir & 1];
 	e->sni_len = 0;
 }
@@ -603,15 +591,15 @@ __noinline int wf_dns_frag(struct __sk_buff *skb, const struct pkt_meta *m, __u3
 	if (n > WF_TLS_CHUNK)
 		n = WF_TLS_CHUNK;
 	__builtin_memset(e, 0, offsetof(struct tls_chunk_event, data));
-	e->kind = WF_PKT_EVENT_DNS_FRAG;
-	e->ifindex = skb->ifindex;
-	e->ts_ns = clock__now(skb);
-	e->netns = fk.netns;
-	e->family = m->family;
-	e->proto = IPPROTO_UDP;
-	e->hook = hook;
-	__builtin_memcpy(e->saddr, m->saddr, 16);
-	__builtin_memcpy(e->daddr, m->daddr, 16);
+	e->h.kind = WF_PKT_EVENT_DNS_FRAG;
+	e->h.ifindex = skb->ifindex;
+	e->h.ts_ns = clock__now(skb);
+	e->h.netns = fk.netns;
+	e->h.family = m->family;
+	e->h.proto = IPPROTO_UDP;
+	e->h.hook = hook;
+	__builtin_memcpy(e->h.saddr, m->saddr, 16);
+	__builtin_memcpy(e->h.daddr, m->daddr, 16);
 	e->pad = m->ip_id;
 	e->want = m->more_frags ? 0 : m->frag_off + m->payload_len;
 	{
@@ -655,7 +643,7 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
 	if (n > WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET)
 		n = WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET;
 	tls__fill(e, m, k, v, hook, d, clock__now(skb));
-	e->kind = WF_PKT_EVENT_DNS_TCP;
+	e->h.kind = WF_PKT_EVENT_DNS_TCP;
 	e->want = m->payload_len;
 	tls__ship(skb, m, e, m->tcp_seq, n, WF_STAT_RINGBUF_LOST);
 	return 0;
@@ -690,7 +678,7 @@ __noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	if (len < 8 || len > WF_TLS_CHUNK || bpf_skb_load_bytes(skb, m->payload_off, e->data, len))
 		return 0;
 	tls__fill(e, m, k, v, hook, d, now);
-	e->kind = WF_PKT_EVENT_HTTP;
+	e->h.kind = WF_PKT_EVENT_HTTP;
 	e->stream_off = m->tcp_seq;
 	e->len = len;
 	e->want = m->payload_len;

@@ -357,7 +357,7 @@ static void test_dns_question(void **state)
 	assert_int_equal(s.ev.qdcount, 1);
 	assert_int_equal(s.ev.msg_len, 29);
 	assert_int_equal(s.ev.cap_len, 29);
-	assert_int_equal(s.ev.hook, WF_HOOK_INGRESS);
+	assert_int_equal(s.ev.h.hook, WF_HOOK_INGRESS);
 	assert_memory_equal(s.ev.msg, p.b + 42, 29);
 
 	memset(&p, 0, sizeof(p));
@@ -366,7 +366,7 @@ static void test_dns_question(void **state)
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.ev.qname, "a.example");
 	assert_int_equal(s.ev.qtype, 28);
-	assert_int_equal(s.ev.family, 6);
+	assert_int_equal(s.ev.h.family, 6);
 }
 
 static void dns_packet(struct pkt *p, const uint8_t *msg, size_t n, uint16_t dport)
