@@ -829,7 +829,9 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		/* Requests inside TLS are encrypted: only plain streams can carry them. */
 		if (v->tls_state[dir & 1] != WF_TLS_CAPTURE)
 			wf_http_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
-		wf_dns_tcp(skb, &m, &k, v, hook | (__u32)dir << 8);
+		/* Checked here: most TCP packets are not DNS, and skip the call. */
+		if (dns__is_port(m.sport) || dns__is_port(m.dport))
+			wf_dns_tcp(skb, &m, &k, v, hook | (__u32)dir << 8);
 	}
 	return TC_ACT_UNSPEC_;
 }
