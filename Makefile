@@ -120,7 +120,7 @@ test: deps
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c userspace/textesc.c
+FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
