@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Packet path: DNS and flow events against what dig and the sockets really did."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -415,3 +416,137 @@ def test_loopback_counts_each_packet_once(agents, topo, cgroup):
     flows = [e for e in a.events if get(e, "event.action") == "flow" and get(e, "destination.port") == 53]
     assert len(flows) == 1
     assert get(flows[0], "source.packets") == 1 and get(flows[0], "destination.packets") == 1
+
+
+AUTH_ZONE = ["--auth-zone=test.example", "--auth-soa=2026112201,hostmaster.test.example",
+             "--host-record=www.test.example,198.18.0.10", "--cname=alias.test.example,www.test.example",
+             "--mx-host=test.example,mail.test.example,10", "--txt-record=test.example,v=spf1 -all",
+             "--txt-record=two.test.example,first,second"]
+# (name, type, extra dig options): answers, SOA/NS authorities and EDNS options of several kinds.
+AUTH_CASES = [("test.example", "SOA", []), ("test.example", "MX", ["+dnssec"]), ("test.example", "TXT", []),
+              ("two.test.example", "TXT", ["+bufsize=2048"]), ("alias.test.example", "A", []),
+              ("test.example", "NS", []), ("nothere.test.example", "A", ["+dnssec"]),
+              ("www.test.example", "A", ["+noedns"])]
+RDATA_FIELDS = ["dns.cname", "dns.ns", "dns.mx.preference", "dns.mx.mail_exchange", "dns.txt", "dns.soa.mname",
+                "dns.soa.rname", "dns.soa.serial_number", "dns.soa.refresh_interval", "dns.soa.retry_interval",
+                "dns.soa.expire_limit", "dns.soa.minimum_ttl", "dns.rr.udp_payload_size", "dns.resp.z.do",
+                "dns.count.auth_rr", "dns.count.add_rr"]
+
+
+def tshark_rows(path, fields):
+    """tshark's fields for each DNS message; list values split on an aggregator no record here contains."""
+    out = subprocess.run(["tshark", "-r", path, "-Y", "dns", "-T", "fields", "-E", "separator=|",
+                          "-E", "occurrence=a", "-E", "aggregator=~"] + sum((["-e", f] for f in fields), []),
+                         capture_output=True, text=True, check=True).stdout
+    return [{k: [x for x in v.split("~") if x] for k, v in zip(fields, line.split("|"))}
+            for line in out.splitlines()]
+
+
+def whoflow_rdata(ev):
+    """The same fields, rebuilt from whoflow's presentation-form records (in wire order, OPT excluded)."""
+    rrs = (get(ev, "dns.answers") or []) + (get(ev, "whoflow.dns.authorities") or []) + \
+        (get(ev, "whoflow.dns.additionals") or [])
+    got = {f: [] for f in RDATA_FIELDS}
+    for r in rrs:
+        words = r["data"].split(" ")
+        if r["type"] == "CNAME":
+            got["dns.cname"].append(r["data"])
+        elif r["type"] == "NS":
+            got["dns.ns"].append(r["data"])
+        elif r["type"] == "MX":
+            got["dns.mx.preference"].append(words[0])
+            got["dns.mx.mail_exchange"].append(words[1])
+        elif r["type"] == "TXT":
+            got["dns.txt"] += re.findall(r'"((?:[^"\\]|\\.)*)"', r["data"])
+        elif r["type"] == "SOA":
+            for f, w in zip(RDATA_FIELDS[5:12], words):
+                got[f].append(w)
+    return got
+
+
+def test_dns_record_data_and_edns_match_tshark(agents, topo, cgroup, tmp_path):
+    """SOA, NS, MX, TXT and CNAME data, authority counts and EDNS fields, against tshark's dissection."""
+    argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
+            "--listen-address=%s" % topo.SERVER4, "--auth-server=ns.test.example,%s" % topo.SERVER4,
+            "--user=root", "--pid-file=", "--log-facility=-", "--edns-packet-max=4096"] + AUTH_ZONE
+    d = subprocess.Popen(topo.in_ns(topo.server, argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pcap = str(tmp_path / "rdata.pcap")
+    cap = subprocess.Popen(topo.in_ns(topo.host, ["tcpdump", "-i", topo.veth, "--immediate-mode", "-U", "-w", pcap,
+                                                  "port", "53"]), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for proc, mark in ((d, b"started"), (cap, b"listening on")):
+            for line in proc.stderr:
+                if mark in line:
+                    break
+        a = start_agent(agents, topo, cgroup)
+        for name, qtype, extra in AUTH_CASES:
+            dig(topo, topo.SERVER4, name, qtype, *extra)
+        a.wait_for(lambda e: get(e, "dns.type") == "answer" and get(e, "dns.question.name") == "www.test.example")
+        a.stop()
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(10)
+        d.terminate()
+        d.wait(10)
+    ids = RDATA_FIELDS + ["dns.id", "dns.flags.response"]
+    rows = tshark_rows(pcap, ids)
+    evs = dns_events(a)
+    assert len(rows) == len(evs) == 2 * len(AUTH_CASES)
+    seen = set()
+    for row in rows:
+        answer = row["dns.flags.response"][0] in ("1", "True")
+        ev = [e for e in evs if get(e, "dns.id") == str(int(row["dns.id"][0], 0))
+              and (get(e, "dns.type") == "answer") == answer]
+        assert len(ev) == 1, row
+        ev = ev[0]
+        got = whoflow_rdata(ev)
+        for f in RDATA_FIELDS[:12]:
+            assert got[f] == row[f], (f, get(ev, "dns.question.name"), got[f], row[f])
+            if got[f]:
+                seen.add(f)
+        if answer:
+            assert len(get(ev, "whoflow.dns.authorities") or []) == int(row["dns.count.auth_rr"][0])
+        udp = row["dns.rr.udp_payload_size"]
+        if udp:
+            assert get(ev, "whoflow.dns.edns.udp_size") == int(udp[0])
+            assert get(ev, "whoflow.dns.edns.do") == (row["dns.resp.z.do"][0] in ("1", "True"))
+            seen.add("do" if get(ev, "whoflow.dns.edns.do") else "edns")
+        else:
+            assert get(ev, "whoflow.dns.edns.udp_size") is None
+            seen.add("noedns")
+    # The test must have exercised every kind it claims to compare.
+    assert seen >= set(RDATA_FIELDS[:12]) | {"do", "edns", "noedns"}, seen
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_tun_device_without_l2_header(agents, netns, cgroup, family):
+    """A tun device has no Ethernet header: packets are parsed from skb->protocol, both ways."""
+    run = lambda *a: subprocess.run(list(a), check=True)  # noqa: E731
+    dev, local, peer = "wftun0", ("198.18.5.1", "fd00:78::1")[family == 6], ("198.18.5.2", "fd00:78::2")[family == 6]
+    run("ip", "-n", netns.name, "tuntap", "add", "dev", dev, "mode", "tun")
+    run("ip", "-n", netns.name, "addr", "add", local + ("/24" if family == 4 else "/64"), "dev", dev, "nodad")
+    run("ip", "-n", netns.name, "link", "set", dev, "up")
+    a = agents(["--cgroup", cgroup.path, "-i", dev], netns=netns).wait_ready()
+    helper = os.path.join(os.path.dirname(__file__), "tun_dns_peer.py")
+    p = subprocess.Popen(["nsenter", "--net=" + netns.path, "/usr/bin/python3", helper, "--dev", dev],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        out = subprocess.run(["nsenter", "--net=" + netns.path, "dig", "@" + peer, "tun.test.example", "A",
+                              "+short", "+tries=1", "+time=5", "+noedns"], capture_output=True, text=True)
+        assert out.stdout.strip() == "198.18.99.1", out
+        assert p.wait(10) == 0
+    finally:
+        p.kill()
+    q = a.wait_for(lambda e: get(e, "dns.type") == "query")
+    ans = a.wait_for(lambda e: get(e, "dns.type") == "answer")
+    assert get(q, "dns.question.name") == get(ans, "dns.question.name") == "tun.test.example"
+    assert get(q, "destination.ip") == peer and get(q, "network.direction") == "egress"
+    assert get(ans, "source.ip") == peer and get(ans, "network.direction") == "ingress"
+    assert get(ans, "dns.resolved_ip") == ["198.18.99.1"]
+    assert get(ans, "observer.ingress.interface.name") == dev
+    rc, summary = a.stop()
+    counts = h.parse_summary(summary)
+    assert rc == 0 and counts["not_ip"] == 0 and counts["malformed"] == 0
+    flow = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "network.transport") == "udp"]
+    assert len(flow) == 1 and get(flow[0], "destination.port") == 53 and get(flow[0], "source.packets") == 1 and get(flow[0], "destination.packets") == 1
