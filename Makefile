@@ -24,7 +24,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf/include
 
-BPF_SRCS := bpf/trace/proc.bpf.c bpf/tc/flow.bpf.c
+BPF_SRCS := bpf/trace/proc.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
@@ -36,7 +36,8 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
-	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c
+	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
+	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -61,7 +62,7 @@ deps:
 	fi
 
 $(BUILD)/.dir:
-	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/userspace $(BUILD)/tests
+	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/userspace $(BUILD)/tests
 	@touch $@
 
 # vmlinux.h is regenerated every build but replaced only when its content changes,
@@ -84,6 +85,9 @@ $(BUILD)/proc.skel.h: $(BUILD)/bpf/trace/proc.bpf.o
 
 $(BUILD)/flow.skel.h: $(BUILD)/bpf/tc/flow.bpf.o
 	$(BPFTOOL) gen skeleton $< name flow_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/sock.skel.h: $(BUILD)/bpf/cgroup/sock.bpf.o
+	$(BPFTOOL) gen skeleton $< name sock_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/userspace/%.o: userspace/%.c | $(BUILD)/.dir $(SKELS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

@@ -47,6 +47,7 @@ struct config {
 	unsigned long long flow_idle_ns; /* --flow-timeouts IDLE,ACTIVE */
 	unsigned long long flow_active_ns;
 	unsigned long flow_table; /* --flow-table: flows tracked at once */
+	unsigned long socket_table; /* --socket-table: socket owners remembered */
 	struct proc_filter filter;
 	struct packet_filter pkt;
 	bool list_ifaces; /* -D */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "netns.h"
 #include "output.h"
+#include "sock.h"
 #include "strlist.h"
 #include "timeconv.h"
 #include "tls_session.h"
@@ -65,8 +66,24 @@ static void flow__set_filters(struct flow_bpf *s, const struct packet_filter *f)
 
 static void flow__on_dns_tcp_msg(const struct dns_event *e, size_t len, void *ctx);
 
+/* The classifiers read the socket hooks' owner tables: the same maps, not copies. */
+static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *om)
+{
+	int err = 0;
+
+	if (!om)
+		return 0;
+	err = err ?: bpf_map__reuse_fd(s->maps.owners, om->owners);
+	err = err ?: bpf_map__reuse_fd(s->maps.tuples, om->tuples);
+	err = err ?: bpf_map__reuse_fd(s->maps.tuples_any, om->tuples_any);
+	if (err)
+		pr_warn("cannot share the socket owner tables with the classifiers: %s\n",
+			strerror(-err));
+	return err;
+}
+
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
-		       bool offline)
+		       bool offline, const struct owner_maps *om)
 {
 	int err;
 
@@ -87,6 +104,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	t->skel->rodata->offline = offline;
+	err = flow__share_owner_maps(t->skel, om);
+	if (err)
+		return err;
 	err = flow_bpf__load(t->skel);
 	if (err) {
 		char msg[128];

@@ -13,6 +13,7 @@ struct flow_bpf;
 struct ring_buffer;
 struct dns_pairs;
 struct tls_sessions;
+struct owner_maps;
 
 /* The packet path: bpf/tc/flow.bpf.c on each selected interface, and its events. */
 struct flow_tracker {
@@ -34,8 +35,9 @@ struct flow_tracker {
 };
 
 /* offline: for -r, packets replayed with their capture time (no attach). */
+/* om: the socket hooks' owner tables to join with (NULL: none, as offline). */
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
-		       bool offline);
+		       bool offline, const struct owner_maps *om);
 /* Attaches to the selected interfaces (all that are up, lo only when named). */
 int flow_tracker__attach(struct flow_tracker *t);
 /* Adds the packet ring buffer to *rb (creating it when NULL). */

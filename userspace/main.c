@@ -62,6 +62,8 @@ static const char usage_text[] =
 	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"
 	"      --flow-table N       flows tracked at once (default: 65536); new flows\n"
 	"                           beyond are counted as lost, never evict others\n"
+	"      --socket-table N     sockets whose owner is remembered (default: 65536);\n"
+	"                           beyond, the longest-unused are forgotten\n"
 	"\n"
 	"Packet selectors (all given must match; comma lists match any item). Port,\n"
 	"address and direction selectors run in the kernel: left-out packets cost no work.\n"
@@ -82,7 +84,8 @@ static const char usage_text[] =
 	"  -r, --read FILE          decode a pcap or pcapng file with the same classifier\n"
 	"                           instead of watching interfaces (no process events)\n"
 	"\n"
-	"Selectors of process events (all given must match; comma lists match any item):\n"
+	"Process selectors, of process events and of network events by their owner\n"
+	"(all given must match; comma lists match any item):\n"
 	"      --pid PID[,PID]      these processes\n"
 	"      --ppid PID[,PID]     children of these processes\n"
 	"      --tree PID[,PID]     these processes and all their descendants, also later ones\n"
@@ -126,6 +129,7 @@ enum long_only {
 	OPT_DNS_TYPE,
 	OPT_TLS_VERSION,
 	OPT_FLOW_TABLE,
+	OPT_SOCKET_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -166,6 +170,7 @@ static const struct option long_options[] = {
 	{ "dns-type", required_argument, NULL, OPT_DNS_TYPE },
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
+	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -408,6 +413,11 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
+	case OPT_SOCKET_TABLE:
+		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
+			return usage__error("bad --socket-table '%s' (16 to 16777216 sockets)", arg);
+		cfg->socket_table = v;
+		return 0;
 	case 'D':
 		cfg->list_ifaces = true;
 		return 0;
@@ -478,6 +488,7 @@ int main(int argc, char **argv)
 			      .flow_idle_ns = 15 * 1000000000ull,
 			      .flow_active_ns = 1800 * 1000000000ull,
 			      .flow_table = 65536,
+			      .socket_table = 65536,
 			      .pkt = { .hooks = 3 } };
 	const struct command *cmd = &commands[0];
 	int rc;

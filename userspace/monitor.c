@@ -19,6 +19,8 @@
 #include "tls_session.h"
 #include "privs.h"
 #include "proc.h"
+#include "owner.h"
+#include "sock.h"
 #include "timeconv.h"
 #include "users.h"
 
@@ -123,10 +125,11 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 }
 
 static void monitor__summary(const struct proc_tracker *t, const struct flow_tracker *ft,
-			     const struct output *out)
+			     const struct sock_tracker *st, const struct output *out)
 {
-	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX];
+	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], so[WF_SOCK_STAT__MAX];
 
+	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
 	fprintf(stderr,
@@ -137,7 +140,8 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		" left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
 		" pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
 		" http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
-		"\n",
+		" socket_owners_full=%" PRIu64 " socket_tuples_full=%" PRIu64
+		"; sockets snapshot=%" PRIu64 "\n",
 		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
 		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
@@ -145,7 +149,8 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
 		s[WF_STAT_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
 		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
-		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL]);
+		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL],
+		so[WF_SOCK_TUPLES_FULL], st->snapshot_sockets);
 }
 
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)
@@ -164,6 +169,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)
 		if (timeconv__now_boot() >= next_check) {
 			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
 			flow_tracker__scan(ft, timeconv__now_boot(), false);
+			proc_tracker__expire(t, timeconv__now_boot());
 			next_check = timeconv__now_boot() + 1000000000ull;
 		}
 	}
@@ -187,18 +193,38 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 		cfg->format == OUTPUT_JSON ? "json" : "text");
 }
 
+static bool monitor__selects_processes(const struct proc_filter *f)
+{
+	return f->pids.n || f->ppids.n || f->trees.n || f->comms.n || f->exes.n ||
+	       f->cmdlines.n || f->containers.n;
+}
+
+/*
+ * Order matters: the socket hooks load first so the classifiers can share their
+ * tables; every hook is attached before the snapshots, so that no process or
+ * socket falls between a snapshot and the first event.
+ */
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
-			  struct output *out)
+			  struct sock_tracker *st, struct output *out, struct owner_ctx *oc)
 {
 	char cg_mount[PATH_MAX];
+	struct owner_maps om;
 
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
 	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
-	    flow_tracker__load(ft, cfg, out, false) || proc_tracker__attach(t) ||
-	    flow_tracker__add_ringbuf(ft, &t->rb) || flow_tracker__attach(ft))
+	    sock_tracker__load(st, cfg, t->scope_fd, cg_mount))
+		return 1;
+	sock_tracker__maps(st, &om);
+	*oc = (struct owner_ctx){ .procs = t, .owners_fd = om.owners, .filter = &cfg->filter,
+				  .selecting = monitor__selects_processes(&cfg->filter) };
+	out->owners = oc;
+	if (flow_tracker__load(ft, cfg, out, false, &om) || proc_tracker__attach(t) ||
+	    sock_tracker__attach(st) || flow_tracker__add_ringbuf(ft, &t->rb) ||
+	    flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
+	sock_tracker__snapshot(st, &t->table);
 	monitor__ready(cfg, t, ft, cg_mount);
 	return 0;
 }
@@ -207,7 +233,9 @@ int monitor__run(struct config *cfg)
 {
 	struct proc_tracker t = { .scope_fd = -1 };
 	struct flow_tracker ft = { 0 };
+	struct sock_tracker st = { .cgroup_fd = -1 };
 	struct output out = { .f = stdout };
+	struct owner_ctx oc;
 	int rc;
 
 	libbpf_set_print(log__libbpf);
@@ -221,7 +249,7 @@ int monitor__run(struct config *cfg)
 	if (monitor__check_ifaces(cfg))
 		return 1;
 	monitor__signals();
-	rc = monitor__start(cfg, &t, &ft, &out);
+	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc);
 	if (!rc)
 		rc = monitor__loop(&t, &ft);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */
@@ -231,8 +259,9 @@ int monitor__run(struct config *cfg)
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
 	output__free(&out);
 	if (t.skel)
-		monitor__summary(&t, &ft, &out);
+		monitor__summary(&t, &ft, &st, &out);
 	flow_tracker__destroy(&ft);
+	sock_tracker__destroy(&st);
 	proc_tracker__destroy(&t);
 	mounts__cleanup();
 	users__free();

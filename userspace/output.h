@@ -53,6 +53,7 @@ struct output {
 	uint64_t emitted; /* events written, for -c */
 	uint64_t filtered; /* packet events left out by --domain, --sni, --dns-type, ... */
 	const struct packet_filter *pkt;
+	const struct owner_ctx *owners; /* joins network events with processes */
 	bool failed; /* a write failed (closed pipe, full disk): stop */
 };
 

@@ -11,6 +11,7 @@
 #include "community_id.h"
 #include "flow_events.h"
 #include "output.h"
+#include "owner.h"
 #include "timeconv.h"
 #include "tls_session.h"
 
@@ -129,7 +130,8 @@ static bool proto__has_ports(uint8_t p)
 }
 
 static void flow_json__body(struct json *j, const struct flow_view *fv, const struct endpoints *ep,
-			    const char *host)
+			    const char *host, const struct owner_view *ov,
+			    const struct owner_view *peer)
 {
 	const struct flow_value *v = fv->v;
 	char start[40], flags[64];
@@ -158,6 +160,13 @@ static void flow_json__body(struct json *j, const struct flow_view *fv, const st
 	json__obj_close(j);
 	json__observer(j, fv->ifname, fv->k->ifindex, v->first_hook == WF_HOOK_INGRESS);
 	json__obj_open(j, "whoflow");
+	owner__json_whoflow(j, ov);
+	if (peer->known) {
+		json__obj_open(j, "peer");
+		owner__json_ecs(j, NULL, peer);
+		owner__json_whoflow(j, peer);
+		json__obj_close(j);
+	}
 	json__obj_open(j, "flow");
 	json__str(j, "id", fv->flow_id);
 	json__str(j, "reason", fv->reason);
@@ -178,7 +187,8 @@ static void flow_json__body(struct json *j, const struct flow_view *fv, const st
 	json__obj_close(j);
 }
 
-static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoints *ep)
+static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoints *ep,
+		      const struct owner_view *ov, const struct owner_view *peer)
 {
 	const struct flow_value *v = fv->v;
 	char pbuf[8], fl0[64], fl1[64];
@@ -195,8 +205,12 @@ static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoint
 		(v->last_ns - v->first_ns) / 1e6);
 	if (ep->proto == 6)
 		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");
-	fprintf(f, " reason=%s flow=%s community_id=%s\n", fv->reason, fv->flow_id,
+	fprintf(f, " reason=%s flow=%s community_id=%s", fv->reason, fv->flow_id,
 		ep->community_id);
+	owner__text(f, "", ov);
+	if (peer->known)
+		owner__text(f, "peer_", peer);
+	fputc('\n', f);
 }
 
 static void output__line(struct output *o)
@@ -263,24 +277,51 @@ static void output__text_done(struct output *o)
 		o->failed = true;
 }
 
+/*
+ * A flow names the owner of its local end: the initiator's when local (then the
+ * responder, if local too, is the peer), else the responder's.
+ */
+static void flow__owners(struct output *o, const struct flow_view *fv, struct owner_view *ov,
+			 struct owner_view *peer)
+{
+	const struct flow_value *v = fv->v;
+	__u8 e = WF_DIR_ORIG, a0 = v->ep_attr[WF_DIR_ORIG];
+	__u8 hook = v->first_hook;
+
+	if (a0 == WF_ATTR_NONE && v->ep_attr[WF_DIR_REPLY] != WF_ATTR_NONE)
+		e = WF_DIR_REPLY;
+	owner__view(ov, o->owners, &v->ep[e], v->ep_attr[e], hook, v->had_sk);
+	memset(peer, 0, sizeof(*peer));
+	if (e == WF_DIR_ORIG && v->ep_attr[WF_DIR_REPLY] != WF_ATTR_NONE)
+		owner__view(peer, o->owners, &v->ep[WF_DIR_REPLY], v->ep_attr[WF_DIR_REPLY], hook,
+			    v->had_sk);
+}
+
 void output__flow_event(struct output *o, const struct flow_view *fv)
 {
 	const struct flow_key *k = fv->k;
+	struct owner_view ov, peer;
 	struct endpoints ep;
 
 	if (o->failed)
 		return;
+	flow__owners(o, fv, &ov, &peer);
+	if (!owner__selected(o->owners, &ov) && !(peer.known && owner__selected(o->owners, &peer))) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, k->family, k->saddr, k->daddr, k->proto, k->sport, k->dport,
 			fv->v->last_ns);
 	if (o->fmt == OUTPUT_TEXT) {
-		flow_text(o->f, fv, &ep);
+		flow_text(o->f, fv, &ep, &ov, &peer);
 		output__text_done(o);
 		return;
 	}
 	json__reset(&o->j);
 	json__obj_open(&o->j, NULL);
 	json__str(&o->j, "@timestamp", ep.ts);
-	flow_json__body(&o->j, fv, &ep, o->host);
+	owner__json_ecs(&o->j, NULL, &ov);
+	flow_json__body(&o->j, fv, &ep, o->host, &ov, &peer);
 	json__obj_close(&o->j);
 	output__line(o);
 }
@@ -349,11 +390,13 @@ static void dns_json__dns(struct json *j, const struct dns_view *dv)
 	json__obj_close(j);
 }
 
-static void dns_json__whoflow(struct json *j, const struct dns_view *dv)
+static void dns_json__whoflow(struct json *j, const struct dns_view *dv,
+			      const struct owner_view *ov)
 {
 	const struct dns_msg *m = &dv->msg;
 
 	json__obj_open(j, "whoflow");
+	owner__json_whoflow(j, ov);
 	json__obj_open(j, "flow");
 	json__str(j, "id", dv->flow_id);
 	json__obj_close(j);
@@ -385,7 +428,8 @@ static void dns_json__whoflow(struct json *j, const struct dns_view *dv)
 	json__obj_close(j);
 }
 
-static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints *ep)
+static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints *ep,
+		const struct owner_view *ov)
 {
 	const struct dns_msg *m = &dv->msg;
 	const struct dns_event *e = dv->e;
@@ -408,7 +452,9 @@ static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints 
 		fprintf(f, " rtt=%.3fms", dv->rtt_ns / 1e6);
 	if (m->malformed)
 		fprintf(f, " malformed=\"%s\"", m->malformed_reason);
-	fprintf(f, " flow=%s community_id=%s\n", dv->flow_id, ep->community_id);
+	fprintf(f, " flow=%s community_id=%s", dv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
 }
 
 static bool glob__any(const struct strlist *l, const char *s)
@@ -447,6 +493,7 @@ static bool dns__selected(const struct packet_filter *f, const struct dns_msg *m
 void output__dns_event(struct output *o, const struct dns_view *dv)
 {
 	const struct dns_event *e = dv->e;
+	struct owner_view ov;
 	struct endpoints ep;
 
 	if (o->failed)
@@ -455,18 +502,24 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 		o->filtered++;
 		return;
 	}
+	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
+	if (!owner__selected(o->owners, &ov)) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
 			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
-		dns_text(o->f, dv, &ep);
+		dns_text(o->f, dv, &ep, &ov);
 		output__text_done(o);
 		return;
 	}
 	net_json__head(
 		o, &(struct net_head){ &ep, NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
 				       "whoflow.dns", "dns", dv->ifname, e->h.ifindex, e->h.hook });
+	owner__json_ecs(&o->j, NULL, &ov);
 	dns_json__dns(&o->j, dv);
-	dns_json__whoflow(&o->j, dv);
+	dns_json__whoflow(&o->j, dv, &ov);
 	json__obj_close(&o->j);
 	output__line(o);
 }
@@ -554,9 +607,11 @@ static void tls_json__client(struct json *j, const struct tls_client_hello *ch, 
 	json__obj_close(j);
 }
 
-static void tls_json__whoflow(struct json *j, const struct tls_view *tv)
+static void tls_json__whoflow(struct json *j, const struct tls_view *tv,
+			      const struct owner_view *ov)
 {
 	json__obj_open(j, "whoflow");
+	owner__json_whoflow(j, ov);
 	json__obj_open(j, "flow");
 	json__str(j, "id", tv->flow_id);
 	json__obj_close(j);
@@ -594,7 +649,8 @@ static void tls_json__whoflow(struct json *j, const struct tls_view *tv)
 	json__obj_close(j);
 }
 
-static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints *ep)
+static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints *ep,
+		const struct owner_view *ov)
 {
 	char vb[16], cb[24];
 
@@ -621,7 +677,9 @@ static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints 
 	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5, tv->ja4);
 	if (tv->ch.malformed)
 		fprintf(f, " malformed=\"%s\"", tv->ch.malformed_reason);
-	fprintf(f, " flow=%s community_id=%s\n", tv->flow_id, ep->community_id);
+	fprintf(f, " flow=%s community_id=%s", tv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
 }
 
 /* --domain, --sni and --tls-version (the version the server chose). */
@@ -651,6 +709,7 @@ static bool tls__selected(const struct packet_filter *f, const struct tls_view *
 void output__tls_event(struct output *o, const struct tls_view *tv)
 {
 	const struct tls_chunk_event *e = tv->e;
+	struct owner_view ov;
 	struct endpoints ep;
 
 	if (o->failed || !e)
@@ -659,17 +718,23 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 		o->filtered++;
 		return;
 	}
+	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
+	if (!owner__selected(o->owners, &ov)) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
 			e->h.dport, tv->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
-		tls_text(o->f, tv, &ep);
+		tls_text(o->f, tv, &ep, &ov);
 		output__text_done(o);
 		return;
 	}
 	net_json__head(o, &(struct net_head){ &ep, NULL, "tls-client-hello", "whoflow.tls", "tls",
 					      tv->ifname, e->h.ifindex, e->h.hook });
+	owner__json_ecs(&o->j, NULL, &ov);
 	tls_json__ecs(&o->j, tv);
-	tls_json__whoflow(&o->j, tv);
+	tls_json__whoflow(&o->j, tv, &ov);
 	json__obj_close(&o->j);
 	output__line(o);
 }
@@ -682,7 +747,8 @@ static bool http__selected(const struct packet_filter *f, const struct http_requ
 	return !f->domains.n || (r->has_host && glob__any(&f->domains, r->domain));
 }
 
-static void http_json__body(struct json *j, const struct http_view *hv)
+static void http_json__body(struct json *j, const struct http_view *hv,
+			    const struct owner_view *ov)
 {
 	const struct http_request *r = &hv->req;
 
@@ -709,6 +775,7 @@ static void http_json__body(struct json *j, const struct http_view *hv)
 		json__obj_close(j);
 	}
 	json__obj_open(j, "whoflow");
+	owner__json_whoflow(j, ov);
 	json__obj_open(j, "flow");
 	json__str(j, "id", hv->flow_id);
 	json__obj_close(j);
@@ -726,7 +793,8 @@ static void http_json__body(struct json *j, const struct http_view *hv)
 	json__obj_close(j);
 }
 
-static void http_text(FILE *f, const struct http_view *hv, const struct endpoints *ep)
+static void http_text(FILE *f, const struct http_view *hv, const struct endpoints *ep,
+		const struct owner_view *ov)
 {
 	const struct http_request *r = &hv->req;
 
@@ -739,12 +807,15 @@ static void http_text(FILE *f, const struct http_view *hv, const struct endpoint
 		fprintf(f, " user_agent=\"%s\"", r->user_agent);
 	if (r->malformed)
 		fprintf(f, " malformed=\"%s\"", r->malformed_reason);
-	fprintf(f, " flow=%s community_id=%s\n", hv->flow_id, ep->community_id);
+	fprintf(f, " flow=%s community_id=%s", hv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
 }
 
 void output__http_event(struct output *o, const struct http_view *hv)
 {
 	const struct tls_chunk_event *e = hv->e;
+	struct owner_view ov;
 	struct endpoints ep;
 
 	if (o->failed)
@@ -753,16 +824,22 @@ void output__http_event(struct output *o, const struct http_view *hv)
 		o->filtered++;
 		return;
 	}
+	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
+	if (!owner__selected(o->owners, &ov)) {
+		o->filtered++;
+		return;
+	}
 	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
 			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
-		http_text(o->f, hv, &ep);
+		http_text(o->f, hv, &ep, &ov);
 		output__text_done(o);
 		return;
 	}
 	net_json__head(o, &(struct net_head){ &ep, "web", "http-request", "whoflow.http", "http",
 					      hv->ifname, e->h.ifindex, e->h.hook });
-	http_json__body(&o->j, hv);
+	owner__json_ecs(&o->j, NULL, &ov);
+	http_json__body(&o->j, hv, &ov);
 	json__obj_close(&o->j);
 	output__line(o);
 }

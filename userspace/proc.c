@@ -43,6 +43,44 @@ static void info__entity_id(const struct proc_tracker *t, struct proc_info *p)
 		sprintf(p->entity_id + 2 * i, "%02x", md[i]);
 }
 
+void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns)
+{
+	struct proc_info *p, *next;
+
+	for (size_t i = 0; i < t->exited.nbuckets; i++)
+		for (p = t->exited.buckets[i]; p; p = next) {
+			next = p->next;
+			if (p->exit_ns + PROC_EXITED_KEEP_NS < now_ns)
+				proc_table__remove(&t->exited, p->pid);
+		}
+}
+
+/* Processes differ when their start times do (the table's may be in clock ticks). */
+static bool start__same(uint64_t a, uint64_t b)
+{
+	return !a || !b || (a > b ? a - b : b - a) < 20000000ull;
+}
+
+const struct proc_info *proc_tracker__lookup(const struct proc_tracker *t, pid_t pid,
+					     uint64_t start_ns, bool *reused)
+{
+	const struct proc_info *p = proc_table__find(&t->table, pid);
+
+	*reused = false;
+	if (p && start__same(p->start_ns, start_ns))
+		return p;
+	if (p)
+		*reused = true;
+	p = proc_table__find(&t->exited, pid);
+	if (p && start__same(p->start_ns, start_ns)) {
+		*reused = false;
+		return p;
+	}
+	if (p)
+		*reused = true;
+	return NULL;
+}
+
 bool proc_tracker__in_scope(const struct proc_tracker *t, const char *path)
 {
 	size_t n = strlen(t->scope_path);
@@ -212,7 +250,8 @@ static void tracker__on_exit(struct proc_tracker *t, const struct proc_exit_even
 	p->exit_ns = h->ts_ns;
 	p->exited = true;
 	tracker__emit(t, p, PROC_VIEW_EXIT, h->ts_ns, WF_PROC_EVENT_EXIT);
-	proc_table__remove(&t->table, h->pid);
+	/* Packets it sent may still be queued, and replies still on their way. */
+	proc_table__put(&t->exited, proc_table__unlink(&t->table, h->pid));
 }
 
 static bool tracker__limit_reached(const struct proc_tracker *t)
@@ -293,7 +332,8 @@ int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct 
 	t->scope_fd = -1;
 	snprintf(t->cgroup_mount, sizeof(t->cgroup_mount), "%s", cgroup_mount);
 	tracker__read_boot_id(t);
-	if (proc_table__init(&t->table) || cgroup_path__init(cgroup_mount))
+	if (proc_table__init(&t->table) || proc_table__init(&t->exited) ||
+	    cgroup_path__init(cgroup_mount))
 		return -ENOMEM;
 	err = tracker__open_scope(t);
 	if (err)
@@ -383,6 +423,7 @@ void proc_tracker__destroy(struct proc_tracker *t)
 	if (t->scope_fd >= 0)
 		close(t->scope_fd);
 	proc_table__free(&t->table);
+	proc_table__free(&t->exited);
 	cgroup_path__free();
 	hash__free();
 	t->rb = NULL;

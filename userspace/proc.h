@@ -18,6 +18,7 @@ struct proc_tracker {
 	struct proc_bpf *skel;
 	struct ring_buffer *rb;
 	struct proc_table table;
+	struct proc_table exited; /* processes that exited less than PROC_EXITED_KEEP_NS ago */
 	const struct config *cfg;
 	struct output *out;
 	int scope_fd; /* --cgroup directory, -1 for the whole host */
@@ -44,6 +45,13 @@ void proc_tracker__destroy(struct proc_tracker *t);
 
 /* Fills the pieces every source (event or /proc) derives the same way. */
 void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p);
+/* How long an exited process stays known: its last packets and late replies. */
+#define PROC_EXITED_KEEP_NS (120ull * 1000000000ull)
+void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns);
+/* The process with this pid that started at start_ns (0: any), running or
+ * recently exited; *reused when the pid now names another process. */
+const struct proc_info *proc_tracker__lookup(const struct proc_tracker *t, pid_t pid,
+					     uint64_t start_ns, bool *reused);
 bool proc_tracker__in_scope(const struct proc_tracker *t, const char *cgroup_path);
 
 #endif

@@ -93,6 +93,34 @@ struct proc_info *proc_table__get(struct proc_table *t, pid_t pid)
 	return p;
 }
 
+struct proc_info *proc_table__unlink(struct proc_table *t, pid_t pid)
+{
+	struct proc_info **pp = &t->buckets[proc_table__slot(t, pid)], *p;
+
+	while (*pp && (*pp)->pid != pid)
+		pp = &(*pp)->next;
+	p = *pp;
+	if (p) {
+		*pp = p->next;
+		p->next = NULL;
+		t->count--;
+	}
+	return p;
+}
+
+void proc_table__put(struct proc_table *t, struct proc_info *p)
+{
+	size_t s;
+
+	proc_table__remove(t, p->pid);
+	if (t->count >= t->nbuckets * 2)
+		proc_table__grow(t);
+	s = proc_table__slot(t, p->pid);
+	p->next = t->buckets[s];
+	t->buckets[s] = p;
+	t->count++;
+}
+
 void proc_table__remove(struct proc_table *t, pid_t pid)
 {
 	struct proc_info **pp = &t->buckets[proc_table__slot(t, pid)];

@@ -57,6 +57,10 @@ struct proc_info *proc_table__find(const struct proc_table *t, pid_t pid);
 /* Returns the existing entry for pid, or a new zeroed one. */
 struct proc_info *proc_table__get(struct proc_table *t, pid_t pid);
 void proc_table__remove(struct proc_table *t, pid_t pid);
+/* Takes the entry out of the table without freeing it. */
+struct proc_info *proc_table__unlink(struct proc_table *t, pid_t pid);
+/* Inserts an unlinked entry, replacing any entry with its pid. */
+void proc_table__put(struct proc_table *t, struct proc_info *p);
 /* Deep-copies what a forked child inherits from its parent (image, cwd, cgroup). */
 void proc_info__inherit(struct proc_info *child, const struct proc_info *parent);
 void proc_info__set_str(char **dst, const char *src);

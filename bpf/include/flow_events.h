@@ -8,6 +8,8 @@
 #ifndef WHOFLOW_FLOW_EVENTS_H
 #define WHOFLOW_FLOW_EVENTS_H
 
+#include "sock_events.h"
+
 /* DNS messages are shipped to userspace up to this many bytes; longer ones are marked. */
 #define WF_DNS_MAX 4096
 #define WF_DNS_NAME_MAX 256
@@ -115,6 +117,13 @@ struct flow_value {
 	__u16 pad;
 	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
 	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
+	/* By enum wf_flow_dir: the owner of the endpoint that sends in that direction
+	 * (ep[WF_DIR_ORIG] is the initiator), found once and kept: replies that
+	 * arrive after the owner exited are still its. */
+	struct wf_owner ep[2];
+	__u8 ep_attr[2]; /* enum wf_attr */
+	__u8 had_sk; /* an egress packet carried a local socket */
+	__u8 pad3[5];
 };
 
 enum wf_tls_state {
@@ -157,6 +166,15 @@ struct pkt_event_hdr {
 	__u16 sport, dport;
 	__u8 saddr[16];
 	__u8 daddr[16];
+	/* The process this packet is attributed to: on egress its sender (its own
+	 * socket's owner as it left), on ingress its receiver, and where neither end
+	 * is in this namespace (a host-side veth) the flow's initiator if it is
+	 * local, else its responder. */
+	struct wf_owner owner;
+	__u8 attr; /* enum wf_attr; WF_ATTR_NONE: owner is empty */
+	__u8 has_sk; /* egress: the packet carried a local socket */
+	__u8 from_socket; /* egress: the owner is the packet's own socket's, as it left */
+	__u8 pad4[5];
 };
 
 struct dns_event {

@@ -8,8 +8,11 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "parse.h"
 #include "flow_events.h"
+#include "owner_maps.h"
+#include "owner.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 
@@ -89,6 +92,40 @@ struct {
 } tls_scratch SEC(".maps");
 
 /* Event time: now, or the packet's capture time when replaying a file. */
+/* The owner of the packet's own socket, when it left with one (see sender__note). */
+struct pkt_sender {
+	struct wf_owner o;
+	__u64 valid;
+	struct wf_tuple_key key; /* scratch: the stack is full */
+	__u64 cookie; /* egress: the packet's socket, 0 if none */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pkt_sender);
+} pkt_sender SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_value);
+} flow_init SEC(".maps");
+
+/* Records of this packet name no sending task until wf_owner_resolve finds one. */
+static __always_inline void sender__clear(void)
+{
+	__u32 zero = 0;
+	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+
+	if (cur) {
+		cur->valid = 0;
+		cur->cookie = 0;
+	}
+}
+
 static __always_inline __u64 clock__now(struct __sk_buff *skb)
 {
 	return offline ? skb->tstamp : bpf_ktime_get_boot_ns();
@@ -127,7 +164,8 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 						    __u64 netns, __u32 ifindex, __u8 hook,
 						    __u64 now, __u8 *dir)
 {
-	struct flow_value *v, init = {};
+	struct flow_value *v, *init;
+	__u32 zero = 0;
 
 	key__fill(k, m, netns, ifindex, false);
 	v = bpf_map_lookup_elem(&flows, k);
@@ -141,10 +179,15 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 		return v;
 	key__fill(k, m, netns, ifindex, false);
 	*dir = WF_DIR_ORIG;
-	init.first_ns = now;
-	init.first_hook = hook;
+	/* Built in a per-CPU scratch: a flow record is too large for the stack. */
+	init = bpf_map_lookup_elem(&flow_init, &zero);
+	if (!init)
+		return NULL;
+	__builtin_memset(init, 0, sizeof(*init));
+	init->first_ns = now;
+	init->first_hook = hook;
 	/* NOEXIST: another CPU may have created it a moment ago; then use theirs. */
-	if (bpf_map_update_elem(&flows, k, &init, BPF_NOEXIST) && !bpf_map_lookup_elem(&flows, k)) {
+	if (bpf_map_update_elem(&flows, k, init, BPF_NOEXIST) && !bpf_map_lookup_elem(&flows, k)) {
 		stat__inc(WF_STAT_FLOW_FULL);
 		return NULL;
 	}
@@ -240,6 +283,43 @@ static __always_inline void dns__header(struct dns_event *e)
 	e->arcount = bpf_ntohs(w[5]);
 }
 
+static __always_inline bool attr__found(__u8 a)
+{
+	return a == WF_ATTR_COOKIE || a == WF_ATTR_TUPLE || a == WF_ATTR_TUPLE_OTHER_NS ||
+	       a == WF_ATTR_PENDING;
+}
+
+/* Chooses the process a packet record names; see struct pkt_event_hdr. */
+static __always_inline void owner__pick(struct pkt_event_hdr *h, const struct flow_key *k,
+					const struct flow_value *v, __u8 hook, __u8 dir)
+{
+	__u32 zero = 0;
+	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+	__u8 local = hook == WF_HOOK_EGRESS ? dir & 1 : !(dir & 1), e;
+
+	h->has_sk = cur && cur->cookie;
+	if (cur && cur->valid && hook == WF_HOOK_EGRESS) {
+		h->owner = cur->o;
+		h->attr = WF_ATTR_COOKIE;
+		h->from_socket = 1;
+		return;
+	}
+	if (!v)
+		return;
+	if (attr__found(v->ep_attr[local]) && v->ep[local].netns == k->netns)
+		e = local;
+	else if (attr__found(v->ep_attr[WF_DIR_ORIG]))
+		e = WF_DIR_ORIG;
+	else if (attr__found(v->ep_attr[WF_DIR_REPLY]))
+		e = WF_DIR_REPLY;
+	else {
+		h->attr = v->ep_attr[local];
+		return;
+	}
+	h->owner = v->ep[e];
+	h->attr = v->ep_attr[e];
+}
+
 /* The common head of every packet record: the packet's endpoints and its flow. */
 static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 					const struct pkt_meta *m, const struct flow_key *k,
@@ -259,6 +339,9 @@ static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 	h->dport = m->dport;
 	__builtin_memcpy(h->saddr, m->saddr, 16);
 	__builtin_memcpy(h->daddr, m->daddr, 16);
+	h->from_socket = 0;
+	h->attr = WF_ATTR_NONE;
+	owner__pick(h, k, v, hook, dir);
 }
 
 /* Bytes of the DNS message to copy: what the packet holds, at most WF_DNS_MAX. */
@@ -781,6 +864,133 @@ __noinline int wf_parse(struct __sk_buff *skb, struct pkt_meta *m, __u32 iface_f
 			     skb->vlan_present ? skb->vlan_tci : 0);
 }
 
+/* A socket by one endpoint's addresses: the connection, else (UDP) the bound socket. */
+static __always_inline struct wf_tuple_val *tuple__lookup(struct wf_tuple_key *key)
+{
+	struct wf_tuple_val *tv = bpf_map_lookup_elem(&tuples, key);
+
+	if (tv || key->proto != IPPROTO_UDP)
+		return tv;
+	key->rport = 0;
+	__builtin_memset(key->raddr, 0, sizeof(key->raddr));
+	tv = bpf_map_lookup_elem(&tuples, key);
+	if (tv)
+		return tv;
+	__builtin_memset(key->laddr, 0, sizeof(key->laddr));
+	return bpf_map_lookup_elem(&tuples, key);
+}
+
+static __always_inline void ep__set(struct flow_value *v, __u8 e, const struct wf_owner *o,
+				    __u8 attr)
+{
+	v->ep[e] = *o;
+	v->ep_attr[e] = o->tgid ? attr : WF_ATTR_PENDING;
+}
+
+static __always_inline void ep__key(struct wf_tuple_key *key, const struct pkt_meta *m,
+				    __u64 netns, bool sender)
+{
+	key->netns = netns;
+	key->family = m->family;
+	key->proto = m->l4_proto;
+	key->lport = sender ? m->sport : m->dport;
+	key->rport = sender ? m->dport : m->sport;
+	__builtin_memcpy(key->laddr, sender ? m->saddr : m->daddr, 16);
+	__builtin_memcpy(key->raddr, sender ? m->daddr : m->saddr, 16);
+}
+
+/*
+ * Finds the owner of one endpoint of the flow (e, by direction; sender: whether
+ * it sent this packet): the packet's socket, else the socket with its addresses
+ * in the packet's namespace, else in any namespace of the host if exactly one.
+ */
+static __always_inline void ep__resolve(struct __sk_buff *skb, const struct pkt_meta *m,
+					const struct flow_key *k, struct flow_value *v, __u8 e,
+					bool sender, __u64 cookie, struct wf_tuple_key *kp)
+{
+	struct wf_tuple_val *tv;
+	struct wf_owner *o;
+	__u8 a = v->ep_attr[e];
+
+	if (a == WF_ATTR_PENDING) {
+		/* The socket was accepted before anyone used it: has someone now? */
+		o = bpf_map_lookup_elem(&owners, &v->ep[e].cookie);
+		if (o && o->tgid)
+			ep__set(v, e, o, WF_ATTR_TUPLE);
+		return;
+	}
+	if (a != WF_ATTR_NONE)
+		return;
+	if (sender && cookie) {
+		o = bpf_map_lookup_elem(&owners, &cookie);
+		if (o) {
+			ep__set(v, e, o, WF_ATTR_COOKIE);
+			return;
+		}
+	}
+	ep__key(kp, m, k->netns, sender);
+	tv = tuple__lookup(kp);
+	if (tv && (o = bpf_map_lookup_elem(&owners, &tv->cookie))) {
+		ep__set(v, e, o, WF_ATTR_TUPLE);
+		return;
+	}
+	ep__key(kp, m, 0, sender);
+	tv = bpf_map_lookup_elem(&tuples_any, kp);
+	if (!tv)
+		return;
+	if (tv->ambiguous) {
+		v->ep_attr[e] = WF_ATTR_AMBIGUOUS;
+		return;
+	}
+	o = bpf_map_lookup_elem(&owners, &tv->cookie);
+	if (o)
+		ep__set(v, e, o, WF_ATTR_TUPLE_OTHER_NS);
+}
+
+/*
+ * An egress packet's own socket names its sender: the hooks that run before a
+ * send (sendmsg, tcp_sendmsg_locked, connect) keep the socket's owner current,
+ * so a child that shares its parent's socket is named for what it sends.
+ */
+static __always_inline void sender__note(struct pkt_sender *cur, __u64 cookie)
+{
+	struct wf_owner *o = bpf_map_lookup_elem(&owners, &cookie);
+
+	if (o && o->tgid) {
+		cur->o = *o;
+		cur->valid = 1;
+	}
+}
+
+__noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
+				const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
+{
+	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1;
+	__u32 zero = 0;
+	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+	__u64 cookie = 0;
+
+	if (!skb || !m || !k || !cur)
+		return 0;
+	cur->valid = 0;
+	/* On ingress skb->sk, if any, is the sender's in another namespace: not ours. */
+	if (hook == WF_HOOK_EGRESS) {
+		cookie = bpf_get_socket_cookie(skb);
+		cur->cookie = cookie;
+		if (cookie)
+			sender__note(cur, cookie);
+	}
+	if (!v)
+		return 0;
+	if (cookie)
+		v->had_sk = 1;
+	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
+		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
+	ep__resolve(skb, m, k, v, dir, true, cookie, &cur->key);
+	ep__resolve(skb, m, k, v, !dir, false, 0, &cur->key);
+	return 0;
+}
+
 static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 {
 	__u32 ifindex = skb->ifindex;
@@ -796,6 +1006,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	/* On loopback the same packet comes back at ingress: it was counted at egress. */
 	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS)
 		return TC_ACT_UNSPEC_;
+	sender__clear();
 	stat__inc(WF_STAT_PACKETS);
 	if (!(hooks_wanted & (1 << hook))) {
 		stat__inc(WF_STAT_FILTERED);
@@ -822,6 +1033,8 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		if (hook == WF_HOOK_EGRESS && !v->socket_cookie)
 			v->socket_cookie = bpf_get_socket_cookie(skb);
 	}
+	if (!offline)
+		wf_owner_resolve(skb, &m, &k, v, hook | (__u32)dir << 8);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
 	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len) {

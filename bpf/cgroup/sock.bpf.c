@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Socket owners: cgroup socket hooks and socket tracepoints record which process
+ * owns each socket (by cookie) and index sockets by their addresses, so that the
+ * classifiers (bpf/tc/flow.bpf.c) can name the process behind every packet.
+ *
+ * Every hook here runs in the context of a task that uses the socket, except
+ * sock_ops' establishment callbacks, which run in softirq: there the owner is
+ * left unknown (tgid 0) until the accepting process sends or receives.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "owner_maps.h"
+#include "owner.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+
+/* The tracepoints are host-wide: they honour --cgroup through this check. */
+const volatile bool scope_enabled = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sock_scope SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WF_SOCK_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} sock_stats SEC(".maps");
+
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define TCP_CLOSE_ 7
+
+static __always_inline void stat__inc(__u32 which)
+{
+	__u64 *n = bpf_map_lookup_elem(&sock_stats, &which);
+
+	if (n)
+		*n += 1;
+}
+
+/*
+ * Records the current task as the socket's owner, unless it already is. Hooks
+ * that run after the packet left (fill_only) only name an owner nobody named:
+ * overriding there would give the next packet the previous sender.
+ */
+static __always_inline void owner__set(__u64 cookie, __u64 netns, __u32 family, __u32 proto,
+				       __u8 how, bool fill_only)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct wf_owner *cur = bpf_map_lookup_elem(&owners, &cookie), o = {};
+
+	if (!cookie || (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
+		return;
+	if (cur && cur->tgid == pid_tgid >> 32 && cur->tid == (__u32)pid_tgid)
+		return;
+	if (cur && cur->tgid && fill_only)
+		return;
+	owner__fill_current(&o, how);
+	o.cookie = cookie;
+	o.netns = netns;
+	o.family = family == AF_INET6 ? 6 : 4;
+	o.proto = proto;
+	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY))
+		stat__inc(WF_SOCK_OWNERS_FULL);
+}
+
+/*
+ * Indexes a socket by its addresses, in its namespace and, when both ends are
+ * known, over every namespace. Two live sockets with one tuple in different
+ * namespaces mark the host-wide entry ambiguous: it then names nobody.
+ */
+static __always_inline void tuple__index(struct wf_tuple_key *k, __u64 cookie, __u64 netns,
+					 bool connected)
+{
+	struct wf_tuple_val v = { .cookie = cookie, .netns = netns }, *any;
+
+	k->netns = netns;
+	if (bpf_map_update_elem(&tuples, k, &v, BPF_ANY))
+		stat__inc(WF_SOCK_TUPLES_FULL);
+	if (!connected)
+		return;
+	k->netns = 0;
+	any = bpf_map_lookup_elem(&tuples_any, k);
+	if (any && any->cookie != cookie && any->netns != netns)
+		any->ambiguous = 1;
+	else if (!any && bpf_map_update_elem(&tuples_any, k, &v, BPF_NOEXIST))
+		stat__inc(WF_SOCK_TUPLES_FULL);
+}
+
+/* Removes the socket's entries, leaving those another socket has since taken. */
+static __always_inline void tuple__unindex(struct wf_tuple_key *k, __u64 cookie, __u64 netns)
+{
+	struct wf_tuple_val *v;
+
+	k->netns = netns;
+	v = bpf_map_lookup_elem(&tuples, k);
+	if (v && v->cookie == cookie)
+		bpf_map_delete_elem(&tuples, k);
+	k->netns = 0;
+	v = bpf_map_lookup_elem(&tuples_any, k);
+	if (v && v->cookie == cookie && !v->ambiguous)
+		bpf_map_delete_elem(&tuples_any, k);
+}
+
+/* A socket from a tracepoint: its addresses as they are now. */
+static __always_inline void tuple__from_sk(struct wf_tuple_key *k, struct sock *sk)
+{
+	__u32 family = sk->__sk_common.skc_family;
+
+	k->proto = sk->sk_protocol;
+	k->lport = sk->__sk_common.skc_num;
+	k->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	tuple__set_addrs(k, family, sk->__sk_common.skc_rcv_saddr,
+			 sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32,
+			 sk->__sk_common.skc_daddr, sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32);
+}
+
+static __always_inline bool scope__contains_current(void)
+{
+	return !scope_enabled || bpf_current_task_under_cgroup(&sock_scope, 0) == 1;
+}
+
+/*
+ * The tracepoints see sends and receives in the context of the thread that
+ * made them. tcp_sendmsg_locked runs before TCP transmits: it names the sender
+ * of what follows (a child sharing its parent's socket included). The
+ * sock_*_length ones run after the fact: they name the owner of an accepted
+ * socket nobody had used (a pre-fork worker), and index UDP sockets once the
+ * kernel has bound and routed them.
+ */
+static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
+{
+	__u32 family = sk->__sk_common.skc_family, proto = sk->sk_protocol;
+	struct wf_tuple_key k = {};
+	__u64 cookie, netns;
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_) || !scope__contains_current())
+		return 0;
+	cookie = bpf_get_socket_cookie(sk);
+	netns = sk->__sk_common.skc_net.net->net_cookie;
+	owner__set(cookie, netns, family, proto, how, fill_only);
+	if (proto != IPPROTO_UDP_ || !sk->__sk_common.skc_num)
+		return 0;
+	tuple__from_sk(&k, sk);
+	tuple__index(&k, cookie, netns, k.rport != 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(wf_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int goal)
+{
+	return sock__used(sk, WF_OWN_SEND, false);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(wf_sock_send, struct sock *sk, int ret, int flags)
+{
+	return sock__used(sk, WF_OWN_SEND, true);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(wf_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return sock__used(sk, WF_OWN_RECV, true);
+}
+
+SEC("cgroup/sock_create")
+int wf_sock_create(struct bpf_sock *ctx)
+{
+	owner__set(bpf_get_socket_cookie(ctx), bpf_get_netns_cookie(ctx), ctx->family,
+		   ctx->protocol, WF_OWN_CREATE, false);
+	return 1;
+}
+
+/* A bound UDP socket receives from anyone: it is indexed by its local end alone. */
+/* v6: a constant, so post_bind4 never reads src_ip6 (its context forbids it). */
+static __always_inline int sock__bound(struct bpf_sock *ctx, __u8 how, bool v6)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx), netns = bpf_get_netns_cookie(ctx);
+	__u32 zero6[4] = {}, l6[4] = {};
+	struct wf_tuple_key k = {};
+
+	owner__set(cookie, netns, ctx->family, ctx->protocol, how, false);
+	if (ctx->protocol != IPPROTO_UDP_ || !ctx->src_port)
+		return 1;
+	k.proto = ctx->protocol;
+	k.lport = ctx->src_port;
+	if (v6) {
+		l6[0] = ctx->src_ip6[0];
+		l6[1] = ctx->src_ip6[1];
+		l6[2] = ctx->src_ip6[2];
+		l6[3] = ctx->src_ip6[3];
+	}
+	tuple__set_addrs(&k, v6 ? AF_INET6 : AF_INET, v6 ? 0 : ctx->src_ip4, l6, 0, zero6);
+	tuple__index(&k, cookie, netns, false);
+	/* A dual-stack socket on [::] also receives IPv4, unless a v4 socket holds the port. */
+	if (v6 && !(l6[0] | l6[1] | l6[2] | l6[3])) {
+		struct wf_tuple_val v = { .cookie = cookie, .netns = netns };
+
+		k.family = 4;
+		k.netns = netns;
+		bpf_map_update_elem(&tuples, &k, &v, BPF_NOEXIST);
+	}
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int wf_post_bind4(struct bpf_sock *ctx)
+{
+	return sock__bound(ctx, WF_OWN_BIND, false);
+}
+
+SEC("cgroup/post_bind6")
+int wf_post_bind6(struct bpf_sock *ctx)
+{
+	return sock__bound(ctx, WF_OWN_BIND, true);
+}
+
+/*
+ * connect and sendmsg run before their packets: the caller is their sender.
+ * recvmsg runs after the datagram arrived: it only names a missing owner.
+ * Tuples come from sock_ops and the tracepoints.
+ */
+static __always_inline int sock__addr_hook(struct bpf_sock_addr *ctx, __u8 how)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (sk)
+		owner__set(bpf_get_socket_cookie(ctx), bpf_get_netns_cookie(ctx), sk->family,
+			   sk->protocol, how, how == WF_OWN_RECVMSG);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int wf_connect4(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int wf_connect6(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")
+int wf_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int wf_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_SENDMSG);
+}
+
+SEC("cgroup/recvmsg4")
+int wf_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_RECVMSG);
+}
+
+SEC("cgroup/recvmsg6")
+int wf_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock__addr_hook(ctx, WF_OWN_RECVMSG);
+}
+
+static __always_inline void tuple__from_ops(struct wf_tuple_key *k, struct bpf_sock_ops *ops)
+{
+	__u32 l6[4] = { ops->local_ip6[0], ops->local_ip6[1], ops->local_ip6[2],
+			ops->local_ip6[3] };
+	__u32 r6[4] = { ops->remote_ip6[0], ops->remote_ip6[1], ops->remote_ip6[2],
+			ops->remote_ip6[3] };
+
+	k->proto = IPPROTO_TCP_;
+	k->lport = ops->local_port;
+	/* remote_port holds the big-endian port in its upper half on little-endian hosts */
+	k->rport = bpf_ntohl(ops->remote_port);
+	tuple__set_addrs(k, ops->family, ops->local_ip4, l6, ops->remote_ip4, r6);
+}
+
+/*
+ * TCP: a connection is indexed once its four-tuple exists. TCP_CONNECT runs in
+ * the connecting task; PASSIVE_ESTABLISHED in softirq, where the task is
+ * nobody's, so an accepted socket starts with no owner (WF_OWN_ACCEPTED).
+ */
+SEC("sockops")
+int wf_sockops(struct bpf_sock_ops *ops)
+{
+	__u64 cookie = bpf_get_socket_cookie(ops), netns = bpf_get_netns_cookie(ops);
+	struct wf_tuple_key k = {};
+
+	if (ops->family != AF_INET && ops->family != AF_INET6)
+		return 1;
+	switch (ops->op) {
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: {
+		struct wf_owner o = { .cookie = cookie, .netns = netns, .how = WF_OWN_ACCEPTED,
+				      .family = ops->family == AF_INET6 ? 6 : 4,
+				      .proto = IPPROTO_TCP_ };
+
+		if (bpf_map_update_elem(&owners, &cookie, &o, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&owners, &cookie))
+			stat__inc(WF_SOCK_OWNERS_FULL);
+	}
+		/* fall through */
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+						       BPF_SOCK_OPS_STATE_CB_FLAG);
+		tuple__from_ops(&k, ops);
+		tuple__index(&k, cookie, netns, true);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (ops->args[1] != TCP_CLOSE_)
+			break;
+		tuple__from_ops(&k, ops);
+		tuple__unindex(&k, cookie, netns);
+		break;
+	}
+	return 1;
+}
+
+/* The socket is gone: its addresses may be reused by another. Its owner stays
+ * (LRU) for records still in flight. */
+SEC("cgroup/sock_release")
+int wf_sock_release(struct bpf_sock *ctx)
+{
+	/* This context exposes no addresses: read them from the socket itself. */
+	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
+	__u64 cookie = bpf_get_socket_cookie(ctx), netns = bpf_get_netns_cookie(ctx);
+	struct wf_tuple_key k = {};
+
+	if (ctx->protocol != IPPROTO_UDP_ && ctx->protocol != IPPROTO_TCP_)
+		return 1;
+	tuple__from_sk(&k, sk);
+	tuple__unindex(&k, cookie, netns);
+	if (k.rport) {
+		/* a connected UDP socket was also indexed by its bound end */
+		k.rport = 0;
+		__builtin_memset(k.raddr, 0, sizeof(k.raddr));
+		tuple__unindex(&k, cookie, netns);
+	}
+	return 1;
+}

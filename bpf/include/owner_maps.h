@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The socket owner tables, defined identically in bpf/cgroup/sock.bpf.c (which
+ * fills them) and bpf/tc/flow.bpf.c (which reads them). The agent creates them
+ * once and hands the same maps to both objects (bpf_map__reuse_fd). BPF only.
+ */
+#ifndef WHOFLOW_OWNER_MAPS_H
+#define WHOFLOW_OWNER_MAPS_H
+
+#include "sock_events.h"
+
+/* LRU: a full table forgets the longest-unused socket rather than refusing a new one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* resized by the agent (--socket-table) */
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct wf_owner);
+} owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct wf_tuple_key); /* netns set */
+	__type(value, struct wf_tuple_val);
+} tuples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct wf_tuple_key); /* netns 0 */
+	__type(value, struct wf_tuple_val);
+} tuples_any SEC(".maps");
+
+#endif

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Loads and attaches the socket owner hooks (bpf/cgroup/sock.bpf.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "sock.skel.h"
+#include "config.h"
+#include "log.h"
+#include "sock.h"
+
+int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int scope_fd,
+		       const char *cgroup_mount)
+{
+	const char *where = cfg->cgroup ? cfg->cgroup : cgroup_mount;
+	__u32 zero = 0;
+	char msg[128];
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->cgroup_fd = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->cgroup_fd < 0) {
+		pr_warn("cannot open cgroup %s for the socket hooks: %m\n", where);
+		return -errno;
+	}
+	s->skel = sock_bpf__open();
+	if (!s->skel) {
+		pr_warn("cannot open the socket owner BPF object: %m\n");
+		return -errno;
+	}
+	s->skel->rodata->scope_enabled = scope_fd >= 0;
+	bpf_map__set_max_entries(s->skel->maps.owners, cfg->socket_table);
+	bpf_map__set_max_entries(s->skel->maps.tuples, cfg->socket_table);
+	bpf_map__set_max_entries(s->skel->maps.tuples_any, cfg->socket_table);
+	err = sock_bpf__load(s->skel);
+	if (err) {
+		libbpf_strerror(err, msg, sizeof(msg));
+		pr_warn("cannot load the socket owner hooks into the kernel: %s (run with -vv to "
+			"see the verifier's log)\n",
+			msg);
+		return err;
+	}
+	if (scope_fd >= 0 &&
+	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.sock_scope), &zero, &scope_fd, 0)) {
+		pr_warn("cannot set the socket hooks' cgroup scope: %m\n");
+		return -errno;
+	}
+	return 0;
+}
+
+void sock_tracker__maps(const struct sock_tracker *s, struct owner_maps *m)
+{
+	m->owners = bpf_map__fd(s->skel->maps.owners);
+	m->tuples = bpf_map__fd(s->skel->maps.tuples);
+	m->tuples_any = bpf_map__fd(s->skel->maps.tuples_any);
+}
+
+int sock_tracker__attach(struct sock_tracker *s)
+{
+	struct bpf_program *prog;
+	char msg[128];
+
+	bpf_object__for_each_program(prog, s->skel->obj)
+	{
+		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+		struct bpf_link *l;
+		bool tracing = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING;
+
+		if (s->nlinks >= sizeof(s->links) / sizeof(s->links[0]))
+			return -E2BIG;
+		l = tracing ? bpf_program__attach(prog) :
+			      bpf_program__attach_cgroup(prog, s->cgroup_fd);
+		if (!l) {
+			int err = -errno;
+
+			libbpf_strerror(err, msg, sizeof(msg));
+			pr_warn("cannot attach the socket hook %s (attach type %d): %s\n",
+				bpf_program__name(prog), type, msg);
+			return err;
+		}
+		s->links[s->nlinks++] = l;
+	}
+	return 0;
+}
+
+void sock_tracker__stats(const struct sock_tracker *s, uint64_t out[WF_SOCK_STAT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	memset(out, 0, sizeof(uint64_t) * WF_SOCK_STAT__MAX);
+	if (!s->skel || ncpu <= 0)
+		return;
+	for (__u32 k = 0; k < WF_SOCK_STAT__MAX; k++) {
+		__u64 vals[ncpu];
+
+		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sock_stats), &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+}
+
+void sock_tracker__destroy(struct sock_tracker *s)
+{
+	for (size_t i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
+	s->nlinks = 0;
+	sock_bpf__destroy(s->skel);
+	s->skel = NULL;
+	if (s->cgroup_fd > 0)
+		close(s->cgroup_fd);
+	s->cgroup_fd = -1;
+}
