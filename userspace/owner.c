@@ -41,10 +41,12 @@ void owner__view(struct owner_view *v, const struct owner_ctx *ctx, const struct
 	bool reused = false;
 
 	memset(v, 0, sizeof(*v));
+	if (!ctx)
+		return; /* offline (-r): no sockets to join with, nothing to say */
 	if (o)
 		v->o = *o;
 	/* An accepted socket that had no user when the packet passed may have one now. */
-	if (attr == WF_ATTR_PENDING && ctx && ctx->owners_fd >= 0) {
+	if (attr == WF_ATTR_PENDING && ctx->owners_fd >= 0) {
 		struct wf_owner now;
 
 		if (!bpf_map_lookup_elem(ctx->owners_fd, &v->o.cookie, &now) && now.tgid) {
@@ -58,7 +60,7 @@ void owner__view(struct owner_view *v, const struct owner_ctx *ctx, const struct
 			 owner__reason(attr, hook, has_sk));
 		return;
 	}
-	if (ctx && ctx->procs)
+	if (ctx->procs)
 		v->p = proc_tracker__lookup(ctx->procs, v->o.tgid, v->o.start_ns, &reused);
 	if (reused) {
 		/* The pid names another process now: its details would be a stranger's. */
@@ -136,6 +138,8 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 
 void owner__json_whoflow(struct json *j, const struct owner_view *v)
 {
+	if (!v->attribution[0])
+		return;
 	json__str(j, "attribution", v->attribution);
 	if (!v->known)
 		return;
@@ -152,6 +156,8 @@ void owner__json_whoflow(struct json *j, const struct owner_view *v)
 
 void owner__text(FILE *f, const char *prefix, const struct owner_view *v)
 {
+	if (!v->attribution[0])
+		return;
 	if (!v->known) {
 		fprintf(f, " %spid=? %sattribution=%s", prefix, prefix, v->attribution);
 		return;

@@ -67,6 +67,9 @@ def test_replay_matches_live(agents, topo, cgroup, dnsmasq, cert, tmp_path):  # 
     pick = lambda evs, ds: [e for e in evs if get(e, "event.dataset") == ds]  # noqa: E731
     assert sorted(map(dns_key, pick(offline, "whoflow.dns"))) == sorted(map(dns_key, pick(live.events, "whoflow.dns")))
     assert len(pick(offline, "whoflow.dns")) == 6
+    # A capture file has no sockets: offline events name no process and claim no attribution.
+    assert not [e for e in offline if "process" in e or "attribution" in e.get("whoflow", {})]
+    assert [e for e in live.events if get(e, "whoflow.attribution")]
     assert list(map(tls_key, pick(offline, "whoflow.tls"))) == list(map(tls_key, pick(live.events, "whoflow.tls")))
     tcp = lambda evs: sorted(flow_key(e) for e in pick(evs, "whoflow.flow") if get(e, "network.transport") == "tcp")  # noqa: E731
     assert tcp(offline) == tcp(live.events) and len(tcp(offline)) == 2
