@@ -343,3 +343,30 @@ def test_text_lines_end_with_the_owner(agents, netns, cgroup):
     assert len(udp) == 1 and udp[0].endswith(" pid=%d comm=python3" % p.pid), udp
     icmp = [l for l in a.events if l.startswith("FLOW ") and " proto=icmp " in l]
     assert len(icmp) == 1 and icmp[0].endswith(" pid=? attribution=unknown:kernel"), icmp
+
+
+def test_reused_pid_is_not_guessed(agents, netns, cgroup):
+    """A flow whose owner exited and whose pid another process then took (and left) names
+    nobody: the start times differ, so the later process's details would be a stranger's."""
+    a = agents(["--cgroup", cgroup.path, "-i", "lo"], netns=netns).wait_ready()
+    first = cgroup.spawn(["nsenter", "--net=" + netns.path, PY, ACTOR, "udp-send", "127.0.0.1", "9"],
+                         stdout=subprocess.PIPE, text=True)
+    sent = json.loads(first.communicate(timeout=30)[0])
+    # Make the kernel hand the same pid to a new process: set the last pid given out.
+    second = None
+    for _ in range(50):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(first.pid - 1))
+        p = cgroup.spawn(["/bin/true"])
+        p.wait(10)
+        if p.pid == first.pid:
+            second = p
+            break
+    if second is None:
+        pytest.skip("could not get pid %d handed out again (a busy host)" % first.pid)
+    a.wait_for(lambda e: get(e, "event.action") == "exit" and get(e, "process.pid") == first.pid
+               and get(e, "process.name") == "true")
+    a.stop()
+    f = one(flows(a), "udp flow", lambda e: get(e, "source.port") == sent["lport"])[0]
+    assert get(f, "whoflow.attribution") == "unknown:pid_reused"
+    assert get(f, "process") is None
