@@ -15,7 +15,7 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace $(shell pkg-config --cflags $(PKGS))
@@ -37,13 +37,14 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
-	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c
+	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
+	userspace/pinned.c userspace/cmd_pin.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev pkg-config \
+DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
 

@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <linux/pkt_sched.h>
+#include <netlink/netlink.h>
+#include <netlink/route/classifier.h>
 #include "attach.h"
 #include "log.h"
 
@@ -57,6 +60,32 @@ int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd)
 	return err;
 }
 
+/* Filters on one clsact hook (whoever's), -1 when they cannot be listed. */
+static int attach__count_filters(struct nl_sock *sk, int ifindex, uint32_t parent)
+{
+	struct nl_cache *cache;
+	int n;
+
+	if (rtnl_cls_alloc_cache(sk, ifindex, parent, &cache) < 0)
+		return -1;
+	n = nl_cache_nitems(cache);
+	nl_cache_free(cache);
+	return n;
+}
+
+bool attach__clsact_unused(unsigned int ifindex)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int in = -1, eg = -1;
+
+	if (sk && !nl_connect(sk, NETLINK_ROUTE)) {
+		in = attach__count_filters(sk, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+		eg = attach__count_filters(sk, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	}
+	nl_socket_free(sk);
+	return in == 0 && eg == 0;
+}
+
 void attach__tc_detach(struct tc_attachment *a)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)a->iface.ifindex,
@@ -67,8 +96,10 @@ void attach__tc_detach(struct tc_attachment *a)
 	if (a->egress)
 		attach__remove(a, BPF_TC_EGRESS);
 	a->ingress = a->egress = false;
-	if (a->created_qdisc) {
+	/* Ours, and nobody added a filter since: it goes, else it stays theirs. */
+	if (a->created_qdisc && attach__clsact_unused(a->iface.ifindex))
 		bpf_tc_hook_destroy(&hook);
-		a->created_qdisc = false;
-	}
+	else if (a->created_qdisc)
+		pr_info("left the clsact qdisc on %s: other filters use it\n", a->iface.name);
+	a->created_qdisc = false;
 }

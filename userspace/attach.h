@@ -21,7 +21,10 @@ struct tc_attachment {
  * On failure nothing stays attached. Prints what failed.
  */
 int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd);
-/* Removes exactly the filters attach__tc added, and clsact only if it made it. */
+/* Whether the interface's clsact holds no filter at all (ours included). */
+bool attach__clsact_unused(unsigned int ifindex);
+/* Removes exactly the filters attach__tc added, and clsact only if it made it
+ * and no other filter uses it. */
 void attach__tc_detach(struct tc_attachment *a);
 
 #endif

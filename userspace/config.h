@@ -52,7 +52,8 @@ struct config {
 	struct packet_filter pkt;
 	bool list_ifaces; /* -D */
 	const char *read_file; /* -r */
-	int nexpr; /* trailing filter expression words */
+	bool detach_all; /* detach --all */
+	int nexpr; /* trailing words: a filter expression (monitor), interfaces (attach, detach) */
 	char **expr;
 };
 

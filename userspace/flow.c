@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,42 @@ void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17])
 	EVP_Digest(in, sizeof(in), md, &n, EVP_sha256(), NULL);
 	for (int i = 0; i < 8; i++)
 		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+int flow_tracker__owners_fd(const struct flow_tracker *t)
+{
+	return bpf_map__fd(t->skel->maps.owners);
+}
+
+int flow_tracker__adopt_pinned(struct flow_tracker *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.attachments);
+	struct wf_attach_key k, next;
+	struct wf_attach_val v;
+	void *prev = NULL;
+	size_t cap = 16;
+
+	t->pinned = true;
+	t->att = calloc(cap, sizeof(*t->att));
+	while (t->att && !bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		if (t->natt == cap) {
+			struct tc_attachment *n = realloc(t->att, 2 * cap * sizeof(*n));
+
+			if (!n)
+				break;
+			t->att = n;
+			cap *= 2;
+		}
+		memset(&t->att[t->natt], 0, sizeof(t->att[0]));
+		t->att[t->natt].iface.ifindex = k.ifindex;
+		snprintf(t->att[t->natt].iface.name, sizeof(t->att[0].iface.name), "%s", v.ifname);
+		t->natt++;
+	}
+	return t->att ? 0 : -ENOMEM;
 }
 
 const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifindex)
@@ -82,9 +119,36 @@ static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *o
 	return err;
 }
 
-int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
-		       bool offline, const struct owner_maps *om)
+/* A restarted agent reads the maps the pinned classifiers kept filling. */
+static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
 {
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, s->obj)
+	{
+		char path[PATH_MAX];
+		int fd, err;
+
+		if (strchr(bpf_map__name(m), '.'))
+			continue; /* .rodata and .bss are the new programs' own */
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (err) {
+			pr_warn("cannot reuse the pinned map %s: %s\n", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
+		       const struct flow_load *how)
+{
+	bool offline = how->offline;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -104,7 +168,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	t->skel->rodata->offline = offline;
-	err = flow__share_owner_maps(t->skel, om);
+	err = flow__share_owner_maps(t->skel, how->om);
+	if (!err && how->pinned_maps)
+		err = flow__reuse_pinned(t->skel, how->pinned_maps);
 	if (err)
 		return err;
 	err = flow_bpf__load(t->skel);
@@ -368,6 +434,8 @@ void flow_tracker__detach(struct flow_tracker *t)
 {
 	int self = -1, target = -1;
 
+	if (t->pinned)
+		return; /* attach's classifiers stay: detach removes them */
 	if (t->cfg && t->cfg->netns && t->natt) {
 		target = netns__open(t->cfg->netns);
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

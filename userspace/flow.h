@@ -32,18 +32,28 @@ struct flow_tracker {
 	uint64_t http_reported;
 	uint64_t filtered;
 	const char *offline_ifname; /* -r: events name the file as their interface */
+	bool pinned; /* reading `whoflow attach`'s classifiers: never detach them */
 };
 
-/* offline: for -r, packets replayed with their capture time (no attach). */
-/* om: the socket hooks' owner tables to join with (NULL: none, as offline). */
+/* How to load the classifiers. */
+struct flow_load {
+	bool offline; /* -r: packets replayed with their capture time, no attach */
+	const struct owner_maps *om; /* the socket hooks' owner tables (NULL: none) */
+	const char *pinned_maps; /* reuse the maps pinned in this directory */
+};
+
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
-		       bool offline, const struct owner_maps *om);
+		       const struct flow_load *how);
 /* Attaches to the selected interfaces (all that are up, lo only when named). */
 int flow_tracker__attach(struct flow_tracker *t);
 /* Adds the packet ring buffer to *rb (creating it when NULL). */
 int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb);
 /* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
+/* The owner table the classifiers join with (shared or pinned). */
+int flow_tracker__owners_fd(const struct flow_tracker *t);
+/* Takes the interfaces `whoflow attach` recorded as this run's (no attach). */
+int flow_tracker__adopt_pinned(struct flow_tracker *t);
 /* Removes every classifier this run attached. */
 void flow_tracker__detach(struct flow_tracker *t);
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX]);

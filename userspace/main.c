@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "monitor.h"
+#include "cmd_pin.h"
 
 #define WHOFLOW_VERSION "0.1.0"
 
@@ -22,17 +23,29 @@ struct command {
 
 static const struct command commands[] = {
 	{ "monitor", monitor__run, "report process events as they happen (the default)" },
+	{ "attach", cmd__attach, "attach and pin the classifiers on interfaces" },
+	{ "detach", cmd__detach, "remove what attach attached and pinned" },
+	{ "status", cmd__status, "list whoflow's pinned attachments" },
 };
 
 static const char usage_text[] =
 	"Usage: whoflow [monitor] [OPTIONS] [FILTER EXPRESSION]\n"
+	"       whoflow attach IFACE... [--netns NAME] [--cgroup PATH] [packet options]\n"
+	"       whoflow detach IFACE...|--all [--netns NAME]\n"
+	"       whoflow status [--json]\n"
 	"\n"
 	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
 	"with command line, parent, user, cgroup and container; and what crossed the\n"
 	"watched interfaces: flow records, DNS messages, TLS hellos and HTTP requests.\n"
 	"\n"
 	"Commands:\n"
-	"  monitor                  report events as they happen (the default)\n"
+	"  monitor                  report events as they happen (the default); reads\n"
+	"                           the pinned classifiers' maps when attach made them\n"
+	"  attach IFACE...          attach the classifiers to interfaces and pin them\n"
+	"                           and their maps in <bpffs>/whoflow: they keep\n"
+	"                           counting and buffering while no agent runs\n"
+	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
+	"  status                   list pinned attachments in every namespace\n"
 	"\n"
 	"Scope and output:\n"
 	"  -i, --interface IFACE    interface to watch, repeatable (default: every\n"
@@ -130,6 +143,7 @@ enum long_only {
 	OPT_TLS_VERSION,
 	OPT_FLOW_TABLE,
 	OPT_SOCKET_TABLE,
+	OPT_ALL,
 };
 
 static const struct option long_options[] = {
@@ -171,6 +185,7 @@ static const struct option long_options[] = {
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
 	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
 	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -413,6 +428,9 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
+	case OPT_ALL:
+		cfg->detach_all = true;
+		return 0;
 	case OPT_SOCKET_TABLE:
 		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
 			return usage__error("bad --socket-table '%s' (16 to 16777216 sockets)", arg);
@@ -455,10 +473,6 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	}
 	cfg->nexpr = argc - optind;
 	cfg->expr = argv + optind;
-	if (cfg->nexpr)
-		return usage__error("filter expressions are not supported by this version yet "
-				    "(got '%s')",
-				    cfg->expr[0]);
 	return -1;
 }
 

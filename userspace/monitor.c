@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "owner.h"
 #include "sock.h"
+#include "pinned.h"
 #include "timeconv.h"
 #include "users.h"
 
@@ -187,10 +188,10 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 				ft->att[i].iface.name);
 	fprintf(stderr,
 		"whoflow: ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
-		"%zu interface%s%s%s%s, %s output\n",
+		"%zu interface%s%s%s%s%s, %s output\n",
 		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
 		ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
-		cfg->format == OUTPUT_JSON ? "json" : "text");
+		ft->pinned ? ", pinned by whoflow attach" : "", cfg->format == OUTPUT_JSON ? "json" : "text");
 }
 
 static bool monitor__selects_processes(const struct proc_filter *f)
@@ -204,14 +205,46 @@ static bool monitor__selects_processes(const struct proc_filter *f)
  * tables; every hook is attached before the snapshots, so that no process or
  * socket falls between a snapshot and the first event.
  */
+/*
+ * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
+ * Records they queued while no agent ran come first.
+ */
+static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
+				 struct flow_tracker *ft, struct output *out, struct owner_ctx *oc,
+				 const char *pindir, const char *cg_mount)
+{
+	char maps[PATH_MAX + 8];
+
+	snprintf(maps, sizeof(maps), "%s/maps", pindir);
+	if (cfg->ifaces.n || cfg->netns)
+		pr_warn("warning: reading the classifiers pinned by 'whoflow attach' in %s; -i and "
+			"--netns are ignored (use attach and detach)\n",
+			pindir);
+	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
+	    flow_tracker__load(ft, cfg, out, &(struct flow_load){ .pinned_maps = maps }))
+		return 1;
+	*oc = (struct owner_ctx){ .procs = t, .owners_fd = flow_tracker__owners_fd(ft),
+				  .filter = &cfg->filter,
+				  .selecting = monitor__selects_processes(&cfg->filter) };
+	out->owners = oc;
+	if (proc_tracker__attach(t) || flow_tracker__add_ringbuf(ft, &t->rb) ||
+	    flow_tracker__adopt_pinned(ft))
+		return 1;
+	proc_tracker__snapshot(t);
+	monitor__ready(cfg, t, ft, cg_mount);
+	return 0;
+}
+
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
 			  struct sock_tracker *st, struct output *out, struct owner_ctx *oc)
 {
-	char cg_mount[PATH_MAX];
+	char cg_mount[PATH_MAX], pindir[PATH_MAX];
 	struct owner_maps om;
 
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
+	if (pinned__find(pindir, sizeof(pindir)))
+		return monitor__start_pinned(cfg, t, ft, out, oc, pindir, cg_mount);
 	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
 	    sock_tracker__load(st, cfg, t->scope_fd, cg_mount))
 		return 1;
@@ -219,7 +252,7 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	*oc = (struct owner_ctx){ .procs = t, .owners_fd = om.owners, .filter = &cfg->filter,
 				  .selecting = monitor__selects_processes(&cfg->filter) };
 	out->owners = oc;
-	if (flow_tracker__load(ft, cfg, out, false, &om) || proc_tracker__attach(t) ||
+	if (flow_tracker__load(ft, cfg, out, &(struct flow_load){ .om = &om }) || proc_tracker__attach(t) ||
 	    sock_tracker__attach(st) || flow_tracker__add_ringbuf(ft, &t->rb) ||
 	    flow_tracker__attach(ft))
 		return 1;
@@ -239,6 +272,13 @@ int monitor__run(struct config *cfg)
 	int rc;
 
 	libbpf_set_print(log__libbpf);
+	if (cfg->nexpr) {
+		fprintf(stderr,
+			"whoflow: filter expressions are not supported by this version yet (got "
+			"'%s')\nTry 'whoflow --help' for more information.\n",
+			cfg->expr[0]);
+		return 2;
+	}
 	if (privs__check())
 		return 1;
 	if (cfg->list_ifaces)

@@ -16,6 +16,12 @@ int mounts__find(const char *fstype, char *out, size_t outsz);
 int mounts__cgroup2(char *out, size_t outsz);
 
 bool mounts__is_cgroup2(const char *path);
+/* The host's BPF file system (mounted at /sys/fs/bpf when missing), as this
+ * process can reach it. 0 when found. */
+int mounts__bpffs(char *out, size_t outsz);
+/* The same, but never mounts: -ENOENT when the host has none, -EACCES when it
+ * cannot be reached from here (said when warn). */
+int mounts__bpffs_lookup(char *out, size_t outsz, bool warn);
 /* Removes the temporary mount point, if mounts__cgroup2() made one. */
 void mounts__cleanup(void);
 

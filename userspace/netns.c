@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -8,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "netns.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 int netns__open(const char *name)
 {
@@ -40,4 +48,76 @@ unsigned int netns__ifindex(int netns_fd, const char *name)
 	setns(self, CLONE_NEWNET);
 	close(self);
 	return idx;
+}
+
+int netns__enter(const char *name, int *self)
+{
+	int target;
+
+	*self = -1;
+	if (!name || !*name)
+		return 0;
+	target = netns__open(name);
+	if (target < 0)
+		return target;
+	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*self < 0 || setns(target, CLONE_NEWNET)) {
+		int err = -errno;
+
+		close(target);
+		if (*self >= 0)
+			close(*self);
+		*self = -1;
+		return err;
+	}
+	close(target);
+	return 0;
+}
+
+void netns__leave(int self)
+{
+	if (self < 0)
+		return;
+	setns(self, CLONE_NEWNET);
+	close(self);
+}
+
+uint64_t netns__cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0;
+		close(fd);
+	}
+	return cookie;
+}
+
+void netns__current_name(char *out, size_t outsz)
+{
+	struct stat self, st;
+	struct dirent *d;
+	DIR *dir;
+
+	out[0] = '\0';
+	if (stat("/proc/self/ns/net", &self))
+		return;
+	if (!stat("/proc/1/ns/net", &st) && st.st_ino == self.st_ino)
+		return; /* the host's own: "" */
+	dir = opendir("/run/netns");
+	while (dir && (d = readdir(dir))) {
+		char path[300];
+
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		if (d->d_name[0] != '.' && !stat(path, &st) && st.st_ino == self.st_ino &&
+		    st.st_dev == self.st_dev) {
+			snprintf(out, outsz, "%s", d->d_name);
+			break;
+		}
+	}
+	if (dir)
+		closedir(dir);
 }

@@ -164,7 +164,7 @@ int offline__run(struct config *cfg)
 	if (offline__open(cfg->read_file, &p))
 		return 1;
 	timeconv__init_offline();
-	rc = output__init(&out, cfg) || flow_tracker__load(&ft, cfg, &out, true, NULL) ||
+	rc = output__init(&out, cfg) || flow_tracker__load(&ft, cfg, &out, &(struct flow_load){ .offline = true }) ||
 	     flow_tracker__add_ringbuf(&ft, &rb);
 	if (!rc) {
 		ft.offline_ifname = cfg->read_file;

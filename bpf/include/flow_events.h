@@ -33,6 +33,21 @@ enum wf_iface_flags {
 	WF_IFACE_LOOPBACK = 2, /* every packet passes egress then ingress: count it once */
 };
 
+/* One interface `whoflow attach` attached to (the attachments map). */
+struct wf_attach_key {
+	__u64 netns; /* network namespace cookie */
+	__u32 ifindex;
+	__u32 pad;
+};
+
+struct wf_attach_val {
+	char ifname[16];
+	char netns_name[64]; /* as given to --netns; "" for the attaching command's own */
+	__u8 created_qdisc; /* clsact was whoflow's: remove it with the last filter */
+	__u8 pad[7];
+	__u64 attached_ns; /* CLOCK_REALTIME */
+};
+
 enum wf_flow_dir {
 	WF_DIR_ORIG = 0, /* from the flow's initiator (the sender of the first packet seen) */
 	WF_DIR_REPLY = 1,

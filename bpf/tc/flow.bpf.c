@@ -68,6 +68,15 @@ struct {
 	__type(value, __u64);
 } dns_frags SEC(".maps");
 
+/* What `whoflow attach` put where: written and read by the agent only, and
+ * pinned with the rest so that separate commands see the same state. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct wf_attach_key);
+	__type(value, struct wf_attach_val);
+} attachments SEC(".maps");
+
 /* Per interface: enum wf_iface_flags. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""whoflow attach / status / detach: pinned classifiers that outlive the agent.
+
+Every test here runs the commands as separate processes (as users do) against
+interfaces in test namespaces, attaches the socket hooks to the test cgroup, and
+detaches everything on every exit path.
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import whoflow_harness as h
+from whoflow_harness import get
+from test_dns_flow import dnsmasq  # noqa: F401  (fixture)
+
+
+def wf(*args, ns=None):
+    cmd = ([] if ns is None else ["nsenter", "--net=" + ns.path]) + [h.WHOFLOW] + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def bpffs_mount():
+    return h.mount_point("bpf")
+
+
+@pytest.fixture
+def pins():
+    """Whatever a test attaches is detached and unpinned afterwards, whatever happens."""
+    before = bpffs_mount()
+    yield
+    r = wf("detach", "--all")
+    leftover = [os.path.join(m, "whoflow") for m in [bpffs_mount()] if m and os.path.exists(os.path.join(m, "whoflow"))]
+    for d in leftover:
+        shutil.rmtree(d, ignore_errors=True)
+    if before is None and bpffs_mount():
+        subprocess.run(["umount", bpffs_mount()], check=False)
+    assert r.returncode == 0, r.stderr
+    assert not leftover, "detach --all left pins behind"
+
+
+def tc_state(ns, dev):
+    """Everything attach may have touched, as text."""
+    out = []
+    for argv in (["tc", "qdisc", "show", "dev", dev], ["tc", "filter", "show", "dev", dev, "ingress"],
+                 ["tc", "filter", "show", "dev", dev, "egress"], ["bpftool", "net", "show", "dev", dev]):
+        out.append(subprocess.run(["nsenter", "--net=" + ns.path] + argv, capture_output=True,
+                                  text=True).stdout)
+    return out
+
+
+def bpffs_state():
+    m = bpffs_mount()
+    return (m, sorted(os.listdir(m)) if m else None)
+
+
+def test_attach_status_detach_restore_everything(topo, cgroup, pins):
+    ns, dev = topo.host, topo.veth
+    # Someone else's clsact and filter on the peer: they must survive untouched.
+    subprocess.run(["tc", "-n", topo.server.name, "qdisc", "add", "dev", "eth0", "clsact"], check=True)
+    subprocess.run(["tc", "-n", topo.server.name, "filter", "add", "dev", "eth0", "ingress", "prio", "5",
+                    "u32", "match", "u32", "0", "0", "action", "ok"], check=False)
+    before = (tc_state(ns, dev), tc_state(topo.server, "eth0"), bpffs_state())
+    r = wf("attach", dev, "eth0", "--netns", ns.name, "--cgroup", cgroup.path)
+    assert r.returncode == 1 and "no interface eth0" in r.stderr  # eth0 is in the other namespace
+    assert "attached to %s in %s" % (dev, ns.name) in r.stderr
+    r = wf("attach", "eth0", "--netns", topo.server.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    # Idempotent, and says so.
+    r = wf("attach", dev, "--netns", ns.name)
+    assert r.returncode == 0 and "already attached" in r.stderr
+    st = json.loads(wf("status", "--json").stdout)
+    got = {(a["netns"], a["interface"]): a for a in st["attachments"]}
+    assert set(got) == {(ns.name, dev), (topo.server.name, "eth0")}
+    assert all(a["ingress"] and a["egress"] and a["mode"] == "tc" for a in got.values())
+    assert got[(ns.name, dev)]["qdisc_created"] and not got[(topo.server.name, "eth0")]["qdisc_created"]
+    assert st["programs"]["tc_ingress"] > 0 and "flows" in st["pinned_maps"]
+    # The status seen from inside the namespace's own commands is the same state.
+    assert "wf_tc_ingress" in tc_state(ns, dev)[1]
+    text = wf("status").stdout
+    assert dev in text and "attached" in text
+    r = wf("detach", "nosuch", "--netns", ns.name)
+    assert r.returncode == 3 and "nosuch is not attached" in r.stderr
+    r = wf("detach", dev, "--netns", ns.name)
+    assert r.returncode == 0, r.stderr
+    assert [a["interface"] for a in json.loads(wf("status", "--json").stdout)["attachments"]] == ["eth0"]
+    r = wf("detach", "--all")
+    assert r.returncode == 0 and "unpinned" in r.stderr
+    after = (tc_state(ns, dev), tc_state(topo.server, "eth0"), bpffs_state())
+    assert after == before
+    assert json.loads(wf("status", "--json").stdout)["attachments"] == []
+    r = wf("detach", dev, "--netns", ns.name)
+    assert r.returncode == 3 and "nothing is attached" in r.stderr
+
+
+def test_nonexistent_interface_leaves_nothing(netns, cgroup, pins):
+    before = bpffs_state()
+    r = wf("attach", "nosuch0", "--netns", netns.name, "--cgroup", cgroup.path)
+    assert r.returncode == 1 and "no interface nosuch0" in r.stderr
+    assert bpffs_state() == before
+
+
+def send_queries(server, ids, stop_at):
+    """One query per id, paced, each on its own socket; the answers are not needed."""
+    import dns.message
+    for qid in ids:
+        q = dns.message.make_query("www.test.example", "A")
+        q.id = qid
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(q.to_wire(), (server, 53))
+        s.close()
+        time.sleep(0.02)
+        if time.monotonic() > stop_at:
+            break
+
+
+def test_restart_loses_no_dns_event(topo, cgroup, dnsmasq, pins):  # noqa: F811
+    """SIGKILL the agent under steady DNS traffic and start another: every query is reported once."""
+    r = wf("attach", topo.veth, "--netns", topo.host.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    first = h.Agent(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    assert "pinned by whoflow attach" in first.stderr[-1]
+    ids = random.sample(range(1, 65535), 150)
+    sender = threading.Thread(target=lambda: subprocess.run(
+        topo.in_ns(topo.host, ["/usr/bin/python3", "-c",
+                               "import sys; sys.path.insert(0, %r); import test_pinned as t; "
+                               "t.send_queries(%r, %r, __import__('time').monotonic() + 60)"
+                               % (os.path.dirname(__file__), topo.SERVER4, ids)]), check=True))
+    sender.start()
+    first.wait_for(lambda e: get(e, "dns.type") == "query")
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait(10)
+    h.wait_until(lambda: True, 0.5)  # queries keep coming while no agent runs
+    second = h.Agent(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    sender.join(90)
+    last = ids[-1]
+    second.wait_for(lambda e: get(e, "dns.type") == "query" and get(e, "dns.id") == str(last))
+    second.stop()
+    first.proc.stdout.close()
+    got = [int(get(e, "dns.id")) for a in (first, second) for e in a.events
+           if get(e, "dns.type") == "query"]
+    assert sorted(got) == sorted(ids), "lost %s, doubled %s" % (
+        sorted(set(ids) - set(got)), sorted(i for i in set(got) if got.count(i) > 1))
+
+
+def test_interface_deleted_while_attached(topo, cgroup, pins):
+    extra = "wfx" + topo.veth[3:]
+    subprocess.run(["ip", "-n", topo.host.name, "link", "add", extra, "type", "veth", "peer", "name",
+                    extra + "p"], check=True)
+    r = wf("attach", extra, topo.veth, "--netns", topo.host.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    a = h.Agent(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    subprocess.run(["ip", "-n", topo.host.name, "link", "del", extra], check=True)
+    st = {x["interface"]: x for x in json.loads(wf("status", "--json").stdout)["attachments"]}
+    assert not st[extra]["ingress"] and st[topo.veth]["ingress"]
+    assert "MISSING" in wf("status").stdout
+    rc, _ = a.stop()
+    assert rc == 0
+    r = wf("detach", extra, "--netns", topo.host.name)
+    assert r.returncode == 0, r.stderr
+    assert [x["interface"] for x in json.loads(wf("status", "--json").stdout)["attachments"]] == [topo.veth]

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * whoflow attach / detach / status: classifiers that stay attached and pinned
+ * between agent runs. The pins live in the host's bpffs; --netns enters the
+ * namespace only for link operations, so separate commands see one state.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "cmd_pin.h"
+#include "config.h"
+#include "flow_events.h"
+#include "iface.h"
+#include "json.h"
+#include "log.h"
+#include "mounts.h"
+#include "netns.h"
+#include "pinned.h"
+#include "privs.h"
+
+/* Exit code of detach when something named was not attached (documented). */
+#define EXIT_NOT_ATTACHED 3
+
+/* The interfaces named on the command line: -i and trailing arguments. */
+static size_t cmd__ifaces(const struct config *cfg, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->ifaces.n && n < max; i++)
+		out[n++] = cfg->ifaces.v[i];
+	for (int i = 0; i < cfg->nexpr && n < max; i++)
+		out[n++] = cfg->expr[i];
+	return n;
+}
+
+static int attach__iface(struct pinned *p, const char *name, const char *netns_name)
+{
+	struct wf_attach_key k = { 0 };
+	struct wf_attach_val v = { 0 }, old;
+	struct tc_attachment a = { 0 };
+	__u32 flags;
+	int err = iface__get(name, &a.iface);
+
+	if (err) {
+		pr_warn("no interface %s in %s%s: nothing attached\n", name,
+			*netns_name ? "network namespace " : "the host's network namespace",
+			netns_name);
+		return 1;
+	}
+	k.netns = netns__cookie();
+	k.ifindex = a.iface.ifindex;
+	if (!bpf_map_lookup_elem(p->attachments, &k, &old)) {
+		fprintf(stderr, "whoflow: %s is already attached; nothing changed\n", name);
+		return 0;
+	}
+	flags = (a.iface.no_l2 ? WF_IFACE_NO_L2 : 0) | (a.iface.loopback ? WF_IFACE_LOOPBACK : 0);
+	if (flags)
+		bpf_map_update_elem(p->iface_flags, &k.ifindex, &flags, BPF_ANY);
+	if (attach__tc(&a, p->prog_ingress, p->prog_egress))
+		return 1;
+	snprintf(v.ifname, sizeof(v.ifname), "%s", name);
+	snprintf(v.netns_name, sizeof(v.netns_name), "%s", netns_name);
+	v.created_qdisc = a.created_qdisc;
+	v.attached_ns = (uint64_t)time(NULL) * 1000000000ull;
+	if (bpf_map_update_elem(p->attachments, &k, &v, BPF_ANY)) {
+		pr_warn("cannot record the attachment to %s: %m; detaching it again\n", name);
+		attach__tc_detach(&a);
+		return 1;
+	}
+	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u)\n", name,
+		*netns_name ? " in " : "", netns_name, a.iface.ifindex);
+	return 0;
+}
+
+static size_t pinned__count(const struct pinned *p)
+{
+	struct wf_attach_key k, next;
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(p->attachments, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+int cmd__attach(struct config *cfg)
+{
+	const char *names[256];
+	size_t n = cmd__ifaces(cfg, names, 256);
+	char dir[PATH_MAX], cg[PATH_MAX], here[64] = "";
+	struct pinned p;
+	bool mounted, created = false;
+	int self, rc = 0;
+
+	if (!n) {
+		fprintf(stderr, "whoflow: attach needs at least one interface (whoflow attach IFACE...)\n");
+		return 2;
+	}
+	if (privs__check() || pinned__dir(dir, sizeof(dir), true, &mounted) ||
+	    mounts__cgroup2(cg, sizeof(cg)))
+		return 1;
+	if (pinned__exists(dir)) {
+		if (pinned__open(&p, dir))
+			return 1;
+	} else {
+		if (pinned__create(&p, cfg, dir, cg, mounted))
+			return 1;
+		created = true;
+	}
+	if (netns__enter(cfg->netns, &self)) {
+		pr_warn("cannot enter network namespace %s: %m\n", cfg->netns);
+		rc = 1;
+	} else {
+		if (cfg->netns)
+			snprintf(here, sizeof(here), "%s", cfg->netns);
+		else
+			netns__current_name(here, sizeof(here));
+		for (size_t i = 0; i < n; i++)
+			rc |= attach__iface(&p, names[i], here);
+		netns__leave(self);
+	}
+	/* A first attach that attached nothing leaves no pins behind. */
+	if (created && !pinned__count(&p)) {
+		pinned__close(&p);
+		pinned__destroy(dir);
+		return rc ? rc : 1;
+	}
+	pinned__close(&p);
+	return rc;
+}
+
+/* Removes one recorded attachment, entering its namespace for the link operations. */
+static int detach__one(struct pinned *p, const struct wf_attach_key *k,
+		       const struct wf_attach_val *v)
+{
+	struct tc_attachment a = { .ingress = true, .egress = true,
+				   .created_qdisc = v->created_qdisc };
+	int self;
+
+	a.iface.ifindex = k->ifindex;
+	snprintf(a.iface.name, sizeof(a.iface.name), "%s", v->ifname);
+	if (netns__enter(v->netns_name, &self)) {
+		/* The namespace is gone, and its interfaces and filters with it. */
+		pr_info("network namespace %s is gone; forgetting %s\n", v->netns_name, v->ifname);
+	} else {
+		if (netns__cookie() == k->netns)
+			attach__tc_detach(&a);
+		netns__leave(self);
+	}
+	bpf_map_delete_elem(p->attachments, k);
+	bpf_map_delete_elem(p->iface_flags, &k->ifindex);
+	fprintf(stderr, "whoflow: detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
+		v->netns_name);
+	return 0;
+}
+
+static bool detach__wanted(const struct config *cfg, const char **names, size_t n,
+			   const struct wf_attach_val *v, bool *matched)
+{
+	const char *ns = cfg->netns ? cfg->netns : "";
+
+	if (cfg->detach_all)
+		return true;
+	if (strcmp(ns, v->netns_name))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], v->ifname)) {
+			matched[i] = true;
+			return true;
+		}
+	return false;
+}
+
+int cmd__detach(struct config *cfg)
+{
+	const char *names[256];
+	size_t n = cmd__ifaces(cfg, names, 256);
+	bool matched[256] = { false }, mounted;
+	struct wf_attach_key k, next;
+	struct wf_attach_val v;
+	char dir[PATH_MAX];
+	struct pinned p;
+	int rc = 0, err;
+
+	if (!n && !cfg->detach_all) {
+		fprintf(stderr, "whoflow: detach needs interfaces or --all\n");
+		return 2;
+	}
+	if (privs__check())
+		return 1;
+	err = pinned__dir(dir, sizeof(dir), false, &mounted);
+	if (err && err != -ENOENT)
+		return 1;
+	if (err || !pinned__exists(dir)) {
+		fprintf(stderr, "whoflow: nothing is attached\n");
+		return cfg->detach_all ? 0 : EXIT_NOT_ATTACHED;
+	}
+	if (pinned__open(&p, dir))
+		return 1;
+	/* Restart the walk after each removal: the current key is gone. */
+	for (int more = 1; more;) {
+		void *prev = NULL;
+
+		more = 0;
+		while (!bpf_map_get_next_key(p.attachments, prev, &next)) {
+			k = next;
+			prev = &k;
+			if (!bpf_map_lookup_elem(p.attachments, &k, &v) &&
+			    detach__wanted(cfg, names, n, &v, matched)) {
+				detach__one(&p, &k, &v);
+				more = 1;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; !cfg->detach_all && i < n; i++)
+		if (!matched[i]) {
+			fprintf(stderr, "whoflow: %s is not attached%s%s\n", names[i],
+				cfg->netns ? " in " : "", cfg->netns ? cfg->netns : "");
+			rc = EXIT_NOT_ATTACHED;
+		}
+	if (!pinned__count(&p)) {
+		pinned__close(&p);
+		pinned__destroy(dir);
+		fprintf(stderr, "whoflow: no attachment left; programs and maps unpinned\n");
+		return rc;
+	}
+	pinned__close(&p);
+	return rc;
+}
+
+/* What the classifiers counted: packets seen and records lost, over every CPU. */
+static void status__counters(const struct pinned *p, uint64_t *seen, uint64_t *lost)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	static const __u32 losses[] = { WF_STAT_RINGBUF_LOST, WF_STAT_TLS_LOST, WF_STAT_HTTP_LOST,
+					WF_STAT_FRAG_LOST, WF_STAT_FLOW_FULL };
+
+	*seen = *lost = 0;
+	for (__u32 k = 0; ncpu > 0 && k < WF_STAT__MAX; k++) {
+		__u64 vals[ncpu];
+
+		if (bpf_map_lookup_elem(p->pkt_stats, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			if (k == WF_STAT_PACKETS)
+				*seen += vals[c];
+			for (size_t l = 0; l < sizeof(losses) / sizeof(losses[0]); l++)
+				*lost += k == losses[l] ? vals[c] : 0;
+		}
+	}
+}
+
+static __u32 prog__id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Whether our filter is still on the hook (an interface can vanish under us). */
+static bool status__present(const struct wf_attach_key *k, const struct wf_attach_val *v,
+			    enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)k->ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WF_TC_HANDLE, .priority = WF_TC_PRIORITY);
+	int self;
+	bool ok = false;
+
+	if (netns__enter(v->netns_name, &self))
+		return false;
+	ok = netns__cookie() == k->netns && !bpf_tc_query(&hook, &opts);
+	netns__leave(self);
+	return ok;
+}
+
+static void status__maps(struct json *j, const char *dir)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/maps", dir);
+	d = opendir(path);
+	json__arr_open(j, "pinned_maps");
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			json__str(j, NULL, e->d_name);
+	json__arr_close(j);
+	if (d)
+		closedir(d);
+}
+
+static void status__build(struct json *j, const struct pinned *p)
+{
+	struct wf_attach_key k, next;
+	struct wf_attach_val v;
+	uint64_t seen, lost;
+	void *prev = NULL;
+
+	status__counters(p, &seen, &lost);
+	json__obj_open(j, NULL);
+	json__str(j, "pin_dir", p->dir);
+	json__obj_open(j, "programs");
+	json__u64(j, "tc_ingress", prog__id(p->prog_ingress));
+	json__u64(j, "tc_egress", prog__id(p->prog_egress));
+	json__obj_close(j);
+	status__maps(j, p->dir);
+	json__obj_open(j, "counters");
+	json__u64(j, "packets_seen", seen);
+	json__u64(j, "events_lost", lost);
+	json__obj_close(j);
+	json__arr_open(j, "attachments");
+	while (!bpf_map_get_next_key(p->attachments, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(p->attachments, &k, &v))
+			continue;
+		json__obj_open(j, NULL);
+		json__str(j, "netns", *v.netns_name ? v.netns_name : "(host)");
+		json__u64(j, "netns_cookie", k.netns);
+		json__str(j, "interface", v.ifname);
+		json__u64(j, "ifindex", k.ifindex);
+		json__str(j, "mode", "tc");
+		json__bool(j, "ingress", status__present(&k, &v, BPF_TC_INGRESS));
+		json__bool(j, "egress", status__present(&k, &v, BPF_TC_EGRESS));
+		json__bool(j, "qdisc_created", v.created_qdisc);
+		json__obj_close(j);
+	}
+	json__arr_close(j);
+	json__obj_close(j);
+}
+
+static void status__text(const struct pinned *p)
+{
+	struct wf_attach_key k, next;
+	struct wf_attach_val v;
+	uint64_t seen, lost;
+	void *prev = NULL;
+
+	status__counters(p, &seen, &lost);
+	printf("pinned in %s: programs tc_ingress id %u, tc_egress id %u; packets seen %" PRIu64
+	       ", events lost %" PRIu64 "\n",
+	       p->dir, prog__id(p->prog_ingress), prog__id(p->prog_egress), seen, lost);
+	printf("%-16s %-16s %-8s %-6s %-8s %s\n", "NETNS", "INTERFACE", "IFINDEX", "MODE", "HOOKS",
+	       "STATE");
+	while (!bpf_map_get_next_key(p->attachments, prev, &next)) {
+		bool in, eg;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(p->attachments, &k, &v))
+			continue;
+		in = status__present(&k, &v, BPF_TC_INGRESS);
+		eg = status__present(&k, &v, BPF_TC_EGRESS);
+		printf("%-16s %-16s %-8u %-6s %-8s %s\n", *v.netns_name ? v.netns_name : "(host)",
+		       v.ifname, k.ifindex, "tc", in && eg ? "in+out" : in ? "in" : eg ? "out" : "-",
+		       in && eg ? "attached" : "MISSING (interface gone or filter removed)");
+	}
+}
+
+int cmd__status(struct config *cfg)
+{
+	char dir[PATH_MAX];
+	struct pinned p;
+	bool mounted;
+	int err;
+
+	if (privs__check())
+		return 1;
+	err = pinned__dir(dir, sizeof(dir), false, &mounted);
+	if (err && err != -ENOENT)
+		return 1;
+	if (err || !pinned__exists(dir)) {
+		if (cfg->format == OUTPUT_JSON)
+			printf("{\"pin_dir\":null,\"attachments\":[]}\n");
+		else
+			printf("no whoflow attachments\n");
+		return 0;
+	}
+	if (pinned__open(&p, dir))
+		return 1;
+	if (cfg->format == OUTPUT_JSON) {
+		struct json j;
+
+		json__init(&j);
+		status__build(&j, &p);
+		if (!j.oom)
+			printf("%.*s\n", (int)j.len, j.buf);
+		json__free(&j);
+	} else {
+		status__text(&p);
+	}
+	pinned__close(&p);
+	return 0;
+}
