@@ -34,6 +34,7 @@ enum output_format {
 /* Everything the command line decides, for every subcommand. */
 struct config {
 	struct strlist ifaces; /* -i, repeatable */
+	struct strlist excludes; /* --exclude GLOB, repeatable */
 	const char *netns; /* --netns NAME|PATH */
 	const char *cgroup; /* --cgroup PATH, NULL: the cgroup2 root */
 	enum output_format format;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -41,6 +42,25 @@ void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+void flow_tracker__rescan(struct flow_tracker *t)
+{
+	struct iface *list = NULL;
+	int self, n;
+
+	if (netns__enter(t->cfg->netns, &self))
+		return;
+	n = iface__list(&list);
+	netns__leave(self);
+	for (int i = 0; i < n; i++) {
+		struct link_info l = { .ifindex = list[i].ifindex, .up = list[i].up,
+				       .loopback = list[i].loopback, .no_l2 = list[i].no_l2 };
+
+		snprintf(l.name, sizeof(l.name), "%s", list[i].name);
+		flow_tracker__on_link(t, LINK_NEW, &l);
+	}
+	free(list);
+}
+
 int flow_tracker__owners_fd(const struct flow_tracker *t)
 {
 	return bpf_map__fd(t->skel->maps.owners);
@@ -74,6 +94,7 @@ int flow_tracker__adopt_pinned(struct flow_tracker *t)
 		snprintf(t->att[t->natt].iface.name, sizeof(t->att[0].iface.name), "%s", v.ifname);
 		t->natt++;
 	}
+	t->capatt = t->att ? cap : 0;
 	return t->att ? 0 : -ENOMEM;
 }
 
@@ -185,21 +206,49 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	return err;
 }
 
+static bool flow__excluded(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->excludes.n; i++)
+		if (!fnmatch(cfg->excludes.v[i], name, 0))
+			return true;
+	return false;
+}
+
 static bool flow__wanted(const struct config *cfg, const struct iface *i)
 {
 	if (cfg->ifaces.n)
 		return strlist__contains(&cfg->ifaces, i->name);
 	/* All interfaces that are up; loopback only when named. */
-	return i->up && !i->loopback;
+	return i->up && !i->loopback && !flow__excluded(cfg, i->name);
+}
+
+static int flow__att_reserve(struct flow_tracker *t)
+{
+	struct tc_attachment *n;
+	size_t cap = t->capatt ? t->capatt * 2 : 16;
+
+	if (t->natt < t->capatt)
+		return 0;
+	n = realloc(t->att, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	memset(n + t->capatt, 0, (cap - t->capatt) * sizeof(*n));
+	t->att = n;
+	t->capatt = cap;
+	return 0;
 }
 
 static int flow__attach_one(struct flow_tracker *t, const struct iface *i)
 {
-	struct tc_attachment *a = &t->att[t->natt];
+	struct tc_attachment *a;
 	__u32 flags = (i->no_l2 ? WF_IFACE_NO_L2 : 0) | (i->loopback ? WF_IFACE_LOOPBACK : 0);
 	__u32 idx = i->ifindex;
-	int err;
+	int err = flow__att_reserve(t);
 
+	if (err)
+		return err;
+	a = &t->att[t->natt];
+	memset(a, 0, sizeof(*a));
 	a->iface = *i;
 	if (flags)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &idx, &flags, BPF_ANY);
@@ -221,12 +270,11 @@ static int flow__attach_here(struct flow_tracker *t)
 		pr_warn("cannot list interfaces: %s\n", strerror(-n));
 		return n;
 	}
-	t->att = calloc(n ? n : 1, sizeof(*t->att));
-	for (int i = 0; t->att && i < n && !err; i++)
+	for (int i = 0; i < n && !err; i++)
 		if (flow__wanted(t->cfg, &list[i]))
 			err = flow__attach_one(t, &list[i]);
 	free(list);
-	return t->att ? err : -ENOMEM;
+	return err;
 }
 
 int flow_tracker__attach(struct flow_tracker *t)
@@ -250,6 +298,57 @@ int flow_tracker__attach(struct flow_tracker *t)
 	if (self >= 0)
 		close(self);
 	return err;
+}
+
+static struct tc_attachment *flow__att_find(struct flow_tracker *t, unsigned int ifindex)
+{
+	for (size_t i = 0; i < t->natt; i++)
+		if (t->att[i].iface.ifindex == ifindex)
+			return &t->att[i];
+	return NULL;
+}
+
+/*
+ * Interfaces come and go (a container starts, a VPN connects): with every
+ * interface selected, new ones that are up get the classifiers, renamed ones
+ * keep them, and deleted ones are forgotten (their filters went with them).
+ */
+void flow_tracker__on_link(void *ctx, enum link_change change, const struct link_info *l)
+{
+	struct flow_tracker *t = ctx;
+	struct tc_attachment *a = flow__att_find(t, l->ifindex);
+	struct iface i = { .ifindex = l->ifindex, .up = l->up, .loopback = l->loopback,
+			   .no_l2 = l->no_l2 };
+	int self;
+
+	snprintf(i.name, sizeof(i.name), "%s", l->name);
+	if (change == LINK_GONE) {
+		if (a) {
+			pr_warn("interface %s (ifindex %u) is gone; its classifiers went with it\n",
+				a->iface.name, l->ifindex);
+			*a = t->att[--t->natt];
+		}
+		return;
+	}
+	if (a) {
+		if (strcmp(a->iface.name, l->name)) {
+			pr_warn("interface %s (ifindex %u) is now called %s; still attached\n",
+				a->iface.name, l->ifindex, l->name);
+			snprintf(a->iface.name, sizeof(a->iface.name), "%s", l->name);
+		}
+		if (a->iface.up != l->up)
+			pr_info("interface %s went %s\n", l->name, l->up ? "up" : "down");
+		a->iface.up = l->up;
+		return;
+	}
+	if (t->cfg->ifaces.n || !flow__wanted(t->cfg, &i))
+		return;
+	if (netns__enter(t->cfg->netns, &self))
+		return;
+	/* Printed whatever the verbosity: scripts and tests wait for it. */
+	if (!flow__attach_one(t, &i))
+		pr_warn("attached to new interface %s (ifindex %u)\n", i.name, i.ifindex);
+	netns__leave(self);
 }
 
 /* The flow key (initiator first) of a packet record, from its own endpoints. */

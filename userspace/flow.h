@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include "attach.h"
 #include "flow_events.h"
+#include "linkwatch.h"
 
 struct config;
 struct output;
@@ -19,7 +20,7 @@ struct owner_maps;
 struct flow_tracker {
 	struct flow_bpf *skel;
 	struct tc_attachment *att;
-	size_t natt;
+	size_t natt, capatt;
 	const struct config *cfg;
 	struct output *out;
 	struct dns_pairs *pairs;
@@ -50,6 +51,11 @@ int flow_tracker__attach(struct flow_tracker *t);
 int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb);
 /* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
+/* link_fn for linkwatch: attaches to interfaces that appear (all selected). */
+void flow_tracker__on_link(void *ctx, enum link_change change, const struct link_info *l);
+/* Attaches to wanted interfaces not attached yet (after the watch started:
+ * one that appeared in between is not missed). */
+void flow_tracker__rescan(struct flow_tracker *t);
 /* The owner table the classifiers join with (shared or pinned). */
 int flow_tracker__owners_fd(const struct flow_tracker *t);
 /* Takes the interfaces `whoflow attach` recorded as this run's (no attach). */

@@ -49,7 +49,9 @@ static const char usage_text[] =
 	"\n"
 	"Scope and output:\n"
 	"  -i, --interface IFACE    interface to watch, repeatable (default: every\n"
-	"                           interface that is up; loopback only when named)\n"
+	"                           interface that is up, and those that come up later;\n"
+	"                           loopback only when named)\n"
+	"      --exclude GLOB       leave out interfaces matching GLOB, repeatable\n"
 	"      --netns NAME|PATH    watch interfaces in that network namespace\n"
 	"      --cgroup PATH        cgroup2 directory whose subtree is tracked\n"
 	"                           (default: the cgroup2 root, i.e. the whole host)\n"
@@ -144,6 +146,7 @@ enum long_only {
 	OPT_FLOW_TABLE,
 	OPT_SOCKET_TABLE,
 	OPT_ALL,
+	OPT_EXCLUDE,
 };
 
 static const struct option long_options[] = {
@@ -186,6 +189,7 @@ static const struct option long_options[] = {
 	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
 	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -428,6 +432,8 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
+	case OPT_EXCLUDE:
+		return strlist__add(&cfg->excludes, arg) ? 2 : 0;
 	case OPT_ALL:
 		cfg->detach_all = true;
 		return 0;
@@ -487,6 +493,7 @@ static const struct command *command__find(const char *name)
 static void config__free(struct config *cfg)
 {
 	strlist__free(&cfg->ifaces);
+	strlist__free(&cfg->excludes);
 	filter__free(&cfg->filter);
 	strlist__free(&cfg->pkt.domains);
 	strlist__free(&cfg->pkt.snis);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "proc.h"
 #include "owner.h"
 #include "sock.h"
+#include "linkwatch.h"
 #include "pinned.h"
 #include "timeconv.h"
 #include "users.h"
@@ -154,17 +156,40 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		so[WF_SOCK_TUPLES_FULL], st->snapshot_sockets);
 }
 
-static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)
+/* Waits for records or link events, at most 200 ms so that scans run on time. */
+static int monitor__wait(int epfd, struct linkwatch *lw)
+{
+	struct epoll_event ev[4];
+	int n = epoll_wait(epfd, ev, 4, 200);
+
+	for (int i = 0; i < n; i++)
+		if (lw && ev[i].data.fd == lw->fd)
+			linkwatch__process(lw);
+	return n < 0 && errno != EINTR ? -errno : 0;
+}
+
+static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct linkwatch *lw)
 {
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
-	int n = 0;
+	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ring_buffer__epoll_fd(t->rb) };
 
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		pr_warn("cannot wait for events: %m\n");
+		return 1;
+	}
+	ev.data.fd = lw ? lw->fd : -1;
+	if (lw && lw->fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, lw->fd, &ev))
+		lw = NULL;
 	while (!exiting) {
-		n = proc_tracker__poll(t, 200);
+		n = monitor__wait(epfd, lw);
+		if (!n)
+			n = proc_tracker__consume(t);
 		if (n == -ECANCELED)
-			return 0;
+			break;
 		if (n < 0) {
 			pr_warn("reading events failed: %s\n", strerror(-n));
+			close(epfd);
 			return 1;
 		}
 		if (timeconv__now_boot() >= next_check) {
@@ -174,6 +199,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft)
 			next_check = timeconv__now_boot() + 1000000000ull;
 		}
 	}
+	close(epfd);
 	return 0;
 }
 
@@ -269,6 +295,8 @@ int monitor__run(struct config *cfg)
 	struct sock_tracker st = { .cgroup_fd = -1 };
 	struct output out = { .f = stdout };
 	struct owner_ctx oc;
+	struct linkwatch lw;
+	bool watching = false;
 	int rc;
 
 	libbpf_set_print(log__libbpf);
@@ -290,8 +318,15 @@ int monitor__run(struct config *cfg)
 		return 1;
 	monitor__signals();
 	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc);
+	/* With every interface selected, new ones are attached as they come up. */
+	if (!rc && !cfg->ifaces.n && !ft.pinned)
+		watching = !linkwatch__open(&lw, cfg->netns, flow_tracker__on_link, &ft);
+	if (watching)
+		flow_tracker__rescan(&ft);
 	if (!rc)
-		rc = monitor__loop(&t, &ft);
+		rc = monitor__loop(&t, &ft, watching ? &lw : NULL);
+	if (watching)
+		linkwatch__close(&lw);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */
 	flow_tracker__detach(&ft);
 	proc_tracker__drain(&t);

@@ -392,6 +392,13 @@ int proc_tracker__poll(struct proc_tracker *t, int timeout_ms)
 	return n;
 }
 
+int proc_tracker__consume(struct proc_tracker *t)
+{
+	int n = ring_buffer__consume(t->rb);
+
+	return n == -EINTR ? 0 : n;
+}
+
 void proc_tracker__drain(struct proc_tracker *t)
 {
 	if (!t->skel)

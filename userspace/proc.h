@@ -38,6 +38,8 @@ int proc_tracker__attach(struct proc_tracker *t);
 void proc_tracker__snapshot(struct proc_tracker *t);
 /* Returns <0 on error, -ECANCELED once -c is reached. */
 int proc_tracker__poll(struct proc_tracker *t, int timeout_ms);
+/* Reads what is queued without waiting; same returns as poll. */
+int proc_tracker__consume(struct proc_tracker *t);
 /* Detaches the hooks, then drains every record already in the ring buffer. */
 void proc_tracker__drain(struct proc_tracker *t);
 void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX]);
