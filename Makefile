@@ -15,7 +15,7 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace $(shell pkg-config --cflags $(PKGS))
@@ -38,15 +38,15 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
 	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
-	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c
+	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev pkg-config \
+DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev libxdp-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
-	dnsmasq-base bind9-dnsutils tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
+	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz install uninstall FORCE
 
@@ -101,6 +101,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf
+# A stand-in for someone else's XDP program (integration tests).
+TEST_BPF_OBJS := $(BUILD)/tests/xdp_pass.bpf.o
+
+$(BUILD)/tests/xdp_pass.bpf.o: tests/bpf/xdp_pass.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
@@ -113,11 +119,11 @@ test-bpf: $(BPF_TESTS)
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-test-integration: $(BUILD)/whoflow
+test-integration: $(BUILD)/whoflow $(TEST_BPF_OBJS)
 	$(PYTHON) -m pytest -v tests/integration
 
 test: deps
-	$(MAKE) all $(UNIT_TESTS) $(BPF_TESTS)
+	$(MAKE) all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_BPF_OBJS)
 	$(MAKE) test-unit
 	$(MAKE) test-bpf
 	$(MAKE) test-integration

@@ -25,6 +25,7 @@
 #include "netns.h"
 #include "pinned.h"
 #include "privs.h"
+#include "xdp.h"
 
 /* Exit code of detach when something named was not attached (documented). */
 #define EXIT_NOT_ATTACHED 3
@@ -41,7 +42,27 @@ static size_t cmd__ifaces(const struct config *cfg, const char **out, size_t max
 	return n;
 }
 
-static int attach__iface(struct pinned *p, const char *name, const char *netns_name)
+/* XDP for ingress, with TC kept for egress and for TCP payload on ingress. */
+static int attach__xdp(struct pinned *p, struct tc_attachment *a, const struct config *cfg,
+		       __u32 flags)
+{
+	__u32 idx = a->iface.ifindex;
+
+	if (a->iface.no_l2 || a->iface.loopback) {
+		pr_warn("%s has no Ethernet header: XDP mode is for Ethernet devices; attach it "
+			"without --xdp\n",
+			a->iface.name);
+		return -EINVAL;
+	}
+	if (xdp__attach(p->prog_xdp, idx, a->iface.name, cfg->xdp_skb))
+		return -EINVAL;
+	flags |= WF_IFACE_XDP;
+	bpf_map_update_elem(p->iface_flags, &idx, &flags, BPF_ANY);
+	return 0;
+}
+
+static int attach__iface(struct pinned *p, const struct config *cfg, const char *name,
+			 const char *netns_name)
 {
 	struct wf_attach_key k = { 0 };
 	struct wf_attach_val v = { 0 }, old;
@@ -66,6 +87,12 @@ static int attach__iface(struct pinned *p, const char *name, const char *netns_n
 		bpf_map_update_elem(p->iface_flags, &k.ifindex, &flags, BPF_ANY);
 	if (attach__tc(&a, p->prog_ingress, p->prog_egress))
 		return 1;
+	if (cfg->xdp && attach__xdp(p, &a, cfg, flags)) {
+		attach__tc_detach(&a);
+		return 1;
+	}
+	v.xdp = cfg->xdp;
+	v.xdp_skb = cfg->xdp && cfg->xdp_skb;
 	snprintf(v.ifname, sizeof(v.ifname), "%s", name);
 	snprintf(v.netns_name, sizeof(v.netns_name), "%s", netns_name);
 	v.created_qdisc = a.created_qdisc;
@@ -75,8 +102,9 @@ static int attach__iface(struct pinned *p, const char *name, const char *netns_n
 		attach__tc_detach(&a);
 		return 1;
 	}
-	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u)\n", name,
-		*netns_name ? " in " : "", netns_name, a.iface.ifindex);
+	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u, %s)\n", name,
+		*netns_name ? " in " : "", netns_name, a.iface.ifindex,
+		!cfg->xdp ? "tc" : cfg->xdp_skb ? "xdp (skb mode) + tc" : "xdp (native) + tc");
 	return 0;
 }
 
@@ -127,7 +155,7 @@ int cmd__attach(struct config *cfg)
 		else
 			netns__current_name(here, sizeof(here));
 		for (size_t i = 0; i < n; i++)
-			rc |= attach__iface(&p, names[i], here);
+			rc |= attach__iface(&p, cfg, names[i], here);
 		netns__leave(self);
 	}
 	/* A first attach that attached nothing leaves no pins behind. */
@@ -154,8 +182,11 @@ static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		/* The namespace is gone, and its interfaces and filters with it. */
 		pr_info("network namespace %s is gone; forgetting %s\n", v->netns_name, v->ifname);
 	} else {
-		if (netns__cookie() == k->netns)
+		if (netns__cookie() == k->netns) {
+			if (v->xdp)
+				xdp__detach(p->prog_xdp, k->ifindex, v->ifname, v->xdp_skb);
 			attach__tc_detach(&a);
+		}
 		netns__leave(self);
 	}
 	bpf_map_delete_elem(p->attachments, k);
@@ -286,6 +317,19 @@ static bool status__present(const struct wf_attach_key *k, const struct wf_attac
 	return ok;
 }
 
+static bool status__xdp(const struct pinned *p, const struct wf_attach_key *k,
+			const struct wf_attach_val *v)
+{
+	int self;
+	bool ok;
+
+	if (netns__enter(v->netns_name, &self))
+		return false;
+	ok = netns__cookie() == k->netns && xdp__attached(p->prog_xdp, k->ifindex);
+	netns__leave(self);
+	return ok;
+}
+
 static void status__maps(struct json *j, const char *dir)
 {
 	char path[PATH_MAX + 64];
@@ -333,7 +377,9 @@ static void status__build(struct json *j, const struct pinned *p)
 		json__u64(j, "netns_cookie", k.netns);
 		json__str(j, "interface", v.ifname);
 		json__u64(j, "ifindex", k.ifindex);
-		json__str(j, "mode", "tc");
+		json__str(j, "mode", v.xdp ? "xdp+tc" : "tc");
+		if (v.xdp)
+			json__bool(j, "xdp", status__xdp(p, &k, &v));
 		json__bool(j, "ingress", status__present(&k, &v, BPF_TC_INGRESS));
 		json__bool(j, "egress", status__present(&k, &v, BPF_TC_EGRESS));
 		json__bool(j, "qdisc_created", v.created_qdisc);
@@ -366,8 +412,11 @@ static void status__text(const struct pinned *p)
 		in = status__present(&k, &v, BPF_TC_INGRESS);
 		eg = status__present(&k, &v, BPF_TC_EGRESS);
 		printf("%-16s %-16s %-8u %-6s %-8s %s\n", *v.netns_name ? v.netns_name : "(host)",
-		       v.ifname, k.ifindex, "tc", in && eg ? "in+out" : in ? "in" : eg ? "out" : "-",
-		       in && eg ? "attached" : "MISSING (interface gone or filter removed)");
+		       v.ifname, k.ifindex, v.xdp ? "xdp+tc" : "tc",
+		       in && eg ? "in+out" : in ? "in" : eg ? "out" : "-",
+		       in && eg && (!v.xdp || status__xdp(p, &k, &v)) ?
+			       "attached" :
+			       "MISSING (interface gone or filter removed)");
 	}
 }
 

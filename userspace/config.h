@@ -54,6 +54,8 @@ struct config {
 	bool list_ifaces; /* -D */
 	const char *read_file; /* -r */
 	bool detach_all; /* detach --all */
+	bool xdp; /* attach --xdp */
+	bool xdp_skb; /* --xdp-mode skb */
 	int nexpr; /* trailing words: a filter expression (monitor), interfaces (attach, detach) */
 	char **expr;
 };

@@ -26,6 +26,6 @@ int log__libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 	if (ours > log_verbosity)
 		return 0;
-	fputs("libbpf: ", stderr);
+	/* libbpf's messages carry their own "libbpf: " prefix. */
 	return vfprintf(stderr, fmt, ap);
 }

@@ -12,6 +12,8 @@
 #include "log.h"
 #include "monitor.h"
 #include "cmd_pin.h"
+#include "log.h"
+#include "xdp.h"
 
 #define WHOFLOW_VERSION "0.1.0"
 
@@ -30,7 +32,8 @@ static const struct command commands[] = {
 
 static const char usage_text[] =
 	"Usage: whoflow [monitor] [OPTIONS] [FILTER EXPRESSION]\n"
-	"       whoflow attach IFACE... [--netns NAME] [--cgroup PATH] [packet options]\n"
+	"       whoflow attach IFACE... [--xdp [--xdp-mode native|skb]] [--netns NAME]\n"
+	"                      [--cgroup PATH] [packet options]\n"
 	"       whoflow detach IFACE...|--all [--netns NAME]\n"
 	"       whoflow status [--json]\n"
 	"\n"
@@ -44,6 +47,9 @@ static const char usage_text[] =
 	"  attach IFACE...          attach the classifiers to interfaces and pin them\n"
 	"                           and their maps in <bpffs>/whoflow: they keep\n"
 	"                           counting and buffering while no agent runs\n"
+	"      --xdp                attach: take ingress with XDP (through libxdp), TC\n"
+	"                           keeps egress; refuses to displace another XDP program\n"
+	"      --xdp-mode native|skb  attach: XDP driver mode (default) or generic mode\n"
 	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
 	"  status                   list pinned attachments in every namespace\n"
 	"\n"
@@ -147,6 +153,8 @@ enum long_only {
 	OPT_SOCKET_TABLE,
 	OPT_ALL,
 	OPT_EXCLUDE,
+	OPT_XDP,
+	OPT_XDP_MODE,
 };
 
 static const struct option long_options[] = {
@@ -190,6 +198,8 @@ static const struct option long_options[] = {
 	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "xdp", no_argument, NULL, OPT_XDP },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -432,6 +442,15 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
+	case OPT_XDP:
+		cfg->xdp = true;
+		return 0;
+	case OPT_XDP_MODE:
+		if (strcmp(arg, "native") && strcmp(arg, "skb"))
+			return usage__error("bad --xdp-mode '%s' (native or skb)", arg);
+		cfg->xdp_skb = !strcmp(arg, "skb");
+		cfg->xdp = true;
+		return 0;
 	case OPT_EXCLUDE:
 		return strlist__add(&cfg->excludes, arg) ? 2 : 0;
 	case OPT_ALL:
@@ -522,8 +541,11 @@ int main(int argc, char **argv)
 	}
 	cfg.line_buffered = !isatty(STDOUT_FILENO);
 	rc = parse__args(&cfg, argc, argv);
-	if (rc < 0)
+	if (rc < 0) {
+		libbpf_set_print(log__libbpf);
+		xdp__init_logging();
 		rc = cmd->run(&cfg);
+	}
 	config__free(&cfg);
 	return rc;
 }

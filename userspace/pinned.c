@@ -78,10 +78,11 @@ int pinned__open(struct pinned *p, const char *dir)
 	snprintf(p->dir, sizeof(p->dir), "%s", dir);
 	p->prog_ingress = pin__obj(dir, "progs", "tc_ingress");
 	p->prog_egress = pin__obj(dir, "progs", "tc_egress");
+	p->prog_xdp = pin__obj(dir, "progs", "xdp_ingress");
 	p->attachments = pin__obj(dir, "maps", "attachments");
 	p->iface_flags = pin__obj(dir, "maps", "iface_flags");
 	p->pkt_stats = pin__obj(dir, "maps", "pkt_stats");
-	if (p->prog_ingress < 0 || p->prog_egress < 0 || p->attachments < 0 ||
+	if (p->prog_ingress < 0 || p->prog_egress < 0 || p->prog_xdp < 0 || p->attachments < 0 ||
 	    p->iface_flags < 0 || p->pkt_stats < 0) {
 		pr_warn("whoflow's pinned state in %s is incomplete (%m): run 'whoflow detach --all' "
 			"and attach again\n",
@@ -94,8 +95,8 @@ int pinned__open(struct pinned *p, const char *dir)
 
 void pinned__close(struct pinned *p)
 {
-	int *fds[] = { &p->prog_ingress, &p->prog_egress, &p->attachments, &p->iface_flags,
-		       &p->pkt_stats };
+	int *fds[] = { &p->prog_ingress, &p->prog_egress, &p->prog_xdp, &p->attachments,
+		       &p->iface_flags, &p->pkt_stats };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -133,6 +134,8 @@ static int pin__everything(const char *dir, struct flow_tracker *ft, struct sock
 	err = err ?: bpf_program__pin(ft->skel->progs.wf_tc_ingress, path);
 	snprintf(path, sizeof(path), "%s/progs/tc_egress", dir);
 	err = err ?: bpf_program__pin(ft->skel->progs.wf_tc_egress, path);
+	snprintf(path, sizeof(path), "%s/progs/xdp_ingress", dir);
+	err = err ?: bpf_program__pin(ft->skel->progs.wf_xdp_ingress, path);
 	for (size_t i = 0; !err && i < st->nlinks; i++) {
 		snprintf(path, sizeof(path), "%s/links/%zu", dir, i);
 		err = bpf_link__pin(st->links[i], path);
@@ -212,7 +215,13 @@ void pinned__destroy(const char *dir)
 	snprintf(fs, sizeof(fs), "%s", dir);
 	*strrchr(fs, '/') = '\0';
 	if (ours) {
-		DIR *d = opendir(fs);
+		char xdpdir[PATH_MAX + 8];
+		DIR *d;
+
+		/* libxdp's own directory, made while trying its dispatcher: empty unless used. */
+		snprintf(xdpdir, sizeof(xdpdir), "%s/xdp", fs);
+		rmdir(xdpdir);
+		d = opendir(fs);
 		struct dirent *e;
 		bool empty = true;
 

@@ -14,7 +14,7 @@ struct config;
  */
 struct pinned {
 	char dir[PATH_MAX];
-	int prog_ingress, prog_egress;
+	int prog_ingress, prog_egress, prog_xdp;
 	int attachments, iface_flags, pkt_stats;
 };
 

@@ -31,6 +31,7 @@ enum wf_hook {
 enum wf_iface_flags {
 	WF_IFACE_NO_L2 = 1, /* no Ethernet header: tun, wireguard, ipip */
 	WF_IFACE_LOOPBACK = 2, /* every packet passes egress then ingress: count it once */
+	WF_IFACE_XDP = 4, /* ingress is counted by the XDP program; TC ingress does TCP payload only */
 };
 
 /* One interface `whoflow attach` attached to (the attachments map). */
@@ -44,7 +45,9 @@ struct wf_attach_val {
 	char ifname[16];
 	char netns_name[64]; /* as given to --netns; "" for the attaching command's own */
 	__u8 created_qdisc; /* clsact was whoflow's: remove it with the last filter */
-	__u8 pad[7];
+	__u8 xdp; /* ingress through XDP (mode xdp+tc) */
+	__u8 xdp_skb; /* in generic (skb) XDP mode */
+	__u8 pad[5];
 	__u64 attached_ns; /* CLOCK_REALTIME */
 };
 

@@ -8,8 +8,11 @@
  * Byte order, documented once: addresses are copied as on the wire (network
  * order); ports, ethertypes and lengths in struct pkt_meta are host order.
  *
- * Include vmlinux.h and bpf_helpers.h first. A user other than TC defines
- * PARSE_CTX and parse__load() before including this header.
+ * Include vmlinux.h and bpf_helpers.h first. The functions below are emitted at
+ * each inclusion, for the context PARSE_CTX read through parse__load() (TC's
+ * struct __sk_buff by default), with names ending in PARSE_SUFFIX (none by
+ * default): a program that parses two kinds of context (TC and XDP) includes
+ * this header twice, defining the three before the second inclusion.
  */
 #ifndef WHOFLOW_PARSE_H
 #define WHOFLOW_PARSE_H
@@ -17,10 +20,8 @@
 #include <bpf/bpf_endian.h>
 #include "parse_types.h"
 
-#ifndef PARSE_CTX
-#define PARSE_CTX struct __sk_buff
-#define parse__load(ctx, off, dst, len) bpf_skb_load_bytes(ctx, off, dst, len)
-#endif
+#define PARSE_CAT2(a, b) a##b
+#define PARSE_CAT(a, b) PARSE_CAT2(a, b)
 
 #define PARSE_VLAN_MAX 2 /* 802.1Q and 802.1ad (QinQ): two tags at most */
 #define PARSE_IPV6_EXT_MAX 8 /* extension headers followed before giving up */
@@ -38,15 +39,33 @@
 #define IPPROTO_DSTOPTS_ 60
 #define IPPROTO_MH_ 135
 
+static __always_inline bool ipv6__is_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS_ || nexthdr == IPPROTO_ROUTING_ ||
+	       nexthdr == IPPROTO_FRAGMENT_ || nexthdr == IPPROTO_DSTOPTS_ ||
+	       nexthdr == IPPROTO_AH_ || nexthdr == IPPROTO_MH_;
+}
+
+#endif /* WHOFLOW_PARSE_H */
+
+#ifndef PARSE_CTX
+#define PARSE_CTX struct __sk_buff
+#define parse__load(ctx, off, dst, len) bpf_skb_load_bytes(ctx, off, dst, len)
+#endif
+#ifndef PARSE_SUFFIX
+#define PARSE_SUFFIX
+#endif
+#define PARSE_FN(name) PARSE_CAT(name, PARSE_SUFFIX)
+
 /* True when the byte at off is inside the packet: options must be there, not just promised. */
-static __always_inline bool parse__has(PARSE_CTX *ctx, __u32 off)
+static __always_inline bool PARSE_FN(parse__has)(PARSE_CTX *ctx, __u32 off)
 {
 	__u8 b;
 
 	return !parse__load(ctx, off, &b, 1);
 }
 
-static __always_inline int parse__vlan(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off, __u16 *proto)
+static __always_inline int PARSE_FN(parse__vlan)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off, __u16 *proto)
 {
 	struct {
 		__be16 tci;
@@ -70,7 +89,7 @@ static __always_inline int parse__vlan(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 }
 
 /* Ethernet header and up to two VLAN tags; *off ends at the network header. */
-static __always_inline int parse__l2(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off)
+static __always_inline int PARSE_FN(parse__l2)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off)
 {
 	struct {
 		__u8 dst[6];
@@ -84,12 +103,12 @@ static __always_inline int parse__l2(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *
 		return PARSE_TRUNCATED;
 	proto = bpf_ntohs(eth.proto);
 	*off = sizeof(eth);
-	err = parse__vlan(ctx, m, off, &proto);
+	err = PARSE_FN(parse__vlan)(ctx, m, off, &proto);
 	m->l3_proto = proto;
 	return err;
 }
 
-static __always_inline int parse__ipv4(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
+static __always_inline int PARSE_FN(parse__ipv4)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
 {
 	struct iphdr ip;
 	__u32 hlen, tot;
@@ -101,7 +120,7 @@ static __always_inline int parse__ipv4(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 	tot = bpf_ntohs(ip.tot_len);
 	if (ip.version != 4 || ip.ihl < 5 || tot < hlen)
 		return PARSE_MALFORMED;
-	if (hlen > sizeof(ip) && !parse__has(ctx, off + hlen - 1))
+	if (hlen > sizeof(ip) && !PARSE_FN(parse__has)(ctx, off + hlen - 1))
 		return PARSE_TRUNCATED;
 	m->family = 4;
 	m->l4_proto = ip.protocol;
@@ -121,15 +140,8 @@ static __always_inline int parse__ipv4(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 	return 0;
 }
 
-static __always_inline bool ipv6__is_ext(__u8 nexthdr)
-{
-	return nexthdr == IPPROTO_HOPOPTS_ || nexthdr == IPPROTO_ROUTING_ ||
-	       nexthdr == IPPROTO_FRAGMENT_ || nexthdr == IPPROTO_DSTOPTS_ ||
-	       nexthdr == IPPROTO_AH_ || nexthdr == IPPROTO_MH_;
-}
-
 /* Walks extension headers; *off ends at the upper-layer header. */
-static __always_inline int parse__ipv6_ext(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off,
+static __always_inline int PARSE_FN(parse__ipv6_ext)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off,
 					   __u8 *nexthdr)
 {
 	struct {
@@ -166,7 +178,7 @@ static __always_inline int parse__ipv6_ext(PARSE_CTX *ctx, struct pkt_meta *m, _
 	return ipv6__is_ext(*nexthdr) ? PARSE_EXT_LIMIT : 0;
 }
 
-static __always_inline int parse__ipv6(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
+static __always_inline int PARSE_FN(parse__ipv6)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
 {
 	struct ipv6hdr ip6;
 	__u8 nexthdr;
@@ -183,7 +195,7 @@ static __always_inline int parse__ipv6(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 	__builtin_memcpy(m->daddr, &ip6.daddr, 16);
 	nexthdr = ip6.nexthdr;
 	l4 = off + sizeof(ip6);
-	err = parse__ipv6_ext(ctx, m, &l4, &nexthdr);
+	err = PARSE_FN(parse__ipv6_ext)(ctx, m, &l4, &nexthdr);
 	m->l4_proto = nexthdr;
 	if (err)
 		return err;
@@ -194,7 +206,7 @@ static __always_inline int parse__ipv6(PARSE_CTX *ctx, struct pkt_meta *m, __u32
 	return 0;
 }
 
-static __always_inline int parse__tcp(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int PARSE_FN(parse__tcp)(PARSE_CTX *ctx, struct pkt_meta *m)
 {
 	struct tcphdr tcp;
 	__u32 hlen;
@@ -204,7 +216,7 @@ static __always_inline int parse__tcp(PARSE_CTX *ctx, struct pkt_meta *m)
 	hlen = tcp.doff * 4; /* options included: never sizeof(tcphdr) */
 	if (tcp.doff < 5 || hlen > m->payload_len)
 		return PARSE_MALFORMED;
-	if (hlen > sizeof(tcp) && !parse__has(ctx, m->l4_off + hlen - 1))
+	if (hlen > sizeof(tcp) && !PARSE_FN(parse__has)(ctx, m->l4_off + hlen - 1))
 		return PARSE_TRUNCATED;
 	m->sport = bpf_ntohs(tcp.source);
 	m->dport = bpf_ntohs(tcp.dest);
@@ -215,7 +227,7 @@ static __always_inline int parse__tcp(PARSE_CTX *ctx, struct pkt_meta *m)
 	return 0;
 }
 
-static __always_inline int parse__udp(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int PARSE_FN(parse__udp)(PARSE_CTX *ctx, struct pkt_meta *m)
 {
 	struct udphdr udp;
 
@@ -231,14 +243,14 @@ static __always_inline int parse__udp(PARSE_CTX *ctx, struct pkt_meta *m)
 	return 0;
 }
 
-static __always_inline int parse__l4(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int PARSE_FN(parse__l4)(PARSE_CTX *ctx, struct pkt_meta *m)
 {
 	if (m->frag == PARSE_FRAG_LATER)
 		return PARSE_L4_OTHER;
 	if (m->l4_proto == IPPROTO_TCP)
-		return parse__tcp(ctx, m);
+		return PARSE_FN(parse__tcp)(ctx, m);
 	if (m->l4_proto == IPPROTO_UDP)
-		return parse__udp(ctx, m);
+		return PARSE_FN(parse__udp)(ctx, m);
 	return PARSE_L4_OTHER;
 }
 
@@ -248,7 +260,7 @@ static __always_inline int parse__l4(PARSE_CTX *ctx, struct pkt_meta *m)
  * outer_vlan: a tag the kernel already took off the packet (skb->vlan_tci), or 0.
  * Returns the enum parse_status, also stored in m->status.
  */
-static __always_inline int parse__packet(PARSE_CTX *ctx, struct pkt_meta *m, bool has_l2,
+static __always_inline int PARSE_FN(parse__packet)(PARSE_CTX *ctx, struct pkt_meta *m, bool has_l2,
 					 __u16 l3_proto, __u16 outer_vlan)
 {
 	__u32 off = 0;
@@ -259,22 +271,25 @@ static __always_inline int parse__packet(PARSE_CTX *ctx, struct pkt_meta *m, boo
 		m->vlan_depth = 1;
 	}
 	if (has_l2)
-		err = parse__l2(ctx, m, &off);
+		err = PARSE_FN(parse__l2)(ctx, m, &off);
 	else
 		m->l3_proto = l3_proto;
 	m->l3_off = off;
 	if (!err) {
 		if (m->l3_proto == ETH_P_IP_)
-			err = parse__ipv4(ctx, m, off);
+			err = PARSE_FN(parse__ipv4)(ctx, m, off);
 		else if (m->l3_proto == ETH_P_IPV6_)
-			err = parse__ipv6(ctx, m, off);
+			err = PARSE_FN(parse__ipv6)(ctx, m, off);
 		else
 			err = PARSE_NOT_IP;
 	}
 	if (!err)
-		err = parse__l4(ctx, m);
+		err = PARSE_FN(parse__l4)(ctx, m);
 	m->status = err;
 	return err;
 }
 
-#endif
+#undef PARSE_FN
+#undef PARSE_SUFFIX
+#undef parse__load
+#undef PARSE_CTX

@@ -171,7 +171,7 @@ static __always_inline void key__fill(struct flow_key *k, const struct pkt_meta 
 /* Finds the packet's flow in either direction, creating it (as ORIG) when new. */
 static __always_inline struct flow_value *flow__get(struct flow_key *k, const struct pkt_meta *m,
 						    __u64 netns, __u32 ifindex, __u8 hook,
-						    __u64 now, __u8 *dir)
+						    __u64 now, __u8 *dir, bool create)
 {
 	struct flow_value *v, *init;
 	__u32 zero = 0;
@@ -188,6 +188,8 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 		return v;
 	key__fill(k, m, netns, ifindex, false);
 	*dir = WF_DIR_ORIG;
+	if (!create)
+		return NULL;
 	/* Built in a per-CPU scratch: a flow record is too large for the stack. */
 	init = bpf_map_lookup_elem(&flow_init, &zero);
 	if (!init)
@@ -203,13 +205,9 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 	return bpf_map_lookup_elem(&flows, k);
 }
 
-static __always_inline void flow__account(struct flow_value *v, const struct pkt_meta *m,
-					  struct __sk_buff *skb, __u8 dir, __u64 now)
+static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m,
+					__u32 segs, __u64 bytes, __u8 dir, __u64 now)
 {
-	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	/* A GSO super-packet leaves as segs packets, each repeating the headers. */
-	__u64 bytes = skb->len + (__u64)(segs - 1) * m->payload_off;
-
 	v->last_ns = now;
 	__sync_fetch_and_add(&v->packets[dir & 1], segs);
 	__sync_fetch_and_add(&v->bytes[dir & 1], bytes);
@@ -220,6 +218,15 @@ static __always_inline void flow__account(struct flow_value *v, const struct pkt
 		if (m->tcp_flags & 0x01)
 			v->closed |= dir ? WF_FLOW_FIN_REPLY : WF_FLOW_FIN_ORIG;
 	}
+}
+
+static __always_inline void flow__account(struct flow_value *v, const struct pkt_meta *m,
+					  struct __sk_buff *skb, __u8 dir, __u64 now)
+{
+	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+
+	/* A GSO super-packet leaves as segs packets, each repeating the headers. */
+	flow__count(v, m, segs, skb->len + (__u64)(segs - 1) * m->payload_off, dir, now);
 }
 
 static __always_inline bool dns__is_port(__u16 port)
@@ -913,9 +920,9 @@ static __always_inline void ep__key(struct wf_tuple_key *key, const struct pkt_m
  * it sent this packet): the packet's socket, else the socket with its addresses
  * in the packet's namespace, else in any namespace of the host if exactly one.
  */
-static __always_inline void ep__resolve(struct __sk_buff *skb, const struct pkt_meta *m,
-					const struct flow_key *k, struct flow_value *v, __u8 e,
-					bool sender, __u64 cookie, struct wf_tuple_key *kp)
+static __always_inline void ep__resolve(const struct pkt_meta *m, const struct flow_key *k,
+					struct flow_value *v, __u8 e, bool sender, __u64 cookie,
+					struct wf_tuple_key *kp)
 {
 	struct wf_tuple_val *tv;
 	struct wf_owner *o;
@@ -995,9 +1002,39 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 		v->had_sk = 1;
 	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
-	ep__resolve(skb, m, k, v, dir, true, cookie, &cur->key);
-	ep__resolve(skb, m, k, v, !dir, false, 0, &cur->key);
+	ep__resolve(m, k, v, dir, true, cookie, &cur->key);
+	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
 	return 0;
+}
+
+/* The same for a packet with no socket at hand (XDP ingress). */
+__noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow_key *k,
+				     struct flow_value *v, __u32 dir)
+{
+	__u32 zero = 0;
+	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+
+	if (!m || !k || !v || !cur)
+		return 0;
+	ep__resolve(m, k, v, dir & 1, true, 0, &cur->key);
+	ep__resolve(m, k, v, !(dir & 1), false, 0, &cur->key);
+	return 0;
+}
+
+/* TLS hellos, HTTP requests and DNS over TCP: what a TCP payload can hold. */
+static __always_inline void tc__tcp_payload(struct __sk_buff *skb, const struct pkt_meta *m,
+					    const struct flow_key *k, struct flow_value *v,
+					    __u32 hook_dir)
+{
+	__u8 dir = (hook_dir >> 8) & 1;
+
+	wf_tls_handle(skb, m, k, v, hook_dir);
+	/* Requests inside TLS are encrypted: only plain streams can carry them. */
+	if (v->tls_state[dir] != WF_TLS_CAPTURE)
+		wf_http_handle(skb, m, k, v, hook_dir);
+	/* Checked here: most TCP packets are not DNS, and skip the call. */
+	if (dns__is_port(m->sport) || dns__is_port(m->dport))
+		wf_dns_tcp(skb, m, k, v, hook_dir);
 }
 
 static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
@@ -1012,11 +1049,14 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 
 	__u32 *flags = bpf_map_lookup_elem(&iface_flags, &ifindex), fl = flags ? *flags : 0;
 
+	bool xdp_in = (fl & WF_IFACE_XDP) && hook == WF_HOOK_INGRESS;
+
 	/* On loopback the same packet comes back at ingress: it was counted at egress. */
 	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS)
 		return TC_ACT_UNSPEC_;
 	sender__clear();
-	stat__inc(WF_STAT_PACKETS);
+	if (!xdp_in)
+		stat__inc(WF_STAT_PACKETS);
 	if (!(hooks_wanted & (1 << hook))) {
 		stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
@@ -1024,18 +1064,28 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	status = wf_parse(skb, &m, fl);
 	if (record_last)
 		last_meta = m;
-	stat__parse(status, &m);
+	if (!xdp_in)
+		stat__parse(status, &m);
 	if (status == PARSE_L4_OTHER && m.frag == PARSE_FRAG_LATER && m.l4_proto == IPPROTO_UDP)
 		wf_dns_frag(skb, &m, hook);
 	/* Other IP protocols still make flows (without ports); the rest stops here. */
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
 		return TC_ACT_UNSPEC_;
 	if (!wf_filter(&m)) {
-		stat__inc(WF_STAT_FILTERED);
+		if (!xdp_in)
+			stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
 	}
 	netns = dev__netns_cookie(skb);
-	v = flow__get(&k, &m, netns, ifindex, hook, now, &dir);
+	/* Ingress of an interface in XDP mode: XDP counted it, took its DNS and its
+	 * owner; what is left is TCP payload work, which needs the skb. */
+	if (xdp_in) {
+		v = flow__get(&k, &m, netns, ifindex, hook, now, &dir, false);
+		if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
+			tc__tcp_payload(skb, &m, &k, v, hook | (__u32)dir << 8);
+		return TC_ACT_UNSPEC_;
+	}
+	v = flow__get(&k, &m, netns, ifindex, hook, now, &dir, true);
 	if (v) {
 		flow__account(v, &m, skb, dir, now);
 		/* On ingress skb->sk, if any, is the sender's (see dev__netns_cookie). */
@@ -1046,15 +1096,8 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		wf_owner_resolve(skb, &m, &k, v, hook | (__u32)dir << 8);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
-	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len) {
-		wf_tls_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
-		/* Requests inside TLS are encrypted: only plain streams can carry them. */
-		if (v->tls_state[dir & 1] != WF_TLS_CAPTURE)
-			wf_http_handle(skb, &m, &k, v, hook | (__u32)dir << 8);
-		/* Checked here: most TCP packets are not DNS, and skip the call. */
-		if (dns__is_port(m.sport) || dns__is_port(m.dport))
-			wf_dns_tcp(skb, &m, &k, v, hook | (__u32)dir << 8);
-	}
+	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
+		tc__tcp_payload(skb, &m, &k, v, hook | (__u32)dir << 8);
 	return TC_ACT_UNSPEC_;
 }
 
@@ -1068,4 +1111,117 @@ SEC("tc")
 int wf_tc_egress(struct __sk_buff *skb)
 {
 	return tc__handle(skb, WF_HOOK_EGRESS);
+}
+
+/*
+ * XDP ingress (--xdp): the same parser over struct xdp_md, flow accounting,
+ * the receiver's owner and DNS over UDP, before the kernel builds an skb. The
+ * TC ingress classifier stays for TCP payload (TLS, HTTP, DNS over TCP) and
+ * later IP fragments, which it handles without counting the packet again.
+ */
+#define PARSE_CTX struct xdp_md
+#define parse__load(ctx, off, dst, len) bpf_xdp_load_bytes(ctx, off, dst, len)
+#define PARSE_SUFFIX _xdp
+#include "parse.h"
+
+static __always_inline __u64 xdp__netns_cookie(struct xdp_md *ctx)
+{
+	struct xdp_buff *x = bpf_cast_to_kern_ctx(ctx);
+
+	return BPF_CORE_READ(x, rxq, dev, nd_net.net, net_cookie);
+}
+
+__noinline int wf_xdp_parse(struct xdp_md *ctx, struct pkt_meta *m)
+{
+	if (!ctx || !m)
+		return PARSE_TRUNCATED;
+	/* XDP is offered on Ethernet devices only (see userspace/xdp.c). */
+	return parse__packet_xdp(ctx, m, true, 0, 0);
+}
+
+__noinline int wf_xdp_dns_capture(struct xdp_md *ctx, const struct pkt_meta *m,
+				  const struct flow_key *k, const struct flow_value *v, __u32 dir)
+{
+	__u64 now = bpf_ktime_get_boot_ns(), room, len;
+	struct dns_event *e;
+	__u32 zero = 0;
+
+	if (!ctx || !m || !k)
+		return 0;
+	if (m->l4_proto != IPPROTO_UDP || m->payload_len < 12 ||
+	    !(dns__is_port(m->sport) || dns__is_port(m->dport)))
+		return 0;
+	e = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!e)
+		return 0;
+	room = bpf_xdp_get_buff_len(ctx);
+	room = room > m->payload_off ? room - m->payload_off : 0;
+	len = m->payload_len < room ? m->payload_len : room;
+	if (len > WF_DNS_MAX) {
+		len = WF_DNS_MAX;
+		stat__inc(WF_STAT_DNS_TOO_BIG);
+	}
+	barrier_var(len);
+	if (len < 12 || len > WF_DNS_MAX || bpf_xdp_load_bytes(ctx, m->payload_off, e->msg, len))
+		return 0;
+	e->msg_len = m->payload_len;
+	e->cap_len = len;
+	e->first_fragment = m->frag == PARSE_FRAG_FIRST;
+	e->ip_id = m->ip_id;
+	if (e->first_fragment) {
+		struct frag_key fk = { .netns = k->netns, .ip_id = m->ip_id, .family = m->family };
+
+		e->msg_len = m->udp_len > 8 ? m->udp_len - 8 : 0;
+		__builtin_memcpy(fk.saddr, m->saddr, 16);
+		__builtin_memcpy(fk.daddr, m->daddr, 16);
+		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
+			stat__inc(WF_STAT_FRAG_LOST);
+	}
+	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, WF_HOOK_INGRESS, dir & 1, now);
+	dns__header(e);
+	e->qtype = e->qclass = 0;
+	e->qname_len = 0;
+	e->qname[0] = '\0';
+	if (e->qdcount)
+		dns__question(e);
+	else
+		e->status = WF_DNS_NO_QUESTION;
+	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
+		stat__inc(WF_STAT_RINGBUF_LOST);
+	return 0;
+}
+
+SEC("xdp")
+int wf_xdp_ingress(struct xdp_md *ctx)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct pkt_meta m = {};
+	struct flow_key k = {};
+	struct flow_value *v;
+	int status;
+	__u8 dir;
+
+	sender__clear();
+	stat__inc(WF_STAT_PACKETS);
+	if (!(hooks_wanted & (1 << WF_HOOK_INGRESS))) {
+		stat__inc(WF_STAT_FILTERED);
+		return XDP_PASS;
+	}
+	status = wf_xdp_parse(ctx, &m);
+	stat__parse(status, &m);
+	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
+		return XDP_PASS;
+	if (!wf_filter(&m)) {
+		stat__inc(WF_STAT_FILTERED);
+		return XDP_PASS;
+	}
+	v = flow__get(&k, &m, xdp__netns_cookie(ctx), ifindex, WF_HOOK_INGRESS, now, &dir, true);
+	if (v) {
+		flow__count(v, &m, 1, bpf_xdp_get_buff_len(ctx), dir, now);
+		wf_owner_resolve_nosk(&m, &k, v, dir);
+	}
+	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
+		wf_xdp_dns_capture(ctx, &m, &k, v, dir);
+	return XDP_PASS;
 }

@@ -166,3 +166,83 @@ def test_interface_deleted_while_attached(topo, cgroup, pins):
     r = wf("detach", extra, "--netns", topo.host.name)
     assert r.returncode == 0, r.stderr
     assert [x["interface"] for x in json.loads(wf("status", "--json").stdout)["attachments"]] == [topo.veth]
+
+
+FOREIGN_XDP = os.path.join(h.ROOT, "build", "tests", "xdp_pass.bpf.o")
+
+
+def xdp_prog_name(ns, dev):
+    out = subprocess.run(["ip", "-n", ns.name, "-d", "link", "show", dev], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        if "prog/xdp" in line:
+            return line.split(" name ")[1].split()[0]
+    return None
+
+
+def test_xdp_ingress_counts_once_and_keeps_tcp_payload(topo, cgroup, dnsmasq, pins):  # noqa: F811
+    """--xdp: XDP takes ingress (flows, owner, DNS), TC keeps egress and TCP payload (HTTP here)."""
+    r = wf("attach", topo.veth, "--xdp", "--netns", topo.host.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    assert "xdp (native) + tc" in r.stderr and xdp_prog_name(topo.host, topo.veth) == "wf_xdp_ingress"
+    st = json.loads(wf("status", "--json").stdout)["attachments"][0]
+    assert st["mode"] == "xdp+tc" and st["xdp"] and st["ingress"] and st["egress"]
+    a = h.Agent(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    out = subprocess.run(topo.in_ns(topo.host, ["dig", "@" + topo.SERVER4, "www.test.example", "A", "+short",
+                                                "+tries=1", "+time=5"]), capture_output=True, text=True)
+    assert out.stdout.strip() == "198.18.0.10"
+    # A request that arrives: its payload is the TC ingress classifier's work in XDP mode.
+    srv = subprocess.Popen(topo.in_ns(topo.host, ["/usr/bin/python3", "-c",
+                           "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+                           "s.bind(('0.0.0.0', 8082)); s.listen(); print('up', flush=True); c, _ = s.accept();"
+                           "c.settimeout(10); c.recv(1000); c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\n'); c.close()"]),
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert srv.stdout.readline().strip() == "up"
+        subprocess.run(topo.in_ns(topo.server, ["curl", "-s", "-m", "10", "http://%s:8082/xdp" % topo.HOST4]),
+                       capture_output=True)
+        ans = a.wait_for(lambda e: get(e, "dns.type") == "answer")
+        req = a.wait_for(lambda e: get(e, "url.path") == "/xdp")
+    finally:
+        srv.kill()
+        srv.wait(10)
+    a.stop()
+    assert get(ans, "network.direction") == "ingress" and get(ans, "dns.resolved_ip") == ["198.18.0.10"]
+    assert get(ans, "observer.ingress.interface.name") == topo.veth
+    assert get(req, "network.direction") == "ingress" and get(req, "http.request.method") == "GET"
+    udp = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 53]
+    # One query out, one answer in: counted once each, though two programs see the answer.
+    assert len(udp) == 1 and get(udp[0], "source.packets") == 1 and get(udp[0], "destination.packets") == 1
+    r = wf("detach", topo.veth, "--netns", topo.host.name)
+    assert r.returncode == 0 and xdp_prog_name(topo.host, topo.veth) is None
+
+
+def test_xdp_never_displaces_a_foreign_program(topo, cgroup, pins):
+    subprocess.run(["ip", "-n", topo.host.name, "link", "set", "dev", topo.veth, "xdp", "obj", FOREIGN_XDP,
+                    "sec", "xdp"], check=True)
+    try:
+        before = tc_state(topo.host, topo.veth)
+        r = wf("attach", topo.veth, "--xdp", "--netns", topo.host.name, "--cgroup", cgroup.path)
+        assert r.returncode == 1
+        assert "did not load" in r.stderr and "TC mode" in r.stderr
+        assert xdp_prog_name(topo.host, topo.veth) == "foreign_pass"
+        assert tc_state(topo.host, topo.veth) == before
+        assert json.loads(wf("status", "--json").stdout)["attachments"] == []
+    finally:
+        subprocess.run(["ip", "-n", topo.host.name, "link", "set", "dev", topo.veth, "xdp", "off"], check=False)
+
+
+def test_xdp_coexists_through_the_dispatcher(topo, cgroup, pins):
+    r = wf("attach", topo.veth, "--xdp", "--netns", topo.host.name, "--cgroup", cgroup.path, "-v")
+    assert r.returncode == 0, r.stderr
+    if xdp_prog_name(topo.host, topo.veth) != "xdp_dispatcher":
+        reason = [l for l in r.stderr.splitlines() if "dispatcher" in l]
+        pytest.skip("libxdp's dispatcher is unavailable here, so XDP programs cannot share an "
+                    "interface: %s" % (reason[-1] if reason else "single-program mode"))
+    r = subprocess.run(["nsenter", "--net=" + topo.host.path, "xdp-loader", "load", topo.veth, FOREIGN_XDP],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    status = subprocess.run(["nsenter", "--net=" + topo.host.path, "xdp-loader", "status", topo.veth],
+                            capture_output=True, text=True).stdout
+    assert "wf_xdp_ingress" in status and "foreign_pass" in status
+    assert json.loads(wf("status", "--json").stdout)["attachments"][0]["xdp"]
