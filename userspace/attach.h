@@ -12,6 +12,8 @@
 /* One interface with whoflow's classifiers on it. */
 struct tc_attachment {
 	struct iface iface;
+	const char *netns; /* the --netns it lives in, NULL: the agent's own */
+	unsigned long long netns_cookie;
 	bool created_qdisc; /* clsact was ours: remove it on detach */
 	bool ingress, egress;
 };

@@ -44,7 +44,7 @@ static size_t cmd__ifaces(const struct config *cfg, const char **out, size_t max
 
 /* XDP for ingress, with TC kept for egress and for TCP payload on ingress. */
 static int attach__xdp(struct pinned *p, struct tc_attachment *a, const struct config *cfg,
-		       __u32 flags)
+		       const struct wf_attach_key *k, __u32 flags)
 {
 	__u32 idx = a->iface.ifindex;
 
@@ -57,7 +57,7 @@ static int attach__xdp(struct pinned *p, struct tc_attachment *a, const struct c
 	if (xdp__attach(p->prog_xdp, idx, a->iface.name, cfg->xdp_skb))
 		return -EINVAL;
 	flags |= WF_IFACE_XDP;
-	bpf_map_update_elem(p->iface_flags, &idx, &flags, BPF_ANY);
+	bpf_map_update_elem(p->iface_flags, k, &flags, BPF_ANY);
 	return 0;
 }
 
@@ -84,10 +84,10 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	}
 	flags = (a.iface.no_l2 ? WF_IFACE_NO_L2 : 0) | (a.iface.loopback ? WF_IFACE_LOOPBACK : 0);
 	if (flags)
-		bpf_map_update_elem(p->iface_flags, &k.ifindex, &flags, BPF_ANY);
+		bpf_map_update_elem(p->iface_flags, &k, &flags, BPF_ANY);
 	if (attach__tc(&a, p->prog_ingress, p->prog_egress))
 		return 1;
-	if (cfg->xdp && attach__xdp(p, &a, cfg, flags)) {
+	if (cfg->xdp && attach__xdp(p, &a, cfg, &k, flags)) {
 		attach__tc_detach(&a);
 		return 1;
 	}
@@ -190,7 +190,7 @@ static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		netns__leave(self);
 	}
 	bpf_map_delete_elem(p->attachments, k);
-	bpf_map_delete_elem(p->iface_flags, &k->ifindex);
+	bpf_map_delete_elem(p->iface_flags, k);
 	fprintf(stderr, "whoflow: detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
 		v->netns_name);
 	return 0;

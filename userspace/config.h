@@ -35,7 +35,8 @@ enum output_format {
 struct config {
 	struct strlist ifaces; /* -i, repeatable */
 	struct strlist excludes; /* --exclude GLOB, repeatable */
-	const char *netns; /* --netns NAME|PATH */
+	const char *netns; /* the first --netns NAME|PATH (attach, detach, -D) */
+	struct strlist netnses; /* every --netns: monitor watches them all */
 	const char *cgroup; /* --cgroup PATH, NULL: the cgroup2 root */
 	enum output_format format;
 	long count; /* -c: stop after this many events, 0 = no limit */

@@ -42,12 +42,12 @@ void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
-void flow_tracker__rescan(struct flow_tracker *t)
+void flow_tracker__rescan(struct flow_watch *w)
 {
 	struct iface *list = NULL;
 	int self, n;
 
-	if (netns__enter(t->cfg->netns, &self))
+	if (netns__enter(w->netns, &self))
 		return;
 	n = iface__list(&list);
 	netns__leave(self);
@@ -56,7 +56,7 @@ void flow_tracker__rescan(struct flow_tracker *t)
 				       .loopback = list[i].loopback, .no_l2 = list[i].no_l2 };
 
 		snprintf(l.name, sizeof(l.name), "%s", list[i].name);
-		flow_tracker__on_link(t, LINK_NEW, &l);
+		flow_tracker__on_link(w, LINK_NEW, &l);
 	}
 	free(list);
 }
@@ -98,10 +98,12 @@ int flow_tracker__adopt_pinned(struct flow_tracker *t)
 	return t->att ? 0 : -ENOMEM;
 }
 
-const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifindex)
+/* Interface indexes repeat across namespaces: the cookie tells them apart. */
+const char *flow_tracker__ifname(const struct flow_tracker *t, __u64 netns, unsigned int ifindex)
 {
 	for (size_t i = 0; i < t->natt; i++)
-		if (t->att[i].iface.ifindex == ifindex)
+		if (t->att[i].iface.ifindex == ifindex &&
+		    (!netns || !t->att[i].netns_cookie || t->att[i].netns_cookie == netns))
 			return t->att[i].iface.name;
 	return t->offline_ifname;
 }
@@ -238,11 +240,12 @@ static int flow__att_reserve(struct flow_tracker *t)
 	return 0;
 }
 
-static int flow__attach_one(struct flow_tracker *t, const struct iface *i)
+/* Called inside the namespace netns names (NULL: the agent's own). */
+static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const char *netns)
 {
 	struct tc_attachment *a;
 	__u32 flags = (i->no_l2 ? WF_IFACE_NO_L2 : 0) | (i->loopback ? WF_IFACE_LOOPBACK : 0);
-	__u32 idx = i->ifindex;
+	struct wf_attach_key ik = { .netns = netns__cookie(), .ifindex = i->ifindex };
 	int err = flow__att_reserve(t);
 
 	if (err)
@@ -250,18 +253,21 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i)
 	a = &t->att[t->natt];
 	memset(a, 0, sizeof(*a));
 	a->iface = *i;
+	a->netns = netns;
+	a->netns_cookie = ik.netns;
 	if (flags)
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &idx, &flags, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &ik, &flags, BPF_ANY);
 	err = attach__tc(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
 			 bpf_program__fd(t->skel->progs.wf_tc_egress));
 	if (!err) {
 		t->natt++;
-		pr_info("attached to %s (ifindex %u)\n", i->name, i->ifindex);
+		pr_info("attached to %s (ifindex %u)%s%s\n", i->name, i->ifindex,
+			netns ? " in " : "", netns ? netns : "");
 	}
 	return err;
 }
 
-static int flow__attach_here(struct flow_tracker *t)
+static int flow__attach_here(struct flow_tracker *t, const char *netns)
 {
 	struct iface *list;
 	int n = iface__list(&list), err = 0;
@@ -272,38 +278,37 @@ static int flow__attach_here(struct flow_tracker *t)
 	}
 	for (int i = 0; i < n && !err; i++)
 		if (flow__wanted(t->cfg, &list[i]))
-			err = flow__attach_one(t, &list[i]);
+			err = flow__attach_one(t, &list[i], netns);
 	free(list);
 	return err;
 }
 
 int flow_tracker__attach(struct flow_tracker *t)
 {
-	int self, target, err;
+	const struct strlist *ns = &t->cfg->netnses;
+	int err = 0;
 
-	if (!t->cfg->netns)
-		return flow__attach_here(t);
-	/* Only the link operations happen in the other namespace; the agent stays home. */
-	target = netns__open(t->cfg->netns);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (target < 0 || self < 0 || setns(target, CLONE_NEWNET)) {
-		pr_warn("cannot enter network namespace %s: %m\n", t->cfg->netns);
-		err = -EINVAL;
-	} else {
-		err = flow__attach_here(t);
-		setns(self, CLONE_NEWNET);
+	if (!ns->n)
+		return flow__attach_here(t, NULL);
+	/* Only the link operations happen in the other namespaces; the agent stays home. */
+	for (size_t i = 0; i < ns->n && !err; i++) {
+		int self;
+
+		if (netns__enter(ns->v[i], &self)) {
+			pr_warn("cannot enter network namespace %s: %m\n", ns->v[i]);
+			return -EINVAL;
+		}
+		err = flow__attach_here(t, ns->v[i]);
+		netns__leave(self);
 	}
-	if (target >= 0)
-		close(target);
-	if (self >= 0)
-		close(self);
 	return err;
 }
 
-static struct tc_attachment *flow__att_find(struct flow_tracker *t, unsigned int ifindex)
+static struct tc_attachment *flow__att_find(struct flow_tracker *t, const char *netns,
+					     unsigned int ifindex)
 {
 	for (size_t i = 0; i < t->natt; i++)
-		if (t->att[i].iface.ifindex == ifindex)
+		if (t->att[i].iface.ifindex == ifindex && t->att[i].netns == netns)
 			return &t->att[i];
 	return NULL;
 }
@@ -315,8 +320,9 @@ static struct tc_attachment *flow__att_find(struct flow_tracker *t, unsigned int
  */
 void flow_tracker__on_link(void *ctx, enum link_change change, const struct link_info *l)
 {
-	struct flow_tracker *t = ctx;
-	struct tc_attachment *a = flow__att_find(t, l->ifindex);
+	struct flow_watch *w = ctx;
+	struct flow_tracker *t = w->t;
+	struct tc_attachment *a = flow__att_find(t, w->netns, l->ifindex);
 	struct iface i = { .ifindex = l->ifindex, .up = l->up, .loopback = l->loopback,
 			   .no_l2 = l->no_l2 };
 	int self;
@@ -343,11 +349,12 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 	}
 	if (t->cfg->ifaces.n || !flow__wanted(t->cfg, &i))
 		return;
-	if (netns__enter(t->cfg->netns, &self))
+	if (netns__enter(w->netns, &self))
 		return;
 	/* Printed whatever the verbosity: scripts and tests wait for it. */
-	if (!flow__attach_one(t, &i))
-		pr_warn("attached to new interface %s (ifindex %u)\n", i.name, i.ifindex);
+	if (!flow__attach_one(t, &i, w->netns))
+		pr_warn("attached to new interface %s (ifindex %u)%s%s\n", i.name, i.ifindex,
+			w->netns ? " in " : "", w->netns ? w->netns : "");
 	netns__leave(self);
 }
 
@@ -381,7 +388,7 @@ static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e
 	char flow_id[17];
 
 	flow__event_id(&e->h, flow_id);
-	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->h.ifindex));
+	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
 }
 
 static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
@@ -394,7 +401,7 @@ static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_even
 
 static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
 {
-	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.ifindex) };
+	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.netns, e->h.ifindex) };
 	size_t n = e->len;
 
 	if (n > len - offsetof(struct tls_chunk_event, data))
@@ -407,7 +414,7 @@ static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *
 
 static void flow__on_dns(struct flow_tracker *t, const struct dns_event *e, size_t len)
 {
-	struct dns_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.ifindex) };
+	struct dns_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.netns, e->h.ifindex) };
 	size_t cap = e->cap_len;
 	uint64_t qts;
 
@@ -487,7 +494,7 @@ static void flow__report(struct flow_tracker *t, const struct flow_key *k,
 			 const struct flow_value *v, const char *reason)
 {
 	struct flow_view fv = {
-		.k = k, .v = v, .reason = reason, .ifname = flow_tracker__ifname(t, k->ifindex)
+		.k = k, .v = v, .reason = reason, .ifname = flow_tracker__ifname(t, k->netns, k->ifindex)
 	};
 
 	flow__id(k, v->first_ns, fv.flow_id);
@@ -531,24 +538,16 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 
 void flow_tracker__detach(struct flow_tracker *t)
 {
-	int self = -1, target = -1;
-
 	if (t->pinned)
 		return; /* attach's classifiers stay: detach removes them */
-	if (t->cfg && t->cfg->netns && t->natt) {
-		target = netns__open(t->cfg->netns);
-		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (target >= 0 && self >= 0)
-			setns(target, CLONE_NEWNET);
-	}
-	for (size_t i = 0; i < t->natt; i++)
+	for (size_t i = 0; i < t->natt; i++) {
+		int self;
+
+		if (netns__enter(t->att[i].netns, &self))
+			continue; /* the namespace is gone, with its interfaces */
 		attach__tc_detach(&t->att[i]);
-	if (self >= 0) {
-		setns(self, CLONE_NEWNET);
-		close(self);
+		netns__leave(self);
 	}
-	if (target >= 0)
-		close(target);
 }
 
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX])

@@ -51,11 +51,19 @@ int flow_tracker__attach(struct flow_tracker *t);
 int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb);
 /* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
-/* link_fn for linkwatch: attaches to interfaces that appear (all selected). */
+/* One watched namespace: the context of its link events. */
+struct flow_watch {
+	struct flow_tracker *t;
+	const char *netns; /* NULL: the agent's own */
+	struct linkwatch lw;
+};
+
+/* link_fn for linkwatch (ctx: a struct flow_watch): attaches to interfaces that
+ * appear, when every interface is selected. */
 void flow_tracker__on_link(void *ctx, enum link_change change, const struct link_info *l);
 /* Attaches to wanted interfaces not attached yet (after the watch started:
  * one that appeared in between is not missed). */
-void flow_tracker__rescan(struct flow_tracker *t);
+void flow_tracker__rescan(struct flow_watch *w);
 /* The owner table the classifiers join with (shared or pinned). */
 int flow_tracker__owners_fd(const struct flow_tracker *t);
 /* Takes the interfaces `whoflow attach` recorded as this run's (no attach). */
@@ -64,7 +72,8 @@ int flow_tracker__adopt_pinned(struct flow_tracker *t);
 void flow_tracker__detach(struct flow_tracker *t);
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX]);
 void flow_tracker__destroy(struct flow_tracker *t);
-const char *flow_tracker__ifname(const struct flow_tracker *t, unsigned int ifindex);
+/* netns 0: any namespace (offline). */
+const char *flow_tracker__ifname(const struct flow_tracker *t, __u64 netns, unsigned int ifindex);
 
 /* Zeek-like flow id: 16 hex digits of SHA-256(key, first packet time). */
 void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17]);

@@ -58,7 +58,7 @@ static const char usage_text[] =
 	"                           interface that is up, and those that come up later;\n"
 	"                           loopback only when named)\n"
 	"      --exclude GLOB       leave out interfaces matching GLOB, repeatable\n"
-	"      --netns NAME|PATH    watch interfaces in that network namespace\n"
+	"      --netns NAME|PATH    watch interfaces in that network namespace, repeatable\n"
 	"      --cgroup PATH        cgroup2 directory whose subtree is tracked\n"
 	"                           (default: the cgroup2 root, i.e. the whole host)\n"
 	"  -o, --output text|json   output format (default: text)\n"
@@ -392,8 +392,9 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case 'i':
 		return strlist__add(&cfg->ifaces, arg) ? 2 : 0;
 	case OPT_NETNS:
-		cfg->netns = arg;
-		return 0;
+		if (!cfg->netns)
+			cfg->netns = arg;
+		return strlist__add(&cfg->netnses, arg) ? 2 : 0;
 	case OPT_CGROUP:
 		cfg->cgroup = arg;
 		return 0;
@@ -513,6 +514,7 @@ static void config__free(struct config *cfg)
 {
 	strlist__free(&cfg->ifaces);
 	strlist__free(&cfg->excludes);
+	strlist__free(&cfg->netnses);
 	filter__free(&cfg->filter);
 	strlist__free(&cfg->pkt.domains);
 	strlist__free(&cfg->pkt.snis);

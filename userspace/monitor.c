@@ -46,32 +46,45 @@ static void monitor__signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Every --netns must exist, and every -i in one of them (or here, without --netns). */
 static int monitor__check_ifaces(const struct config *cfg)
 {
-	int fd = -1;
+	size_t nns = cfg->netnses.n ? cfg->netnses.n : 1;
+	int fds[16];
 
-	if (cfg->netns) {
-		fd = netns__open(cfg->netns);
-		if (fd < 0) {
+	if (nns > 16) {
+		fprintf(stderr, "whoflow: at most 16 --netns\n");
+		return 2;
+	}
+	for (size_t n = 0; n < nns; n++) {
+		fds[n] = cfg->netnses.n ? netns__open(cfg->netnses.v[n]) : -1;
+		if (cfg->netnses.n && fds[n] < 0) {
 			fprintf(stderr,
 				"whoflow: cannot open network namespace '%s': %s (see 'ip netns list')\n",
-				cfg->netns, strerror(-fd));
+				cfg->netnses.v[n], strerror(-fds[n]));
+			while (n--)
+				close(fds[n]);
 			return 1;
 		}
 	}
-	for (size_t i = 0; i < cfg->ifaces.n; i++) {
-		if (!netns__ifindex(fd, cfg->ifaces.v[i])) {
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->ifaces.n && !rc; i++) {
+		bool found = false;
+
+		for (size_t n = 0; n < nns && !found; n++)
+			found = netns__ifindex(fds[n], cfg->ifaces.v[i]) != 0;
+		if (!found) {
 			fprintf(stderr, "whoflow: no interface named '%s'%s%s (see 'ip link')\n",
 				cfg->ifaces.v[i], cfg->netns ? " in network namespace " : "",
 				cfg->netns ? cfg->netns : "");
-			if (fd >= 0)
-				close(fd);
-			return 1;
+			rc = 1;
 		}
 	}
-	if (fd >= 0)
-		close(fd);
-	return 0;
+	for (size_t n = 0; n < nns; n++)
+		if (fds[n] >= 0)
+			close(fds[n]);
+	return rc;
 }
 
 static int monitor__check_cgroup(const struct config *cfg)
@@ -157,32 +170,36 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 }
 
 /* Waits for records or link events, at most 200 ms so that scans run on time. */
-static int monitor__wait(int epfd, struct linkwatch *lw)
+/* Waits for records or link events, at most 200 ms so that scans run on time. */
+static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
 {
-	struct epoll_event ev[4];
-	int n = epoll_wait(epfd, ev, 4, 200);
+	struct epoll_event ev[20];
+	int n = epoll_wait(epfd, ev, 20, 200);
 
 	for (int i = 0; i < n; i++)
-		if (lw && ev[i].data.fd == lw->fd)
-			linkwatch__process(lw);
+		if (ev[i].data.u32 < nw)
+			linkwatch__process(&w[ev[i].data.u32].lw);
 	return n < 0 && errno != EINTR ? -errno : 0;
 }
 
-static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct linkwatch *lw)
+static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
+			 size_t nw)
 {
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ring_buffer__epoll_fd(t->rb) };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 
-	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev)) {
 		pr_warn("cannot wait for events: %m\n");
 		return 1;
 	}
-	ev.data.fd = lw ? lw->fd : -1;
-	if (lw && lw->fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, lw->fd, &ev))
-		lw = NULL;
+	for (size_t i = 0; i < nw; i++) {
+		ev.data.u32 = i;
+		if (w[i].lw.fd >= 0)
+			epoll_ctl(epfd, EPOLL_CTL_ADD, w[i].lw.fd, &ev);
+	}
 	while (!exiting) {
-		n = monitor__wait(epfd, lw);
+		n = monitor__wait(epfd, w, nw);
 		if (!n)
 			n = proc_tracker__consume(t);
 		if (n == -ECANCELED)
@@ -288,6 +305,23 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	return 0;
 }
 
+/* One link watch per namespace (the agent's own without --netns); then a rescan,
+ * so that an interface that came up before its watch started is not missed. */
+static size_t monitor__watch(const struct config *cfg, struct flow_tracker *ft,
+			     struct flow_watch *w)
+{
+	size_t n = 0, want = cfg->netnses.n ? cfg->netnses.n : 1;
+
+	for (size_t i = 0; i < want && i < 16; i++) {
+		w[n] = (struct flow_watch){ .t = ft, .netns = cfg->netnses.n ? cfg->netnses.v[i] : NULL };
+		if (!linkwatch__open(&w[n].lw, w[n].netns, flow_tracker__on_link, &w[n]))
+			n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		flow_tracker__rescan(&w[i]);
+	return n;
+}
+
 int monitor__run(struct config *cfg)
 {
 	struct proc_tracker t = { .scope_fd = -1 };
@@ -295,8 +329,8 @@ int monitor__run(struct config *cfg)
 	struct sock_tracker st = { .cgroup_fd = -1 };
 	struct output out = { .f = stdout };
 	struct owner_ctx oc;
-	struct linkwatch lw;
-	bool watching = false;
+	struct flow_watch watch[16];
+	size_t nwatch = 0;
 	int rc;
 
 	libbpf_set_print(log__libbpf);
@@ -320,13 +354,11 @@ int monitor__run(struct config *cfg)
 	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc);
 	/* With every interface selected, new ones are attached as they come up. */
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
-		watching = !linkwatch__open(&lw, cfg->netns, flow_tracker__on_link, &ft);
-	if (watching)
-		flow_tracker__rescan(&ft);
+		nwatch = monitor__watch(cfg, &ft, watch);
 	if (!rc)
-		rc = monitor__loop(&t, &ft, watching ? &lw : NULL);
-	if (watching)
-		linkwatch__close(&lw);
+		rc = monitor__loop(&t, &ft, watch, nwatch);
+	for (size_t i = 0; i < nwatch; i++)
+		linkwatch__close(&watch[i].lw);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */
 	flow_tracker__detach(&ft);
 	proc_tracker__drain(&t);

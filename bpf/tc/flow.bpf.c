@@ -77,11 +77,12 @@ struct {
 	__type(value, struct wf_attach_val);
 } attachments SEC(".maps");
 
-/* Per interface: enum wf_iface_flags. */
+/* Per interface, keyed by namespace and index (indexes repeat across
+ * namespaces): enum wf_iface_flags. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__type(key, struct wf_attach_key);
 	__type(value, __u32);
 } iface_flags SEC(".maps");
 
@@ -1047,7 +1048,8 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	int status;
 	__u8 dir;
 
-	__u32 *flags = bpf_map_lookup_elem(&iface_flags, &ifindex), fl = flags ? *flags : 0;
+	struct wf_attach_key ik = { .netns = dev__netns_cookie(skb), .ifindex = ifindex };
+	__u32 *flags = bpf_map_lookup_elem(&iface_flags, &ik), fl = flags ? *flags : 0;
 
 	bool xdp_in = (fl & WF_IFACE_XDP) && hook == WF_HOOK_INGRESS;
 
@@ -1076,7 +1078,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 			stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
 	}
-	netns = dev__netns_cookie(skb);
+	netns = ik.netns;
 	/* Ingress of an interface in XDP mode: XDP counted it, took its DNS and its
 	 * owner; what is left is TCP payload work, which needs the skb. */
 	if (xdp_in) {

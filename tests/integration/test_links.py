@@ -69,3 +69,30 @@ def test_interface_deleted_under_the_agent(agents, topo, cgroup):
     rc, summary = a.stop()
     assert rc == 0
     assert [e for e in a.events if get(e, "destination.port") == 9997]
+
+
+def test_several_namespaces_watched_at_once(agents, netns, topo, cgroup):
+    """--netns twice: both namespaces' interfaces, existing and new, each under its own name,
+    though their interface indexes are the same."""
+    a = agents(["--cgroup", cgroup.path, "--netns", topo.host.name, "--netns", topo.server.name],
+               netns=netns).wait_ready()
+    assert "on 2 interfaces" in a.stderr[-1]
+    tag = uuid.uuid4().hex[:5]
+    name = "wfm" + tag
+    new_link(topo, name, 5)
+    def attached(dev, ns):
+        return any("attached to new interface %s (" % dev in l and l.endswith(" in " + ns.name)
+                   for l in a.stderr)
+
+    h.wait_until(lambda: attached(name, topo.host) and attached("p" + name[1:], topo.server), 15,
+                 "both ends attached")
+    udp_to_host(topo, topo.HOST4, 9996)
+    udp_to_host(topo, "198.18.5.1", 9995)
+    rc, _ = a.stop()
+    assert rc == 0
+    seen = {}
+    for e in a.events:
+        if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") in (9995, 9996):
+            iface = get(e, "observer.egress.interface.name") or get(e, "observer.ingress.interface.name")
+            seen.setdefault(get(e, "destination.port"), set()).add(iface)
+    assert seen == {9996: {topo.veth, "eth0"}, 9995: {name, "p" + name[1:]}}
