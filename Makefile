@@ -48,7 +48,7 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
 
-.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz install uninstall FORCE
+.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench install uninstall FORCE
 
 all: $(BUILD)/whoflow
 
@@ -127,6 +127,27 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-bpf
 	$(MAKE) test-integration
+
+# Benchmarks (not part of make test): figures beside references measured in the same run.
+BENCH_PKGS := iperf3 dnsperf
+
+$(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/procs: bench/procs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
+bench: deps
+	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs
+	$(PYTHON) bench/bench.py
 
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.

@@ -142,6 +142,7 @@ struct flow_value {
 	__u8 ep_attr[2]; /* enum wf_attr */
 	__u8 had_sk; /* an egress packet carried a local socket */
 	__u8 pad3[5];
+	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on */
 };
 
 enum wf_tls_state {

@@ -965,6 +965,27 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 }
 
 /*
+ * An end nobody owns (a remote host, a process outside --cgroup) would cost
+ * its lookups on every packet of a bulk flow. They are tried on each of a
+ * flow's first packets, while a server's accepted socket comes into being,
+ * and then at most once a millisecond.
+ */
+#define EP_EAGER_PACKETS 16
+#define EP_RETRY_NS 1000000ull
+
+static __always_inline bool ep__throttled(struct flow_value *v)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	if (v->packets[0] + v->packets[1] <= EP_EAGER_PACKETS)
+		return false;
+	if (now < v->ep_retry_ns)
+		return true;
+	v->ep_retry_ns = now + EP_RETRY_NS;
+	return false;
+}
+
+/*
  * An egress packet's own socket names its sender: the hooks that run before a
  * send (sendmsg, tcp_sendmsg_locked, connect) keep the socket's owner current,
  * so a child that shares its parent's socket is named for what it sends.
@@ -1003,6 +1024,8 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 		v->had_sk = 1;
 	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
+	if (ep__throttled(v))
+		return 0;
 	ep__resolve(m, k, v, dir, true, cookie, &cur->key);
 	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
 	return 0;
@@ -1015,7 +1038,7 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 	__u32 zero = 0;
 	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
 
-	if (!m || !k || !v || !cur)
+	if (!m || !k || !v || !cur || ep__throttled(v))
 		return 0;
 	ep__resolve(m, k, v, dir & 1, true, 0, &cur->key);
 	ep__resolve(m, k, v, !(dir & 1), false, 0, &cur->key);
