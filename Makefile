@@ -7,6 +7,7 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 PYTHON    ?= /usr/bin/python3
 PREFIX    ?= /usr/local
+WIRESHARK_PLUGINS ?= /usr/lib/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)/wireshark/plugins
 DESTDIR   ?=
 BUILD     := build
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
@@ -18,7 +19,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace -Ipcap $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
@@ -30,7 +31,8 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
 # Pure modules: no BPF, no globals beyond their own; the unit tests link them directly.
 LIB_SRCS := userspace/container.c userspace/cmdline.c userspace/redact.c userspace/json.c \
-	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c
+	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c \
+	pcap/pcapng.c
 AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/proc.c \
 	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
 	userspace/output.c userspace/output_json.c userspace/output_text.c \
@@ -38,7 +40,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
 	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
-	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c
+	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -63,7 +65,7 @@ deps:
 	fi
 
 $(BUILD)/.dir:
-	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/userspace $(BUILD)/tests
+	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/userspace $(BUILD)/pcap $(BUILD)/tests
 	@touch $@
 
 # vmlinux.h is regenerated every build but replaced only when its content changes,
@@ -93,12 +95,16 @@ $(BUILD)/sock.skel.h: $(BUILD)/bpf/cgroup/sock.bpf.o
 $(BUILD)/userspace/%.o: userspace/%.c | $(BUILD)/.dir $(SKELS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/pcap/%.o: pcap/%.c | $(BUILD)/.dir $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/whoflow: $(AGENT_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf
 # A stand-in for someone else's XDP program (integration tests).
@@ -176,13 +182,17 @@ install: $(BUILD)/whoflow
 	install -D -m 0755 $(BUILD)/whoflow $(DESTDIR)$(PREFIX)/sbin/whoflow
 	install -D -m 0644 docs/whoflow.8 $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/whoflow docs/usage.md docs/events.md \
-		docs/architecture.md
+		docs/architecture.md docs/performance.md
+	# Wireshark's global Lua plugin directory (`tshark -G folders`), like the unit
+	# under /etc: whoflow.* fields from the packet comments.
+	install -D -m 0644 contrib/wireshark/whoflow.lua $(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow.lua
 	install -D -m 0644 contrib/whoflow.service $(DESTDIR)/etc/systemd/system/whoflow.service
 	sed -i 's|@SBINDIR@|$(PREFIX)/sbin|' $(DESTDIR)/etc/systemd/system/whoflow.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/whoflow $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8 \
-		$(DESTDIR)/etc/systemd/system/whoflow.service
+		$(DESTDIR)/etc/systemd/system/whoflow.service \
+		$(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow.lua
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/whoflow
 
 clean:

@@ -55,6 +55,13 @@ struct config {
 	bool list_ifaces; /* -D */
 	const char *read_file; /* -r */
 	bool detach_all; /* detach --all */
+	const char *write_file; /* -w FILE, "-" for stdout */
+	bool pcap_classic; /* --pcap-format pcap */
+	unsigned int snaplen; /* -s */
+	unsigned long rotate_mb; /* -C */
+	unsigned long rotate_seconds; /* -G */
+	unsigned long rotate_files; /* -W */
+	long capture_count; /* -c with -w: packets written */
 	bool xdp; /* attach --xdp */
 	bool xdp_skb; /* --xdp-mode skb */
 	int nexpr; /* trailing words: a filter expression (monitor), interfaces (attach, detach) */

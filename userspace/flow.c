@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <openssl/evp.h>
 #include "config.h"
+#include "filter.h"
 #include "dns_pairs.h"
 #include "dns_tcp.h"
 #include "dns_frag.h"
@@ -168,6 +169,39 @@ static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
 	return 0;
 }
 
+/*
+ * -w: how much of each packet to copy, and the process selectors the kernel can
+ * check itself (up to 8 pids and 4 comms); the others are checked in userspace.
+ */
+static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
+{
+	const struct proc_filter *f = &cfg->filter;
+
+	if (!cfg->write_file)
+		return;
+	s->rodata->capture_snaplen = cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX;
+	if (f->pids.n && f->pids.n <= 8) {
+		for (size_t i = 0; i < f->pids.n; i++)
+			s->rodata->capture_pids[i] = f->pids.v[i];
+		s->rodata->capture_npids = f->pids.n;
+	}
+	if (f->comms.n && f->comms.n <= 4) {
+		for (size_t i = 0; i < f->comms.n; i++)
+			strncpy((char *)s->rodata->capture_comms[i], f->comms.v[i], WF_OWNER_COMM_LEN - 1);
+		s->rodata->capture_ncomms = f->comms.n;
+	}
+}
+
+int flow_tracker__capture_fd(const struct flow_tracker *t)
+{
+	return bpf_map__fd(t->skel->maps.pkt_capture);
+}
+
+int flow_tracker__capture_drops_fd(const struct flow_tracker *t)
+{
+	return t->skel ? bpf_map__fd(t->skel->maps.capture_drops) : -1;
+}
+
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
 		       const struct flow_load *how)
 {
@@ -191,6 +225,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	t->skel->rodata->offline = offline;
+	flow__set_capture(t->skel, cfg);
 	err = flow__share_owner_maps(t->skel, how->om);
 	if (!err && how->pinned_maps)
 		err = flow__reuse_pinned(t->skel, how->pinned_maps);

@@ -64,6 +64,9 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 /* Attaches to wanted interfaces not attached yet (after the watch started:
  * one that appeared in between is not missed). */
 void flow_tracker__rescan(struct flow_watch *w);
+/* -w's ring buffer of packet copies, and its per-interface drop counts. */
+int flow_tracker__capture_fd(const struct flow_tracker *t);
+int flow_tracker__capture_drops_fd(const struct flow_tracker *t);
 /* The owner table the classifiers join with (shared or pinned). */
 int flow_tracker__owners_fd(const struct flow_tracker *t);
 /* Takes the interfaces `whoflow attach` recorded as this run's (no attach). */

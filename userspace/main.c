@@ -102,6 +102,16 @@ static const char usage_text[] =
 	"      --dns-type TYPE[,TYPE]  DNS events by question type (A, AAAA, MX, ...)\n"
 	"      --tls-version V[,V]  TLS events by negotiated version (1.2, 1.3, ...)\n"
 	"  -D, --list-interfaces    list the interfaces that can be watched, and exit\n"
+	"\n"
+	"Capture (like tcpdump's; events are not printed while capturing):\n"
+	"  -w, --write FILE         write the selected packets to FILE, '-' for stdout,\n"
+	"                           each annotated with its owning process (pcapng comment)\n"
+	"      --pcap-format pcapng|pcap  file format (default: pcapng)\n"
+	"  -s, --snaplen N          bytes of each packet to keep (default and largest: 65535)\n"
+	"  -c N                     with -w: stop after N packets written\n"
+	"  -C, --file-size MB       start a new file when this one exceeds MB million bytes\n"
+	"  -G, --rotate-seconds N   start a new file every N seconds (FILE may hold strftime %)\n"
+	"  -W, --file-count N       with -C: reuse N files in turn; with -G: stop after N files\n"
 	"  -r, --read FILE          decode a pcap or pcapng file with the same classifier\n"
 	"                           instead of watching interfaces (no process events)\n"
 	"\n"
@@ -154,6 +164,7 @@ enum long_only {
 	OPT_ALL,
 	OPT_EXCLUDE,
 	OPT_XDP,
+	OPT_PCAP_FORMAT,
 	OPT_XDP_MODE,
 };
 
@@ -199,6 +210,12 @@ static const struct option long_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "xdp", no_argument, NULL, OPT_XDP },
+	{ "write", required_argument, NULL, 'w' },
+	{ "snaplen", required_argument, NULL, 's' },
+	{ "file-size", required_argument, NULL, 'C' },
+	{ "rotate-seconds", required_argument, NULL, 'G' },
+	{ "file-count", required_argument, NULL, 'W' },
+	{ "pcap-format", required_argument, NULL, OPT_PCAP_FORMAT },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
@@ -443,6 +460,34 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
+	case 'w':
+		cfg->write_file = arg;
+		return 0;
+	case 's':
+		if (parse__ulong(arg, 262144, &v))
+			return usage__error("bad -s '%s' (bytes, 0 for the largest)", arg);
+		cfg->snaplen = v;
+		return 0;
+	case 'C':
+		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+			return usage__error("bad -C '%s' (megabytes, 1 or more)", arg);
+		cfg->rotate_mb = v;
+		return 0;
+	case 'G':
+		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+			return usage__error("bad -G '%s' (seconds, 1 or more)", arg);
+		cfg->rotate_seconds = v;
+		return 0;
+	case 'W':
+		if (parse__ulong(arg, 1ul << 20, &v) || !v)
+			return usage__error("bad -W '%s' (a file count, 1 or more)", arg);
+		cfg->rotate_files = v;
+		return 0;
+	case OPT_PCAP_FORMAT:
+		if (strcmp(arg, "pcap") && strcmp(arg, "pcapng"))
+			return usage__error("bad --pcap-format '%s' (pcapng or pcap)", arg);
+		cfg->pcap_classic = !strcmp(arg, "pcap");
+		return 0;
 	case OPT_XDP:
 		cfg->xdp = true;
 		return 0;
@@ -479,7 +524,7 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	int opt, rc;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:Dr:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:Dr:w:s:C:G:W:", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
 			return 0;

@@ -23,6 +23,7 @@
 #include "owner.h"
 #include "sock.h"
 #include "linkwatch.h"
+#include "capture.h"
 #include "pinned.h"
 #include "timeconv.h"
 #include "users.h"
@@ -252,6 +253,14 @@ static bool monitor__selects_processes(const struct proc_filter *f)
  * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
  * Records they queued while no agent ran come first.
  */
+static int monitor__capture(struct config *cfg, struct capture *cap, struct proc_tracker *t,
+			    struct flow_tracker *ft, struct owner_ctx *oc)
+{
+	if (!cfg->write_file)
+		return 0;
+	return capture__add_ringbuf(cap, &t->rb, flow_tracker__capture_fd(ft), ft, oc);
+}
+
 static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 				 struct flow_tracker *ft, struct output *out, struct owner_ctx *oc,
 				 const char *pindir, const char *cg_mount)
@@ -270,6 +279,9 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 				  .filter = &cfg->filter,
 				  .selecting = monitor__selects_processes(&cfg->filter) };
 	out->owners = oc;
+	if (cfg->write_file)
+		pr_warn("warning: -w with pinned classifiers: they copy no packets (attach was run "
+			"without -w); detach them to capture\n");
 	if (proc_tracker__attach(t) || flow_tracker__add_ringbuf(ft, &t->rb) ||
 	    flow_tracker__adopt_pinned(ft))
 		return 1;
@@ -279,7 +291,8 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 }
 
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
-			  struct sock_tracker *st, struct output *out, struct owner_ctx *oc)
+			  struct sock_tracker *st, struct output *out, struct owner_ctx *oc,
+			  struct capture *cap)
 {
 	char cg_mount[PATH_MAX], pindir[PATH_MAX];
 	struct owner_maps om;
@@ -297,7 +310,7 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	out->owners = oc;
 	if (flow_tracker__load(ft, cfg, out, &(struct flow_load){ .om = &om }) || proc_tracker__attach(t) ||
 	    sock_tracker__attach(st) || flow_tracker__add_ringbuf(ft, &t->rb) ||
-	    flow_tracker__attach(ft))
+	    monitor__capture(cfg, cap, t, ft, oc) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
 	sock_tracker__snapshot(st, &t->table);
@@ -330,6 +343,7 @@ int monitor__run(struct config *cfg)
 	struct output out = { .f = stdout };
 	struct owner_ctx oc;
 	struct flow_watch watch[16];
+	struct capture cap = { 0 };
 	size_t nwatch = 0;
 	int rc;
 
@@ -351,7 +365,17 @@ int monitor__run(struct config *cfg)
 	if (monitor__check_ifaces(cfg))
 		return 1;
 	monitor__signals();
-	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc);
+	/* -w: the file first, so that an unwritable path fails before any hook; -c
+	 * then counts packets written, and events are not printed, as with tcpdump. */
+	if (cfg->write_file) {
+		if (capture__open(&cap, cfg))
+			return 1;
+		cfg->capture_count = cfg->count;
+		cfg->count = 0;
+	}
+	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc, &cap);
+	if (cfg->write_file && out.f == stdout)
+		out.f = fopen("/dev/null", "w");
 	/* With every interface selected, new ones are attached as they come up. */
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
 		nwatch = monitor__watch(cfg, &ft, watch);
@@ -365,6 +389,18 @@ int monitor__run(struct config *cfg)
 	if (ft.skel && !out.failed && (cfg->count <= 0 || out.emitted < (uint64_t)cfg->count))
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
 	output__free(&out);
+	if (cfg->write_file) {
+		uint64_t s[WF_STAT__MAX];
+
+		capture__close(&cap, flow_tracker__capture_drops_fd(&ft));
+		flow_tracker__stats(&ft, s);
+		fprintf(stderr,
+			"whoflow: capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
+			" in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
+			" in the kernel, %" PRIu64 " here\n",
+			cap.written, cap.files, cap.files == 1 ? "" : "s", cap.path, s[WF_STAT_CAP_LOST],
+			cap.user_dropped, s[WF_STAT_CAP_FILTERED], cap.user_filtered);
+	}
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);
 	flow_tracker__destroy(&ft);

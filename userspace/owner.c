@@ -167,3 +167,70 @@ void owner__text(FILE *f, const char *prefix, const struct owner_view *v)
 	if (v->p && v->p->container.id[0])
 		fprintf(f, " %scontainer=%.12s", prefix, v->p->container.id);
 }
+
+/* Appends " key=value", quoting values with spaces, quotes or control bytes. */
+static void comment__kv(char *out, size_t n, size_t *len, const char *key, const char *val)
+{
+	bool quote = !*val || strpbrk(val, " \"\\=\t\n") != NULL;
+
+	if (*len >= n)
+		return;
+	*len += snprintf(out + *len, n - *len, "%s%s=%s", *len ? " " : "", key, quote ? "\"" : "");
+	for (const char *p = val; *p && *len + 4 < n; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"' || ch == '\\')
+			*len += snprintf(out + *len, n - *len, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			*len += snprintf(out + *len, n - *len, "\\x%02x", ch);
+		else
+			out[(*len)++] = (char)ch;
+	}
+	if (quote && *len + 1 < n)
+		out[(*len)++] = '"';
+	if (*len < n)
+		out[*len] = '\0';
+}
+
+void owner__comment(const struct owner_view *v, char *out, size_t n)
+{
+	const struct proc_info *p = v->p;
+	char num[32];
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (!v->known) {
+		comment__kv(out, n, &len, "attribution", v->attribution[0] ? v->attribution : "none");
+		return;
+	}
+	snprintf(num, sizeof(num), "%u", v->o.tgid);
+	comment__kv(out, n, &len, "pid", num);
+	snprintf(num, sizeof(num), "%u", v->o.tid);
+	comment__kv(out, n, &len, "tid", num);
+	comment__kv(out, n, &len, "comm", p ? p->comm : v->o.comm);
+	if (p && p->exe)
+		comment__kv(out, n, &len, "exe", p->exe);
+	if (p && p->args_len) {
+		size_t cl = cmdline__format(p->args, p->args_len, NULL, 0);
+		char *buf = malloc(cl + 1);
+
+		if (buf) {
+			cmdline__format(p->args, p->args_len, buf, cl + 1);
+			comment__kv(out, n, &len, "cmdline", buf);
+			free(buf);
+		}
+	}
+	if (p) {
+		snprintf(num, sizeof(num), "%d", p->ppid);
+		comment__kv(out, n, &len, "ppid", num);
+		if (p->pcomm[0])
+			comment__kv(out, n, &len, "pcomm", p->pcomm);
+	}
+	snprintf(num, sizeof(num), "%u", v->o.uid);
+	comment__kv(out, n, &len, "uid", num);
+	if (p && p->container.id[0])
+		comment__kv(out, n, &len, "container", p->container.id);
+	if (p && p->cgroup_path)
+		comment__kv(out, n, &len, "cgroup", p->cgroup_path);
+	comment__kv(out, n, &len, "attribution", v->attribution);
+}

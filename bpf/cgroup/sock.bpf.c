@@ -14,7 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "owner_maps.h"
-#include "owner.h"
+#include "owner_helpers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -77,6 +77,9 @@ enum wf_pkt_stat {
 	WF_STAT_FILTERED, /* packets the port, address or direction filters left out */
 	WF_STAT_HTTP_LOST, /* an HTTP request record could not be queued */
 	WF_STAT_FRAG_LOST, /* a fragmented DNS datagram could not be tracked or shipped */
+	WF_STAT_CAPTURED, /* packets copied for -w */
+	WF_STAT_CAP_LOST, /* packets -w wanted that the capture ring buffer had no room for */
+	WF_STAT_CAP_FILTERED, /* packets -w's process selectors left out in the kernel */
 	WF_STAT__MAX,
 };
 
@@ -161,6 +164,28 @@ enum wf_pkt_event_kind {
 	 * its offset in the datagram, pad its IP id, want the datagram's length when
 	 * it is the last fragment (0 otherwise). */
 	WF_PKT_EVENT_DNS_FRAG = 5,
+};
+
+/* Packet copies for -w are reserved in fixed sizes (snaplen rounds up to one). */
+#define WF_CAP_MAX 65535 /* the largest snaplen the kernel path supports */
+
+/* One packet copied for -w, as it was at the hook (VLAN tag: see vlan_tci). */
+struct cap_event {
+	__u64 ts_ns;
+	__u64 netns;
+	__u32 ifindex;
+	__u32 wire_len; /* skb->len: the packet's length at the hook */
+	__u32 cap_len; /* bytes in data */
+	__u8 hook; /* enum wf_hook */
+	__u8 vlan_present; /* the kernel holds a tag apart from the data: put it back */
+	__u16 vlan_tci;
+	__u16 vlan_proto; /* network order, as skb->vlan_proto */
+	__u8 no_l2; /* data starts at the network header (tun, wireguard) */
+	__u8 attr; /* enum wf_attr of owner */
+	__u8 has_sk;
+	__u8 pad[3];
+	struct wf_owner owner;
+	__u8 data[];
 };
 
 enum wf_dns_status {

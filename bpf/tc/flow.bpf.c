@@ -12,7 +12,7 @@
 #include "parse.h"
 #include "flow_events.h"
 #include "owner_maps.h"
-#include "owner.h"
+#include "owner_helpers.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 
@@ -31,6 +31,16 @@ const volatile __u16 filter_ports[3][WF_FILTER_MAX] = {};
 const volatile __u8 filter_nports[3] = {};
 const volatile struct wf_cidr filter_nets[3][WF_FILTER_MAX] = {};
 const volatile __u8 filter_nnets[3] = {};
+/* -w: copy selected packets, this many bytes of each (0: no capture). */
+const volatile __u32 capture_snaplen = 0;
+/* -w with process selectors: only packets whose owner is one of these tgids, or
+ * whose comm is one of these (checked in the kernel, so others are not copied). */
+#define WF_CAP_PIDS 8
+#define WF_CAP_COMMS 4
+const volatile __u32 capture_pids[WF_CAP_PIDS] = {};
+const volatile __u8 capture_npids = 0;
+const volatile char capture_comms[WF_CAP_COMMS][WF_OWNER_COMM_LEN] = {};
+const volatile __u8 capture_ncomms = 0;
 
 /* Read by the BPF tests through the skeleton's .bss. */
 struct pkt_meta last_meta;
@@ -52,6 +62,20 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);
 } pkt_events SEC(".maps");
+
+/* Packet copies for -w, apart from the event records so that one cannot starve the other. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20);
+} pkt_capture SEC(".maps");
+
+/* -w's losses per interface (namespace, ifindex), for each interface's ISB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct wf_attach_key);
+	__type(value, __u64);
+} capture_drops SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -849,6 +873,13 @@ static __always_inline bool filter__net_in(int list, __u8 family, const __u8 *ad
 	return false;
 }
 
+/* Whether any port, address or process selector is set (-Q aside). */
+static __always_inline bool filter__any(void)
+{
+	return filter_nports[0] || filter_nports[1] || filter_nports[2] || filter_nnets[0] ||
+	       filter_nnets[1] || filter_nnets[2] || capture_npids || capture_ncomms;
+}
+
 /* tcpdump's semantics: --port matches either end, --sport/--dport one; likewise hosts. */
 __noinline int wf_filter(const struct pkt_meta *m)
 {
@@ -1045,6 +1076,9 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 	return 0;
 }
 
+__noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
+			  const struct flow_value *v, __u32 hook_dir);
+
 /* TLS hellos, HTTP requests and DNS over TCP: what a TCP payload can hold. */
 static __always_inline void tc__tcp_payload(struct __sk_buff *skb, const struct pkt_meta *m,
 					    const struct flow_key *k, struct flow_value *v,
@@ -1093,9 +1127,16 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		stat__parse(status, &m);
 	if (status == PARSE_L4_OTHER && m.frag == PARSE_FRAG_LATER && m.l4_proto == IPPROTO_UDP)
 		wf_dns_frag(skb, &m, hook);
-	/* Other IP protocols still make flows (without ports); the rest stops here. */
-	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
+	/* Other IP protocols still make flows (without ports); the rest stops here,
+	 * but is still copied for -w when no selector could have left it out. */
+	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER)) {
+		if (capture_snaplen && !xdp_in && !filter__any()) {
+			k.netns = ik.netns;
+			k.ifindex = ifindex;
+			wf_capture(skb, &m, &k, NULL, hook | (__u32)(fl & WF_IFACE_NO_L2) << 16);
+		}
 		return TC_ACT_UNSPEC_;
+	}
 	if (!wf_filter(&m)) {
 		if (!xdp_in)
 			stat__inc(WF_STAT_FILTERED);
@@ -1119,6 +1160,9 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	}
 	if (!offline)
 		wf_owner_resolve(skb, &m, &k, v, hook | (__u32)dir << 8);
+	if (capture_snaplen)
+		wf_capture(skb, &m, &k, v,
+			   hook | (__u32)dir << 8 | (__u32)(fl & WF_IFACE_NO_L2) << 16);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
 	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
@@ -1249,4 +1293,108 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_xdp_dns_capture(ctx, &m, &k, v, dir);
 	return XDP_PASS;
+}
+
+/* ---- -w: packet copies ---- */
+
+static __always_inline bool capture__owner_selected(const struct pkt_event_hdr *h)
+{
+	bool ok;
+
+	if (!capture_npids && !capture_ncomms)
+		return true;
+	if (h->attr == WF_ATTR_NONE || h->attr == WF_ATTR_AMBIGUOUS || !h->owner.tgid)
+		return false;
+	ok = false;
+	for (int i = 0; i < WF_CAP_PIDS; i++)
+		if (i < capture_npids && capture_pids[i] == h->owner.tgid)
+			ok = true;
+	for (int i = 0; i < WF_CAP_COMMS; i++) {
+		bool same = i < capture_ncomms;
+
+		for (int c = 0; c < WF_OWNER_COMM_LEN && same; c++) {
+			if (capture_comms[i][c] != h->owner.comm[c])
+				same = false;
+			else if (!h->owner.comm[c])
+				break;
+		}
+		if (same)
+			ok = true;
+	}
+	return ok;
+}
+
+static __always_inline void capture__drop(__u64 netns, __u32 ifindex)
+{
+	struct wf_attach_key key = { .netns = netns, .ifindex = ifindex };
+	__u64 one = 1, *n;
+
+	stat__inc(WF_STAT_CAP_LOST);
+	n = bpf_map_lookup_elem(&capture_drops, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&capture_drops, &key, &one, BPF_NOEXIST);
+}
+
+/* Copies up to capture_snaplen bytes into a record of the size class that holds them. */
+#define CAPTURE_CLASS(size)                                                                   \
+	do {                                                                                  \
+		e = bpf_ringbuf_reserve(&pkt_capture, sizeof(*e) + (size), 0);                \
+		if (!e) {                                                                     \
+			capture__drop(netns, skb->ifindex);                                   \
+			return 0;                                                             \
+		}                                                                             \
+		/* Verifier: keep the bound on the register the helper gets. */            \
+		barrier_var(len);                                                             \
+		if (len > (size) || bpf_skb_load_bytes(skb, 0, e->data, len)) {               \
+			bpf_ringbuf_discard(e, 0);                                            \
+			return 0;                                                             \
+		}                                                                             \
+	} while (0)
+
+__noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
+			  const struct flow_value *v, __u32 hook_dir)
+{
+	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1, no_l2 = (hook_dir >> 16) & 1;
+	struct pkt_event_hdr hdr = {};
+	struct cap_event *e;
+	__u64 netns, len;
+
+	if (!skb || !m || !k)
+		return 0;
+	netns = k->netns;
+	event__fill(&hdr, 0, m, k, v, hook, dir, 0);
+	if (!capture__owner_selected(&hdr)) {
+		stat__inc(WF_STAT_CAP_FILTERED);
+		return 0;
+	}
+	len = skb->len < capture_snaplen ? skb->len : capture_snaplen;
+	if (len == 0)
+		return 0;
+	/* A packet smaller than the class is copied whole: size-1 masks are exact. */
+	if (len <= 256)
+		CAPTURE_CLASS(256);
+	else if (len <= 2048)
+		CAPTURE_CLASS(2048);
+	else if (len <= 16384)
+		CAPTURE_CLASS(16384);
+	else
+		CAPTURE_CLASS(65536);
+	e->ts_ns = clock__now(skb);
+	e->netns = netns;
+	e->ifindex = skb->ifindex;
+	e->wire_len = skb->len;
+	e->cap_len = len;
+	e->hook = hook;
+	e->vlan_present = skb->vlan_present;
+	e->vlan_tci = skb->vlan_tci;
+	e->vlan_proto = skb->vlan_proto;
+	e->no_l2 = no_l2;
+	e->attr = hdr.attr;
+	e->has_sk = hdr.has_sk;
+	e->owner = hdr.owner;
+	bpf_ringbuf_submit(e, 0);
+	stat__inc(WF_STAT_CAPTURED);
+	return 0;
 }

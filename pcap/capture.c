@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* -w: the classifiers' packet copies, annotated with their owner, written and rotated like tcpdump. */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "config.h"
+#include "filter.h"
+#include "flow.h"
+#include "flow_events.h"
+#include "log.h"
+#include "owner.h"
+#include "timeconv.h"
+
+#define WHOFLOW_APPL "whoflow 0.1.0"
+
+/* tcpdump's names: FILE, then with -C FILE1, FILE2 ...; with -W, numbered and reused. */
+static void capture__name(struct capture *c, char *out, size_t n)
+{
+	const struct config *cfg = c->cfg;
+	char base[PATH_MAX - 32];
+
+	if (cfg->rotate_seconds) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		if (!strftime(base, sizeof(base), cfg->write_file, &tm))
+			snprintf(base, sizeof(base), "%s", cfg->write_file);
+	} else {
+		snprintf(base, sizeof(base), "%s", cfg->write_file);
+	}
+	if (cfg->rotate_mb && cfg->rotate_files)
+		snprintf(out, n, "%s%lu", base, (unsigned long)(c->files % cfg->rotate_files));
+	else if (cfg->rotate_mb && c->files)
+		snprintf(out, n, "%s%lu", base, (unsigned long)c->files);
+	else
+		snprintf(out, n, "%s", base);
+}
+
+static int capture__next_file(struct capture *c)
+{
+	const struct config *cfg = c->cfg;
+	bool to_stdout = !strcmp(cfg->write_file, "-");
+	struct utsname u;
+	char os[200];
+
+	if (c->f && c->f != stdout)
+		fclose(c->f);
+	c->f = NULL;
+	if (to_stdout) {
+		c->f = stdout;
+		snprintf(c->path, sizeof(c->path), "(stdout)");
+	} else {
+		capture__name(c, c->path, sizeof(c->path));
+		c->f = fopen(c->path, "w");
+		if (!c->f) {
+			pr_warn("cannot write the capture to %s: %m\n", c->path);
+			return -errno;
+		}
+	}
+	uname(&u);
+	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+	c->files++;
+	c->opened = time(NULL);
+	/* -s 0, or none: the largest the kernel path copies, as tcpdump's -s 0 means its largest. */
+	return pcapw__open(&c->w, c->f, !cfg->pcap_classic,
+			   cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX,
+			   PCAPW_LINKTYPE_ETHERNET, os, WHOFLOW_APPL);
+}
+
+int capture__open(struct capture *c, const struct config *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	return capture__next_file(c);
+}
+
+/* Rotation before a packet: -C size, -G time; -W limits the count with -G. */
+static int capture__rotate(struct capture *c, size_t next)
+{
+	const struct config *cfg = c->cfg;
+	bool by_size = cfg->rotate_mb && c->w.good_bytes + next > cfg->rotate_mb * 1000000ull;
+	bool by_time = cfg->rotate_seconds &&
+		       (unsigned long)(time(NULL) - c->opened) >= cfg->rotate_seconds;
+
+	if ((!by_size && !by_time) || !strcmp(cfg->write_file, "-"))
+		return 0;
+	if (by_time && cfg->rotate_files && !cfg->rotate_mb && c->files >= cfg->rotate_files) {
+		c->stopped = true; /* -G with -W: that many files, then stop, as tcpdump does */
+		return -ECANCELED;
+	}
+	pcapw__flush(&c->w);
+	memset(c->per_iface, 0, sizeof(c->per_iface));
+	return capture__next_file(c);
+}
+
+/* The owner's interface name and namespace, for the file's interface block. */
+static int capture__iface(struct capture *c, const struct cap_event *e)
+{
+	const char *name = flow_tracker__ifname(c->ft, e->netns, e->ifindex);
+	char fallback[32], desc[64];
+	uint64_t key = e->netns * 1000003ull + e->ifindex;
+
+	if (!name) {
+		snprintf(fallback, sizeof(fallback), "if%u", e->ifindex);
+		name = fallback;
+	}
+	snprintf(desc, sizeof(desc), "netns cookie %llu", (unsigned long long)e->netns);
+	return pcapw__iface(&c->w, key, name, desc,
+			    e->no_l2 ? PCAPW_LINKTYPE_RAW : PCAPW_LINKTYPE_ETHERNET);
+}
+
+static int capture__on_record(void *ctx, void *data, size_t len)
+{
+	struct capture *c = ctx;
+	const struct cap_event *e = data;
+	struct owner_view ov;
+	uint8_t buf[WF_CAP_MAX + 4];
+	uint32_t cap, wire;
+	char comment[1024];
+	int iface, err;
+
+	if (c->stopped)
+		return -ECANCELED;
+	if (len < sizeof(*e) || e->cap_len > len - sizeof(*e) || e->cap_len > WF_CAP_MAX)
+		return 0;
+	owner__view(&ov, c->oc, &e->owner, e->attr, e->hook, e->has_sk);
+	if (!owner__selected(c->oc, &ov)) {
+		c->user_filtered++;
+		return 0;
+	}
+	cap = e->cap_len;
+	wire = e->wire_len;
+	/* A tag the kernel keeps apart from the data goes back after the MAC addresses. */
+	if (e->vlan_present && !e->no_l2 && cap >= 12) {
+		uint16_t tci = htons(e->vlan_tci);
+
+		memcpy(buf, e->data, 12);
+		memcpy(buf + 12, &e->vlan_proto, 2);
+		memcpy(buf + 14, &tci, 2);
+		memcpy(buf + 16, e->data + 12, cap - 12);
+		cap += 4;
+		wire += 4;
+	} else {
+		memcpy(buf, e->data, cap);
+	}
+	owner__comment(&ov, comment, sizeof(comment));
+	err = capture__rotate(c, cap + strlen(comment) + 64);
+	if (err)
+		return err;
+	iface = capture__iface(c, e);
+	if (iface < 0) {
+		c->user_dropped++;
+		return 0;
+	}
+	err = pcapw__packet(&c->w, iface, timeconv__boot_to_real(e->ts_ns), buf, cap, wire,
+			    e->hook == WF_HOOK_EGRESS, comment);
+	if (err) {
+		pr_warn("writing the capture to %s failed: %s; the capture stops here (the file is "
+			"readable up to its last whole packet)\n",
+			c->path, strerror(-err));
+		c->user_dropped++;
+		c->stopped = true;
+		return -ECANCELED;
+	}
+	c->written++;
+	c->per_iface[iface]++;
+	if (c->cfg->capture_count && c->written >= (uint64_t)c->cfg->capture_count) {
+		c->stopped = true; /* -c: nothing more, not even what the final drain finds */
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
+			 const struct flow_tracker *ft, const struct owner_ctx *oc)
+{
+	c->ft = ft;
+	c->oc = oc;
+	if (!*rb) {
+		*rb = ring_buffer__new(map_fd, capture__on_record, c, NULL);
+		return *rb ? 0 : -errno;
+	}
+	return ring_buffer__add(*rb, map_fd, capture__on_record, c);
+}
+
+void capture__close(struct capture *c, int drops_fd)
+{
+	uint64_t now = timeconv__boot_to_real(timeconv__now_boot());
+
+	if (!c->f)
+		return;
+	/* One statistics block per interface: what the kernel could not copy. */
+	for (size_t i = 0; drops_fd >= 0 && c->w.ng && i < c->w.nifaces; i++) {
+		struct wf_attach_key k, next;
+		__u64 drops = 0, v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(drops_fd, prev, &next)) {
+			k = next;
+			prev = &k;
+			if (k.netns * 1000003ull + k.ifindex == c->w.ifaces[i].key &&
+			    !bpf_map_lookup_elem(drops_fd, &k, &v))
+				drops = v;
+		}
+		pcapw__stats(&c->w, (int)i, now, c->per_iface[i] + drops, drops);
+	}
+	pcapw__flush(&c->w);
+	if (c->f != stdout)
+		fclose(c->f);
+	else
+		fflush(stdout);
+	c->f = NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_PCAPNG_H
+#define WHOFLOW_PCAPNG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PCAPW_MAX_IFACES 256
+#define PCAPW_LINKTYPE_ETHERNET 1
+#define PCAPW_LINKTYPE_RAW 101
+
+/*
+ * A capture file: pcapng (section header, one interface block per interface,
+ * enhanced packet blocks with direction and a comment, statistics at close) or
+ * classic pcap (nanosecond timestamps, one link type). Whole blocks are
+ * written at once; after a failed write the file is cut back to its last
+ * complete block, so it stays readable.
+ */
+struct pcap_writer {
+	FILE *f;
+	bool ng;
+	bool failed;
+	int err; /* errno of the failure */
+	uint32_t snaplen;
+	uint32_t linktype; /* classic pcap: the file's one link type */
+	uint64_t good_bytes; /* file offset after the last complete block */
+	size_t nifaces;
+	struct {
+		uint64_t key; /* the caller's identity of the interface */
+		uint32_t linktype;
+	} ifaces[PCAPW_MAX_IFACES];
+};
+
+/* os, appl: the section header's shb_os and shb_userappl (pcapng). */
+int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
+		const char *os, const char *appl);
+/* The interface's id for packets, writing its description block the first time. */
+int pcapw__iface(struct pcap_writer *w, uint64_t key, const char *name, const char *desc,
+		 uint32_t linktype);
+/* outbound: epb_flags direction; comment may be NULL (pcapng only). */
+int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *data,
+		  uint32_t caplen, uint32_t wirelen, bool outbound, const char *comment);
+/* An interface statistics block (pcapng): packets received and dropped. */
+int pcapw__stats(struct pcap_writer *w, int iface, uint64_t ts_ns, uint64_t recv, uint64_t drop);
+/* Flushes; returns the first error seen, 0 if none. Does not close f. */
+int pcapw__flush(struct pcap_writer *w);
+
+#endif
