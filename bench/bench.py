@@ -335,6 +335,50 @@ def bench_exec(net, cgroup, results):
     results["exec"] = rows
 
 
+def link_packets(net):
+    """Packets the client's veth sent and received, from the kernel's own counters (independent of both tools)."""
+    out = json.loads(run(*net.cmd(net.c, "ip", "-s", "-j", "link", "show", net.dev)).stdout)[0]["stats64"]
+    return out["rx"]["packets"] + out["tx"]["packets"]
+
+
+def bench_capture(net, cgroup, results):
+    """5. one TCP flow at top rate: whoflow -w and tcpdump -w side by side, against the link's own counters."""
+    tmp = tempfile.mkdtemp()
+    wf_file, td_file = os.path.join(tmp, "wf.pcapng"), os.path.join(tmp, "td.pcap")
+    td = subprocess.Popen(net.cmd(net.c, "tcpdump", "-i", net.dev, "-w", td_file, "-s", "262144", "tcp", "port",
+                                  "5201"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in td.stderr:
+        if "listening on" in line:
+            break
+    agent = Agent(net, cgroup, "-w", wf_file, "--port", "5201")
+    td_cpu0 = cpu_ticks(td.pid)
+    t0 = time.monotonic()
+    before = link_packets(net)
+    bps = iperf(net)
+    after = link_packets(net)
+    elapsed = time.monotonic() - t0
+    td_cpu = 100.0 * (cpu_ticks(td.pid) - td_cpu0) / TICK / elapsed
+    wf_cpu = agent.cpu_percent()
+    time.sleep(0.5)  # both writers drain what they have
+    agent.stop()
+    td.send_signal(signal.SIGINT)
+    _, err = td.communicate(timeout=30)
+    m = re.search(r"(\d+) packets captured.*?(\d+) packets dropped by kernel", err, re.S)
+    td_captured, td_dropped = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    # -M: exact counts ("22 k" otherwise)
+    count = lambda path: int(re.search(r"Number of packets:\s+(\d+)", run("capinfos", "-M", path).stdout).group(1))  # noqa: E731
+    capline = [l for l in agent.stderr if l.startswith("whoflow: capture:")]
+    wf_kernel_drops = int(re.search(r"dropped (\d+) in the kernel", capline[-1]).group(1)) if capline else None
+    results["capture"] = {"wire_packets": after - before, "gbit_s": bps / 1e9,
+                          "whoflow": {"written": count(wf_file), "kernel_dropped": wf_kernel_drops,
+                                      "cpu_percent": wf_cpu},
+                          "tcpdump": {"written": count(td_file), "kernel_dropped": td_dropped,
+                                      "captured": td_captured, "cpu_percent": td_cpu}}
+    for f in (wf_file, td_file):
+        os.unlink(f)
+    os.rmdir(tmp)
+
+
 def send_udp_flows(net, n):
     """n UDP packets from n different source ports: n flows (one AF_PACKET-free loop, bounded)."""
     code = ("import socket\n"
@@ -448,7 +492,18 @@ def table(r):
             "NOT REACHED (%s made %.0f/s at most here)" % (
                 "the machine" if row["bare_rate"] < 5000 else "whoflow's overhead", row["achieved_rate"])))
     out.append("")
-    out.append("5. Selected-flow capture with -w: not measured (pcap output, -w, is not implemented yet)")
+    c = r.get("capture")
+    if c:
+        w, t = c["whoflow"], c["tcpdump"]
+        out.append("5. One TCP flow at %.1f Gbit/s captured with -w: %d packets on the wire (link counters, both "
+                   "directions, control traffic included)" % (c["gbit_s"], c["wire_packets"]))
+        out.append("   whoflow -w --port 5201: %d written, %s dropped in the kernel, CPU %.0f%%  goal 0 lost: %s" % (
+            w["written"], w["kernel_dropped"], w["cpu_percent"],
+            "met" if w["kernel_dropped"] == 0 and w["written"] >= c["wire_packets"] * 0.999 else "MISSED"))
+        out.append("   tcpdump -w port 5201:    %d written, %s dropped by the kernel, CPU %.0f%%" % (
+            t["written"], t["kernel_dropped"], t["cpu_percent"]))
+    else:
+        out.append("5. Selected-flow capture: not measured")
     s = r.get("scale")
     if s:
         out.append("")
@@ -483,7 +538,8 @@ def main():
             f.write("1")
         servers = Servers(net, tmp)
         for name, fn in (("1 per-packet cost", bench_per_packet), ("2 throughput", bench_throughput),
-                         ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("6 scale", bench_scale),
+                         ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
+                         ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach)):
             if os.environ.get("BENCH_ONLY") and not name.startswith(tuple(os.environ["BENCH_ONLY"].split(","))):
                 continue
