@@ -40,7 +40,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
 	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
-	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c
+	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c userspace/expr.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -106,7 +106,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
 
-BPF_TESTS := $(BUILD)/tests/test_flow_bpf
+BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # A stand-in for someone else's XDP program (integration tests).
 TEST_BPF_OBJS := $(BUILD)/tests/xdp_pass.bpf.o
 
@@ -118,9 +118,19 @@ $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/expr.c $(BUILD)/flow.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< userspace/expr.c -o $@ $(LDLIBS)
+
+# Generated (scapy, seeded): the packets of the filter-expression differential test.
+$(BUILD)/tests/diff_packets.pcap: tests/bpf/make_diff_packets.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) $< $@ 2>/dev/null
+
 # Loads programs into the kernel: needs root.
-test-bpf: $(BPF_TESTS)
-	@set -e; for t in $(BPF_TESTS); do echo "== $$t"; $$t; done
+test-bpf: $(BPF_TESTS) $(BUILD)/tests/diff_packets.pcap
+	@set -e; echo "== $(BUILD)/tests/test_flow_bpf"; $(BUILD)/tests/test_flow_bpf; \
+	echo "== $(BUILD)/tests/test_expr_diff"; $(BUILD)/tests/test_expr_diff $(BUILD)/tests/diff_packets.pcap
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

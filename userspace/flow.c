@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include "config.h"
 #include "filter.h"
+#include "expr.h"
 #include "dns_pairs.h"
 #include "dns_tcp.h"
 #include "dns_frag.h"
@@ -192,6 +193,21 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 	}
 }
 
+/* The filter expression: compiled by libpcap, written for the interpreter after load. */
+static int flow__install_expr(struct flow_tracker *t, const struct config *cfg)
+{
+	struct expr *e;
+	int err = expr__compile(cfg, &e);
+
+	if (err)
+		return -EINVAL;
+	err = expr__install(e, bpf_map__fd(t->skel->maps.cbpf_prog), t->skel->bss->cbpf_len);
+	expr__free(e);
+	if (err)
+		pr_warn("cannot hand the filter expression to the classifiers: %s\n", strerror(-err));
+	return err;
+}
+
 int flow_tracker__capture_fd(const struct flow_tracker *t)
 {
 	return bpf_map__fd(t->skel->maps.pkt_capture);
@@ -232,6 +248,8 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	if (err)
 		return err;
 	err = flow_bpf__load(t->skel);
+	if (!err && cfg->nexpr)
+		err = flow__install_expr(t, cfg);
 	if (err) {
 		char msg[128];
 

@@ -40,6 +40,7 @@ static const char usage_text[] =
 	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
 	"with command line, parent, user, cgroup and container; and what crossed the\n"
 	"watched interfaces: flow records, DNS messages, TLS hellos and HTTP requests.\n"
+	"A trailing FILTER EXPRESSION (tcpdump's syntax) selects packets in the kernel.\n"
 	"\n"
 	"Commands:\n"
 	"  monitor                  report events as they happen (the default); reads\n"
@@ -126,8 +127,8 @@ static const char usage_text[] =
 	"      --container PREFIX   by container id prefix, repeatable\n"
 	"      --min-duration MS    exit events only of processes that lived this long\n"
 	"\n"
-	"Filter expressions (tcpdump syntax) are not supported by this version: giving\n"
-	"one is an error.\n"
+	"FILTER EXPRESSION: tcpdump's syntax, run in the kernel (libpcap compiles it);\n"
+	"for attach and detach, trailing words are interface names instead.\n"
 	"\n"
 	"whoflow prints 'whoflow: ready' on stderr once every hook is attached. SIGINT or\n"
 	"SIGTERM flush pending events, remove the hooks and print a summary on stderr.\n";

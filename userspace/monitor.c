@@ -24,6 +24,7 @@
 #include "sock.h"
 #include "linkwatch.h"
 #include "capture.h"
+#include "expr.h"
 #include "pinned.h"
 #include "timeconv.h"
 #include "users.h"
@@ -164,7 +165,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
 		t->filtered + out->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP],
 		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
-		s[WF_STAT_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
+		s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
 		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
 		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL],
 		so[WF_SOCK_TUPLES_FULL], st->snapshot_sockets);
@@ -348,12 +349,14 @@ int monitor__run(struct config *cfg)
 	int rc;
 
 	libbpf_set_print(log__libbpf);
+	/* A bad expression is a usage error, found before anything is loaded. */
 	if (cfg->nexpr) {
-		fprintf(stderr,
-			"whoflow: filter expressions are not supported by this version yet (got "
-			"'%s')\nTry 'whoflow --help' for more information.\n",
-			cfg->expr[0]);
-		return 2;
+		struct expr *e;
+		int rc = expr__compile(cfg, &e);
+
+		if (rc)
+			return rc;
+		expr__free(e);
 	}
 	if (privs__check())
 		return 1;
@@ -399,7 +402,9 @@ int monitor__run(struct config *cfg)
 			" in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
 			" in the kernel, %" PRIu64 " here\n",
 			cap.written, cap.files, cap.files == 1 ? "" : "s", cap.path, s[WF_STAT_CAP_LOST],
-			cap.user_dropped, s[WF_STAT_CAP_FILTERED], cap.user_filtered);
+			cap.user_dropped,
+			s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
+			cap.user_filtered);
 	}
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);

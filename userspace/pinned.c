@@ -155,8 +155,13 @@ int pinned__create(struct pinned *p, const struct config *cfg, const char *dir,
 	struct sock_tracker st = { .cgroup_fd = -1 };
 	struct flow_tracker ft = { 0 };
 	struct output out = { .f = stdout };
+	/* attach's trailing words are interfaces, not a filter expression. */
+	struct config c = *cfg;
 	struct owner_maps om;
 	int scope = -1, err;
+
+	c.nexpr = 0;
+	cfg = &c;
 
 	if (cfg->cgroup && (scope = open(cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		pr_warn("cannot open --cgroup %s: %m\n", cfg->cgroup);

@@ -80,6 +80,7 @@ enum wf_pkt_stat {
 	WF_STAT_CAPTURED, /* packets copied for -w */
 	WF_STAT_CAP_LOST, /* packets -w wanted that the capture ring buffer had no room for */
 	WF_STAT_CAP_FILTERED, /* packets -w's process selectors left out in the kernel */
+	WF_STAT_EXPR_FILTERED, /* packets the filter expression left out */
 	WF_STAT__MAX,
 };
 
@@ -186,6 +187,23 @@ struct cap_event {
 	__u8 pad[3];
 	struct wf_owner owner;
 	__u8 data[];
+};
+
+/* A tcpdump filter expression, compiled by libpcap to classic BPF and run in the
+ * kernel by an interpreter (one program per link type: Ethernet, raw IP). */
+#define WF_CBPF_MAX 512 /* instructions per program */
+#define WF_CBPF_WINDOW 2048 /* packet bytes the expression can read (later ones: no match) */
+
+enum wf_cbpf_link {
+	WF_CBPF_ETHERNET = 0,
+	WF_CBPF_RAW = 1,
+};
+
+struct cbpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
 };
 
 enum wf_dns_status {

@@ -41,6 +41,10 @@ const volatile __u32 capture_pids[WF_CAP_PIDS] = {};
 const volatile __u8 capture_npids = 0;
 const volatile char capture_comms[WF_CAP_COMMS][WF_OWNER_COMM_LEN] = {};
 const volatile __u8 capture_ncomms = 0;
+/* Instructions in each filter-expression program (enum wf_cbpf_link); 0: none.
+ * Data, not read-only: set with the program after load (tests swap programs). */
+__u32 cbpf_len[2];
+__u32 last_cbpf_verdict; /* tests: the last expression's verdict (with record_last) */
 
 /* Read by the BPF tests through the skeleton's .bss. */
 struct pkt_meta last_meta;
@@ -68,6 +72,27 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 32 << 20);
 } pkt_capture SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * WF_CBPF_MAX);
+	__type(key, __u32);
+	__type(value, struct cbpf_insn);
+} cbpf_prog SEC(".maps");
+
+/* The interpreter's registers, memory and packet window, per CPU. */
+struct cbpf_state {
+	__u32 A, X, pc, base, plen, verdict, len, data_len;
+	__u32 M[16];
+	__u8 data[WF_CBPF_WINDOW + 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cbpf_state);
+} cbpf_scratch SEC(".maps");
 
 /* -w's losses per interface (namespace, ifindex), for each interface's ISB. */
 struct {
@@ -1078,6 +1103,7 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 
 __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
 			  const struct flow_value *v, __u32 hook_dir);
+__noinline int wf_cbpf_match(struct __sk_buff *skb, __u32 link);
 
 /* TLS hellos, HTTP requests and DNS over TCP: what a TCP payload can hold. */
 static __always_inline void tc__tcp_payload(struct __sk_buff *skb, const struct pkt_meta *m,
@@ -1123,6 +1149,13 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	status = wf_parse(skb, &m, fl);
 	if (record_last)
 		last_meta = m;
+	/* The filter expression, like tcpdump's, decides first, for every packet. */
+	if (cbpf_len[(fl & WF_IFACE_NO_L2) ? WF_CBPF_RAW : WF_CBPF_ETHERNET] &&
+	    !wf_cbpf_match(skb, (fl & WF_IFACE_NO_L2) ? WF_CBPF_RAW : WF_CBPF_ETHERNET)) {
+		if (!xdp_in)
+			stat__inc(WF_STAT_EXPR_FILTERED);
+		return TC_ACT_UNSPEC_;
+	}
 	if (!xdp_in)
 		stat__parse(status, &m);
 	if (status == PARSE_L4_OTHER && m.frag == PARSE_FRAG_LATER && m.l4_proto == IPPROTO_UDP)
@@ -1397,4 +1430,190 @@ __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const
 	bpf_ringbuf_submit(e, 0);
 	stat__inc(WF_STAT_CAPTURED);
 	return 0;
+}
+
+/* ---- The filter expression: classic BPF from libpcap, interpreted here ---- */
+
+/* Classic BPF opcodes (linux/filter.h, linux/bpf_common.h). */
+#define C_CLASS(c) ((c) & 0x07)
+#define C_SIZE(c) ((c) & 0x18)
+#define C_MODE(c) ((c) & 0xe0)
+#define C_OP(c) ((c) & 0xf0)
+#define C_SRC(c) ((c) & 0x08)
+#define C_RVAL(c) ((c) & 0x18)
+#define C_MISCOP(c) ((c) & 0xf8)
+
+/* A big-endian load of size bytes at off of the window; false when it runs past the packet. */
+static __always_inline bool cbpf__load(struct cbpf_state *s, __u32 off, __u32 size, __u32 *out)
+{
+	__u32 v = 0;
+
+	if (off >= WF_CBPF_WINDOW || off + size > s->data_len)
+		return false;
+	for (__u32 i = 0; i < 4; i++) {
+		__u32 idx = off + i;
+
+		if (i >= size)
+			break;
+		/* Verifier: the mask must reach the access, not be folded away. */
+		barrier_var(idx);
+		idx &= WF_CBPF_WINDOW - 1;
+		barrier_var(idx);
+		v = v << 8 | s->data[idx];
+	}
+	*out = v;
+	return true;
+}
+
+/* One instruction; 1 ends the run (verdict set). Loops are impossible: classic
+ * BPF only jumps forward, so a program runs at most its length. */
+static long cbpf__step(__u64 idx, void *unused)
+{
+	__u32 zero = 0, slot, v = 0, src;
+	struct cbpf_state *s = bpf_map_lookup_elem(&cbpf_scratch, &zero);
+	struct cbpf_insn *in;
+	__u16 c;
+
+	if (!s)
+		return 1;
+	if (s->pc >= s->plen || s->pc >= WF_CBPF_MAX) {
+		s->verdict = 0;
+		return 1;
+	}
+	slot = s->base + s->pc;
+	in = bpf_map_lookup_elem(&cbpf_prog, &slot);
+	if (!in) {
+		s->verdict = 0;
+		return 1;
+	}
+	c = in->code;
+	s->pc++;
+	switch (C_CLASS(c)) {
+	case 0x00: /* LD */
+	case 0x01: /* LDX */ {
+		__u32 size = C_SIZE(c) == 0x00 ? 4 : C_SIZE(c) == 0x08 ? 2 : 1;
+
+		switch (C_MODE(c)) {
+		case 0x00: /* IMM */
+			v = in->k;
+			break;
+		case 0x20: /* ABS */
+			if (!cbpf__load(s, in->k, size, &v))
+				goto reject;
+			break;
+		case 0x40: /* IND */
+			if (!cbpf__load(s, in->k + s->X, size, &v))
+				goto reject;
+			break;
+		case 0x60: /* MEM */
+			v = s->M[in->k & 15];
+			break;
+		case 0x80: /* LEN */
+			v = s->len;
+			break;
+		case 0xa0: /* MSH: 4 * (P[k] & 0xf), the IPv4 header length */
+			if (!cbpf__load(s, in->k, 1, &v))
+				goto reject;
+			v = (v & 0xf) << 2;
+			break;
+		default:
+			goto reject;
+		}
+		if (C_CLASS(c) == 0x00)
+			s->A = v;
+		else
+			s->X = v;
+		return 0;
+	}
+	case 0x02: /* ST */
+		s->M[in->k & 15] = s->A;
+		return 0;
+	case 0x03: /* STX */
+		s->M[in->k & 15] = s->X;
+		return 0;
+	case 0x04: /* ALU */
+		src = C_SRC(c) ? s->X : in->k;
+		switch (C_OP(c)) {
+		case 0x00: s->A += src; break;
+		case 0x10: s->A -= src; break;
+		case 0x20: s->A *= src; break;
+		case 0x30:
+			if (!src)
+				goto reject;
+			s->A /= src;
+			break;
+		case 0x40: s->A |= src; break;
+		case 0x50: s->A &= src; break;
+		case 0x60: s->A = src < 32 ? s->A << src : 0; break;
+		case 0x70: s->A = src < 32 ? s->A >> src : 0; break;
+		case 0x80: s->A = -s->A; break;
+		case 0x90:
+			if (!src)
+				goto reject;
+			s->A %= src;
+			break;
+		case 0xa0: s->A ^= src; break;
+		default:
+			goto reject;
+		}
+		return 0;
+	case 0x05: /* JMP */ {
+		bool t;
+
+		src = C_SRC(c) ? s->X : in->k;
+		switch (C_OP(c)) {
+		case 0x00: /* JA */
+			s->pc += in->k;
+			return 0;
+		case 0x10: t = s->A == src; break;
+		case 0x20: t = s->A > src; break;
+		case 0x30: t = s->A >= src; break;
+		case 0x40: t = (s->A & src) != 0; break;
+		default:
+			goto reject;
+		}
+		s->pc += t ? in->jt : in->jf;
+		return 0;
+	}
+	case 0x06: /* RET */
+		s->verdict = C_RVAL(c) == 0x10 ? s->A : C_RVAL(c) == 0x00 ? in->k : s->X;
+		return 1;
+	case 0x07: /* MISC */
+		if (C_MISCOP(c) == 0x00)
+			s->X = s->A; /* TAX */
+		else
+			s->A = s->X; /* TXA */
+		return 0;
+	}
+reject:
+	/* What classic BPF does on a load past the packet or a division by zero. */
+	s->verdict = 0;
+	return 1;
+}
+
+/* Whether the packet matches the expression compiled for its link type. */
+__noinline int wf_cbpf_match(struct __sk_buff *skb, __u32 link)
+{
+	__u32 zero = 0, n;
+	__u64 len;
+	struct cbpf_state *s = bpf_map_lookup_elem(&cbpf_scratch, &zero);
+
+	if (!skb || !s || link > 1)
+		return 0;
+	s->A = s->X = s->pc = 0;
+	s->base = link ? WF_CBPF_MAX : 0;
+	s->plen = link ? cbpf_len[1] : cbpf_len[0];
+	s->verdict = 0;
+	s->len = skb->len;
+	len = skb->len < WF_CBPF_WINDOW ? skb->len : WF_CBPF_WINDOW;
+	/* Verifier: keep the bounds on the very register passed to the helper. */
+	barrier_var(len);
+	if (len < 1 || len > WF_CBPF_WINDOW || bpf_skb_load_bytes(skb, 0, s->data, len))
+		len = 0;
+	n = len;
+	s->data_len = n;
+	bpf_loop(WF_CBPF_MAX, cbpf__step, NULL, 0);
+	if (record_last)
+		last_cbpf_verdict = s->verdict;
+	return s->verdict != 0;
 }

@@ -200,3 +200,22 @@ def test_full_disk_stops_cleanly(agents, topo, cgroup, tmp_path):
         assert int(info["Number of packets"]) > 0
     finally:
         subprocess.run(["umount", mnt], check=False)
+
+
+def test_filter_expression_selects_in_the_kernel(agents, topo, cgroup, tmp_path):
+    """A trailing tcpdump expression: only matching packets are copied, and (as in tcpdump)
+    only they make events; what it leaves out is counted."""
+    wf = str(tmp_path / "expr.pcapng")
+    a = agents(["--cgroup", cgroup.path, "-w", wf, "udp", "and", "port", "53"], netns=topo.host).wait_ready()
+    traffic(topo, cgroup)
+    a.stop()
+    rows = tshark(wf, "-T", "fields", "-e", "udp.dstport", "-e", "udp.srcport", "-e", "tcp.port").split("\n")
+    rows = [r.split("\t") for r in rows if r]
+    assert rows and all("53" in r[:2] and not r[2] for r in rows), rows
+    # Without -w, the expression selects events: a TCP-only expression leaves no DNS event.
+    b = agents(["--cgroup", cgroup.path, "tcp"], netns=topo.host).wait_ready()
+    traffic(topo, cgroup)
+    rc, summary = b.stop()
+    assert rc == 0 and h.parse_summary(summary)["dns"] == 0
+    flows = [e for e in b.events if get(e, "event.dataset") == "whoflow.flow"]
+    assert flows and all(get(e, "network.transport") == "tcp" for e in flows)
