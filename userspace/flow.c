@@ -180,6 +180,7 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 
 	if (!cfg->write_file)
 		return;
+	s->rodata->capture_by_name = cfg->pkt.domains.n || cfg->pkt.snis.n;
 	s->rodata->capture_snaplen = cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX;
 	if (f->pids.n && f->pids.n <= 8) {
 		for (size_t i = 0; i < f->pids.n; i++)
@@ -191,6 +192,50 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 			strncpy((char *)s->rodata->capture_comms[i], f->comms.v[i], WF_OWNER_COMM_LEN - 1);
 		s->rodata->capture_ncomms = f->comms.n;
 	}
+}
+
+/* The kernel's name hash (wf_name_selected): FNV-1a over the lower-cased bytes, last first. */
+static uint64_t name__hash_rev(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+bool flow__name_pattern_ok(const char *p)
+{
+	const char *rest = !strncmp(p, "*.", 2) ? p + 1 : p;
+
+	return *rest && !strpbrk(rest, "*?[") && strlen(rest) < WF_SNI_MAX;
+}
+
+/* -w with --domain/--sni: exact names and *.suffix patterns, for the kernel to match. */
+static int flow__install_names(struct flow_tracker *t, const struct config *cfg)
+{
+	const struct strlist *lists[2] = { &cfg->pkt.domains, &cfg->pkt.snis };
+	int fd = bpf_map__fd(t->skel->maps.capture_names);
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *p = lists[l]->v[i];
+			bool suffix = !strncmp(p, "*.", 2);
+			const char *name = suffix ? p + 1 : p;
+			uint64_t h = name__hash_rev(name, strlen(name));
+			__u8 kind = 0;
+
+			bpf_map_lookup_elem(fd, &h, &kind);
+			kind |= suffix ? 2 : 1;
+			if (bpf_map_update_elem(fd, &h, &kind, BPF_ANY))
+				return -errno;
+		}
+	return 0;
 }
 
 /* The filter expression: compiled by libpcap, written for the interpreter after load. */
@@ -250,6 +295,8 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	err = flow_bpf__load(t->skel);
 	if (!err && cfg->nexpr)
 		err = flow__install_expr(t, cfg);
+	if (!err && t->skel->rodata->capture_by_name)
+		err = flow__install_names(t, cfg);
 	if (err) {
 		char msg[128];
 

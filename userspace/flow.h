@@ -2,6 +2,7 @@
 #ifndef WHOFLOW_FLOW_H
 #define WHOFLOW_FLOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "attach.h"
@@ -64,6 +65,8 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 /* Attaches to wanted interfaces not attached yet (after the watch started:
  * one that appeared in between is not missed). */
 void flow_tracker__rescan(struct flow_watch *w);
+/* Whether -w can select by this --domain/--sni pattern in the kernel (exact or *.suffix). */
+bool flow__name_pattern_ok(const char *pattern);
 /* -w's ring buffer of packet copies, and its per-interface drop counts. */
 int flow_tracker__capture_fd(const struct flow_tracker *t);
 int flow_tracker__capture_drops_fd(const struct flow_tracker *t);

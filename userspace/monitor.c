@@ -349,6 +349,20 @@ int monitor__run(struct config *cfg)
 	int rc;
 
 	libbpf_set_print(log__libbpf);
+	/* -w selects by name in the kernel, which matches exact names and *.suffix only. */
+	for (int l = 0; cfg->write_file && l < 2; l++) {
+		const struct strlist *names = l ? &cfg->pkt.snis : &cfg->pkt.domains;
+
+		for (size_t i = 0; i < names->n; i++)
+			if (!flow__name_pattern_ok(names->v[i])) {
+				fprintf(stderr,
+					"whoflow: with -w, --domain and --sni take exact names or "
+					"'*.suffix' (got '%s')\nTry 'whoflow --help' for more "
+					"information.\n",
+					names->v[i]);
+				return 2;
+			}
+	}
 	/* A bad expression is a usage error, found before anything is loaded. */
 	if (cfg->nexpr) {
 		struct expr *e;

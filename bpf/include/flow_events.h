@@ -145,7 +145,8 @@ struct flow_value {
 	struct wf_owner ep[2];
 	__u8 ep_attr[2]; /* enum wf_attr */
 	__u8 had_sk; /* an egress packet carried a local socket */
-	__u8 pad3[5];
+	__u8 capture_sel; /* -w with --domain/--sni: its DNS question or SNI matched */
+	__u8 pad3[4];
 	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on */
 };
 

@@ -41,6 +41,8 @@ const volatile __u32 capture_pids[WF_CAP_PIDS] = {};
 const volatile __u8 capture_npids = 0;
 const volatile char capture_comms[WF_CAP_COMMS][WF_OWNER_COMM_LEN] = {};
 const volatile __u8 capture_ncomms = 0;
+/* -w with --domain/--sni: only flows whose DNS question or SNI matched are copied. */
+const volatile bool capture_by_name = false;
 /* Instructions in each filter-expression program (enum wf_cbpf_link); 0: none.
  * Data, not read-only: set with the program after load (tests swap programs). */
 __u32 cbpf_len[2];
@@ -93,6 +95,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cbpf_state);
 } cbpf_scratch SEC(".maps");
+
+/* Names -w selects, by reversed FNV-1a hash (see wf_name_selected): 1 exact, 2 suffix. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} capture_names SEC(".maps");
 
 /* -w's losses per interface (namespace, ifindex), for each interface's ISB. */
 struct {
@@ -172,6 +182,49 @@ struct {
 	__type(key, __u32);
 	__type(value, struct flow_value);
 } flow_init SEC(".maps");
+
+#define FNV64_OFFSET 0xcbf29ce484222325ull
+#define FNV64_PRIME 0x100000001b3ull
+
+/*
+ * Whether a DNS name or SNI is one -w selects: one pass from the last byte to
+ * the first, hashing (FNV-1a, lower case) the suffix read so far; at each dot
+ * the suffix (".example.com") is looked up as a *.suffix pattern, and the whole
+ * name at the end as an exact one. userspace/flow.c hashes patterns the same way.
+ */
+/* A name buffer as the verifier must see it: a global function's pointer argument
+ * is as large as its type. */
+struct wf_name {
+	char s[WF_SNI_MAX];
+};
+
+__noinline int wf_name_selected(const struct wf_name *name, __u32 len)
+{
+	__u64 h = FNV64_OFFSET;
+	__u8 *kind;
+
+	if (!name || !len || len > WF_SNI_MAX)
+		return 0;
+	for (int j = 0; j < WF_SNI_MAX; j++) {
+		__u32 i;
+		char c;
+
+		if (j >= len)
+			break;
+		i = (len - 1 - j) & (WF_SNI_MAX - 1);
+		c = name->s[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ (__u8)c) * FNV64_PRIME;
+		if (c == '.') {
+			kind = bpf_map_lookup_elem(&capture_names, &h);
+			if (kind && (*kind & 2))
+				return 1;
+		}
+	}
+	kind = bpf_map_lookup_elem(&capture_names, &h);
+	return kind && (*kind & 1);
+}
 
 /* Records of this packet name no sending task until wf_owner_resolve finds one. */
 static __always_inline void sender__clear(void)
@@ -442,7 +495,7 @@ static __always_inline void frag__key(struct frag_key *fk, struct __sk_buff *skb
  * Pointer arguments may be NULL as far as the verifier knows: they are checked.
  */
 __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
-			      const struct flow_key *k, const struct flow_value *v, __u32 hook_dir)
+			      const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1;
 	__u64 now = clock__now(skb);
@@ -485,6 +538,8 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 		dns__question(e);
 	else
 		e->status = WF_DNS_NO_QUESTION;
+	if (capture_by_name && v && e->qname_len && !v->capture_sel)
+		v->capture_sel = wf_name_selected((const struct wf_name *)e->qname, e->qname_len);
 	if (record_last)
 		last_dns_status = e->status;
 	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
@@ -688,8 +743,11 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 		return 0;
 	tls__fill(e, m, k, v, hook, d, now);
 	e->sni_len = 0;
-	if (off == 0 && tls__is_client_hello(skb, m))
+	if (off == 0 && tls__is_client_hello(skb, m)) {
 		wf_tls_sni(skb, m, e);
+		if (capture_by_name && e->sni_len && !v->capture_sel)
+			v->capture_sel = wf_name_selected((const struct wf_name *)e->sni, e->sni_len);
+	}
 	tls__ship(skb, m, e, off, n, WF_STAT_TLS_LOST);
 	return 0;
 }
@@ -1193,13 +1251,14 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	}
 	if (!offline)
 		wf_owner_resolve(skb, &m, &k, v, hook | (__u32)dir << 8);
-	if (capture_snaplen)
-		wf_capture(skb, &m, &k, v,
-			   hook | (__u32)dir << 8 | (__u32)(fl & WF_IFACE_NO_L2) << 16);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
 	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
 		tc__tcp_payload(skb, &m, &k, v, hook | (__u32)dir << 8);
+	/* Last: a DNS question or ClientHello in this very packet may select its flow. */
+	if (capture_snaplen)
+		wf_capture(skb, &m, &k, v,
+			   hook | (__u32)dir << 8 | (__u32)(fl & WF_IFACE_NO_L2) << 16);
 	return TC_ACT_UNSPEC_;
 }
 
@@ -1397,6 +1456,10 @@ __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const
 	if (!skb || !m || !k)
 		return 0;
 	netns = k->netns;
+	if (capture_by_name && !(v && v->capture_sel)) {
+		stat__inc(WF_STAT_CAP_FILTERED);
+		return 0;
+	}
 	event__fill(&hdr, 0, m, k, v, hook, dir, 0);
 	if (!capture__owner_selected(&hdr)) {
 		stat__inc(WF_STAT_CAP_FILTERED);

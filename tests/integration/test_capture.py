@@ -10,6 +10,7 @@ import threading
 import pytest
 
 import whoflow_harness as h
+from test_dns_flow import dnsmasq  # noqa: F401  (fixture)
 from whoflow_harness import get
 
 LUA = os.path.join(h.ROOT, "contrib", "wireshark", "whoflow.lua")
@@ -219,3 +220,34 @@ def test_filter_expression_selects_in_the_kernel(agents, topo, cgroup, tmp_path)
     assert rc == 0 and h.parse_summary(summary)["dns"] == 0
     flows = [e for e in b.events if get(e, "event.dataset") == "whoflow.flow"]
     assert flows and all(get(e, "network.transport") == "tcp" for e in flows)
+
+
+def test_capture_selected_by_domain_and_sni(agents, topo, cgroup, dnsmasq, tmp_path):  # noqa: F811
+    """-w --domain: only the flows whose DNS question or ClientHello named a selected domain,
+    from that packet on; other DNS and other connections are not copied."""
+    wf = str(tmp_path / "names.pcapng")
+    a = agents(["--cgroup", cgroup.path, "-w", wf, "--domain", "*.test.example"], netns=topo.host).wait_ready()
+    for name in ("www.test.example", "elsewhere.example"):
+        subprocess.run(topo.in_ns(topo.host, ["dig", "@" + topo.SERVER4, name, "+tries=1", "+time=2"]),
+                       capture_output=True)
+    srv = subprocess.Popen(topo.in_ns(topo.server, ["/usr/bin/python3", "-c",
+                           "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+                           "s.bind(('0.0.0.0', 8443)); s.listen(); print('up', flush=True)\n"
+                           "for _ in range(2):\n"
+                           "    c, _ = s.accept(); c.settimeout(5); c.recv(4096); c.close()"]),
+                           stdout=subprocess.PIPE, text=True)
+    assert srv.stdout.readline().strip() == "up"
+    for sni in ("web.test.example", "other.example"):
+        subprocess.run(topo.in_ns(topo.host, ["openssl", "s_client", "-connect", "%s:8443" % topo.SERVER4,
+                                              "-servername", sni]), input="", capture_output=True, text=True,
+                       timeout=20)
+    srv.wait(20)
+    a.stop()
+    names = tshark(wf, "-Y", "dns", "-T", "fields", "-e", "dns.qry.name").split()
+    assert names and set(names) == {"www.test.example"}, names
+    tls = tshark(wf, "-Y", "tcp.port == 8443", "-T", "fields", "-e", "tls.handshake.extensions_server_name",
+                 "-e", "tcp.flags.syn").split("\n")
+    rows = [r.split("\t") for r in tls if r]
+    assert rows and ["web.test.example", "0"] == rows[0][:2] or rows[0][0] == "web.test.example", rows
+    assert not [r for r in rows if r[0] == "other.example"]
+    assert not [r for r in rows if r[1] in ("1", "True")]  # nothing before the hello (no SYN)

@@ -134,14 +134,15 @@ def test_restart_loses_no_dns_event(topo, cgroup, dnsmasq, pins):  # noqa: F811
                                "t.send_queries(%r, %r, __import__('time').monotonic() + 60)"
                                % (os.path.dirname(__file__), topo.SERVER4, ids)]), check=True))
     sender.start()
-    first.wait_for(lambda e: get(e, "dns.type") == "query")
+    first.wait_for(lambda e: get(e, "dns.type") == "query", timeout=40)
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(10)
     h.wait_until(lambda: True, 0.5)  # queries keep coming while no agent runs
     second = h.Agent(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
     sender.join(90)
     last = ids[-1]
-    second.wait_for(lambda e: get(e, "dns.type") == "query" and get(e, "dns.id") == str(last))
+    # Slow machines: the last query may take a while to come round (bounded).
+    second.wait_for(lambda e: get(e, "dns.type") == "query" and get(e, "dns.id") == str(last), timeout=60)
     second.stop()
     first.proc.stdout.close()
     got = [int(get(e, "dns.id")) for a in (first, second) for e in a.events
