@@ -238,6 +238,31 @@ static int flow__install_names(struct flow_tracker *t, const struct config *cfg)
 	return 0;
 }
 
+static void flow__event_key(struct flow_key *k, const struct pkt_event_hdr *h);
+
+static bool flow__name_matches(const struct strlist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!fnmatch(l->v[i], name, FNM_CASEFOLD))
+			return true;
+	return false;
+}
+
+/* A whole ClientHello whose SNI -w selects: its flow is copied from the next packet. */
+static void flow__on_hello(void *ctx, const struct tls_view *v)
+{
+	struct flow_tracker *t = ctx;
+	struct flow_key k;
+	__u8 one = 1;
+
+	if (!v->e || !v->ch.has_sni ||
+	    !(flow__name_matches(&t->cfg->pkt.domains, v->ch.sni) ||
+	      flow__name_matches(&t->cfg->pkt.snis, v->ch.sni)))
+		return;
+	flow__event_key(&k, &v->e->h);
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.capture_flows), &k, &one, BPF_ANY);
+}
+
 /* The filter expression: compiled by libpcap, written for the interpreter after load. */
 static int flow__install_expr(struct flow_tracker *t, const struct config *cfg)
 {
@@ -295,8 +320,10 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	err = flow_bpf__load(t->skel);
 	if (!err && cfg->nexpr)
 		err = flow__install_expr(t, cfg);
-	if (!err && t->skel->rodata->capture_by_name)
+	if (!err && t->skel->rodata->capture_by_name) {
 		err = flow__install_names(t, cfg);
+		tls_sessions__on_hello(t->tls, flow__on_hello, t);
+	}
 	if (err) {
 		char msg[128];
 

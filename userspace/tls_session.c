@@ -45,7 +45,15 @@ struct tls_sessions {
 	struct session *buckets[SESSION_BUCKETS];
 	struct output *out;
 	uint64_t reported;
+	tls_hello_fn on_hello;
+	void *hello_ctx;
 };
+
+void tls_sessions__on_hello(struct tls_sessions *t, tls_hello_fn fn, void *ctx)
+{
+	t->on_hello = fn;
+	t->hello_ctx = ctx;
+}
 
 struct tls_sessions *tls_sessions__new(struct output *out)
 {
@@ -197,6 +205,9 @@ static void on_client_hello(const uint8_t *body, size_t len, void *ctx)
 	w->st->msgs_done++;
 	tls__client_hello(body, len, &s->ch[s->nch].v.ch);
 	pending__fill(&s->ch[s->nch], w);
+	/* As soon as the hello is whole, not when it is reported: -w may select its flow. */
+	if (w->t->on_hello)
+		w->t->on_hello(w->t->hello_ctx, &s->ch[s->nch].v);
 	s->nch++;
 	if (s->nch <= s->nsh)
 		session__report(w->t, s, s->nch - 1);

@@ -32,6 +32,9 @@ struct tls_view {
 struct tls_sessions;
 
 struct tls_sessions *tls_sessions__new(struct output *out);
+typedef void (*tls_hello_fn)(void *ctx, const struct tls_view *v);
+/* Called with each ClientHello as soon as it is whole (its view may lack the server's). */
+void tls_sessions__on_hello(struct tls_sessions *t, tls_hello_fn fn, void *ctx);
 void tls_sessions__free(struct tls_sessions *t);
 /* Adds one chunk of stream; reports what completes. ifname names e->ifindex. */
 void tls_sessions__chunk(struct tls_sessions *t, const struct tls_chunk_event *e, size_t len,

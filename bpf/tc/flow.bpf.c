@@ -104,6 +104,15 @@ struct {
 	__type(value, __u8);
 } capture_names SEC(".maps");
 
+/* Flows userspace selected for -w after the kernel could not (an SNI beyond the
+ * hello's first segment): copied from their next packet on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct flow_key);
+	__type(value, __u8);
+} capture_flows SEC(".maps");
+
 /* -w's losses per interface (namespace, ifindex), for each interface's ISB. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -1457,8 +1466,11 @@ __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const
 		return 0;
 	netns = k->netns;
 	if (capture_by_name && !(v && v->capture_sel)) {
-		stat__inc(WF_STAT_CAP_FILTERED);
-		return 0;
+		if (!v || !bpf_map_lookup_elem(&capture_flows, k)) {
+			stat__inc(WF_STAT_CAP_FILTERED);
+			return 0;
+		}
+		((struct flow_value *)v)->capture_sel = 1;
 	}
 	event__fill(&hdr, 0, m, k, v, hook, dir, 0);
 	if (!capture__owner_selected(&hdr)) {

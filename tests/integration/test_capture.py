@@ -251,3 +251,30 @@ def test_capture_selected_by_domain_and_sni(agents, topo, cgroup, dnsmasq, tmp_p
     assert rows and ["web.test.example", "0"] == rows[0][:2] or rows[0][0] == "web.test.example", rows
     assert not [r for r in rows if r[0] == "other.example"]
     assert not [r for r in rows if r[1] in ("1", "True")]  # nothing before the hello (no SYN)
+
+
+def test_capture_selected_by_a_late_sni(agents, topo, cgroup, tmp_path):
+    """A ClientHello whose SNI lies beyond its first segment: the kernel cannot see it; once
+    userspace has the whole hello, the flow is copied from its next packet on."""
+    wf = str(tmp_path / "late.pcapng")
+    a = agents(["--cgroup", cgroup.path, "-w", wf, "--sni", "late.test.example"], netns=topo.host).wait_ready()
+    srv = subprocess.Popen(topo.in_ns(topo.server, ["/usr/bin/python3", "-c",
+                           "import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1);"
+                           "s.bind(('0.0.0.0', 8444)); s.listen(); print('up', flush=True); c, _ = s.accept();"
+                           "c.settimeout(1)\n"
+                           "try:\n    while c.recv(4096): pass\nexcept OSError: pass\n"
+                           "c.sendall(b'done'); c.close()"]), stdout=subprocess.PIPE, text=True)
+    assert srv.stdout.readline().strip() == "up"
+    out = subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", os.path.join(os.path.dirname(__file__),
+                                                "tls_client.py"), topo.SERVER4, "8444", "late.test.example",
+                                                "8", "1", "0"]), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    srv.wait(20)
+    a.stop()
+    # 8 segments: the first is about 64 bytes, short of the SNI (after the 76 bytes of record and
+    # hello headers, random and session id), so only userspace could find it.
+    rows = [r.split("\t") for r in tshark(wf, "-Y", "tcp.port == 8444", "-T", "fields", "-e", "tcp.flags.syn",
+                                          "-e", "tcp.srcport", "-e", "data.data").split("\n") if r]
+    assert rows, "nothing of the selected flow was copied"
+    assert not [r for r in rows if r[0] in ("1", "True")]  # not from the start
+    assert [r for r in rows if r[1] == "8444" and r[2] == b"done".hex()]  # the server's answer, after the hello
