@@ -51,6 +51,7 @@ void filter__free(struct proc_filter *f)
 	strlist__free(&f->exes);
 	strlist__free(&f->cmdlines);
 	strlist__free(&f->containers);
+	strlist__free(&f->cgroup_paths);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -111,6 +112,8 @@ bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool 
 	if (f->cmdlines.n && !match__cmdline(&f->cmdlines, p))
 		return false;
 	if (f->containers.n && !match__container(&f->containers, p->container.id))
+		return false;
+	if (f->cgroup_paths.n && !match__exe(&f->cgroup_paths, p->cgroup_path))
 		return false;
 	if (is_exit && f->has_min_duration && exit_duration_ns < f->min_duration_ns)
 		return false;

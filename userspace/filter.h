@@ -18,6 +18,7 @@ struct pidlist {
 struct proc_filter {
 	struct pidlist pids, ppids, trees;
 	struct strlist comms, exes, cmdlines, containers;
+	struct strlist cgroup_paths; /* --cgroup-path GLOB, against the cgroup v2 path */
 	uint64_t min_duration_ns; /* applies to exit events only */
 	bool has_min_duration;
 };

@@ -125,6 +125,8 @@ static const char usage_text[] =
 	"      --exe GLOB           by executable path (shell glob), repeatable\n"
 	"      --cmdline TEXT       by a substring of the command line, repeatable\n"
 	"      --container PREFIX   by container id prefix, repeatable\n"
+	"      --cgroup-path GLOB   by cgroup v2 path (shell glob, from the cgroup2 root),\n"
+	"                           repeatable; --cgroup keeps its meaning, the scope\n"
 	"      --min-duration MS    exit events only of processes that lived this long\n"
 	"\n"
 	"FILTER EXPRESSION: tcpdump's syntax, run in the kernel (libpcap compiles it);\n"
@@ -147,6 +149,7 @@ enum long_only {
 	OPT_EXE,
 	OPT_CMDLINE,
 	OPT_CONTAINER,
+	OPT_CGROUP_PATH,
 	OPT_MIN_DURATION,
 	OPT_DNS_PORTS,
 	OPT_FLOW_TIMEOUTS,
@@ -191,6 +194,7 @@ static const struct option long_options[] = {
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "cgroup-path", required_argument, NULL, OPT_CGROUP_PATH },
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
 	{ "dns-ports", required_argument, NULL, OPT_DNS_PORTS },
 	{ "flow-timeouts", required_argument, NULL, OPT_FLOW_TIMEOUTS },
@@ -260,6 +264,8 @@ static int parse__selector(struct config *cfg, int opt, const char *arg)
 		return strlist__add(&f->cmdlines, arg) ? 2 : 0;
 	case OPT_CONTAINER:
 		return strlist__add(&f->containers, arg) ? 2 : 0;
+	case OPT_CGROUP_PATH:
+		return strlist__add(&f->cgroup_paths, arg) ? 2 : 0;
 	case OPT_MIN_DURATION:
 		if (parse__ulong(arg, 1000000000ul, &ms))
 			return usage__error("bad --min-duration '%s' (milliseconds)", arg);

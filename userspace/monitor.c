@@ -242,7 +242,7 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 static bool monitor__selects_processes(const struct proc_filter *f)
 {
 	return f->pids.n || f->ppids.n || f->trees.n || f->comms.n || f->exes.n ||
-	       f->cmdlines.n || f->containers.n;
+	       f->cmdlines.n || f->containers.n || f->cgroup_paths.n;
 }
 
 /*

@@ -370,3 +370,18 @@ def test_reused_pid_is_not_guessed(agents, netns, cgroup):
     f = one(flows(a), "udp flow", lambda e: get(e, "source.port") == sent["lport"])[0]
     assert get(f, "whoflow.attribution") == "unknown:pid_reused"
     assert get(f, "process") is None
+
+
+def test_cgroup_path_selects_network_events(agents, attr, cgroup):
+    """--cgroup-path GLOB: only the flows of processes whose cgroup path matches."""
+    topo, act = attr
+    servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
+    assert act.line(servers)["ready"]
+    chosen = cgroup.child("sel-%s" % uuid.uuid4().hex[:6])
+    a = agents(["--cgroup", cgroup.path, "--cgroup-path", "*/sel-*"], netns=topo.host).wait_ready()
+    other = act.run(topo.host, "udp", topo.S4, 7003, "connected")
+    mine = act.run(topo.host, "udp", topo.S4, 7004, "unconnected", cgroup=chosen)
+    a.stop()
+    F = flows(a)
+    assert [get(e, "process.pid") for e in F] == [mine["pid"]] and other["pid"] != mine["pid"]
+    assert get(F[0], "whoflow.cgroup.path").endswith(os.path.basename(chosen.path))
