@@ -247,8 +247,15 @@ def bench_per_packet(net, cgroup, results):
             fl, _ = per_packet(before, after, "bench_floor")
             ing, n_in = per_packet(before, after, "wf_tc_ingress")
             eg, n_eg = per_packet(before, after, "wf_tc_egress")
+            # Every other whoflow program that ran: socket hooks, tracepoints (ns per run).
+            others = {}
+            for prog in after:
+                if prog.startswith(("wf_", "proc_")) and prog not in ("wf_tc_ingress", "wf_tc_egress"):
+                    ns, runs = per_packet(before, after, prog)
+                    if runs:
+                        others[prog] = {"ns_per_run": ns, "runs": runs}
             rows.append({"workload": name, "ingress_ns": ing, "egress_ns": eg, "floor_ns": fl,
-                         "packets": n_in + n_eg,
+                         "packets": n_in + n_eg, "others": others,
                          "ratio": (max(ing or 0, eg or 0) / fl) if fl else None})
     finally:
         agent.stop()
@@ -462,6 +469,10 @@ def table(r):
         out.append("   %-18s in %6s  out %6s  floor %5s  ratio %5s  (%d pkts)  goal %s: %s" % (
             row["workload"], fmt_ns(row["ingress_ns"]), fmt_ns(row["egress_ns"]), fmt_ns(row["floor_ns"]),
             "-" if row["ratio"] is None else "%.1fx" % row["ratio"], row["packets"], goal, "met" if ok else "MISSED"))
+        if row.get("others"):
+            out.append("      other programs (ns/run, runs): " + ", ".join(
+                "%s %s (%d)" % (k, fmt_ns(v["ns_per_run"]), v["runs"])
+                for k, v in sorted(row["others"].items(), key=lambda kv: -kv[1]["runs"])))
     out.append("")
     out.append("2. Throughput over the veth, median of %d interleaved rounds (min-max), ratio to bare" % ROUNDS)
     for row in r.get("throughput", []):
