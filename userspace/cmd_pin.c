@@ -301,33 +301,34 @@ static __u32 prog__id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-/* Whether our filter is still on the hook (an interface can vanish under us). */
-static bool status__present(const struct wf_attach_key *k, const struct wf_attach_val *v,
-			    enum bpf_tc_attach_point point)
+/* What of one attachment is still there (an interface can vanish under us). */
+struct att_state {
+	bool ingress, egress, xdp;
+};
+
+static bool status__tc(const struct wf_attach_key *k, enum bpf_tc_attach_point point)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)k->ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WF_TC_HANDLE, .priority = WF_TC_PRIORITY);
-	int self;
-	bool ok = false;
 
-	if (netns__enter(v->netns_name, &self))
-		return false;
-	ok = netns__cookie() == k->netns && !bpf_tc_query(&hook, &opts);
-	netns__leave(self);
-	return ok;
+	return !bpf_tc_query(&hook, &opts);
 }
 
-static bool status__xdp(const struct pinned *p, const struct wf_attach_key *k,
-			const struct wf_attach_val *v)
+/* Enters the attachment's namespace once, and looks at every hook there. */
+static void status__probe(const struct pinned *p, const struct wf_attach_key *k,
+			  const struct wf_attach_val *v, struct att_state *st)
 {
 	int self;
-	bool ok;
 
+	memset(st, 0, sizeof(*st));
 	if (netns__enter(v->netns_name, &self))
-		return false;
-	ok = netns__cookie() == k->netns && xdp__attached(p->prog_xdp, k->ifindex);
+		return;
+	if (netns__cookie() == k->netns) {
+		st->ingress = status__tc(k, BPF_TC_INGRESS);
+		st->egress = status__tc(k, BPF_TC_EGRESS);
+		st->xdp = v->xdp && xdp__attached(p->prog_xdp, k->ifindex);
+	}
 	netns__leave(self);
-	return ok;
 }
 
 static void status__maps(struct json *j, const char *dir)
@@ -351,6 +352,7 @@ static void status__build(struct json *j, const struct pinned *p)
 {
 	struct wf_attach_key k, next;
 	struct wf_attach_val v;
+	struct att_state st;
 	uint64_t seen, lost;
 	void *prev = NULL;
 
@@ -377,11 +379,12 @@ static void status__build(struct json *j, const struct pinned *p)
 		json__u64(j, "netns_cookie", k.netns);
 		json__str(j, "interface", v.ifname);
 		json__u64(j, "ifindex", k.ifindex);
+		status__probe(p, &k, &v, &st);
 		json__str(j, "mode", v.xdp ? "xdp+tc" : "tc");
 		if (v.xdp)
-			json__bool(j, "xdp", status__xdp(p, &k, &v));
-		json__bool(j, "ingress", status__present(&k, &v, BPF_TC_INGRESS));
-		json__bool(j, "egress", status__present(&k, &v, BPF_TC_EGRESS));
+			json__bool(j, "xdp", st.xdp);
+		json__bool(j, "ingress", st.ingress);
+		json__bool(j, "egress", st.egress);
 		json__bool(j, "qdisc_created", v.created_qdisc);
 		json__obj_close(j);
 	}
@@ -403,18 +406,20 @@ static void status__text(const struct pinned *p)
 	printf("%-16s %-16s %-8s %-6s %-8s %s\n", "NETNS", "INTERFACE", "IFINDEX", "MODE", "HOOKS",
 	       "STATE");
 	while (!bpf_map_get_next_key(p->attachments, prev, &next)) {
-		bool in, eg;
+		struct att_state st;
 
 		k = next;
 		prev = &k;
 		if (bpf_map_lookup_elem(p->attachments, &k, &v))
 			continue;
-		in = status__present(&k, &v, BPF_TC_INGRESS);
-		eg = status__present(&k, &v, BPF_TC_EGRESS);
+		status__probe(p, &k, &v, &st);
 		printf("%-16s %-16s %-8u %-6s %-8s %s\n", *v.netns_name ? v.netns_name : "(host)",
 		       v.ifname, k.ifindex, v.xdp ? "xdp+tc" : "tc",
-		       in && eg ? "in+out" : in ? "in" : eg ? "out" : "-",
-		       in && eg && (!v.xdp || status__xdp(p, &k, &v)) ?
+		       st.ingress && st.egress ? "in+out" :
+		       st.ingress		? "in" :
+		       st.egress		? "out" :
+						  "-",
+		       st.ingress && st.egress && (!v.xdp || st.xdp) ?
 			       "attached" :
 			       "MISSING (interface gone or filter removed)");
 	}

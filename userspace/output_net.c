@@ -490,25 +490,36 @@ static bool dns__selected(const struct packet_filter *f, const struct dns_msg *m
 	       word__any(&f->dns_types, dns__type_name(m->questions[0].type, tb, sizeof(tb)));
 }
 
+/*
+ * What every packet event (DNS, TLS, HTTP) does first: drop it when a write
+ * failed, count it as filtered when its own selectors (selected) or the process
+ * selectors leave it out, else resolve its owner and endpoints. ts: its time.
+ */
+static bool net__begin(struct output *o, bool selected, const struct pkt_event_hdr *h,
+		       uint64_t ts, struct owner_view *ov, struct endpoints *ep)
+{
+	if (o->failed)
+		return false;
+	if (selected) {
+		owner__view(ov, o->owners, &h->owner, h->attr, h->hook, h->has_sk);
+		selected = owner__selected(o->owners, ov);
+	}
+	if (!selected) {
+		o->filtered++;
+		return false;
+	}
+	endpoints__fill(ep, h->family, h->saddr, h->daddr, h->proto, h->sport, h->dport, ts);
+	return true;
+}
+
 void output__dns_event(struct output *o, const struct dns_view *dv)
 {
 	const struct dns_event *e = dv->e;
 	struct owner_view ov;
 	struct endpoints ep;
 
-	if (o->failed)
+	if (!net__begin(o, !o->pkt || dns__selected(o->pkt, &dv->msg), &e->h, e->h.ts_ns, &ov, &ep))
 		return;
-	if (o->pkt && !dns__selected(o->pkt, &dv->msg)) {
-		o->filtered++;
-		return;
-	}
-	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
-	if (!owner__selected(o->owners, &ov)) {
-		o->filtered++;
-		return;
-	}
-	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
-			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		dns_text(o->f, dv, &ep, &ov);
 		output__text_done(o);
@@ -712,19 +723,8 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 	struct owner_view ov;
 	struct endpoints ep;
 
-	if (o->failed || !e)
+	if (!e || !net__begin(o, !o->pkt || tls__selected(o->pkt, tv), &e->h, tv->ts_ns, &ov, &ep))
 		return;
-	if (o->pkt && !tls__selected(o->pkt, tv)) {
-		o->filtered++;
-		return;
-	}
-	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
-	if (!owner__selected(o->owners, &ov)) {
-		o->filtered++;
-		return;
-	}
-	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
-			e->h.dport, tv->ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		tls_text(o->f, tv, &ep, &ov);
 		output__text_done(o);
@@ -818,19 +818,9 @@ void output__http_event(struct output *o, const struct http_view *hv)
 	struct owner_view ov;
 	struct endpoints ep;
 
-	if (o->failed)
+	if (!net__begin(o, !o->pkt || http__selected(o->pkt, &hv->req), &e->h, e->h.ts_ns, &ov,
+			&ep))
 		return;
-	if (o->pkt && !http__selected(o->pkt, &hv->req)) {
-		o->filtered++;
-		return;
-	}
-	owner__view(&ov, o->owners, &e->h.owner, e->h.attr, e->h.hook, e->h.has_sk);
-	if (!owner__selected(o->owners, &ov)) {
-		o->filtered++;
-		return;
-	}
-	endpoints__fill(&ep, e->h.family, e->h.saddr, e->h.daddr, e->h.proto, e->h.sport,
-			e->h.dport, e->h.ts_ns);
 	if (o->fmt == OUTPUT_TEXT) {
 		http_text(o->f, hv, &ep, &ov);
 		output__text_done(o);

@@ -472,11 +472,18 @@ static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 	owner__pick(h, k, v, hook, dir);
 }
 
-/* Bytes of the DNS message to copy: what the packet holds, at most WF_DNS_MAX. */
-static __always_inline __u64 dns__cap_len(struct __sk_buff *skb, const struct pkt_meta *m)
+/* A UDP packet that may carry a DNS message: on a DNS port, with room for the header. */
+static __always_inline bool dns__candidate(const struct pkt_meta *m)
+{
+	return m->l4_proto == IPPROTO_UDP && m->payload_len >= 12 &&
+	       (dns__is_port(m->sport) || dns__is_port(m->dport));
+}
+
+/* Bytes of the DNS message to copy from a packet of pkt_len bytes, at most WF_DNS_MAX. */
+static __always_inline __u64 dns__cap_len(__u64 pkt_len, const struct pkt_meta *m)
 {
 	/* A first fragment carries less than the IP header promises: take what is here. */
-	__u64 room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
+	__u64 room = pkt_len > m->payload_off ? pkt_len - m->payload_off : 0;
 	__u64 len = m->payload_len < room ? m->payload_len : room;
 
 	if (len > WF_DNS_MAX) {
@@ -484,6 +491,47 @@ static __always_inline __u64 dns__cap_len(struct __sk_buff *skb, const struct pk
 		stat__inc(WF_STAT_DNS_TOO_BIG);
 	}
 	return len;
+}
+
+/*
+ * The rest of a DNS record once its len message bytes are in e->msg (TC and XDP
+ * alike): a first fragment registers its datagram so that later fragments are
+ * shipped, the header and first question are read, -w may select the flow by
+ * name, and the record goes out.
+ */
+static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta *m,
+				      const struct flow_key *k, struct flow_value *v, __u8 hook,
+				      __u8 dir, __u64 now, __u64 len)
+{
+	e->msg_len = m->payload_len;
+	e->cap_len = len;
+	e->first_fragment = m->frag == PARSE_FRAG_FIRST;
+	e->ip_id = m->ip_id;
+	if (e->first_fragment) {
+		struct frag_key fk = { .netns = k->netns, .ip_id = m->ip_id, .family = m->family };
+
+		/* The whole message's length is the UDP header's, not this fragment's. */
+		e->msg_len = m->udp_len > 8 ? m->udp_len - 8 : 0;
+		__builtin_memcpy(fk.saddr, m->saddr, 16);
+		__builtin_memcpy(fk.daddr, m->daddr, 16);
+		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
+			stat__inc(WF_STAT_FRAG_LOST);
+	}
+	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, hook, dir, now);
+	dns__header(e);
+	e->qtype = e->qclass = 0;
+	e->qname_len = 0;
+	e->qname[0] = '\0';
+	if (e->qdcount)
+		dns__question(e);
+	else
+		e->status = WF_DNS_NO_QUESTION;
+	if (capture_by_name && v && e->qname_len && !v->capture_sel)
+		v->capture_sel = wf_name_selected((const struct wf_name *)e->qname, e->qname_len);
+	if (record_last)
+		last_dns_status = e->status;
+	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
+		stat__inc(WF_STAT_RINGBUF_LOST);
 }
 
 static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb);
@@ -512,47 +560,17 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 	__u32 zero = 0;
 	__u64 len;
 
-	if (!skb || !m || !k)
-		return 0;
-	if (m->l4_proto != IPPROTO_UDP || m->payload_len < 12 ||
-	    !(dns__is_port(m->sport) || dns__is_port(m->dport)))
+	if (!skb || !m || !k || !dns__candidate(m))
 		return 0;
 	e = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!e)
 		return 0;
-	len = dns__cap_len(skb, m);
+	len = dns__cap_len(skb->len, m);
 	/* Verifier workaround: keep the bounds on the very register passed to the helper. */
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_skb_load_bytes(skb, m->payload_off, e->msg, len))
 		return 0;
-	e->msg_len = m->payload_len;
-	e->cap_len = len;
-	e->first_fragment = m->frag == PARSE_FRAG_FIRST;
-	e->ip_id = m->ip_id;
-	if (e->first_fragment) {
-		struct frag_key fk = {};
-
-		/* The whole message's length is the UDP header's, not this fragment's. */
-		e->msg_len = m->udp_len > 8 ? m->udp_len - 8 : 0;
-		frag__key(&fk, skb, m);
-		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
-			stat__inc(WF_STAT_FRAG_LOST);
-	}
-	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, hook, dir, now);
-	dns__header(e);
-	e->qtype = e->qclass = 0;
-	e->qname_len = 0;
-	e->qname[0] = '\0';
-	if (e->qdcount)
-		dns__question(e);
-	else
-		e->status = WF_DNS_NO_QUESTION;
-	if (capture_by_name && v && e->qname_len && !v->capture_sel)
-		v->capture_sel = wf_name_selected((const struct wf_name *)e->qname, e->qname_len);
-	if (record_last)
-		last_dns_status = e->status;
-	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
-		stat__inc(WF_STAT_RINGBUF_LOST);
+	dns__ship(e, m, k, v, hook, dir, now, len);
 	return 0;
 }
 
@@ -1310,54 +1328,22 @@ __noinline int wf_xdp_parse(struct xdp_md *ctx, struct pkt_meta *m)
 }
 
 __noinline int wf_xdp_dns_capture(struct xdp_md *ctx, const struct pkt_meta *m,
-				  const struct flow_key *k, const struct flow_value *v, __u32 dir)
+				  const struct flow_key *k, struct flow_value *v, __u32 dir)
 {
-	__u64 now = bpf_ktime_get_boot_ns(), room, len;
+	__u64 now = bpf_ktime_get_boot_ns(), len;
 	struct dns_event *e;
 	__u32 zero = 0;
 
-	if (!ctx || !m || !k)
-		return 0;
-	if (m->l4_proto != IPPROTO_UDP || m->payload_len < 12 ||
-	    !(dns__is_port(m->sport) || dns__is_port(m->dport)))
+	if (!ctx || !m || !k || !dns__candidate(m))
 		return 0;
 	e = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!e)
 		return 0;
-	room = bpf_xdp_get_buff_len(ctx);
-	room = room > m->payload_off ? room - m->payload_off : 0;
-	len = m->payload_len < room ? m->payload_len : room;
-	if (len > WF_DNS_MAX) {
-		len = WF_DNS_MAX;
-		stat__inc(WF_STAT_DNS_TOO_BIG);
-	}
+	len = dns__cap_len(bpf_xdp_get_buff_len(ctx), m);
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_xdp_load_bytes(ctx, m->payload_off, e->msg, len))
 		return 0;
-	e->msg_len = m->payload_len;
-	e->cap_len = len;
-	e->first_fragment = m->frag == PARSE_FRAG_FIRST;
-	e->ip_id = m->ip_id;
-	if (e->first_fragment) {
-		struct frag_key fk = { .netns = k->netns, .ip_id = m->ip_id, .family = m->family };
-
-		e->msg_len = m->udp_len > 8 ? m->udp_len - 8 : 0;
-		__builtin_memcpy(fk.saddr, m->saddr, 16);
-		__builtin_memcpy(fk.daddr, m->daddr, 16);
-		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
-			stat__inc(WF_STAT_FRAG_LOST);
-	}
-	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, WF_HOOK_INGRESS, dir & 1, now);
-	dns__header(e);
-	e->qtype = e->qclass = 0;
-	e->qname_len = 0;
-	e->qname[0] = '\0';
-	if (e->qdcount)
-		dns__question(e);
-	else
-		e->status = WF_DNS_NO_QUESTION;
-	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
-		stat__inc(WF_STAT_RINGBUF_LOST);
+	dns__ship(e, m, k, v, WF_HOOK_INGRESS, dir & 1, now, len);
 	return 0;
 }
 
