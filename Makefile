@@ -107,10 +107,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
-# A stand-in for someone else's XDP program (integration tests).
-TEST_BPF_OBJS := $(BUILD)/tests/xdp_pass.bpf.o
+# Helpers of the integration tests: a stand-in for someone else's XDP program;
+# a classifier that makes offloaded VLAN tags (no 8021q module needed).
+TEST_BPF_OBJS := $(BUILD)/tests/xdp_pass.bpf.o $(BUILD)/tests/vlan_push.bpf.o
 
-$(BUILD)/tests/xdp_pass.bpf.o: tests/bpf/xdp_pass.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -135,7 +136,7 @@ test-bpf: $(BPF_TESTS) $(BUILD)/tests/diff_packets.pcap
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-test-integration: $(BUILD)/whoflow $(TEST_BPF_OBJS)
+test-integration: $(BUILD)/whoflow $(TEST_BPF_OBJS) $(BUILD)/tests/test_expr_diff
 	$(PYTHON) -m pytest -v tests/integration
 
 test: deps

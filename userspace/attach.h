@@ -16,6 +16,7 @@ struct tc_attachment {
 	unsigned long long netns_cookie;
 	bool created_qdisc; /* clsact was ours: remove it on detach */
 	bool ingress, egress;
+	bool xdp, xdp_skb; /* monitor --xdp: ingress through XDP as well */
 };
 
 /*

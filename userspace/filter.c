@@ -96,6 +96,12 @@ static bool match__container(const struct strlist *l, const char *id)
 	return false;
 }
 
+bool filter__needs_images(const struct proc_filter *f)
+{
+	return f->ppids.n || f->trees.n || f->exes.n || f->cmdlines.n || f->containers.n ||
+	       f->cgroup_paths.n || f->pids.n > 8 || f->comms.n > 4;
+}
+
 bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool is_exit,
 		   uint64_t exit_duration_ns)
 {

@@ -19,6 +19,7 @@
 #include "dns_tcp.h"
 #include "dns_frag.h"
 #include "flow.h"
+#include "xdp.h"
 #include "parse_types.h"
 #include "flow.skel.h"
 #include "log.h"
@@ -127,6 +128,20 @@ static void flow__set_filters(struct flow_bpf *s, const struct packet_filter *f)
 }
 
 static void flow__on_dns_tcp_msg(const struct dns_event *e, size_t len, void *ctx);
+
+/* -w's process selectors beyond pid and comm: the process tracker's verdicts per image. */
+static int flow__share_verdict_maps(struct flow_bpf *s, const struct flow_load *how)
+{
+	int err = bpf_map__reuse_fd(s->maps.proc_gen, how->proc_gen_fd);
+
+	err = err ?: bpf_map__reuse_fd(s->maps.proc_verdicts, how->proc_verdicts_fd);
+	if (err)
+		pr_warn("cannot share the process verdicts with the classifiers: %s\n",
+			strerror(-err));
+	else
+		s->rodata->capture_by_image = s->rodata->capture_snaplen != 0;
+	return err;
+}
 
 /* The classifiers read the socket hooks' owner tables: the same maps, not copies. */
 static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *om)
@@ -313,6 +328,12 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	t->skel->rodata->offline = offline;
 	flow__set_capture(t->skel, cfg);
 	err = flow__share_owner_maps(t->skel, how->om);
+	if (!err && how->proc_gen_fd > 0 && how->proc_verdicts_fd > 0) {
+		err = flow__share_verdict_maps(t->skel, how);
+	} else if (!err) {
+		bpf_map__set_max_entries(t->skel->maps.proc_gen, 1);
+		bpf_map__set_max_entries(t->skel->maps.proc_verdicts, 1);
+	}
 	if (!err && how->pinned_maps)
 		err = flow__reuse_pinned(t->skel, how->pinned_maps);
 	if (err)
@@ -367,6 +388,32 @@ static int flow__att_reserve(struct flow_tracker *t)
 	return 0;
 }
 
+/*
+ * --xdp: ingress by XDP as well, where the device has an Ethernet header; TC
+ * stays for egress and for what needs an skb (see wf_xdp_ingress). Interfaces
+ * without one (lo, tun) keep TC alone, with a note: --xdp asks for speed, not
+ * for leaving them out.
+ */
+static int flow__attach_xdp(struct flow_tracker *t, struct tc_attachment *a,
+			    const struct wf_attach_key *ik, __u32 flags)
+{
+	if (a->iface.no_l2 || a->iface.loopback) {
+		pr_info("%s has no Ethernet header: TC only (XDP is for Ethernet devices)\n",
+			a->iface.name);
+		return 0;
+	}
+	if (xdp__attach(bpf_program__fd(t->skel->progs.wf_xdp_ingress), a->iface.ifindex,
+			a->iface.name, t->cfg->xdp_skb)) {
+		attach__tc_detach(a);
+		return -EINVAL;
+	}
+	a->xdp = true;
+	a->xdp_skb = t->cfg->xdp_skb;
+	flags |= WF_IFACE_XDP;
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), ik, &flags, BPF_ANY);
+	return 0;
+}
+
 /* Called inside the namespace netns names (NULL: the agent's own). */
 static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const char *netns)
 {
@@ -386,10 +433,12 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &ik, &flags, BPF_ANY);
 	err = attach__tc(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
 			 bpf_program__fd(t->skel->progs.wf_tc_egress));
+	if (!err && t->cfg->xdp)
+		err = flow__attach_xdp(t, a, &ik, flags);
 	if (!err) {
 		t->natt++;
-		pr_info("attached to %s (ifindex %u)%s%s\n", i->name, i->ifindex,
-			netns ? " in " : "", netns ? netns : "");
+		pr_info("attached to %s (ifindex %u%s)%s%s\n", i->name, i->ifindex,
+			a->xdp ? ", ingress by XDP" : "", netns ? " in " : "", netns ? netns : "");
 	}
 	return err;
 }
@@ -672,6 +721,10 @@ void flow_tracker__detach(struct flow_tracker *t)
 
 		if (netns__enter(t->att[i].netns, &self))
 			continue; /* the namespace is gone, with its interfaces */
+		if (t->att[i].xdp)
+			xdp__detach(bpf_program__fd(t->skel->progs.wf_xdp_ingress),
+				    t->att[i].iface.ifindex, t->att[i].iface.name,
+				    t->att[i].xdp_skb);
 		attach__tc_detach(&t->att[i]);
 		netns__leave(self);
 	}

@@ -42,6 +42,9 @@ struct flow_load {
 	bool offline; /* -r: packets replayed with their capture time, no attach */
 	const struct owner_maps *om; /* the socket hooks' owner tables (NULL: none) */
 	const char *pinned_maps; /* reuse the maps pinned in this directory */
+	/* -w's process-image verdicts, from the process tracker (0: none; see
+	 * filter__needs_images). */
+	int proc_gen_fd, proc_verdicts_fd;
 };
 
 int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,

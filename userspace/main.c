@@ -31,7 +31,7 @@ static const struct command commands[] = {
 };
 
 static const char usage_text[] =
-	"Usage: whoflow [monitor] [OPTIONS] [FILTER EXPRESSION]\n"
+	"Usage: whoflow [monitor] [--xdp] [OPTIONS] [FILTER EXPRESSION]\n"
 	"       whoflow attach IFACE... [--xdp [--xdp-mode native|skb]] [--netns NAME]\n"
 	"                      [--cgroup PATH] [packet options]\n"
 	"       whoflow detach IFACE...|--all [--netns NAME]\n"
@@ -48,9 +48,10 @@ static const char usage_text[] =
 	"  attach IFACE...          attach the classifiers to interfaces and pin them\n"
 	"                           and their maps in <bpffs>/whoflow: they keep\n"
 	"                           counting and buffering while no agent runs\n"
-	"      --xdp                attach: take ingress with XDP (through libxdp), TC\n"
-	"                           keeps egress; refuses to displace another XDP program\n"
-	"      --xdp-mode native|skb  attach: XDP driver mode (default) or generic mode\n"
+	"      --xdp                attach, monitor: take ingress with XDP (libxdp) on\n"
+	"                           Ethernet devices, TC keeps egress; never displaces\n"
+	"                           another XDP program\n"
+	"      --xdp-mode native|skb  XDP driver mode (default) or generic mode\n"
 	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
 	"  status                   list pinned attachments in every namespace\n"
 	"\n"
@@ -551,6 +552,9 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 	}
 	cfg->nexpr = argc - optind;
 	cfg->expr = argv + optind;
+	if (cfg->read_file && cfg->xdp)
+		return usage__error("%s: a file is replayed through the TC program, not XDP",
+				    "--xdp with -r");
 	return -1;
 }
 

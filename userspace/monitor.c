@@ -25,6 +25,7 @@
 #include "linkwatch.h"
 #include "capture.h"
 #include "expr.h"
+#include "filter.h"
 #include "pinned.h"
 #include "timeconv.h"
 #include "users.h"
@@ -229,8 +230,8 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 	size_t len = 0;
 
 	for (size_t i = 0; i < ft->natt && len < sizeof(ifaces); i++)
-		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s", i ? "," : "",
-				ft->att[i].iface.name);
+		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s%s", i ? "," : "",
+				ft->att[i].iface.name, ft->att[i].xdp ? "+xdp" : "");
 	fprintf(stderr,
 		"whoflow: ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
 		"%zu interface%s%s%s%s%s, %s output\n",
@@ -273,7 +274,7 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 		pr_warn("warning: reading the classifiers pinned by 'whoflow attach' in %s; -i and "
 			"--netns are ignored (use attach and detach)\n",
 			pindir);
-	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
+	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount, false) ||
 	    flow_tracker__load(ft, cfg, out, &(struct flow_load){ .pinned_maps = maps }))
 		return 1;
 	*oc = (struct owner_ctx){ .procs = t, .owners_fd = flow_tracker__owners_fd(ft),
@@ -296,24 +297,31 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 			  struct capture *cap)
 {
 	char cg_mount[PATH_MAX], pindir[PATH_MAX];
+	struct flow_load how;
 	struct owner_maps om;
 
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
 	if (pinned__find(pindir, sizeof(pindir)))
 		return monitor__start_pinned(cfg, t, ft, out, oc, pindir, cg_mount);
-	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount) ||
+	if (output__init(out, cfg) ||
+	    proc_tracker__load(t, cfg, out, cg_mount,
+			       cfg->write_file && filter__needs_images(&cfg->filter)) ||
 	    sock_tracker__load(st, cfg, t->scope_fd, cg_mount))
 		return 1;
 	sock_tracker__maps(st, &om);
 	*oc = (struct owner_ctx){ .procs = t, .owners_fd = om.owners, .filter = &cfg->filter,
 				  .selecting = monitor__selects_processes(&cfg->filter) };
 	out->owners = oc;
-	if (flow_tracker__load(ft, cfg, out, &(struct flow_load){ .om = &om }) || proc_tracker__attach(t) ||
+	how = (struct flow_load){ .om = &om,
+				  .proc_gen_fd = proc_tracker__gen_fd(t),
+				  .proc_verdicts_fd = proc_tracker__verdicts_fd(t) };
+	if (flow_tracker__load(ft, cfg, out, &how) || proc_tracker__attach(t) ||
 	    sock_tracker__attach(st) || flow_tracker__add_ringbuf(ft, &t->rb) ||
 	    monitor__capture(cfg, cap, t, ft, oc) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
+	proc_tracker__judge_all(t);
 	sock_tracker__snapshot(st, &t->table);
 	monitor__ready(cfg, t, ft, cg_mount);
 	return 0;

@@ -43,6 +43,52 @@ static void info__entity_id(const struct proc_tracker *t, struct proc_info *p)
 		sprintf(p->entity_id + 2 * i, "%02x", md[i]);
 }
 
+/*
+ * Leaves the verdict of -w's process selectors on p's current image where the
+ * classifiers look it up: its packets are then judged in the kernel, and only
+ * selected ones copied. Until then they are copied and judged here.
+ */
+static void tracker__judge(struct proc_tracker *t, const struct proc_info *p)
+{
+	struct wf_proc_image key = { .tgid = p->pid, .gen = p->exec_gen };
+	struct wf_proc_verdict v = { .start_ns = p->start_ns, .cgroup_id = p->cgroup_id };
+
+	if (!t->judge_images)
+		return;
+	v.selected = filter__match(&t->cfg->filter, p, false, 0);
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_verdicts), &key, &v, BPF_ANY))
+		t->judge_failed++;
+}
+
+void proc_tracker__judge_all(struct proc_tracker *t)
+{
+	struct proc_info *p;
+	size_t i;
+
+	proc_table__for_each(&t->table, p, i)
+		tracker__judge(t, p);
+}
+
+int proc_tracker__gen_fd(const struct proc_tracker *t)
+{
+	return t->judge_images ? bpf_map__fd(t->skel->maps.proc_gen) : -1;
+}
+
+int proc_tracker__verdicts_fd(const struct proc_tracker *t)
+{
+	return t->judge_images ? bpf_map__fd(t->skel->maps.proc_verdicts) : -1;
+}
+
+/* A forgotten process's generation goes too, unless its pid lives again (whose
+ * fork reset it in the kernel already). */
+static void tracker__forget_image(struct proc_tracker *t, pid_t pid)
+{
+	__u32 key = pid;
+
+	if (t->judge_images && !proc_table__find(&t->table, pid))
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.proc_gen), &key);
+}
+
 void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns)
 {
 	struct proc_info *p, *next;
@@ -50,8 +96,10 @@ void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns)
 	for (size_t i = 0; i < t->exited.nbuckets; i++)
 		for (p = t->exited.buckets[i]; p; p = next) {
 			next = p->next;
-			if (p->exit_ns + PROC_EXITED_KEEP_NS < now_ns)
+			if (p->exit_ns + PROC_EXITED_KEEP_NS < now_ns) {
+				tracker__forget_image(t, p->pid);
 				proc_table__remove(&t->exited, p->pid);
+			}
 		}
 }
 
@@ -108,6 +156,7 @@ static void info__from_hdr(struct proc_tracker *t, struct proc_info *p,
 	p->ppid = h->ppid;
 	p->start_ns = h->start_ns;
 	p->cgroup_id = h->cgroup_id;
+	p->exec_gen = h->exec_gen;
 	p->uid = h->uid;
 	p->gid = h->gid;
 	memcpy(p->comm, h->comm, sizeof(p->comm));
@@ -195,6 +244,7 @@ static void tracker__on_exec(struct proc_tracker *t, const struct proc_exec_even
 	p->md5[0] = '\0';
 	p->source = PROC_SOURCE_EXEC;
 	p->in_tree = p->in_tree || filter__in_tree(&t->cfg->filter, p->pid, parent);
+	tracker__judge(t, p);
 	tracker__emit(t, p, PROC_VIEW_EXEC, h->ts_ns, WF_PROC_EVENT_EXEC);
 }
 
@@ -226,6 +276,7 @@ static void tracker__on_fork(struct proc_tracker *t, const struct proc_event_hdr
 	info__from_hdr(t, c, h);
 	c->source = PROC_SOURCE_FORK;
 	c->in_tree = filter__in_tree(&t->cfg->filter, c->pid, parent);
+	tracker__judge(t, c);
 	if (t->cfg->show_forks)
 		tracker__emit(t, c, PROC_VIEW_FORK, h->ts_ns, WF_PROC_EVENT_FORK);
 }
@@ -298,6 +349,11 @@ static int tracker__configure(struct proc_tracker *t)
 
 	s->rodata->scope_enabled = t->scope_fd >= 0;
 	s->rodata->want_env = t->cfg->env;
+	s->rodata->track_images = t->judge_images;
+	if (!t->judge_images) { /* kernel memory for nothing otherwise */
+		bpf_map__set_max_entries(s->maps.proc_gen, 1);
+		bpf_map__set_max_entries(s->maps.proc_verdicts, 1);
+	}
 	return bpf_map__set_max_entries(s->maps.proc_events,
 					pow2__roundup(t->cfg->buffer_kib * 1024));
 }
@@ -321,7 +377,7 @@ static int tracker__open_scope(struct proc_tracker *t)
 }
 
 int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
-		       const char *cgroup_mount)
+		       const char *cgroup_mount, bool judge_images)
 {
 	__u32 zero = 0;
 	int err;
@@ -330,6 +386,7 @@ int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct 
 	t->cfg = cfg;
 	t->out = out;
 	t->scope_fd = -1;
+	t->judge_images = judge_images;
 	snprintf(t->cgroup_mount, sizeof(t->cgroup_mount), "%s", cgroup_mount);
 	tracker__read_boot_id(t);
 	if (proc_table__init(&t->table) || proc_table__init(&t->exited) ||

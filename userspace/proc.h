@@ -28,11 +28,14 @@ struct proc_tracker {
 	uint64_t seen[WF_PROC_EVENT_ENV + 1]; /* records received, by kind */
 	uint64_t printed[WF_PROC_EVENT_ENV + 1]; /* events written, by kind */
 	uint64_t filtered; /* events a selector (--pid, --comm, ...) held back */
+	bool judge_images; /* -w: leave a verdict per process image for the classifiers */
+	uint64_t judge_failed; /* verdicts the kernel would not take (packets then judged here) */
 };
 
-/* open -> configure -> load; prints what failed. */
+/* open -> configure -> load; prints what failed. judge_images: -w with selectors
+ * only the agent can judge (filter__needs_images), on classifiers it loads itself. */
 int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
-		       const char *cgroup_mount);
+		       const char *cgroup_mount, bool judge_images);
 int proc_tracker__attach(struct proc_tracker *t);
 /* Reads processes that already run from /proc. */
 void proc_tracker__snapshot(struct proc_tracker *t);
@@ -44,6 +47,11 @@ int proc_tracker__consume(struct proc_tracker *t);
 void proc_tracker__drain(struct proc_tracker *t);
 void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX]);
 void proc_tracker__destroy(struct proc_tracker *t);
+/* -w's verdict maps (see struct wf_proc_image), -1 when not judging images. */
+int proc_tracker__gen_fd(const struct proc_tracker *t);
+int proc_tracker__verdicts_fd(const struct proc_tracker *t);
+/* Judges every process in the table (after the snapshot). */
+void proc_tracker__judge_all(struct proc_tracker *t);
 
 /* Fills the pieces every source (event or /proc) derives the same way. */
 void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p);

@@ -21,6 +21,7 @@ struct proc_info {
 	uint64_t start_ns; /* CLOCK_BOOTTIME */
 	uint64_t exit_ns;
 	uint64_t cgroup_id;
+	uint32_t exec_gen; /* execs since fork, as the kernel counts them (-w's image verdicts) */
 	uid_t uid;
 	gid_t gid;
 	int exit_status; /* wait(2) status */

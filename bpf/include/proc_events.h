@@ -42,6 +42,8 @@ struct proc_event_hdr {
 	__u32 gid;
 	char comm[WF_PROC_COMM_LEN];
 	char pcomm[WF_PROC_COMM_LEN]; /* real parent's comm */
+	__u32 exec_gen; /* the process image: execs since fork (see struct wf_proc_image) */
+	__u32 pad;
 };
 
 struct proc_exec_event {
@@ -56,6 +58,28 @@ struct proc_exit_event {
 	struct proc_event_hdr hdr;
 	__u32 exit_status; /* wait(2) status: code << 8, or the signal number */
 	__u32 pad;
+};
+
+/*
+ * -w with process selectors the kernel cannot judge from a socket's owner alone
+ * (--tree, --exe, --cmdline, --ppid, --container, --cgroup-path): the agent
+ * judges each process image and leaves its verdict where the classifiers look
+ * it up. An image is a process between two execs: gen counts the execs since
+ * fork, kept by the process tracker in the kernel, so a verdict about an image
+ * that exec'd since can never be applied to the new one.
+ */
+#define WF_PROC_IMAGES 65536
+
+struct wf_proc_image {
+	__u32 tgid;
+	__u32 gen;
+};
+
+struct wf_proc_verdict {
+	__u64 start_ns; /* tells a reused pid apart (/proc gives clock ticks: compared loosely) */
+	__u64 cgroup_id; /* holds in this cgroup only (0: any): a moved process is judged again */
+	__u8 selected;
+	__u8 pad[7];
 };
 
 #endif

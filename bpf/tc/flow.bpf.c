@@ -13,6 +13,7 @@
 #include "flow_events.h"
 #include "owner_maps.h"
 #include "owner_helpers.h"
+#include "proc_verdict_maps.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 
@@ -43,6 +44,8 @@ const volatile char capture_comms[WF_CAP_COMMS][WF_OWNER_COMM_LEN] = {};
 const volatile __u8 capture_ncomms = 0;
 /* -w with --domain/--sni: only flows whose DNS question or SNI matched are copied. */
 const volatile bool capture_by_name = false;
+/* Other process selectors: the agent's verdict per process image (proc_verdict_maps.h). */
+const volatile bool capture_by_image = false;
 /* Instructions in each filter-expression program (enum wf_cbpf_link); 0: none.
  * Data, not read-only: set with the program after load (tests swap programs). */
 __u32 cbpf_len[2];
@@ -1189,6 +1192,9 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
 			  const struct flow_value *v, __u32 hook_dir);
 __noinline int wf_cbpf_match(struct __sk_buff *skb, __u32 link);
+__noinline int wf_xdp_cbpf_match(struct xdp_md *ctx);
+__noinline int wf_xdp_capture(struct xdp_md *ctx, const struct pkt_meta *m,
+			      const struct flow_key *k, const struct flow_value *v, __u32 dir);
 
 /* TLS hellos, HTTP requests and DNS over TCP: what a TCP payload can hold. */
 static __always_inline void tc__tcp_payload(struct __sk_buff *skb, const struct pkt_meta *m,
@@ -1365,9 +1371,20 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	status = wf_xdp_parse(ctx, &m);
-	stat__parse(status, &m);
-	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER))
+	/* As at TC: the filter expression decides first. */
+	if (cbpf_len[WF_CBPF_ETHERNET] && !wf_xdp_cbpf_match(ctx)) {
+		stat__inc(WF_STAT_EXPR_FILTERED);
 		return XDP_PASS;
+	}
+	stat__parse(status, &m);
+	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER)) {
+		if (capture_snaplen && !filter__any()) {
+			k.netns = xdp__netns_cookie(ctx);
+			k.ifindex = ifindex;
+			wf_xdp_capture(ctx, &m, &k, NULL, 0);
+		}
+		return XDP_PASS;
+	}
 	if (!wf_filter(&m)) {
 		stat__inc(WF_STAT_FILTERED);
 		return XDP_PASS;
@@ -1379,15 +1396,46 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
 		wf_xdp_dns_capture(ctx, &m, &k, v, dir);
+	if (capture_snaplen)
+		wf_xdp_capture(ctx, &m, &k, v, dir);
 	return XDP_PASS;
 }
 
 /* ---- -w: packet copies ---- */
 
+/*
+ * The agent's verdict on the owner's current image: 1 or 0, or -1 when it has
+ * none yet (a process it has not judged, a reused pid, a cgroup move): such
+ * packets are copied and judged in userspace, so nothing selected is lost.
+ */
+static __always_inline int capture__image_verdict(const struct wf_owner *o)
+{
+	struct wf_proc_image img = { .tgid = o->tgid };
+	struct wf_proc_verdict *v;
+	__u32 *gen = bpf_map_lookup_elem(&proc_gen, &img.tgid);
+	__u64 d;
+
+	img.gen = gen ? *gen : 0;
+	v = bpf_map_lookup_elem(&proc_verdicts, &img);
+	if (!v)
+		return -1;
+	d = v->start_ns > o->start_ns ? v->start_ns - o->start_ns : o->start_ns - v->start_ns;
+	if (d >= 20000000 || (v->cgroup_id && v->cgroup_id != o->cgroup_id))
+		return -1;
+	return v->selected != 0;
+}
+
 static __always_inline bool capture__owner_selected(const struct pkt_event_hdr *h)
 {
 	bool ok;
 
+	if (capture_by_image) {
+		if (h->attr == WF_ATTR_PENDING)
+			return true; /* its owner is known in userspace only */
+		if (h->attr == WF_ATTR_NONE || h->attr == WF_ATTR_AMBIGUOUS || !h->owner.tgid ||
+		    !capture__image_verdict(&h->owner))
+			return false;
+	}
 	if (!capture_npids && !capture_ncomms)
 		return true;
 	if (h->attr == WF_ATTR_NONE || h->attr == WF_ATTR_AMBIGUOUS || !h->owner.tgid)
@@ -1424,72 +1472,132 @@ static __always_inline void capture__drop(__u64 netns, __u32 ifindex)
 		bpf_map_update_elem(&capture_drops, &key, &one, BPF_NOEXIST);
 }
 
-/* Copies up to capture_snaplen bytes into a record of the size class that holds them. */
-#define CAPTURE_CLASS(size)                                                                   \
-	do {                                                                                  \
-		e = bpf_ringbuf_reserve(&pkt_capture, sizeof(*e) + (size), 0);                \
-		if (!e) {                                                                     \
-			capture__drop(netns, skb->ifindex);                                   \
-			return 0;                                                             \
-		}                                                                             \
-		/* Verifier: keep the bound on the register the helper gets. */            \
-		barrier_var(len);                                                             \
-		if (len > (size) || bpf_skb_load_bytes(skb, 0, e->data, len)) {               \
-			bpf_ringbuf_discard(e, 0);                                            \
-			return 0;                                                             \
-		}                                                                             \
+/*
+ * Copies up to capture_snaplen bytes into a record of the size class that
+ * holds them; LOAD(dst, len) reads the packet (skb or XDP frame).
+ */
+#define CAPTURE_CLASS(size, LOAD)                                               \
+	do {                                                                    \
+		e = bpf_ringbuf_reserve(&pkt_capture, sizeof(*e) + (size), 0);  \
+		if (!e) {                                                       \
+			capture__drop(netns, ifindex);                          \
+			return 0;                                               \
+		}                                                               \
+		/* Verifier: keep the bound on the register the helper gets. */ \
+		barrier_var(len);                                               \
+		if (len > (size) || LOAD(e->data, len)) {                       \
+			bpf_ringbuf_discard(e, 0);                              \
+			return 0;                                               \
+		}                                                               \
 	} while (0)
+
+/* A packet smaller than its class is copied whole: size-1 masks are exact. */
+#define CAPTURE_COPY(LOAD)                          \
+	do {                                        \
+		if (len <= 256)                     \
+			CAPTURE_CLASS(256, LOAD);   \
+		else if (len <= 2048)               \
+			CAPTURE_CLASS(2048, LOAD);  \
+		else if (len <= 16384)              \
+			CAPTURE_CLASS(16384, LOAD); \
+		else                                \
+			CAPTURE_CLASS(65536, LOAD); \
+	} while (0)
+
+/* Whether -w wants the packet: its flow's name selection, then its owner. */
+static __always_inline bool capture__wanted(const struct pkt_meta *m, const struct flow_key *k,
+					    const struct flow_value *v, __u8 hook, __u8 dir,
+					    struct pkt_event_hdr *hdr)
+{
+	if (capture_by_name && !(v && v->capture_sel)) {
+		if (!v || !bpf_map_lookup_elem(&capture_flows, k)) {
+			stat__inc(WF_STAT_CAP_FILTERED);
+			return false;
+		}
+		((struct flow_value *)v)->capture_sel = 1;
+	}
+	event__fill(hdr, 0, m, k, v, hook, dir, 0);
+	if (!capture__owner_selected(hdr)) {
+		stat__inc(WF_STAT_CAP_FILTERED);
+		return false;
+	}
+	return true;
+}
+
+static __always_inline void capture__submit(struct cap_event *e, const struct pkt_event_hdr *hdr,
+					    __u64 netns, __u32 ifindex, __u32 wire_len, __u32 len,
+					    __u8 hook)
+{
+	e->netns = netns;
+	e->ifindex = ifindex;
+	e->wire_len = wire_len;
+	e->cap_len = len;
+	e->hook = hook;
+	e->attr = hdr->attr;
+	e->has_sk = hdr->has_sk;
+	e->owner = hdr->owner;
+	bpf_ringbuf_submit(e, 0);
+	stat__inc(WF_STAT_CAPTURED);
+}
+
+#define SKB_LOAD(dst, n) bpf_skb_load_bytes(skb, 0, dst, n)
 
 __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const struct flow_key *k,
 			  const struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1, no_l2 = (hook_dir >> 16) & 1;
 	struct pkt_event_hdr hdr = {};
+	__u32 ifindex;
 	struct cap_event *e;
 	__u64 netns, len;
 
-	if (!skb || !m || !k)
+	if (!skb || !m || !k || !capture__wanted(m, k, v, hook, dir, &hdr))
 		return 0;
 	netns = k->netns;
-	if (capture_by_name && !(v && v->capture_sel)) {
-		if (!v || !bpf_map_lookup_elem(&capture_flows, k)) {
-			stat__inc(WF_STAT_CAP_FILTERED);
-			return 0;
-		}
-		((struct flow_value *)v)->capture_sel = 1;
-	}
-	event__fill(&hdr, 0, m, k, v, hook, dir, 0);
-	if (!capture__owner_selected(&hdr)) {
-		stat__inc(WF_STAT_CAP_FILTERED);
-		return 0;
-	}
+	ifindex = skb->ifindex;
 	len = skb->len < capture_snaplen ? skb->len : capture_snaplen;
 	if (len == 0)
 		return 0;
-	/* A packet smaller than the class is copied whole: size-1 masks are exact. */
-	if (len <= 256)
-		CAPTURE_CLASS(256);
-	else if (len <= 2048)
-		CAPTURE_CLASS(2048);
-	else if (len <= 16384)
-		CAPTURE_CLASS(16384);
-	else
-		CAPTURE_CLASS(65536);
+	CAPTURE_COPY(SKB_LOAD);
 	e->ts_ns = clock__now(skb);
-	e->netns = netns;
-	e->ifindex = skb->ifindex;
-	e->wire_len = skb->len;
-	e->cap_len = len;
-	e->hook = hook;
 	e->vlan_present = skb->vlan_present;
 	e->vlan_tci = skb->vlan_tci;
 	e->vlan_proto = skb->vlan_proto;
 	e->no_l2 = no_l2;
-	e->attr = hdr.attr;
-	e->has_sk = hdr.has_sk;
-	e->owner = hdr.owner;
-	bpf_ringbuf_submit(e, 0);
-	stat__inc(WF_STAT_CAPTURED);
+	capture__submit(e, &hdr, netns, ifindex, skb->len, len, hook);
+	return 0;
+}
+
+#define XDP_LOAD(dst, n) bpf_xdp_load_bytes(ctx, 0, dst, n)
+
+/*
+ * -w in XDP mode: the frame as XDP got it, before the kernel builds an skb (a
+ * tag the NIC stripped is not there to put back). There is no socket at this
+ * hook: the owner is the flow's, which the socket hooks and the tuple join fill.
+ */
+__noinline int wf_xdp_capture(struct xdp_md *ctx, const struct pkt_meta *m,
+			      const struct flow_key *k, const struct flow_value *v, __u32 dir)
+{
+	struct pkt_event_hdr hdr = {};
+	__u32 ifindex, wire;
+	struct cap_event *e;
+	__u64 netns, len;
+
+	if (!ctx || !m || !k || !capture__wanted(m, k, v, WF_HOOK_INGRESS, dir & 1, &hdr))
+		return 0;
+	netns = k->netns;
+	ifindex = ctx->ingress_ifindex;
+	wire = bpf_xdp_get_buff_len(ctx);
+	len = wire < capture_snaplen ? wire : capture_snaplen;
+	if (len == 0)
+		return 0;
+	CAPTURE_COPY(XDP_LOAD);
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->vlan_present = 0;
+	e->vlan_tci = 0;
+	e->vlan_proto = 0;
+	e->no_l2 = 0;
+	capture__submit(e, &hdr, netns, ifindex, wire, len, WF_HOOK_INGRESS);
 	return 0;
 }
 
@@ -1652,29 +1760,85 @@ reject:
 	return 1;
 }
 
+/* Runs the expression of link type link over the window in s (data, len, data_len set). */
+static __always_inline int cbpf__run(struct cbpf_state *s, __u32 link)
+{
+	s->A = s->X = s->pc = 0;
+	s->base = link ? WF_CBPF_MAX : 0;
+	s->plen = link ? cbpf_len[1] : cbpf_len[0];
+	s->verdict = 0;
+	bpf_loop(WF_CBPF_MAX, cbpf__step, NULL, 0);
+	if (record_last)
+		last_cbpf_verdict = s->verdict;
+	return s->verdict != 0;
+}
+
+/*
+ * A tag the kernel holds in skb->vlan_tci is put back after the MAC addresses,
+ * as in the -w copy: the expression then sees what tcpdump and the file show,
+ * so `vlan 10` matches an offloaded tag too. 0: nothing could be read.
+ */
+static __always_inline __u32 cbpf__window_tagged(struct cbpf_state *s, struct __sk_buff *skb)
+{
+	__u16 proto = bpf_ntohs((__u16)skb->vlan_proto), tci = skb->vlan_tci;
+	__u64 rest;
+
+	if (skb->len < 12 || bpf_skb_load_bytes(skb, 0, s->data, 12))
+		return 0;
+	s->data[12] = proto >> 8;
+	s->data[13] = proto & 0xff;
+	s->data[14] = tci >> 8;
+	s->data[15] = tci & 0xff;
+	rest = skb->len - 12;
+	if (rest > WF_CBPF_WINDOW - 16)
+		rest = WF_CBPF_WINDOW - 16;
+	barrier_var(rest);
+	if (rest > WF_CBPF_WINDOW - 16)
+		return 0;
+	if (rest && bpf_skb_load_bytes(skb, 12, s->data + 16, rest))
+		return 0;
+	s->len = skb->len + 4;
+	return rest + 16;
+}
+
 /* Whether the packet matches the expression compiled for its link type. */
 __noinline int wf_cbpf_match(struct __sk_buff *skb, __u32 link)
 {
-	__u32 zero = 0, n;
+	__u32 zero = 0;
 	__u64 len;
 	struct cbpf_state *s = bpf_map_lookup_elem(&cbpf_scratch, &zero);
 
 	if (!skb || !s || link > 1)
 		return 0;
-	s->A = s->X = s->pc = 0;
-	s->base = link ? WF_CBPF_MAX : 0;
-	s->plen = link ? cbpf_len[1] : cbpf_len[0];
-	s->verdict = 0;
+	if (skb->vlan_present && link == WF_CBPF_ETHERNET) {
+		s->data_len = cbpf__window_tagged(s, skb);
+		return cbpf__run(s, link);
+	}
 	s->len = skb->len;
 	len = skb->len < WF_CBPF_WINDOW ? skb->len : WF_CBPF_WINDOW;
 	/* Verifier: keep the bounds on the very register passed to the helper. */
 	barrier_var(len);
 	if (len < 1 || len > WF_CBPF_WINDOW || bpf_skb_load_bytes(skb, 0, s->data, len))
 		len = 0;
-	n = len;
-	s->data_len = n;
-	bpf_loop(WF_CBPF_MAX, cbpf__step, NULL, 0);
-	if (record_last)
-		last_cbpf_verdict = s->verdict;
-	return s->verdict != 0;
+	s->data_len = len;
+	return cbpf__run(s, link);
+}
+
+/* The same over an XDP frame (Ethernet: XDP is offered on Ethernet devices only). */
+__noinline int wf_xdp_cbpf_match(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u64 len, total;
+	struct cbpf_state *s = bpf_map_lookup_elem(&cbpf_scratch, &zero);
+
+	if (!ctx || !s)
+		return 0;
+	total = bpf_xdp_get_buff_len(ctx);
+	s->len = total;
+	len = total < WF_CBPF_WINDOW ? total : WF_CBPF_WINDOW;
+	barrier_var(len);
+	if (len < 1 || len > WF_CBPF_WINDOW || bpf_xdp_load_bytes(ctx, 0, s->data, len))
+		len = 0;
+	s->data_len = len;
+	return cbpf__run(s, WF_CBPF_ETHERNET);
 }

@@ -9,12 +9,14 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "proc_events.h"
+#include "proc_verdict_maps.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the agent before load. */
 const volatile bool scope_enabled = false; /* only report tasks under scope_cgroup[0] */
 const volatile bool want_env = false;
+const volatile bool track_images = false; /* -w judges process images (proc_verdict_maps.h) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -120,11 +122,31 @@ static __always_inline void exec__send(struct proc_exec_event *e)
 	output__send(e, size);
 }
 
+/*
+ * A new image: its verdict is not the old one's. Kept for every task, in scope
+ * or not (a task can join the scope later). The old image's verdict is removed
+ * too, so that a full generation table cannot leave it in force.
+ */
+static __always_inline __u32 image__next(__u32 tgid)
+{
+	struct wf_proc_image old = { .tgid = tgid };
+	__u32 *gen, next;
+
+	if (!track_images)
+		return 0;
+	gen = bpf_map_lookup_elem(&proc_gen, &tgid);
+	old.gen = gen ? *gen : 0;
+	next = old.gen + 1;
+	bpf_map_delete_elem(&proc_verdicts, &old);
+	bpf_map_update_elem(&proc_gen, &tgid, &next, BPF_ANY);
+	return next;
+}
+
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__u32 zero = 0;
+	__u32 zero = 0, gen = image__next(BPF_CORE_READ(task, tgid));
 	struct proc_exec_event *e;
 
 	if (!scope__contains_current())
@@ -133,6 +155,7 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 	if (!e)
 		return 0;
 	hdr__fill(&e->hdr, WF_PROC_EVENT_EXEC, task);
+	e->hdr.exec_gen = gen;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, interp));
 	/*
 	 * The ENV record goes first, with the same header: the agent keeps it until
@@ -155,9 +178,14 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct proc_event_hdr h = {};
 
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+
 	/* New threads also pass here; only a new thread group is a new process. */
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || task__is_kthread(child))
+	if (BPF_CORE_READ(child, pid) != tgid || task__is_kthread(child))
 		return 0;
+	/* Generation 0: whatever a process with this pid did before is not this one. */
+	if (track_images)
+		bpf_map_delete_elem(&proc_gen, &tgid);
 	if (!scope__contains_current())
 		return 0;
 	hdr__fill(&h, WF_PROC_EVENT_FORK, child);
@@ -180,6 +208,11 @@ int BPF_PROG(proc_exit, struct task_struct *task)
 	if (!scope__contains_current())
 		return 0;
 	hdr__fill(&e.hdr, WF_PROC_EVENT_EXIT, task);
+	if (track_images) {
+		__u32 tgid = e.hdr.pid, *gen = bpf_map_lookup_elem(&proc_gen, &tgid);
+
+		e.hdr.exec_gen = gen ? *gen : 0;
+	}
 	e.exit_status = BPF_CORE_READ(task, exit_code);
 	output__send(&e, sizeof(e));
 	return 0;

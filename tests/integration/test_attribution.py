@@ -385,3 +385,72 @@ def test_cgroup_path_selects_network_events(agents, attr, cgroup):
     F = flows(a)
     assert [get(e, "process.pid") for e in F] == [mine["pid"]] and other["pid"] != mine["pid"]
     assert get(F[0], "whoflow.cgroup.path").endswith(os.path.basename(chosen.path))
+
+
+CLIENT = ("import socket, sys; c = socket.socket(); c.bind(('', int(sys.argv[3]))); c.settimeout(10);"
+          "c.connect((sys.argv[1], int(sys.argv[2]))); c.sendall(b'x' * 2000); n = 0\n"
+          "while n < 2000: n += len(c.recv(4096))\n"
+          "c.close()")
+
+
+def test_lua_dissector_selects_each_process(agents, attr, cgroup, dnsmasq_s, tmp_path):
+    """-w in this topology, then Wireshark's view through contrib/wireshark/whoflow.lua:
+    `whoflow.comm == NAME` selects exactly the packets of that process (counted against tcpdump
+    on both host interfaces), for four processes at once, one of them in a container."""
+    from test_capture import LUA, packet_bytes, tshark
+    topo, act = attr
+    servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
+    assert act.line(servers)["ready"]
+    container_cg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
+    # A distinct comm for the container's client: the kernel names a process after the path it ran.
+    os.symlink(PY, str(tmp_path / "ctr-client"))
+    dumps = []
+    for iface in (topo.hs, topo.hc):
+        path = str(tmp_path / ("%s.pcap" % iface))
+        td = subprocess.Popen(topo.cmd(topo.host, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-w", path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for line in td.stderr:
+            if b"listening on" in line:
+                break
+        dumps.append((td, path))
+    wf = str(tmp_path / "attr.pcapng")
+    try:
+        a = agents(["--cgroup", cgroup.path, "-w", wf], netns=topo.host).wait_ready()
+        runs = {
+            "curl": (topo.host, cgroup, ["curl", "-s", "-m", "5", "--local-port", "41001",
+                                         "http://%s:7006/lua" % topo.S4], 41001),
+            "dig": (topo.host, cgroup, ["dig", "-b", "%s#41002" % topo.H4, "@" + topo.S4, "www.test.example",
+                                        "+tries=1", "+time=3"], 41002),
+            "python3": (topo.host, cgroup, [PY, "-c", CLIENT, topo.S4, "7001", "41003"], 41003),
+            "ctr-client": (topo.ctr, container_cg, [str(tmp_path / "ctr-client"), "-c", CLIENT, topo.S4, "7001",
+                                                    "41004"], 41004),
+        }
+        pids = {}
+        for comm, (ns, cg, argv, _) in runs.items():
+            p = cg.spawn(topo.cmd(ns, *argv), stdout=subprocess.DEVNULL)
+            assert p.wait(30) == 0, comm
+            pids[comm] = p.pid
+        # Both FINs of each echo connection at tcpdump before the agent stops: python3's and the
+        # container's on the server side, the container's on its own side.
+        fins = ("tcp", "port", "7001", "and", "tcp[tcpflags]", "&", "tcp-fin", "!=", "0")
+        for (_, path), n in zip(dumps, (4, 2)):
+            # Read while tcpdump writes: a packet cut in half is not counted yet, not an error.
+            h.wait_until(lambda: subprocess.run(["tcpdump", "-r", path, "-nn"] + list(fins), capture_output=True,
+                                                text=True).stdout.count("\n") >= n, 10, "the echo connections' FINs")
+        rc, _ = a.stop()
+        assert rc == 0
+    finally:
+        for td, _ in dumps:
+            td.send_signal(2)
+            td.wait(10)
+    for comm, (_, _, _, port) in runs.items():
+        rows = [r.split("\t") for r in tshark(wf, "-X", "lua_script:" + LUA, "-Y",
+                                              'whoflow.comm == "%s" and not icmp' % comm, "-T", "fields",
+                                              "-e", "whoflow.pid", "-e", "whoflow.container", "-e", "tcp.port",
+                                              "-e", "udp.port").split("\n") if r]
+        assert rows and all(r[0] == str(pids[comm]) for r in rows), (comm, rows)
+        assert all(str(port) in (r[2] + "," + r[3]).split(",") for r in rows), (comm, rows)
+        assert all((r[1] == CONTAINER_ID[:len(r[1])] and r[1]) if comm == "ctr-client" else not r[1]
+                   for r in rows), (comm, rows)
+        want = sum(len(packet_bytes(path, ("port", str(port), "and", "not", "icmp"))) for _, path in dumps)
+        assert len(rows) == want, (comm, len(rows), want)
