@@ -56,8 +56,8 @@ static void tracker__judge(struct proc_tracker *t, const struct proc_info *p)
 	if (!t->judge_images)
 		return;
 	v.selected = filter__match(&t->cfg->filter, p, false, 0);
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_verdicts), &key, &v, BPF_ANY))
-		t->judge_failed++;
+	/* If the kernel refuses it, the packets stay undecided: copied and judged here. */
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_verdicts), &key, &v, BPF_ANY);
 }
 
 void proc_tracker__judge_all(struct proc_tracker *t)

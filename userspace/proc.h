@@ -29,7 +29,6 @@ struct proc_tracker {
 	uint64_t printed[WF_PROC_EVENT_ENV + 1]; /* events written, by kind */
 	uint64_t filtered; /* events a selector (--pid, --comm, ...) held back */
 	bool judge_images; /* -w: leave a verdict per process image for the classifiers */
-	uint64_t judge_failed; /* verdicts the kernel would not take (packets then judged here) */
 };
 
 /* open -> configure -> load; prints what failed. judge_images: -w with selectors

@@ -11,7 +11,6 @@ processes live in a child cgroup named like a containerd scope.
 import json
 import os
 import subprocess
-import sys
 import threading
 import uuid
 
@@ -397,7 +396,7 @@ def test_lua_dissector_selects_each_process(agents, attr, cgroup, dnsmasq_s, tmp
     """-w in this topology, then Wireshark's view through contrib/wireshark/whoflow.lua:
     `whoflow.comm == NAME` selects exactly the packets of that process (counted against tcpdump
     on both host interfaces), for four processes at once, one of them in a container."""
-    from test_capture import LUA, packet_bytes, tshark
+    from test_capture import LUA, packet_bytes, start_tcpdump, tcpdump_count, tshark
     topo, act = attr
     servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
     assert act.line(servers)["ready"]
@@ -407,12 +406,7 @@ def test_lua_dissector_selects_each_process(agents, attr, cgroup, dnsmasq_s, tmp
     dumps = []
     for iface in (topo.hs, topo.hc):
         path = str(tmp_path / ("%s.pcap" % iface))
-        td = subprocess.Popen(topo.cmd(topo.host, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-w", path),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for line in td.stderr:
-            if b"listening on" in line:
-                break
-        dumps.append((td, path))
+        dumps.append((start_tcpdump(topo, path, ns=topo.host, iface=iface), path))
     wf = str(tmp_path / "attr.pcapng")
     try:
         a = agents(["--cgroup", cgroup.path, "-w", wf], netns=topo.host).wait_ready()
@@ -434,9 +428,7 @@ def test_lua_dissector_selects_each_process(agents, attr, cgroup, dnsmasq_s, tmp
         # container's on the server side, the container's on its own side.
         fins = ("tcp", "port", "7001", "and", "tcp[tcpflags]", "&", "tcp-fin", "!=", "0")
         for (_, path), n in zip(dumps, (4, 2)):
-            # Read while tcpdump writes: a packet cut in half is not counted yet, not an error.
-            h.wait_until(lambda: subprocess.run(["tcpdump", "-r", path, "-nn"] + list(fins), capture_output=True,
-                                                text=True).stdout.count("\n") >= n, 10, "the echo connections' FINs")
+            h.wait_until(lambda: tcpdump_count(path, *fins) >= n, 10, "the echo connections' FINs")
         rc, _ = a.stop()
         assert rc == 0
     finally:

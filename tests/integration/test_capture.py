@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 
 import pytest
 
@@ -69,13 +68,26 @@ def traffic(topo, cgroup):
     return {"python3": py.pid, "curl": curl.pid, "dig": dig.pid}
 
 
-def start_tcpdump(topo, path):
-    td = subprocess.Popen(topo.in_ns(topo.host, ["tcpdump", "-i", topo.veth, "--immediate-mode", "-U", "-w", path]),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_tcpdump(topo, path, ns=None, iface=None):
+    """tcpdump writing every packet of iface (default: the host's veth) to path, once it listens."""
+    td = subprocess.Popen(["nsenter", "--net=" + (ns or topo.host).path, "tcpdump", "-i", iface or topo.veth,
+                           "--immediate-mode", "-U", "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for line in td.stderr:
         if b"listening on" in line:
             break
     return td
+
+
+def tcpdump_count(path, *expr):
+    """Packets matching expr in a file tcpdump is still writing (a packet cut in half is not counted yet)."""
+    return subprocess.run(["tcpdump", "-r", path, "-nn"] + list(expr), capture_output=True,
+                          text=True).stdout.count("\n")
+
+
+def udp_datagrams_in(topo):
+    """UDP datagrams the server's namespace has received (its /proc/net/snmp InDatagrams)."""
+    snmp = subprocess.run(topo.in_ns(topo.server, ["cat", "/proc/net/snmp"]), capture_output=True, text=True).stdout
+    return int(snmp.split("Udp: ")[2].split()[0])
 
 
 @pytest.mark.parametrize("mode", ["tc", "xdp"])
@@ -305,8 +317,8 @@ def test_offloaded_vlan_tag_put_back_and_matched(agents, topo, cgroup, tmp_path)
                        "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                        "for i in range(5): s.sendto(b'v%d' % i * 20, ('198.18.0.1', 9999))"]), check=True, timeout=20)
         # The host drops them (no VLAN 10 there): wait until tcpdump's file holds all five.
-        h.wait_until(lambda: subprocess.run(["tcpdump", "-r", td_path, "vlan", "and", "udp", "port", "9999"], capture_output=True,
-                                            text=True).stdout.count("\n") >= 5, 10, "five datagrams at tcpdump")
+        h.wait_until(lambda: tcpdump_count(td_path, "vlan", "and", "udp", "port", "9999") >= 5, 10,
+                     "five datagrams at tcpdump")
         a.stop()
     finally:
         td.send_signal(signal.SIGINT)
@@ -373,8 +385,7 @@ def test_filter_differential_on_real_traffic(topo, cgroup, tmp_path):
                      ["/usr/bin/python3", "-c", "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
                       "s.sendto(b'f' * 4000, ('198.18.0.2', 9)); s.sendto(b'g' * 100, ('198.18.0.2', 9))"]):
             subprocess.run(topo.in_ns(topo.host, argv), capture_output=True, timeout=20)
-        h.wait_until(lambda: subprocess.run(["tcpdump", "-r", path, "udp", "and", "dst", "port", "9"],
-                                            capture_output=True, text=True).stdout.count("\n") >= 2, 10,
+        h.wait_until(lambda: tcpdump_count(path, "udp", "and", "dst", "port", "9") >= 2, 10,
                      "the last datagram at tcpdump")
     finally:
         td.send_signal(signal.SIGINT)
@@ -450,9 +461,7 @@ def test_process_selectors_judged_in_the_kernel(agents, topo, cgroup, tmp_path, 
             assert p.wait(20) == 0
         want_pid = {9101: senders[0][1], 9102: senders[1][1], 9103: senders[2][1]}[port]
         # Stopping drains the ring buffers: wait for the last datagram at the sink's side instead.
-        h.wait_until(lambda: int(subprocess.run(topo.in_ns(topo.server, ["cat", "/proc/net/snmp"]),
-                                                capture_output=True, text=True).stdout.split("Udp: ")[2].split()[0])
-                     >= 15, 10, "fifteen datagrams at the sink")
+        h.wait_until(lambda: udp_datagrams_in(topo) >= 15, 10, "fifteen datagrams at the sink")
         rc, _ = a.stop()
         assert rc == 0
     finally:
@@ -490,9 +499,7 @@ def test_process_selector_follows_exec(agents, topo, cgroup, tmp_path):
             p.stdin.write("go\n")
             p.stdin.flush()
             assert p.wait(20) == 0
-            h.wait_until(lambda: int(subprocess.run(topo.in_ns(topo.server, ["cat", "/proc/net/snmp"]),
-                                                    capture_output=True, text=True).stdout.split("Udp: ")[2].split()[0])
-                         >= 5, 10, "five datagrams at the sink")
+            h.wait_until(lambda: udp_datagrams_in(topo) >= 5, 10, "five datagrams at the sink")
         finally:
             os.kill(a.proc.pid, signal.SIGCONT)
         assert a.stop()[0] == 0
@@ -543,8 +550,7 @@ def test_filter_expression_on_truncated_frames(agents, topo, cgroup, tmp_path, e
         assert out.returncode == 0, out.stderr
         sent = int(out.stdout)
         short = ("ether", "src", "02:00:00:00:00:99")
-        h.wait_until(lambda: subprocess.run(["tcpdump", "-r", td_path] + list(short), capture_output=True,
-                                            text=True).stdout.count("\n") >= sent, 10, "every frame at tcpdump (%d sent)" % sent)
+        h.wait_until(lambda: tcpdump_count(td_path, *short) >= sent, 10, "every frame at tcpdump (%d sent)" % sent)
         assert a.stop()[0] == 0
     finally:
         td.send_signal(signal.SIGINT)
