@@ -48,7 +48,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev libxdp-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
-	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev
+	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
+	python3-scapy
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench install uninstall FORCE
 
@@ -121,7 +122,7 @@ $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 
 $(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/expr.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< userspace/expr.c -o $@ $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/expr.c -o $@ $(LDLIBS)
 
 # Generated (scapy, seeded): the packets of the filter-expression differential test.
 $(BUILD)/tests/diff_packets.pcap: tests/bpf/make_diff_packets.py

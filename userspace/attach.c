@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_sched.h>
 #include <netlink/netlink.h>
@@ -35,6 +37,106 @@ static void attach__remove(struct tc_attachment *a, enum bpf_tc_attach_point poi
 	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
 		pr_warn("cannot remove whoflow's filter from %s: %s\n", a->iface.name,
 			strerror(-err));
+}
+
+/* TCX (Linux 6.6): newer than the UAPI headers this builds against. */
+#define WF_BPF_TCX_INGRESS 46
+#define WF_BPF_TCX_EGRESS 47
+#define WF_BPF_F_BEFORE (1U << 3)
+#define WF_BPF_F_AFTER (1U << 4)
+
+static int attach__tcx_link(struct tc_attachment *a, int prog_fd, bool ingress)
+{
+	/* libbpf 1.1 has no bpf_program__attach_tcx: the link API takes it as it is.
+	 * No relative program: BEFORE puts ours first, AFTER last. */
+	LIBBPF_OPTS(bpf_link_create_opts, opts,
+		    .flags = ingress ? WF_BPF_F_BEFORE : WF_BPF_F_AFTER);
+	int fd = bpf_link_create(prog_fd, (int)a->iface.ifindex,
+				 (enum bpf_attach_type)(ingress ? WF_BPF_TCX_INGRESS :
+								  WF_BPF_TCX_EGRESS),
+				 &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static void attach__tcx_close(struct tc_attachment *a)
+{
+	if (a->link_in > 0)
+		close(a->link_in);
+	if (a->link_out > 0)
+		close(a->link_out);
+	a->link_in = a->link_out = -1;
+}
+
+/* 0, or the error; -EINVAL/-EOPNOTSUPP say this kernel has no TCX. */
+static int attach__tcx(struct tc_attachment *a, int ingress_fd, int egress_fd)
+{
+	int in = attach__tcx_link(a, ingress_fd, true), out = -1;
+
+	if (in >= 0)
+		out = attach__tcx_link(a, egress_fd, false);
+	if (in < 0 || out < 0) {
+		int err = in < 0 ? in : out;
+
+		if (in >= 0)
+			close(in);
+		return err;
+	}
+	a->link_in = in;
+	a->link_out = out;
+	a->tcx = a->ingress = a->egress = true;
+	return 0;
+}
+
+bool attach__tcx_has_whoflow(unsigned int ifindex)
+{
+	__u32 ids[64], cnt = 64;
+
+	/* The query takes the interface index where a file descriptor would be. */
+	if (bpf_prog_query((int)ifindex, (enum bpf_attach_type)WF_BPF_TCX_INGRESS, 0, NULL, ids,
+			   &cnt))
+		return false;
+	for (__u32 i = 0; i < cnt && i < 64; i++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+		bool ours;
+
+		if (fd < 0)
+			continue;
+		ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		       !strncmp(info.name, "wf_tc_ingress", sizeof(info.name));
+		close(fd);
+		if (ours)
+			return true;
+	}
+	return false;
+}
+
+static bool attach__no_tcx(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUP;
+}
+
+int attach__tc_mode(struct tc_attachment *a, int ingress_fd, int egress_fd, enum tc_mode mode)
+{
+	int err;
+
+	if (mode == TC_MODE_CLSACT)
+		return attach__tc(a, ingress_fd, egress_fd);
+	err = attach__tcx(a, ingress_fd, egress_fd);
+	if (!err)
+		return 0;
+	if (mode == TC_MODE_AUTO && attach__no_tcx(err)) {
+		pr_info("%s: no TCX in this kernel (%s): clsact filters instead, which a killed "
+			"monitor leaves behind (see whoflow status)\n",
+			a->iface.name, strerror(-err));
+		return attach__tc(a, ingress_fd, egress_fd);
+	}
+	pr_warn("cannot attach the classifiers to %s with TCX links: %s%s\n", a->iface.name,
+		strerror(-err),
+		attach__no_tcx(err) ? " (TCX needs Linux 6.6; try --tc-mode clsact)" : "");
+	return err;
 }
 
 int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd)
@@ -91,6 +193,12 @@ void attach__tc_detach(struct tc_attachment *a)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)a->iface.ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 
+	if (a->tcx) {
+		/* Closing the last reference detaches the link. */
+		attach__tcx_close(a);
+		a->tcx = a->ingress = a->egress = false;
+		return;
+	}
 	if (a->ingress)
 		attach__remove(a, BPF_TC_INGRESS);
 	if (a->egress)

@@ -9,6 +9,13 @@
 #define WF_TC_HANDLE 0x77f1
 #define WF_TC_PRIORITY 0x77f1
 
+/* How the classifiers hang on an interface's TC hooks. */
+enum tc_mode {
+	TC_MODE_AUTO = 0, /* TCX links where the kernel has them (6.6+), else clsact */
+	TC_MODE_TCX, /* TCX links only */
+	TC_MODE_CLSACT, /* cls_bpf filters on a clsact qdisc: they outlive the process */
+};
+
 /* One interface with whoflow's classifiers on it. */
 struct tc_attachment {
 	struct iface iface;
@@ -17,17 +24,28 @@ struct tc_attachment {
 	bool created_qdisc; /* clsact was ours: remove it on detach */
 	bool ingress, egress;
 	bool xdp, xdp_skb; /* monitor --xdp: ingress through XDP as well */
+	/* TCX: the links (file descriptors; -1 or 0 when none). The kernel detaches
+	 * a link when its last reference goes, so a killed monitor leaves nothing. */
+	bool tcx;
+	int link_in, link_out;
 };
 
 /*
- * Adds clsact (tolerating one that exists) and whoflow's filters on both hooks.
- * On failure nothing stays attached. Prints what failed.
+ * Puts whoflow's classifiers on both hooks. TC_MODE_AUTO and TC_MODE_TCX make
+ * TCX links (ingress first among the interface's programs, as tcpdump sees a
+ * packet before tc does; egress last, as the packet leaves); TC_MODE_CLSACT and
+ * AUTO on a kernel without TCX add clsact (tolerating one that exists) and
+ * cls_bpf filters. On failure nothing stays attached. Prints what failed.
  */
+int attach__tc_mode(struct tc_attachment *a, int ingress_fd, int egress_fd, enum tc_mode mode);
+/* clsact filters (what pinned classifiers use: they must outlive the command). */
 int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd);
+/* Whether whoflow's ingress classifier hangs on the interface as a TCX link. */
+bool attach__tcx_has_whoflow(unsigned int ifindex);
 /* Whether the interface's clsact holds no filter at all (ours included). */
 bool attach__clsact_unused(unsigned int ifindex);
-/* Removes exactly the filters attach__tc added, and clsact only if it made it
- * and no other filter uses it. */
+/* Removes exactly the links or filters attach__tc_mode added, and clsact only
+ * if it made it and no other filter uses it. */
 void attach__tc_detach(struct tc_attachment *a);
 
 #endif

@@ -64,6 +64,7 @@ struct config {
 	long capture_count; /* -c with -w: packets written */
 	bool xdp; /* attach --xdp */
 	bool xdp_skb; /* --xdp-mode skb */
+	int tc_mode; /* --tc-mode: enum tc_mode (attach.h) */
 	int nexpr; /* trailing words: a filter expression (monitor), interfaces (attach, detach) */
 	char **expr;
 };

@@ -326,6 +326,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	t->skel->rodata->offline = offline;
+	t->skel->rodata->xdp_ingress = cfg->xdp || how->for_pins;
 	flow__set_capture(t->skel, cfg);
 	err = flow__share_owner_maps(t->skel, how->om);
 	if (!err && how->proc_gen_fd > 0 && how->proc_verdicts_fd > 0) {
@@ -431,8 +432,8 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const
 	a->netns_cookie = ik.netns;
 	if (flags)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &ik, &flags, BPF_ANY);
-	err = attach__tc(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
-			 bpf_program__fd(t->skel->progs.wf_tc_egress));
+	err = attach__tc_mode(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
+			      bpf_program__fd(t->skel->progs.wf_tc_egress), t->cfg->tc_mode);
 	if (!err && t->cfg->xdp)
 		err = flow__attach_xdp(t, a, &ik, flags);
 	if (!err) {
@@ -678,9 +679,24 @@ static void flow__report(struct flow_tracker *t, const struct flow_key *k,
 	t->flows_reported++;
 }
 
+/*
+ * The kernel keeps a flow's last-seen time on the coarse monotonic clock (cheap
+ * for every packet); reports use CLOCK_BOOTTIME like every other time. A coarse
+ * reading can lag the precise start of a one-packet flow by a tick.
+ */
+static uint64_t flow__last_boot(const struct flow_tracker *t, const struct flow_value *v,
+				uint64_t mono_to_boot)
+{
+	uint64_t raw = v->orig.last_ns > v->reply.last_ns ? v->orig.last_ns : v->reply.last_ns;
+	uint64_t last = t->skel->rodata->offline ? raw : raw + mono_to_boot;
+
+	return last > v->first_ns ? last : v->first_ns;
+}
+
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 {
 	int fd = bpf_map__fd(t->skel->maps.flows);
+	uint64_t mono_to_boot = timeconv__mono_to_boot();
 	struct flow_key k, next;
 	struct flow_value v;
 	bool first = true;
@@ -696,14 +712,14 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 		k = next;
 		if (bpf_map_lookup_elem(fd, &k, &v))
 			continue;
+		v.last_ns = flow__last_boot(t, &v, mono_to_boot);
 		reason = flow__reason(t, &v, now, all);
 		if (!reason)
 			continue;
 		flow__report(t, &k, &v, reason);
 		if (!strcmp(reason, "active")) {
 			/* Keep the flow (and its direction); start a new reporting period. */
-			memset(v.packets, 0, sizeof(v.packets));
-			memset(v.bytes, 0, sizeof(v.bytes));
+			v.orig.packets = v.orig.bytes = v.reply.packets = v.reply.bytes = 0;
 			v.first_ns = now;
 			bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
 		} else {

@@ -40,6 +40,7 @@ struct flow_tracker {
 /* How to load the classifiers. */
 struct flow_load {
 	bool offline; /* -r: packets replayed with their capture time, no attach */
+	bool for_pins; /* whoflow attach: later attaches may put any interface in XDP mode */
 	const struct owner_maps *om; /* the socket hooks' owner tables (NULL: none) */
 	const char *pinned_maps; /* reuse the maps pinned in this directory */
 	/* -w's process-image verdicts, from the process tracker (0: none; see

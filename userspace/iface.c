@@ -75,13 +75,14 @@ int iface__list(struct iface **out)
 	return *out ? count : -ENOMEM;
 }
 
-/* Whether whoflow's filter (its handle and priority) sits on the ingress hook. */
+/* Whether whoflow's classifier sits on the ingress hook: a TCX link, or a clsact
+ * filter with its handle and priority. */
 static bool iface__has_whoflow(unsigned int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = WF_TC_HANDLE, .priority = WF_TC_PRIORITY);
 
-	return bpf_tc_query(&hook, &opts) == 0;
+	return attach__tcx_has_whoflow(ifindex) || bpf_tc_query(&hook, &opts) == 0;
 }
 
 static void iface__print(const struct iface *i, const char *ns)

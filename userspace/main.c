@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "config.h"
 #include "log.h"
 #include "monitor.h"
 #include "cmd_pin.h"
-#include "log.h"
 #include "xdp.h"
 
 #define WHOFLOW_VERSION "0.1.0"
@@ -52,6 +52,11 @@ static const char usage_text[] =
 	"                           Ethernet devices, TC keeps egress; never displaces\n"
 	"                           another XDP program\n"
 	"      --xdp-mode native|skb  XDP driver mode (default) or generic mode\n"
+	"      --tc-mode auto|tcx|clsact  monitor: how the classifiers hang on TC:\n"
+	"                           TCX links (Linux 6.6+), which the kernel removes\n"
+	"                           if the monitor dies; clsact filters, which stay\n"
+	"                           until removed; auto (default): TCX where the\n"
+	"                           kernel has it, else clsact\n"
 	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
 	"  status                   list pinned attachments in every namespace\n"
 	"\n"
@@ -171,6 +176,7 @@ enum long_only {
 	OPT_XDP,
 	OPT_PCAP_FORMAT,
 	OPT_XDP_MODE,
+	OPT_TC_MODE,
 };
 
 static const struct option long_options[] = {
@@ -223,6 +229,7 @@ static const struct option long_options[] = {
 	{ "file-count", required_argument, NULL, 'W' },
 	{ "pcap-format", required_argument, NULL, OPT_PCAP_FORMAT },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "tc-mode", required_argument, NULL, OPT_TC_MODE },
 	{ "read", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -504,6 +511,16 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			return usage__error("bad --xdp-mode '%s' (native or skb)", arg);
 		cfg->xdp_skb = !strcmp(arg, "skb");
 		cfg->xdp = true;
+		return 0;
+	case OPT_TC_MODE:
+		if (!strcmp(arg, "auto"))
+			cfg->tc_mode = TC_MODE_AUTO;
+		else if (!strcmp(arg, "tcx"))
+			cfg->tc_mode = TC_MODE_TCX;
+		else if (!strcmp(arg, "clsact"))
+			cfg->tc_mode = TC_MODE_CLSACT;
+		else
+			return usage__error("bad --tc-mode '%s' (auto, tcx or clsact)", arg);
 		return 0;
 	case OPT_EXCLUDE:
 		return strlist__add(&cfg->excludes, arg) ? 2 : 0;

@@ -173,7 +173,6 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 }
 
 /* Waits for records or link events, at most 200 ms so that scans run on time. */
-/* Waits for records or link events, at most 200 ms so that scans run on time. */
 static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
 {
 	struct epoll_event ev[20];

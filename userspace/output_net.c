@@ -147,16 +147,16 @@ static void flow_json__body(struct json *j, const struct flow_view *fv, const st
 	json__str(j, "name", host);
 	json__obj_close(j);
 	json__endpoint(j, "source", ep->src, ep->sport, ports);
-	json__u64(j, "packets", v->packets[WF_DIR_ORIG]);
-	json__u64(j, "bytes", v->bytes[WF_DIR_ORIG]);
+	json__u64(j, "packets", v->orig.packets);
+	json__u64(j, "bytes", v->orig.bytes);
 	json__obj_close(j);
 	json__endpoint(j, "destination", ep->dst, ep->dport, ports);
-	json__u64(j, "packets", v->packets[WF_DIR_REPLY]);
-	json__u64(j, "bytes", v->bytes[WF_DIR_REPLY]);
+	json__u64(j, "packets", v->reply.packets);
+	json__u64(j, "bytes", v->reply.bytes);
 	json__obj_close(j);
 	json__network(j, ep, v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress");
-	json__u64(j, "packets", v->packets[0] + v->packets[1]);
-	json__u64(j, "bytes", v->bytes[0] + v->bytes[1]);
+	json__u64(j, "packets", v->orig.packets + v->reply.packets);
+	json__u64(j, "bytes", v->orig.bytes + v->reply.bytes);
 	json__obj_close(j);
 	json__observer(j, fv->ifname, fv->k->ifindex, v->first_hook == WF_HOOK_INGRESS);
 	json__obj_open(j, "whoflow");
@@ -174,9 +174,9 @@ static void flow_json__body(struct json *j, const struct flow_view *fv, const st
 		json__u64(j, "socket_cookie", v->socket_cookie);
 	if (ep->proto == 6) {
 		json__obj_open(j, "tcp_flags");
-		tcp_flags__text(v->tcp_flags[0], flags, sizeof(flags));
+		tcp_flags__text(v->orig.tcp_flags, flags, sizeof(flags));
 		json__str(j, "source", flags);
-		tcp_flags__text(v->tcp_flags[1], flags, sizeof(flags));
+		tcp_flags__text(v->reply.tcp_flags, flags, sizeof(flags));
 		json__str(j, "destination", flags);
 		json__obj_close(j);
 	}
@@ -193,15 +193,15 @@ static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoint
 	const struct flow_value *v = fv->v;
 	char pbuf[8], fl0[64], fl1[64];
 
-	tcp_flags__text(v->tcp_flags[0], fl0, sizeof(fl0));
-	tcp_flags__text(v->tcp_flags[1], fl1, sizeof(fl1));
+	tcp_flags__text(v->orig.tcp_flags, fl0, sizeof(fl0));
+	tcp_flags__text(v->reply.tcp_flags, fl1, sizeof(fl1));
 	fprintf(f,
 		"FLOW ts=%s iface=%s proto=%s src=%s sport=%u dst=%s dport=%u dir=%s "
 		"packets=%" PRIu64 "/%" PRIu64 " bytes=%" PRIu64 "/%" PRIu64 " duration=%.3fms",
 		ep->ts, fv->ifname ? fv->ifname : "?", proto__name(ep->proto, pbuf, sizeof(pbuf)),
 		ep->src, ep->sport, ep->dst, ep->dport,
-		v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress", (uint64_t)v->packets[0],
-		(uint64_t)v->packets[1], (uint64_t)v->bytes[0], (uint64_t)v->bytes[1],
+		v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress", (uint64_t)v->orig.packets,
+		(uint64_t)v->reply.packets, (uint64_t)v->orig.bytes, (uint64_t)v->reply.bytes,
 		(v->last_ns - v->first_ns) / 1e6);
 	if (ep->proto == 6)
 		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");

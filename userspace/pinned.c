@@ -170,7 +170,8 @@ int pinned__create(struct pinned *p, const struct config *cfg, const char *dir,
 	err = sock_tracker__load(&st, cfg, scope, cgroup_mount);
 	if (!err) {
 		sock_tracker__maps(&st, &om);
-		err = flow_tracker__load(&ft, cfg, &out, &(struct flow_load){ .om = &om });
+		err = flow_tracker__load(&ft, cfg, &out,
+					 &(struct flow_load){ .om = &om, .for_pins = true });
 	}
 	err = err ?: sock_tracker__attach(&st);
 	err = err ?: pin__mkdirs(dir);

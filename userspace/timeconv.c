@@ -43,6 +43,13 @@ uint64_t timeconv__now_boot(void)
 	return clock__ns(CLOCK_BOOTTIME);
 }
 
+uint64_t timeconv__mono_to_boot(void)
+{
+	uint64_t mono = clock__ns(CLOCK_MONOTONIC), boot = clock__ns(CLOCK_BOOTTIME);
+
+	return boot > mono ? boot - mono : 0;
+}
+
 void timeconv__rfc3339(uint64_t real_ns, char *out, size_t outsz)
 {
 	time_t sec = real_ns / 1000000000ull;

@@ -3,7 +3,7 @@
  * ABI between bpf/tc/flow.bpf.c and userspace/flow.c, dns.c: types only.
  * Include vmlinux.h (BPF) or <linux/types.h> (user) first.
  * Addresses are network byte order as on the wire; ports and DNS header fields
- * host order. Times are CLOCK_BOOTTIME nanoseconds.
+ * host order. Times are CLOCK_BOOTTIME nanoseconds, but for flow_value.last_ns.
  */
 #ifndef WHOFLOW_FLOW_EVENTS_H
 #define WHOFLOW_FLOW_EVENTS_H
@@ -126,35 +126,68 @@ struct flow_key {
 	__u32 pad2;
 };
 
+/* One direction's counters: what every packet of that direction writes. */
+struct flow_dir_stats {
+	__u64 packets; /* wire packets (GSO segments counted) */
+	__u64 bytes; /* wire bytes, L2 headers included */
+	__u64 last_ns; /* CLOCK_MONOTONIC_COARSE (a tick's precision): userspace converts */
+	__u8 tcp_flags; /* OR of every flag seen */
+	__u8 pad[7];
+};
+
+/*
+ * The initiator's counters come first and the reply's last, with the fields
+ * read by every packet (states, attributions) in between, at least a cache
+ * line from both: the CPU that sends data and the one that handles its ACKs
+ * write different lines, and neither dirties the line the other reads.
+ */
 struct flow_value {
+	struct flow_dir_stats orig;
 	__u64 first_ns;
+	/* Userspace only, filled when it reads the flow: the later of the two
+	 * directions' last_ns, on CLOCK_BOOTTIME. The kernel never writes it. */
 	__u64 last_ns;
-	__u64 packets[2]; /* by enum wf_flow_dir, wire packets (GSO segments counted) */
-	__u64 bytes[2]; /* wire bytes, L2 headers included */
 	__u64 socket_cookie; /* from the first packet that had a local socket */
-	__u8 tcp_flags[2]; /* OR of every flag seen, by direction */
-	__u8 closed; /* enum wf_flow_closed */
-	__u8 first_hook; /* enum wf_hook of the first packet */
-	__u8 tls_state[2]; /* by direction: enum wf_tls_state */
-	__u16 pad;
-	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
-	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
 	/* By enum wf_flow_dir: the owner of the endpoint that sends in that direction
 	 * (ep[WF_DIR_ORIG] is the initiator), found once and kept: replies that
 	 * arrive after the owner exited are still its. */
 	struct wf_owner ep[2];
 	__u8 ep_attr[2]; /* enum wf_attr */
+	__u8 closed; /* enum wf_flow_closed */
+	__u8 first_hook; /* enum wf_hook of the first packet */
+	__u8 tls_state[2]; /* by direction: enum wf_tls_state */
+	__u8 http_state[2]; /* by direction: enum wf_http_state */
 	__u8 had_sk; /* an egress packet carried a local socket */
 	__u8 capture_sel; /* -w with --domain/--sni: its DNS question or SNI matched */
+	__u8 dns_port; /* one of its ports is a DNS port (judged once, at creation) */
+	__u8 http_tries; /* payload segments judged while http_state was unknown */
 	__u8 pad3[4];
-	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on */
+	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
+	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
+	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */
+	__u64 pad4[8]; /* a cache line between the fields read per packet and reply */
+	struct flow_dir_stats reply;
 };
+
+/* A direction's counters by enum wf_flow_dir. */
+#define FLOW_DIR(v, d) ((d) ? &(v)->reply : &(v)->orig)
 
 enum wf_tls_state {
 	WF_TLS_UNKNOWN = 0, /* no payload seen yet in this direction */
 	WF_TLS_CAPTURE = 1, /* the stream starts with a hello: its bytes are shipped */
 	WF_TLS_NOT_TLS = 2, /* the stream starts with something else: never looked at again */
+	WF_TLS_DONE = 3, /* every byte that could hold a hello was shipped */
 };
+
+enum wf_http_state {
+	WF_HTTP_UNKNOWN = 0, /* no payload judged yet in this direction */
+	WF_HTTP_REQUESTS = 1, /* requests seen: each segment's start is checked for the next */
+	WF_HTTP_NOT_HTTP = 2, /* its first payload was no request: never looked at again */
+};
+
+/* A flow whose start was not seen (it began before the agent) has this many
+ * payload segments judged before it is taken as not HTTP. */
+#define WF_HTTP_TRIES 8
 
 enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,

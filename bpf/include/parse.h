@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The one packet parser, L2 to L4, shared by the TC programs (and the XDP
- * variant to come). It reads through a load function rather than direct packet
- * pointers, so non-linear and GSO skbs parse the same as linear ones; the load
- * fails (and parsing stops as "truncated") whenever a header runs past the end.
+ * variant). It reads through a load function (ctx.h: in place when the header
+ * is in the linear area, else the load helper), so non-linear and GSO skbs
+ * parse the same as linear ones; the load fails (and parsing stops as
+ * "truncated") whenever a header runs past the end.
  *
  * Byte order, documented once: addresses are copied as on the wire (network
  * order); ports, ethertypes and lengths in struct pkt_meta are host order.
@@ -19,6 +20,7 @@
 
 #include <bpf/bpf_endian.h>
 #include "parse_types.h"
+#include "ctx.h"
 
 #define PARSE_CAT2(a, b) a##b
 #define PARSE_CAT(a, b) PARSE_CAT2(a, b)
@@ -50,7 +52,7 @@ static __always_inline bool ipv6__is_ext(__u8 nexthdr)
 
 #ifndef PARSE_CTX
 #define PARSE_CTX struct __sk_buff
-#define parse__load(ctx, off, dst, len) bpf_skb_load_bytes(ctx, off, dst, len)
+#define parse__load(ctx, off, dst, len) ctx__skb_load(ctx, off, dst, len)
 #endif
 #ifndef PARSE_SUFFIX
 #define PARSE_SUFFIX

@@ -26,6 +26,9 @@ const volatile __u16 dns_ports[WF_DNS_PORTS_MAX] = { 53 };
 const volatile bool record_last = false; /* tests: keep the last parse in last_meta */
 /* -r: packets are replayed through bpf_prog_test_run with their capture time in skb->tstamp. */
 const volatile bool offline = false;
+/* Some interface may take ingress by XDP (monitor --xdp, or pinned programs that a
+ * later attach --xdp may use): only then does TC ingress look up iface_flags. */
+const volatile bool xdp_ingress = false;
 /* Packet filters (tcpdump's -Q, port and host): all given lists must match, any entry of one. */
 const volatile __u8 hooks_wanted = 3; /* bit WF_HOOK_INGRESS, bit WF_HOOK_EGRESS */
 const volatile __u16 filter_ports[3][WF_FILTER_MAX] = {};
@@ -173,7 +176,7 @@ struct {
 } tls_scratch SEC(".maps");
 
 /* Event time: now, or the packet's capture time when replaying a file. */
-/* The owner of the packet's own socket, when it left with one (see sender__note). */
+/* The owner of the packet's own socket, when it left with one (see sender__load). */
 struct pkt_sender {
 	struct wf_owner o;
 	__u64 valid;
@@ -238,8 +241,30 @@ __noinline int wf_name_selected(const struct wf_name *name, __u32 len)
 	return kind && (*kind & 1);
 }
 
-/* Records of this packet name no sending task until wf_owner_resolve finds one. */
-static __always_inline void sender__clear(void)
+/*
+ * The owner of the packet's own socket as it leaves (egress only: on ingress
+ * skb->sk, if any, is the sender's in another namespace). Looked up only when a
+ * record is built, not for every packet.
+ */
+static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb, __u8 hook)
+{
+	__u32 zero = 0;
+	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+	struct wf_owner *o;
+
+	if (!cur)
+		return NULL;
+	cur->valid = 0;
+	cur->cookie = hook == WF_HOOK_EGRESS ? bpf_get_socket_cookie(skb) : 0;
+	if (cur->cookie && (o = bpf_map_lookup_elem(&owners, &cur->cookie)) && o->tgid) {
+		cur->o = *o;
+		cur->valid = 1;
+	}
+	return cur;
+}
+
+/* No socket at hand (XDP). */
+static __always_inline struct pkt_sender *sender__none(void)
 {
 	__u32 zero = 0;
 	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
@@ -248,11 +273,23 @@ static __always_inline void sender__clear(void)
 		cur->valid = 0;
 		cur->cookie = 0;
 	}
+	return cur;
 }
 
+/* An event's time: now, or the packet's capture time when replaying a file. */
 static __always_inline __u64 clock__now(struct __sk_buff *skb)
 {
 	return offline ? skb->tstamp : bpf_ktime_get_boot_ns();
+}
+
+/*
+ * A flow's last-seen time, read for every packet: the coarse clock needs no
+ * clock-source read (userspace converts it to CLOCK_BOOTTIME). Replayed
+ * packets keep their capture time.
+ */
+static __always_inline __u64 clock__coarse(struct __sk_buff *skb)
+{
+	return offline ? skb->tstamp : bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline void stat__inc(__u32 which)
@@ -284,6 +321,8 @@ static __always_inline void key__fill(struct flow_key *k, const struct pkt_meta 
 }
 
 /* Finds the packet's flow in either direction, creating it (as ORIG) when new. */
+static __always_inline bool dns__is_port(__u16 port);
+
 static __always_inline struct flow_value *flow__get(struct flow_key *k, const struct pkt_meta *m,
 						    __u64 netns, __u32 ifindex, __u8 hook,
 						    __u64 now, __u8 *dir, bool create)
@@ -310,8 +349,11 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 	if (!init)
 		return NULL;
 	__builtin_memset(init, 0, sizeof(*init));
-	init->first_ns = now;
+	/* The precise clock, once per flow: with the key, the start names the flow. */
+	init->first_ns = offline ? now : bpf_ktime_get_boot_ns();
+	init->orig.last_ns = init->reply.last_ns = now;
 	init->first_hook = hook;
+	init->dns_port = dns__is_port(m->sport) || dns__is_port(m->dport);
 	/* NOEXIST: another CPU may have created it a moment ago; then use theirs. */
 	if (bpf_map_update_elem(&flows, k, init, BPF_NOEXIST) && !bpf_map_lookup_elem(&flows, k)) {
 		stat__inc(WF_STAT_FLOW_FULL);
@@ -323,11 +365,16 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m,
 					__u32 segs, __u64 bytes, __u8 dir, __u64 now)
 {
-	v->last_ns = now;
-	__sync_fetch_and_add(&v->packets[dir & 1], segs);
-	__sync_fetch_and_add(&v->bytes[dir & 1], bytes);
+	struct flow_dir_stats *st = FLOW_DIR(v, dir & 1);
+
+	/* Written only when it moves: a tick lasts thousands of packets. */
+	if (st->last_ns != now)
+		st->last_ns = now;
+	__sync_fetch_and_add(&st->packets, segs);
+	__sync_fetch_and_add(&st->bytes, bytes);
 	if (m->l4_proto == IPPROTO_TCP) {
-		v->tcp_flags[dir & 1] |= m->tcp_flags;
+		if ((st->tcp_flags | m->tcp_flags) != st->tcp_flags)
+			st->tcp_flags |= m->tcp_flags;
 		if (m->tcp_flags & 0x04)
 			v->closed |= WF_FLOW_RST;
 		if (m->tcp_flags & 0x01)
@@ -422,10 +469,9 @@ static __always_inline bool attr__found(__u8 a)
 
 /* Chooses the process a packet record names; see struct pkt_event_hdr. */
 static __always_inline void owner__pick(struct pkt_event_hdr *h, const struct flow_key *k,
-					const struct flow_value *v, __u8 hook, __u8 dir)
+					const struct flow_value *v, const struct pkt_sender *cur,
+					__u8 hook, __u8 dir)
 {
-	__u32 zero = 0;
-	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
 	__u8 local = hook == WF_HOOK_EGRESS ? dir & 1 : !(dir & 1), e;
 
 	h->has_sk = cur && cur->cookie;
@@ -454,7 +500,8 @@ static __always_inline void owner__pick(struct pkt_event_hdr *h, const struct fl
 /* The common head of every packet record: the packet's endpoints and its flow. */
 static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 					const struct pkt_meta *m, const struct flow_key *k,
-					const struct flow_value *v, __u8 hook, __u8 dir, __u64 now)
+					const struct flow_value *v, const struct pkt_sender *cur,
+					__u8 hook, __u8 dir, __u64 now)
 {
 	h->kind = kind;
 	h->ifindex = k->ifindex;
@@ -472,7 +519,7 @@ static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 	__builtin_memcpy(h->daddr, m->daddr, 16);
 	h->from_socket = 0;
 	h->attr = WF_ATTR_NONE;
-	owner__pick(h, k, v, hook, dir);
+	owner__pick(h, k, v, cur, hook, dir);
 }
 
 /* A UDP packet that may carry a DNS message: on a DNS port, with room for the header. */
@@ -503,8 +550,9 @@ static __always_inline __u64 dns__cap_len(__u64 pkt_len, const struct pkt_meta *
  * name, and the record goes out.
  */
 static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta *m,
-				      const struct flow_key *k, struct flow_value *v, __u8 hook,
-				      __u8 dir, __u64 now, __u64 len)
+				      const struct flow_key *k, struct flow_value *v,
+				      const struct pkt_sender *cur, __u8 hook, __u8 dir, __u64 now,
+				      __u64 len)
 {
 	e->msg_len = m->payload_len;
 	e->cap_len = len;
@@ -520,7 +568,7 @@ static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta
 		if (bpf_map_update_elem(&dns_frags, &fk, &now, BPF_ANY))
 			stat__inc(WF_STAT_FRAG_LOST);
 	}
-	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, hook, dir, now);
+	event__fill(&e->h, WF_PKT_EVENT_DNS, m, k, v, cur, hook, dir, now);
 	dns__header(e);
 	e->qtype = e->qclass = 0;
 	e->qname_len = 0;
@@ -533,7 +581,8 @@ static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta
 		v->capture_sel = wf_name_selected((const struct wf_name *)e->qname, e->qname_len);
 	if (record_last)
 		last_dns_status = e->status;
-	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len, 0))
+	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len,
+			       0))
 		stat__inc(WF_STAT_RINGBUF_LOST);
 }
 
@@ -573,7 +622,7 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_skb_load_bytes(skb, m->payload_off, e->msg, len))
 		return 0;
-	dns__ship(e, m, k, v, hook, dir, now, len);
+	dns__ship(e, m, k, v, sender__load(skb, hook), hook, dir, now, len);
 	return 0;
 }
 
@@ -587,7 +636,7 @@ static __always_inline __u32 tls__want(struct __sk_buff *skb, const struct pkt_m
 	__u8 h[9] = {};
 	__u32 rec, hs, need;
 
-	if (m->payload_len < 9 || bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)))
+	if (m->payload_len < 9 || ctx__skb_load(skb, m->payload_off, h, sizeof(h)))
 		return 0;
 	if ((h[0] & 0x80) && h[2] == 1 && h[3] <= 3) /* SSLv2 CLIENT-HELLO */
 		return 2 + (((__u32)h[0] & 0x7f) << 8 | h[1]);
@@ -602,11 +651,12 @@ static __always_inline __u32 tls__want(struct __sk_buff *skb, const struct pkt_m
 	return need < WF_TLS_CLIENT_MAX ? need : WF_TLS_CLIENT_MAX;
 }
 
-static __always_inline void tls__fill(struct tls_chunk_event *e, const struct pkt_meta *m,
-				      const struct flow_key *k, const struct flow_value *v,
-				      __u8 hook, __u8 dir, __u64 now)
+static __always_inline void tls__fill(struct tls_chunk_event *e, struct __sk_buff *skb,
+				      const struct pkt_meta *m, const struct flow_key *k,
+				      const struct flow_value *v, __u8 hook, __u8 dir)
 {
-	event__fill(&e->h, WF_PKT_EVENT_TLS, m, k, v, hook, dir, now);
+	event__fill(&e->h, WF_PKT_EVENT_TLS, m, k, v, sender__load(skb, hook), hook, dir,
+		    clock__now(skb));
 	e->want = v->tls_want[dir & 1];
 	e->sni_len = 0;
 }
@@ -620,7 +670,7 @@ static __always_inline __u32 tls__skip16(struct __sk_buff *skb, __u32 off)
 {
 	__u8 l[2];
 
-	if (bpf_skb_load_bytes(skb, off, l, 2))
+	if (ctx__skb_load(skb, off, l, 2))
 		return 0;
 	return off + 2 + ((__u32)l[0] << 8 | l[1]);
 }
@@ -629,7 +679,7 @@ static __always_inline bool tls__is_client_hello(struct __sk_buff *skb, const st
 {
 	__u8 h[6];
 
-	return !bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) && h[0] == 22 && h[5] == 1;
+	return !ctx__skb_load(skb, m->payload_off, h, sizeof(h)) && h[0] == 22 && h[5] == 1;
 }
 
 __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
@@ -642,15 +692,15 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
 		return 0;
 	e->sni_len = 0;
 	/* Only the first record is read: a hello split over records is left to userspace. */
-	if (bpf_skb_load_bytes(skb, m->payload_off + 3, b, 2))
+	if (ctx__skb_load(skb, m->payload_off + 3, b, 2))
 		return 0;
 	rec_end = m->payload_off + 5 + ((__u32)b[0] << 8 | b[1]);
 	off = m->payload_off + 5 + 4 + 2 + 32; /* record, handshake header, version, random */
-	if (bpf_skb_load_bytes(skb, off, b, 1))
+	if (ctx__skb_load(skb, off, b, 1))
 		return 0;
 	off += 1 + b[0]; /* session id */
 	off = tls__skip16(skb, off); /* cipher suites */
-	if (!off || bpf_skb_load_bytes(skb, off, b, 1))
+	if (!off || ctx__skb_load(skb, off, b, 1))
 		return 0;
 	off += 1 + b[0]; /* compression methods */
 	end = tls__skip16(skb, off); /* extensions */
@@ -660,7 +710,7 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
 	for (int i = 0; i < WF_TLS_EXT_MAX && off && off + 4 <= end; i++) {
 		__u32 type, len;
 
-		if (bpf_skb_load_bytes(skb, off, b, 4))
+		if (ctx__skb_load(skb, off, b, 4))
 			return 0;
 		type = (__u32)b[0] << 8 | b[1];
 		len = (__u32)b[2] << 8 | b[3];
@@ -668,7 +718,7 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
 			/* list length (2), name type (1), name length (2), name */
 			__u64 n;
 
-			if (bpf_skb_load_bytes(skb, off + 4, b, 5) || b[2] != 0)
+			if (ctx__skb_load(skb, off + 4, b, 5) || b[2] != 0)
 				return 0;
 			n = (__u32)b[3] << 8 | b[4];
 			if (off + 9 + n > end)
@@ -700,7 +750,7 @@ static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_
 	__u8 h[2] = {};
 	__u32 want;
 
-	if (off >= WF_TLS_CLIENT_MAX || bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) ||
+	if (off >= WF_TLS_CLIENT_MAX || ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
 	    (h[0] != 20 && h[0] != 22) || h[1] != 3)
 		return false;
 	want = off + m->payload_len;
@@ -741,13 +791,12 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 			     const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1;
-	__u64 now = clock__now(skb);
 	__u32 zero = 0, off, n, room;
 	struct tls_chunk_event *e;
 
 	if (!skb || !m || !k || !v)
 		return 0;
-	if (v->tls_state[d] == WF_TLS_NOT_TLS)
+	if (v->tls_state[d] == WF_TLS_NOT_TLS || v->tls_state[d] == WF_TLS_DONE)
 		return 0;
 	if (v->tls_state[d] == WF_TLS_UNKNOWN) {
 		v->tls_want[d] = tls__want(skb, m);
@@ -757,6 +806,12 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 			return 0;
 	}
 	off = m->tcp_seq - v->tls_isn[d]; /* wraps correctly across 2^32 */
+	/* Past every byte a hello could use (not a segment from before the start,
+	 * whose offset wraps): this direction needs nothing more. */
+	if (off >= WF_TLS_CLIENT_MAX && off < (1u << 31)) {
+		v->tls_state[d] = WF_TLS_DONE;
+		return 0;
+	}
 	if (off >= v->tls_want[d] && !tls__extend(skb, m, v, d, off))
 		return 0;
 	/*
@@ -771,7 +826,7 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	e = bpf_map_lookup_elem(&tls_scratch, &zero);
 	if (!e || !n)
 		return 0;
-	tls__fill(e, m, k, v, hook, d, now);
+	tls__fill(e, skb, m, k, v, hook, d);
 	e->sni_len = 0;
 	if (off == 0 && tls__is_client_hello(skb, m)) {
 		wf_tls_sni(skb, m, e);
@@ -870,7 +925,7 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
 	struct tls_chunk_event *e;
 	__u32 zero = 0, room, n;
 
-	if (!skb || !m || !k || !v || !(dns__is_port(m->sport) || dns__is_port(m->dport)))
+	if (!skb || !m || !k || !v || !v->dns_port)
 		return 0;
 	e = bpf_map_lookup_elem(&tls_scratch, &zero);
 	if (!e)
@@ -879,11 +934,32 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
 	n = m->payload_len < room ? m->payload_len : room;
 	if (n > WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET)
 		n = WF_TLS_CHUNK * WF_TLS_CHUNKS_PER_PACKET;
-	tls__fill(e, m, k, v, hook, d, clock__now(skb));
+	tls__fill(e, skb, m, k, v, hook, d);
 	e->h.kind = WF_PKT_EVENT_DNS_TCP;
 	e->want = m->payload_len;
 	tls__ship(skb, m, e, m->tcp_seq, n, WF_STAT_RINGBUF_LOST);
 	return 0;
+}
+
+/*
+ * Whether this direction's segment starts a request, and what the direction
+ * is: a direction whose first payload is no request is never looked at again
+ * (bulk transfers pay nothing); one whose start was not seen (the flow began
+ * before the agent) gets WF_HTTP_TRIES segments first.
+ */
+static __always_inline bool http__judge(struct __sk_buff *skb, const struct pkt_meta *m,
+					struct flow_value *v, __u8 d)
+{
+	__u8 h[8] = {};
+	bool req = m->payload_len >= 8 && !ctx__skb_load(skb, m->payload_off, h, sizeof(h)) &&
+		   http__is_request(h);
+
+	if (req)
+		v->http_state[d] = WF_HTTP_REQUESTS;
+	else if (v->http_state[d] == WF_HTTP_UNKNOWN &&
+		 ((v->orig.tcp_flags & 0x02) || ++v->http_tries >= WF_HTTP_TRIES))
+		v->http_state[d] = WF_HTTP_NOT_HTTP;
+	return req;
 }
 
 /*
@@ -894,14 +970,14 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
 __noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 			      const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
-	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1, h[8] = {};
-	__u64 now = clock__now(skb), len;
+	__u8 hook = hook_dir & 0xff, d = (hook_dir >> 8) & 1;
 	struct tls_chunk_event *e;
 	__u32 zero = 0, room;
+	__u64 len;
 
-	if (!skb || !m || !k || !v || m->payload_len < 8)
+	if (!skb || !m || !k || !v || v->http_state[d] == WF_HTTP_NOT_HTTP)
 		return 0;
-	if (bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) || !http__is_request(h))
+	if (!http__judge(skb, m, v, d))
 		return 0;
 	e = bpf_map_lookup_elem(&tls_scratch, &zero);
 	if (!e)
@@ -914,12 +990,13 @@ __noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	barrier_var(len);
 	if (len < 8 || len > WF_TLS_CHUNK || bpf_skb_load_bytes(skb, m->payload_off, e->data, len))
 		return 0;
-	tls__fill(e, m, k, v, hook, d, now);
+	tls__fill(e, skb, m, k, v, hook, d);
 	e->h.kind = WF_PKT_EVENT_HTTP;
 	e->stream_off = m->tcp_seq;
 	e->len = len;
 	e->want = m->payload_len;
-	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len, 0))
+	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct tls_chunk_event, data) + len,
+			       0))
 		stat__inc(WF_STAT_HTTP_LOST);
 	return 0;
 }
@@ -936,18 +1013,6 @@ static __always_inline void stat__parse(int status, const struct pkt_meta *m)
 		stat__inc(WF_STAT_EXT_LIMIT);
 	if (m->frag == PARSE_FRAG_LATER)
 		stat__inc(WF_STAT_FRAGMENTS);
-}
-
-/*
- * The namespace of the device the packet is on. Not bpf_get_netns_cookie(skb):
- * that follows skb->sk, and a packet arriving over a veth can still carry the
- * sender's socket from the peer namespace.
- */
-static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb)
-{
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-
-	return BPF_CORE_READ(kskb, dev, nd_net.net, net_cookie);
 }
 
 static __always_inline bool filter__port_in(int list, __u16 port)
@@ -1112,16 +1177,14 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
  * An end nobody owns (a remote host, a process outside --cgroup) would cost
  * its lookups on every packet of a bulk flow. They are tried on each of a
  * flow's first packets, while a server's accepted socket comes into being,
- * and then at most once a millisecond.
+ * and then at most once a millisecond (coarse clock).
  */
 #define EP_EAGER_PACKETS 16
 #define EP_RETRY_NS 1000000ull
 
-static __always_inline bool ep__throttled(struct flow_value *v)
+static __always_inline bool ep__throttled(struct flow_value *v, __u64 now)
 {
-	__u64 now = bpf_ktime_get_boot_ns();
-
-	if (v->packets[0] + v->packets[1] <= EP_EAGER_PACKETS)
+	if (v->orig.packets + v->reply.packets <= EP_EAGER_PACKETS)
 		return false;
 	if (now < v->ep_retry_ns)
 		return true;
@@ -1129,48 +1192,45 @@ static __always_inline bool ep__throttled(struct flow_value *v)
 	return false;
 }
 
+/* An end is settled once its owner is known, or known to be ambiguous. */
+static __always_inline bool ep__settled(__u8 a)
+{
+	return a == WF_ATTR_COOKIE || a == WF_ATTR_TUPLE || a == WF_ATTR_TUPLE_OTHER_NS ||
+	       a == WF_ATTR_AMBIGUOUS;
+}
+
+/* Whether the flow's owners need no more work: the common case of a bulk packet. */
+static __always_inline bool flow__owners_settled(const struct flow_value *v)
+{
+	return ep__settled(v->ep_attr[0]) && ep__settled(v->ep_attr[1]);
+}
+
 /*
  * An egress packet's own socket names its sender: the hooks that run before a
  * send (sendmsg, tcp_sendmsg_locked, connect) keep the socket's owner current,
  * so a child that shares its parent's socket is named for what it sends.
  */
-static __always_inline void sender__note(struct pkt_sender *cur, __u64 cookie)
-{
-	struct wf_owner *o = bpf_map_lookup_elem(&owners, &cookie);
-
-	if (o && o->tgid) {
-		cur->o = *o;
-		cur->valid = 1;
-	}
-}
-
 __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 				const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
 {
 	__u8 hook = hook_dir & 0xff, dir = (hook_dir >> 8) & 1;
-	__u32 zero = 0;
-	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
-	__u64 cookie = 0;
+	struct pkt_sender *cur;
 
-	if (!skb || !m || !k || !cur)
+	if (!skb || !m || !k || !v)
 		return 0;
-	cur->valid = 0;
-	/* On ingress skb->sk, if any, is the sender's in another namespace: not ours. */
-	if (hook == WF_HOOK_EGRESS) {
-		cookie = bpf_get_socket_cookie(skb);
-		cur->cookie = cookie;
-		if (cookie)
-			sender__note(cur, cookie);
-	}
-	if (!v)
+	cur = sender__load(skb, hook);
+	if (!cur)
 		return 0;
-	if (cookie)
+	if (cur->cookie) {
 		v->had_sk = 1;
+		if (!v->socket_cookie)
+			v->socket_cookie = cur->cookie;
+	}
 	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
-	if (ep__throttled(v))
+	if (ep__throttled(v, clock__coarse(skb)))
 		return 0;
-	ep__resolve(m, k, v, dir, true, cookie, &cur->key);
+	ep__resolve(m, k, v, dir, true, cur->cookie, &cur->key);
 	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
 	return 0;
 }
@@ -1179,10 +1239,9 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow_key *k,
 				     struct flow_value *v, __u32 dir)
 {
-	__u32 zero = 0;
-	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
+	struct pkt_sender *cur = sender__none();
 
-	if (!m || !k || !v || !cur || ep__throttled(v))
+	if (!m || !k || !v || !cur || ep__throttled(v, bpf_ktime_get_coarse_ns()))
 		return 0;
 	ep__resolve(m, k, v, dir & 1, true, 0, &cur->key);
 	ep__resolve(m, k, v, !(dir & 1), false, 0, &cur->key);
@@ -1203,34 +1262,72 @@ static __always_inline void tc__tcp_payload(struct __sk_buff *skb, const struct 
 {
 	__u8 dir = (hook_dir >> 8) & 1;
 
-	wf_tls_handle(skb, m, k, v, hook_dir);
+	/* The flow's states, read here, spare most packets the calls. */
+	if (v->tls_state[dir] != WF_TLS_NOT_TLS && v->tls_state[dir] != WF_TLS_DONE)
+		wf_tls_handle(skb, m, k, v, hook_dir);
 	/* Requests inside TLS are encrypted: only plain streams can carry them. */
-	if (v->tls_state[dir] != WF_TLS_CAPTURE)
+	if (v->tls_state[dir] != WF_TLS_CAPTURE && v->http_state[dir] != WF_HTTP_NOT_HTTP)
 		wf_http_handle(skb, m, k, v, hook_dir);
-	/* Checked here: most TCP packets are not DNS, and skip the call. */
-	if (dns__is_port(m->sport) || dns__is_port(m->dport))
+	if (v->dns_port)
 		wf_dns_tcp(skb, m, k, v, hook_dir);
+}
+
+/*
+ * What the classifiers need of the packet's device, read from the device
+ * itself (no map lookup): its namespace, and whether it has an Ethernet header
+ * or is loopback. Not bpf_get_netns_cookie(skb): that follows skb->sk, and a
+ * packet arriving over a veth can still carry the sender's socket from the
+ * peer namespace.
+ */
+#define ARPHRD_ETHER_ 1
+#define ARPHRD_LOOPBACK_ 772
+#define IFF_LOOPBACK_ 0x8
+
+static __always_inline __u64 dev__netns_cookie(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return kskb->dev->nd_net.net->net_cookie;
+}
+
+static __always_inline __u32 dev__flags(struct __sk_buff *skb, __u64 netns, __u8 hook)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct net_device *dev = kskb->dev;
+	__u16 type = dev->type;
+	__u32 fl = 0, *xfl;
+
+	/* Loopback skbs carry an all-zero Ethernet header: they count as L2. */
+	if (type != ARPHRD_ETHER_ && type != ARPHRD_LOOPBACK_)
+		fl |= WF_IFACE_NO_L2;
+	if (dev->flags & IFF_LOOPBACK_)
+		fl |= WF_IFACE_LOOPBACK;
+	if (xdp_ingress && hook == WF_HOOK_INGRESS) {
+		struct wf_attach_key ik = { .netns = netns, .ifindex = skb->ifindex };
+
+		xfl = bpf_map_lookup_elem(&iface_flags, &ik);
+		if (xfl)
+			fl |= *xfl & WF_IFACE_XDP;
+	}
+	return fl;
 }
 
 static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 {
 	__u32 ifindex = skb->ifindex;
+	__u64 now = clock__coarse(skb), netns = dev__netns_cookie(skb);
+	__u32 fl = dev__flags(skb, netns, hook), hd;
+	bool xdp_in = (fl & WF_IFACE_XDP) && hook == WF_HOOK_INGRESS;
 	struct pkt_meta m = {};
-	struct flow_value *v;
 	struct flow_key k = {};
-	__u64 now = clock__now(skb), netns;
+	struct flow_value *v;
 	int status;
 	__u8 dir;
 
-	struct wf_attach_key ik = { .netns = dev__netns_cookie(skb), .ifindex = ifindex };
-	__u32 *flags = bpf_map_lookup_elem(&iface_flags, &ik), fl = flags ? *flags : 0;
-
-	bool xdp_in = (fl & WF_IFACE_XDP) && hook == WF_HOOK_INGRESS;
-
-	/* On loopback the same packet comes back at ingress: it was counted at egress. */
-	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS)
+	/* On loopback the same packet comes back at ingress: it was counted at
+	 * egress. (-r replays files on loopback's ingress: those count.) */
+	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS && !offline)
 		return TC_ACT_UNSPEC_;
-	sender__clear();
 	if (!xdp_in)
 		stat__inc(WF_STAT_PACKETS);
 	if (!(hooks_wanted & (1 << hook))) {
@@ -1255,7 +1352,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	 * but is still copied for -w when no selector could have left it out. */
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER)) {
 		if (capture_snaplen && !xdp_in && !filter__any()) {
-			k.netns = ik.netns;
+			k.netns = netns;
 			k.ifindex = ifindex;
 			wf_capture(skb, &m, &k, NULL, hook | (__u32)(fl & WF_IFACE_NO_L2) << 16);
 		}
@@ -1266,7 +1363,6 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 			stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
 	}
-	netns = ik.netns;
 	/* Ingress of an interface in XDP mode: XDP counted it, took its DNS and its
 	 * owner; what is left is TCP payload work, which needs the skb. */
 	if (xdp_in) {
@@ -1276,22 +1372,23 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		return TC_ACT_UNSPEC_;
 	}
 	v = flow__get(&k, &m, netns, ifindex, hook, now, &dir, true);
-	if (v) {
+	hd = hook | (__u32)dir << 8;
+	if (v)
 		flow__account(v, &m, skb, dir, now);
-		/* On ingress skb->sk, if any, is the sender's (see dev__netns_cookie). */
-		if (hook == WF_HOOK_EGRESS && !v->socket_cookie)
-			v->socket_cookie = bpf_get_socket_cookie(skb);
-	}
-	if (!offline)
-		wf_owner_resolve(skb, &m, &k, v, hook | (__u32)dir << 8);
-	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
-		wf_dns_capture(skb, &m, &k, v, hook | (__u32)dir << 8);
+	/* Owners are per flow: once both ends are settled (and a flow's first
+	 * packets had their chance to show a local socket), packets skip the join. */
+	if (!offline && v &&
+	    (!flow__owners_settled(v) ||
+	     (hook == WF_HOOK_EGRESS && !v->had_sk &&
+	      v->orig.packets + v->reply.packets <= EP_EAGER_PACKETS)))
+		wf_owner_resolve(skb, &m, &k, v, hd);
+	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))
+		wf_dns_capture(skb, &m, &k, v, hd);
 	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
-		tc__tcp_payload(skb, &m, &k, v, hook | (__u32)dir << 8);
+		tc__tcp_payload(skb, &m, &k, v, hd);
 	/* Last: a DNS question or ClientHello in this very packet may select its flow. */
 	if (capture_snaplen)
-		wf_capture(skb, &m, &k, v,
-			   hook | (__u32)dir << 8 | (__u32)(fl & WF_IFACE_NO_L2) << 16);
+		wf_capture(skb, &m, &k, v, hd | (__u32)(fl & WF_IFACE_NO_L2) << 16);
 	return TC_ACT_UNSPEC_;
 }
 
@@ -1314,7 +1411,7 @@ int wf_tc_egress(struct __sk_buff *skb)
  * later IP fragments, which it handles without counting the packet again.
  */
 #define PARSE_CTX struct xdp_md
-#define parse__load(ctx, off, dst, len) bpf_xdp_load_bytes(ctx, off, dst, len)
+#define parse__load(ctx, off, dst, len) ctx__xdp_load(ctx, off, dst, len)
 #define PARSE_SUFFIX _xdp
 #include "parse.h"
 
@@ -1322,7 +1419,7 @@ static __always_inline __u64 xdp__netns_cookie(struct xdp_md *ctx)
 {
 	struct xdp_buff *x = bpf_cast_to_kern_ctx(ctx);
 
-	return BPF_CORE_READ(x, rxq, dev, nd_net.net, net_cookie);
+	return x->rxq->dev->nd_net.net->net_cookie;
 }
 
 __noinline int wf_xdp_parse(struct xdp_md *ctx, struct pkt_meta *m)
@@ -1349,7 +1446,7 @@ __noinline int wf_xdp_dns_capture(struct xdp_md *ctx, const struct pkt_meta *m,
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_xdp_load_bytes(ctx, m->payload_off, e->msg, len))
 		return 0;
-	dns__ship(e, m, k, v, WF_HOOK_INGRESS, dir & 1, now, len);
+	dns__ship(e, m, k, v, sender__none(), WF_HOOK_INGRESS, dir & 1, now, len);
 	return 0;
 }
 
@@ -1357,14 +1454,13 @@ SEC("xdp")
 int wf_xdp_ingress(struct xdp_md *ctx)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
-	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct pkt_meta m = {};
 	struct flow_key k = {};
 	struct flow_value *v;
 	int status;
 	__u8 dir;
 
-	sender__clear();
 	stat__inc(WF_STAT_PACKETS);
 	if (!(hooks_wanted & (1 << WF_HOOK_INGRESS))) {
 		stat__inc(WF_STAT_FILTERED);
@@ -1392,9 +1488,10 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	v = flow__get(&k, &m, xdp__netns_cookie(ctx), ifindex, WF_HOOK_INGRESS, now, &dir, true);
 	if (v) {
 		flow__count(v, &m, 1, bpf_xdp_get_buff_len(ctx), dir, now);
-		wf_owner_resolve_nosk(&m, &k, v, dir);
+		if (!flow__owners_settled(v))
+			wf_owner_resolve_nosk(&m, &k, v, dir);
 	}
-	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP)
+	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))
 		wf_xdp_dns_capture(ctx, &m, &k, v, dir);
 	if (capture_snaplen)
 		wf_xdp_capture(ctx, &m, &k, v, dir);
@@ -1506,7 +1603,8 @@ static __always_inline void capture__drop(__u64 netns, __u32 ifindex)
 
 /* Whether -w wants the packet: its flow's name selection, then its owner. */
 static __always_inline bool capture__wanted(const struct pkt_meta *m, const struct flow_key *k,
-					    const struct flow_value *v, __u8 hook, __u8 dir,
+					    const struct flow_value *v,
+					    const struct pkt_sender *cur, __u8 hook, __u8 dir,
 					    struct pkt_event_hdr *hdr)
 {
 	if (capture_by_name && !(v && v->capture_sel)) {
@@ -1516,7 +1614,7 @@ static __always_inline bool capture__wanted(const struct pkt_meta *m, const stru
 		}
 		((struct flow_value *)v)->capture_sel = 1;
 	}
-	event__fill(hdr, 0, m, k, v, hook, dir, 0);
+	event__fill(hdr, 0, m, k, v, cur, hook, dir, 0);
 	if (!capture__owner_selected(hdr)) {
 		stat__inc(WF_STAT_CAP_FILTERED);
 		return false;
@@ -1551,7 +1649,7 @@ __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const
 	struct cap_event *e;
 	__u64 netns, len;
 
-	if (!skb || !m || !k || !capture__wanted(m, k, v, hook, dir, &hdr))
+	if (!skb || !m || !k || !capture__wanted(m, k, v, sender__load(skb, hook), hook, dir, &hdr))
 		return 0;
 	netns = k->netns;
 	ifindex = skb->ifindex;
@@ -1583,7 +1681,8 @@ __noinline int wf_xdp_capture(struct xdp_md *ctx, const struct pkt_meta *m,
 	struct cap_event *e;
 	__u64 netns, len;
 
-	if (!ctx || !m || !k || !capture__wanted(m, k, v, WF_HOOK_INGRESS, dir & 1, &hdr))
+	if (!ctx || !m || !k ||
+	    !capture__wanted(m, k, v, sender__none(), WF_HOOK_INGRESS, dir & 1, &hdr))
 		return 0;
 	netns = k->netns;
 	ifindex = ctx->ingress_ifindex;

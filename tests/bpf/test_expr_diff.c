@@ -6,6 +6,7 @@
  * pcap_offline_filter() on the same bytes.
  * Usage: test_expr_diff PACKETS.pcap
  */
+#include "testdev.h" /* first: it defines _GNU_SOURCE */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,10 @@ int main(int argc, char **argv)
 		npkts++;
 	}
 	pcap_close(pcap);
+	unsigned int ifindex = testdev__setup();
+
+	if (!ifindex)
+		return 1;
 	skel = flow_bpf__open();
 	if (!skel)
 		return 1;
@@ -99,8 +104,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (size_t i = 0; i < npkts; i++) {
+			struct __sk_buff ctx = { .ifindex = ifindex };
 			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
-				    .data_size_in = pkts[i].h.caplen);
+				    .data_size_in = pkts[i].h.caplen, .ctx_in = &ctx,
+				    .ctx_size_in = sizeof(ctx));
 			int want = expr__offline_match(e, &pkts[i].h, pkts[i].d) != 0, got;
 
 			/* The test runner needs an Ethernet header's worth. */

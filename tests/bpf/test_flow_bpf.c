@@ -4,6 +4,7 @@
  * with what the program parsed read back from .bss, the flow map and the ring
  * buffer. Loading the object is itself the verifier-acceptance test.
  */
+#include "testdev.h" /* first: it defines _GNU_SOURCE */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,10 +24,13 @@
 
 static struct flow_bpf *skel;
 
+static unsigned int test_ifindex; /* testdev.h */
+
 static int run(const struct pkt *p, int prog_fd)
 {
+	struct __sk_buff ctx = { .ifindex = test_ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->b, .data_size_in = (__u32)p->len,
-		    .repeat = 1);
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
 	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
 	assert_int_equal(err, 0);
@@ -433,6 +438,8 @@ static void test_flow_accounting(void **state)
 	int fd = bpf_map__fd(skel->maps.flows), egress = bpf_program__fd(skel->progs.wf_tc_egress);
 	struct flow_key k = { 0 }, next;
 	struct flow_value v;
+	struct timespec ts;
+	uint64_t mono;
 	int found = 0;
 
 	tcp_packet(&a, "192.0.2.1", "192.0.2.2", 33000, 8080, 0x02); /* SYN */
@@ -449,13 +456,17 @@ static void test_flow_accounting(void **state)
 		assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
 		assert_int_equal(k.dport, 8080);
 		assert_int_equal(k.saddr[3], 1); /* the initiator is the key's source */
-		assert_int_equal(v.packets[WF_DIR_ORIG], 2);
-		assert_int_equal(v.packets[WF_DIR_REPLY], 1);
-		assert_int_equal(v.bytes[WF_DIR_ORIG], 2 * a.len);
-		assert_int_equal(v.tcp_flags[WF_DIR_ORIG], 0x13);
-		assert_int_equal(v.tcp_flags[WF_DIR_REPLY], 0x12);
+		assert_int_equal(v.orig.packets, 2);
+		assert_int_equal(v.reply.packets, 1);
+		assert_int_equal(v.orig.bytes, 2 * a.len);
+		assert_int_equal(v.orig.tcp_flags, 0x13);
+		assert_int_equal(v.reply.tcp_flags, 0x12);
 		assert_int_equal(v.closed, WF_FLOW_FIN_ORIG);
-		assert_true(v.last_ns >= v.first_ns);
+		/* last_ns is on the coarse monotonic clock, read during the run. */
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		mono = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		assert_true(v.reply.last_ns <= mono && v.reply.last_ns + 5000000000ull > mono);
+		assert_int_equal(v.last_ns, 0); /* userspace's own field */
 		return;
 	}
 	fail_msg("flow 192.0.2.1:33000 -> 192.0.2.2:8080 not in the map");
@@ -616,10 +627,91 @@ static void test_http_requests(void **state)
 	ring_buffer__free(rb);
 }
 
+/* The flow of a tls_segment() from sport: its value, read back from the map. */
+static struct flow_value segment_flow(uint16_t sport)
+{
+	struct flow_key k = { 0 }, next;
+	struct flow_value v = { 0 };
+	int fd = bpf_map__fd(skel->maps.flows), found = 0;
+
+	while (!bpf_map_get_next_key(fd, found ? (void *)&k : NULL, &next)) {
+		k = next;
+		found = 1;
+		if (k.proto == 6 && k.sport == sport && k.dport == 4433 &&
+		    !bpf_map_lookup_elem(fd, &k, &v))
+			return v;
+	}
+	fail_msg("flow from port %u not in the map", sport);
+	return v;
+}
+
+/*
+ * A direction whose first payload is no request is never looked at again when
+ * the flow's start was seen; a flow seen from its middle gets WF_HTTP_TRIES
+ * segments before that. Requests after the verdict ship nothing.
+ */
+static void test_http_state(void **state)
+{
+	static const char req[] = "GET /late HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const uint8_t bin[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07 };
+	struct tls_seen s = { 0 };
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_http, &s, NULL);
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	struct pkt p;
+	uint32_t seq = 1;
+
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	s.n = 0;
+	/* Seen from its SYN: the first payload decides. */
+	memset(&p, 0, sizeof(p));
+	pkt__eth(&p, 0x0800);
+	pkt__ipv4(&p, 6, "203.0.113.1", "203.0.113.2", 0, 0);
+	pkt__tcp(&p, 50010, 4433, 0x02, 0);
+	pkt__finish(&p, 0);
+	run(&p, egress);
+	memset(&p, 0, sizeof(p));
+	tls_segment(&p, 50010, seq, bin, sizeof(bin));
+	run(&p, egress);
+	assert_int_equal(segment_flow(50010).http_state[WF_DIR_ORIG], WF_HTTP_NOT_HTTP);
+	memset(&p, 0, sizeof(p));
+	tls_segment(&p, 50010, seq + sizeof(bin), (const uint8_t *)req, sizeof(req) - 1);
+	run(&p, egress);
+	/* Seen from its middle: WF_HTTP_TRIES segments, then never again. */
+	for (int i = 0; i < WF_HTTP_TRIES; i++) {
+		memset(&p, 0, sizeof(p));
+		tls_segment(&p, 50011, seq, bin, sizeof(bin));
+		run(&p, egress);
+		assert_int_equal(segment_flow(50011).http_state[WF_DIR_ORIG],
+				 i + 1 < WF_HTTP_TRIES ? WF_HTTP_UNKNOWN : WF_HTTP_NOT_HTTP);
+		seq += sizeof(bin);
+	}
+	memset(&p, 0, sizeof(p));
+	tls_segment(&p, 50011, seq, (const uint8_t *)req, sizeof(req) - 1);
+	run(&p, egress);
+	/* Seen from its middle, a request within the tries: shipped, and the direction is HTTP. */
+	memset(&p, 0, sizeof(p));
+	tls_segment(&p, 50012, 1, bin, sizeof(bin));
+	run(&p, egress);
+	memset(&p, 0, sizeof(p));
+	tls_segment(&p, 50012, 1 + sizeof(bin), (const uint8_t *)req, sizeof(req) - 1);
+	run(&p, egress);
+	assert_int_equal(segment_flow(50012).http_state[WF_DIR_ORIG], WF_HTTP_REQUESTS);
+	ring_buffer__consume(rb);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ev[0].h.sport, 50012);
+	assert_memory_equal(s.ev[0].data, req, sizeof(req) - 1);
+	ring_buffer__free(rb);
+}
+
 static int setup(void **state)
 {
 	if (!getenv("WF_TEST_VERBOSE"))
 		libbpf_set_print(NULL);
+	test_ifindex = testdev__setup();
+	if (!test_ifindex)
+		return -1;
 	skel = flow_bpf__open();
 	if (!skel)
 		return -1;
@@ -648,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_flow_accounting),
 		cmocka_unit_test(test_tls_capture),
 		cmocka_unit_test(test_http_requests),
+		cmocka_unit_test(test_http_state),
 		cmocka_unit_test(test_tls_kernel_sni),
 	};
 

@@ -176,9 +176,8 @@ def test_tcp_flow_record(agents, topo, cgroup):
 
 def test_udp_flow_reported_at_exit_and_hooks_removed(agents, topo, cgroup):
     a = start_agent(agents, topo, cgroup)
-    qdisc = subprocess.run(topo.in_ns(topo.host, ["tc", "filter", "show", "dev", topo.veth, "ingress"]),
-                           capture_output=True, text=True).stdout
-    assert "wf_tc_ingress" in qdisc
+    # TCX links (this kernel has them): no qdisc, no filter.
+    assert h.tcx_classifiers() == ["wf_tc_egress", "wf_tc_ingress"]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", "-c",
                    "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
@@ -195,16 +194,24 @@ def test_udp_flow_reported_at_exit_and_hooks_removed(agents, topo, cgroup):
     after = subprocess.run(topo.in_ns(topo.host, ["tc", "qdisc", "show", "dev", topo.veth]),
                            capture_output=True, text=True).stdout
     assert "clsact" not in after
+    assert h.tcx_classifiers() == []
 
 
-def test_foreign_clsact_is_kept(agents, topo, cgroup):
-    """A clsact someone else made stays, with their filter; only ours goes."""
+@pytest.mark.parametrize("mode", ["auto", "clsact"])
+def test_foreign_clsact_is_kept(agents, topo, cgroup, mode):
+    """A clsact someone else made stays, with their filter; only ours goes (TCX links, or with
+    --tc-mode clsact our filter beside theirs)."""
     run = lambda *a: subprocess.run(topo.in_ns(topo.host, list(a)), check=True, capture_output=True, text=True)  # noqa: E731
     run("tc", "qdisc", "add", "dev", topo.veth, "clsact")
     run("tc", "filter", "add", "dev", topo.veth, "ingress", "prio", "7", "u32", "match", "u32", "0", "0")
-    a = start_agent(agents, topo, cgroup)
-    assert "wf_tc_ingress" in run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
+    a = start_agent(agents, topo, cgroup, "--tc-mode", mode)
+    if mode == "clsact":
+        assert "wf_tc_ingress" in run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
+    else:
+        assert h.tcx_classifiers() == ["wf_tc_egress", "wf_tc_ingress"]
+        assert "wf_tc_ingress" not in run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
     assert a.stop()[0] == 0
+    assert h.tcx_classifiers() == []
     filters = run("tc", "filter", "show", "dev", topo.veth, "ingress").stdout
     assert "u32" in filters and "wf_tc_ingress" not in filters
     assert "clsact" in run("tc", "qdisc", "show", "dev", topo.veth).stdout

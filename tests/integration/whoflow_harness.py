@@ -220,6 +220,25 @@ def wait_until(cond, timeout, what="condition"):
         time.sleep(0.05)
 
 
+def tcx_classifiers():
+    """Names of whoflow's TC programs hanging on a TCX hook now, one per link (bpftool; Debian's
+    bpftool predates TCX and names the link type 11). Tests run one at a time, so these are the
+    test's own."""
+    progs = {p["id"]: p.get("name", "") for p in
+             json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True,
+                                       check=True).stdout)}
+    links = json.loads(subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True,
+                                      check=True).stdout)
+    return sorted(progs.get(l.get("prog_id"), "") for l in links
+                  if str(l.get("type")) in ("tcx", "11") and progs.get(l.get("prog_id"), "").startswith("wf_tc_"))
+
+
+def loaded_programs(prefix):
+    """Names of the BPF programs loaded now whose name starts with prefix."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True).stdout
+    return sorted(p.get("name", "") for p in json.loads(out) if p.get("name", "").startswith(prefix))
+
+
 @atexit.register
 def _kill_leftover_agents():
     for p in _live_agents:

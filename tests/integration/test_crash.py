@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Crash safety: a monitor that dies (SIGKILL: an OOM kill or a crash looks the same) leaves no
+classifier running, because its TC hooks are TCX links that the kernel removes with their last
+reference."""
+import json
+import signal
+import subprocess
+
+import whoflow_harness as h
+
+# A bounded UDP sender in the host namespace: traffic on the watched veth while the agent dies.
+SENDER = ("import socket, sys, time\n"
+          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+          "end = time.monotonic() + float(sys.argv[2])\n"
+          "n = 0\n"
+          "while time.monotonic() < end and n < 200000:\n"
+          "    s.sendto(b'k' * 64, (sys.argv[1], 9)); n += 1\n"
+          "    time.sleep(0.0005)\n")
+
+
+def tx_packets(topo):
+    out = subprocess.run(topo.in_ns(topo.host, ["ip", "-s", "-j", "link", "show", topo.veth]),
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)[0]["stats64"]["tx"]["packets"]
+
+
+def test_sigkill_under_traffic_leaves_no_classifier(agents, topo, cgroup):
+    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    assert h.tcx_classifiers() == ["wf_tc_egress", "wf_tc_ingress"]
+    sender = subprocess.Popen(topo.in_ns(topo.host, ["/usr/bin/python3", "-c", SENDER, topo.SERVER4, "20"]))
+    try:
+        start = tx_packets(topo)
+        h.wait_until(lambda: tx_packets(topo) > start + 50, 10, "traffic on the watched veth")
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait(10)
+        # The kernel drops the links with the process's last file descriptor, and the programs
+        # with their last link: nothing of ours runs on the interface any more.
+        h.wait_until(lambda: h.tcx_classifiers() == [] and h.loaded_programs("wf_tc_") == [], 10,
+                     "whoflow's classifiers gone after SIGKILL")
+        killed_at = tx_packets(topo)
+        h.wait_until(lambda: tx_packets(topo) > killed_at + 50, 10, "traffic after the kill")
+        assert sender.poll() is None, "the traffic ran while the agent died"
+    finally:
+        sender.kill()
+        sender.wait()
+    qdisc = subprocess.run(topo.in_ns(topo.host, ["tc", "qdisc", "show", "dev", topo.veth]),
+                           capture_output=True, text=True, check=True).stdout
+    assert "clsact" not in qdisc
+    filters = subprocess.run(topo.in_ns(topo.host, ["tc", "filter", "show", "dev", topo.veth, "ingress"]),
+                             capture_output=True, text=True, check=True).stdout
+    assert filters.strip() == ""
+
+
+def test_tc_mode_option(agents, topo, cgroup):
+    """--tc-mode tcx attaches links (this kernel has TCX) and removes them at exit; a bad mode is a
+    usage error (exit 2)."""
+    a = agents(["--cgroup", cgroup.path, "--tc-mode", "tcx"], netns=topo.host).wait_ready()
+    assert h.tcx_classifiers() == ["wf_tc_egress", "wf_tc_ingress"]
+    assert a.stop()[0] == 0
+    assert h.tcx_classifiers() == []
+    r = subprocess.run([h.WHOFLOW, "--tc-mode", "cls"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "bad --tc-mode 'cls' (auto, tcx or clsact)" in r.stderr
