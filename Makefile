@@ -157,6 +157,10 @@ $(BUILD)/bench/procs: bench/procs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 
+$(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/flow.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS)
+
 bench: deps
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 		| grep -q '^install ok installed$$' || echo $$p; done); \
@@ -164,7 +168,7 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs
+	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/pktcost
 	$(PYTHON) bench/bench.py
 
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made

@@ -263,6 +263,35 @@ static bool flow__name_matches(const struct strlist *l, const char *name)
 	return false;
 }
 
+/* The flows map's key of a flow, from its key in the initiator's order (see flow_key). */
+static void flow__canonical_key(struct flow_key *k)
+{
+	__u8 a[16];
+	__u16 p;
+
+	if (flow_ep__le(k->saddr, k->sport, k->daddr, k->dport))
+		return;
+	memcpy(a, k->saddr, 16);
+	memcpy(k->saddr, k->daddr, 16);
+	memcpy(k->daddr, a, 16);
+	p = k->sport;
+	k->sport = k->dport;
+	k->dport = p;
+}
+
+/* The key of a flow in the initiator's order, as reports and flow ids have it. */
+static void flow__report_key(struct flow_key *out, const struct flow_key *k,
+			     const struct flow_value *v)
+{
+	*out = *k;
+	if (!v->key_rev)
+		return;
+	memcpy(out->saddr, k->daddr, 16);
+	memcpy(out->daddr, k->saddr, 16);
+	out->sport = k->dport;
+	out->dport = k->sport;
+}
+
 /* A whole ClientHello whose SNI -w selects: its flow is copied from the next packet. */
 static void flow__on_hello(void *ctx, const struct tls_view *v)
 {
@@ -275,6 +304,7 @@ static void flow__on_hello(void *ctx, const struct tls_view *v)
 	      flow__name_matches(&t->cfg->pkt.snis, v->ch.sni)))
 		return;
 	flow__event_key(&k, &v->e->h);
+	flow__canonical_key(&k);
 	bpf_map_update_elem(bpf_map__fd(t->skel->maps.capture_flows), &k, &one, BPF_ANY);
 }
 
@@ -697,26 +727,33 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 {
 	int fd = bpf_map__fd(t->skel->maps.flows);
 	uint64_t mono_to_boot = timeconv__mono_to_boot();
-	struct flow_key k, next;
+	struct flow_key k, next, rk;
 	struct flow_value v;
-	bool first = true;
+	bool more;
 
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);
 	dns_frags__expire(t->frags, now, all);
-	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+	/*
+	 * The next key is taken before this one may be deleted: asked for the key
+	 * after a deleted one, the kernel starts again from the first, and a scan
+	 * that reports one flow in many would walk the table once per report.
+	 */
+	more = !bpf_map_get_next_key(fd, NULL, &next);
+	while (more) {
 		const char *reason;
 
-		first = false;
 		k = next;
+		more = !bpf_map_get_next_key(fd, &k, &next);
 		if (bpf_map_lookup_elem(fd, &k, &v))
 			continue;
 		v.last_ns = flow__last_boot(t, &v, mono_to_boot);
 		reason = flow__reason(t, &v, now, all);
 		if (!reason)
 			continue;
-		flow__report(t, &k, &v, reason);
+		flow__report_key(&rk, &k, &v);
+		flow__report(t, &rk, &v, reason);
 		if (!strcmp(reason, "active")) {
 			/* Keep the flow (and its direction); start a new reporting period. */
 			v.orig.packets = v.orig.bytes = v.reply.packets = v.reply.bytes = 0;

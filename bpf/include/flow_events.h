@@ -113,18 +113,37 @@ struct frag_key {
 	__u8 daddr[16];
 };
 
+/*
+ * The flows map's key is canonical: the lower endpoint (flow_ep__le) first, so
+ * that both directions of a flow find it with one lookup. Which end started
+ * the flow is flow_value.key_rev; userspace reports the key in the
+ * initiator's order.
+ */
 struct flow_key {
 	__u64 netns; /* network namespace cookie: ifindexes repeat across namespaces */
 	__u32 ifindex;
 	__u8 family; /* 4 or 6 */
 	__u8 proto; /* IPPROTO_* */
 	__u16 pad;
-	__u8 saddr[16]; /* the initiator */
+	__u8 saddr[16]; /* the lower endpoint (in reports: the initiator) */
 	__u8 daddr[16];
 	__u16 sport; /* ICMP: type; other protocols without ports: 0 */
 	__u16 dport; /* ICMP: code */
 	__u32 pad2;
 };
+
+/* The order of flow_key's endpoints: address (as 32-bit words in host order:
+ * any total order will do, as long as kernel and agent share it), then port. */
+static inline __attribute__((always_inline)) int flow_ep__le(const __u8 *a, __u16 ap,
+							   const __u8 *b, __u16 bp)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	for (int i = 0; i < 4; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i];
+	return ap <= bp;
+}
 
 /* One direction's counters: what every packet of that direction writes. */
 struct flow_dir_stats {
@@ -161,7 +180,8 @@ struct flow_value {
 	__u8 capture_sel; /* -w with --domain/--sni: its DNS question or SNI matched */
 	__u8 dns_port; /* one of its ports is a DNS port (judged once, at creation) */
 	__u8 http_tries; /* payload segments judged while http_state was unknown */
-	__u8 pad3[4];
+	__u8 key_rev; /* the initiator is the key's second endpoint (daddr, dport) */
+	__u8 pad3[3];
 	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
 	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
 	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */

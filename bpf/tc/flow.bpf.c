@@ -320,30 +320,31 @@ static __always_inline void key__fill(struct flow_key *k, const struct pkt_meta 
 	}
 }
 
-/* Finds the packet's flow in either direction, creating it (as ORIG) when new. */
 static __always_inline bool dns__is_port(__u16 port);
 
+/* The packet's direction in a flow whose key it built with swap (see flow_key). */
+static __always_inline __u8 flow__dir(const struct flow_value *v, bool swap)
+{
+	return swap == v->key_rev ? WF_DIR_ORIG : WF_DIR_REPLY;
+}
+
+/*
+ * Finds the packet's flow with one lookup (the key is the same both ways),
+ * creating it when new: the packet that creates a flow is its initiator's.
+ */
 static __always_inline struct flow_value *flow__get(struct flow_key *k, const struct pkt_meta *m,
 						    __u64 netns, __u32 ifindex, __u8 hook,
 						    __u64 now, __u8 *dir, bool create)
 {
+	bool swap = !flow_ep__le(m->saddr, m->sport, m->daddr, m->dport);
 	struct flow_value *v, *init;
 	__u32 zero = 0;
 
-	key__fill(k, m, netns, ifindex, false);
-	v = bpf_map_lookup_elem(&flows, k);
+	key__fill(k, m, netns, ifindex, swap);
 	*dir = WF_DIR_ORIG;
-	if (v)
-		return v;
-	key__fill(k, m, netns, ifindex, true);
 	v = bpf_map_lookup_elem(&flows, k);
-	*dir = WF_DIR_REPLY;
-	if (v)
-		return v;
-	key__fill(k, m, netns, ifindex, false);
-	*dir = WF_DIR_ORIG;
-	if (!create)
-		return NULL;
+	if (v || !create)
+		goto found;
 	/* Built in a per-CPU scratch: a flow record is too large for the stack. */
 	init = bpf_map_lookup_elem(&flow_init, &zero);
 	if (!init)
@@ -353,13 +354,18 @@ static __always_inline struct flow_value *flow__get(struct flow_key *k, const st
 	init->first_ns = offline ? now : bpf_ktime_get_boot_ns();
 	init->orig.last_ns = init->reply.last_ns = now;
 	init->first_hook = hook;
+	init->key_rev = swap;
 	init->dns_port = dns__is_port(m->sport) || dns__is_port(m->dport);
 	/* NOEXIST: another CPU may have created it a moment ago; then use theirs. */
 	if (bpf_map_update_elem(&flows, k, init, BPF_NOEXIST) && !bpf_map_lookup_elem(&flows, k)) {
 		stat__inc(WF_STAT_FLOW_FULL);
 		return NULL;
 	}
-	return bpf_map_lookup_elem(&flows, k);
+	v = bpf_map_lookup_elem(&flows, k);
+found:
+	if (v)
+		*dir = flow__dir(v, swap);
+	return v;
 }
 
 static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m,
@@ -1205,6 +1211,13 @@ static __always_inline bool flow__owners_settled(const struct flow_value *v)
 	return ep__settled(v->ep_attr[0]) && ep__settled(v->ep_attr[1]);
 }
 
+/* Whether this packet should try the owner join: an end is still unsettled,
+ * and the flow is in its first packets or its retry is due. */
+static __always_inline bool flow__owner_work(struct flow_value *v, __u64 now)
+{
+	return !flow__owners_settled(v) && !ep__throttled(v, now);
+}
+
 /*
  * An egress packet's own socket names its sender: the hooks that run before a
  * send (sendmsg, tcp_sendmsg_locked, connect) keep the socket's owner current,
@@ -1228,8 +1241,6 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 	}
 	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
-	if (ep__throttled(v, clock__coarse(skb)))
-		return 0;
 	ep__resolve(m, k, v, dir, true, cur->cookie, &cur->key);
 	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
 	return 0;
@@ -1241,7 +1252,7 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 {
 	struct pkt_sender *cur = sender__none();
 
-	if (!m || !k || !v || !cur || ep__throttled(v, bpf_ktime_get_coarse_ns()))
+	if (!m || !k || !v || !cur)
 		return 0;
 	ep__resolve(m, k, v, dir & 1, true, 0, &cur->key);
 	ep__resolve(m, k, v, !(dir & 1), false, 0, &cur->key);
@@ -1375,10 +1386,11 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	hd = hook | (__u32)dir << 8;
 	if (v)
 		flow__account(v, &m, skb, dir, now);
-	/* Owners are per flow: once both ends are settled (and a flow's first
-	 * packets had their chance to show a local socket), packets skip the join. */
+	/* Owners are per flow: once both ends are settled, packets skip the join;
+	 * an end nobody owns (a remote host) is retried at most once a ms. A
+	 * flow's first egress packets also note its local socket, if any. */
 	if (!offline && v &&
-	    (!flow__owners_settled(v) ||
+	    (flow__owner_work(v, now) ||
 	     (hook == WF_HOOK_EGRESS && !v->had_sk &&
 	      v->orig.packets + v->reply.packets <= EP_EAGER_PACKETS)))
 		wf_owner_resolve(skb, &m, &k, v, hd);
@@ -1488,7 +1500,7 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	v = flow__get(&k, &m, xdp__netns_cookie(ctx), ifindex, WF_HOOK_INGRESS, now, &dir, true);
 	if (v) {
 		flow__count(v, &m, 1, bpf_xdp_get_buff_len(ctx), dir, now);
-		if (!flow__owners_settled(v))
+		if (flow__owner_work(v, now))
 			wf_owner_resolve_nosk(&m, &k, v, dir);
 	}
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))

@@ -455,7 +455,9 @@ static void test_flow_accounting(void **state)
 			continue;
 		assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
 		assert_int_equal(k.dport, 8080);
-		assert_int_equal(k.saddr[3], 1); /* the initiator is the key's source */
+		/* The key's lower endpoint is the initiator here: not reversed. */
+		assert_int_equal(k.saddr[3], 1);
+		assert_int_equal(v.key_rev, 0);
 		assert_int_equal(v.orig.packets, 2);
 		assert_int_equal(v.reply.packets, 1);
 		assert_int_equal(v.orig.bytes, 2 * a.len);
@@ -470,6 +472,46 @@ static void test_flow_accounting(void **state)
 		return;
 	}
 	fail_msg("flow 192.0.2.1:33000 -> 192.0.2.2:8080 not in the map");
+}
+
+/*
+ * A flow started by its higher endpoint: one key for both directions, with the
+ * lower endpoint first and key_rev saying the initiator is the second; each
+ * packet counted in its own direction, whichever hook and order.
+ */
+static void test_flow_canonical_key(void **state)
+{
+	struct pkt a = { 0 }, b = { 0 }, c = { 0 };
+	int fd = bpf_map__fd(skel->maps.flows);
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	int ingress = bpf_program__fd(skel->progs.wf_tc_ingress);
+	struct flow_key k = { 0 }, next;
+	struct flow_value v;
+	int found = 0, n = 0;
+
+	tcp_packet(&a, "192.0.2.9", "192.0.2.3", 33100, 443, 0x02); /* SYN from the higher end */
+	tcp_packet(&b, "192.0.2.3", "192.0.2.9", 443, 33100, 0x12); /* SYN-ACK, ingress */
+	tcp_packet(&c, "192.0.2.9", "192.0.2.3", 33100, 443, 0x10); /* ACK */
+	run(&a, egress);
+	run(&b, ingress);
+	run(&c, egress);
+	while (!bpf_map_get_next_key(fd, found ? (void *)&k : NULL, &next)) {
+		k = next;
+		found = 1;
+		if (k.proto != 6 || (k.sport != 33100 && k.dport != 33100))
+			continue;
+		n++;
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+		assert_int_equal(k.saddr[3], 3); /* the lower endpoint first */
+		assert_int_equal(k.sport, 443);
+		assert_int_equal(k.dport, 33100);
+		assert_int_equal(v.key_rev, 1); /* the initiator is the second */
+		assert_int_equal(v.orig.packets, 2);
+		assert_int_equal(v.reply.packets, 1);
+		assert_int_equal(v.orig.tcp_flags, 0x12);
+		assert_int_equal(v.reply.tcp_flags, 0x12);
+	}
+	assert_int_equal(n, 1);
 }
 
 struct tls_seen {
@@ -738,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_dns_question),
 		cmocka_unit_test(test_dns_bad_questions),
 		cmocka_unit_test(test_flow_accounting),
+		cmocka_unit_test(test_flow_canonical_key),
 		cmocka_unit_test(test_tls_capture),
 		cmocka_unit_test(test_http_requests),
 		cmocka_unit_test(test_http_state),
