@@ -157,6 +157,14 @@ $(BUILD)/bench/procs: bench/procs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 
+$(BUILD)/bench/tpfloor.bpf.o: bench/tpfloor.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/tpfloor: bench/tpfloor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 $(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS)
@@ -168,7 +176,8 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/pktcost
+	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/pktcost \
+		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor
 	$(PYTHON) bench/bench.py
 
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made

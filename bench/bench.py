@@ -28,6 +28,8 @@ import whoflow_harness as h  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 FLOOR = os.path.join(BUILD, "bench", "floor.bpf.o")
+TPFLOOR = os.path.join(BUILD, "bench", "tpfloor")
+TPFLOOR_OBJ = os.path.join(BUILD, "bench", "tpfloor.bpf.o")
 PROCS = os.path.join(BUILD, "bench", "procs")
 C4, S4 = "198.18.0.1", "198.18.0.2"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
@@ -156,10 +158,20 @@ def attach_floor(net):
             "handle", "1", "bpf", "da", "obj", FLOOR, "sec", "tc")
 
 
+# The workloads' clients run in the cgroup whoflow watches (set in main), as a monitored host's
+# processes do: their sockets get owners, and the packets pay for the owner join.
+WORKLOAD_CGROUP = None
+
+
+def client(net, *argv, check=True):
+    """A workload's client in namespace c, inside the watched cgroup."""
+    return run(*net.cmd(net.c, *argv), check=check, preexec_fn=WORKLOAD_CGROUP.enter_fn())
+
+
 def iperf(net, udp=False):
     """One iperf3 run (client in c, server in s): bits per second received."""
     argv = ["iperf3", "-c", S4, "-t", str(SECONDS), "-J"] + (["-u", "-l", "64", "-b", "0"] if udp else [])
-    out = json.loads(run(*net.cmd(net.c, *argv)).stdout)
+    out = json.loads(client(net, *argv).stdout)
     end = out["end"]
     if udp:
         return end["sum"]["bits_per_second"] * (1 - end["sum"].get("lost_percent", 0) / 100.0)
@@ -234,7 +246,7 @@ def dnsperf(net, seconds, qps=None, outstanding=None):
         data = f.name
     argv = ["dnsperf", "-s", S4, "-d", data, "-l", str(seconds), "-c", "4"] + (["-Q", str(qps)] if qps else []) + \
         (["-q", str(outstanding)] if outstanding else [])
-    out = run(*net.cmd(net.c, *argv), check=False).stdout
+    out = client(net, *argv, check=False).stdout
     os.unlink(data)
     sent = int(re.search(r"Queries sent:\s+(\d+)", out).group(1))
     done = int(re.search(r"Queries completed:\s+(\d+)", out).group(1))
@@ -246,7 +258,7 @@ def workloads(net):
         "bulk TCP": lambda: iperf(net),
         "small UDP (64 B)": lambda: iperf(net, udp=True),
         "DNS queries": lambda: dnsperf(net, SECONDS),
-        "TLS handshakes": lambda: run(*net.cmd(net.c, sys.executable, "-c", TLS_CLIENT, S4, str(SECONDS))),
+        "TLS handshakes": lambda: client(net, sys.executable, "-c", TLS_CLIENT, S4, str(SECONDS)),
     }
 
 
@@ -254,7 +266,11 @@ def bench_per_packet(net, cgroup, results):
     """1. ns per packet of each whoflow program against the floor, under each workload."""
     rows = []
     agent = Agent(net, cgroup)
+    # Empty programs on the socket tracepoints: their floor, timed the same way.
+    tpf = subprocess.Popen([TPFLOOR, TPFLOOR_OBJ], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
+        if tpf.stdout.readline().strip() != "ready":
+            raise RuntimeError("the tracepoint floor did not attach")
         attach_floor(net)
         for name, fn in workloads(net).items():
             before = prog_stats()
@@ -266,7 +282,7 @@ def bench_per_packet(net, cgroup, results):
             # Every other whoflow program that ran: socket hooks, tracepoints (ns per run).
             others = {}
             for prog in after:
-                if prog.startswith(("wf_", "proc_")) and prog not in ("wf_tc_ingress", "wf_tc_egress"):
+                if prog.startswith(("wf_", "proc_", "floor_")) and prog not in ("wf_tc_ingress", "wf_tc_egress"):
                     ns, runs = per_packet(before, after, prog)
                     if runs:
                         others[prog] = {"ns_per_run": ns, "runs": runs}
@@ -276,6 +292,8 @@ def bench_per_packet(net, cgroup, results):
                          "ratio": (max(ing or 0, eg or 0) / fl) if fl else None})
     finally:
         agent.stop()
+        tpf.stdin.close()
+        tpf.wait(30)
         for hook in ("ingress", "egress"):
             run("tc", "-n", net.c.name, "filter", "del", "dev", net.dev, hook, "prio", str(FLOOR_PRIO), check=False)
         run("tc", "-n", net.c.name, "qdisc", "del", "dev", net.dev, "clsact", check=False)
@@ -487,7 +505,9 @@ def fmt_ns(v):
     return "-" if v is None else "%.0f" % v
 
 
-SOCK_TRACEPOINTS = ("wf_sock_send", "wf_sock_recv", "wf_tcp_sendmsg")
+# whoflow's socket tracepoints and their floors.
+SOCK_TRACEPOINTS = {"wf_sock_send": "floor_sock_send", "wf_sock_recv": "floor_sock_recv",
+                    "wf_tcp_sendmsg": "floor_tcp_sendmsg"}
 # Goals per workload (issue "Fast path"): a ratio to the floor, or ns per packet; both directions.
 PER_PACKET_GOALS = {"bulk TCP": ("ratio", 1.5), "small UDP (64 B)": ("ratio", 2.0),
                     "DNS queries": ("ns", 1000), "TLS handshakes": ("ns", 2000)}
@@ -520,15 +540,22 @@ def table(r):
             out.append("      other programs (ns/run, runs): " + ", ".join(
                 "%s %s (%d)" % (k, fmt_ns(v["ns_per_run"]), v["runs"])
                 for k, v in sorted(row["others"].items(), key=lambda kv: -kv[1]["runs"])))
+    # Each socket tracepoint against the empty program on the same tracepoint in the same
+    # workload: bpf_stats' own timing costs a tracepoint program tens of ns per run.
     sock = {}
     for row in r.get("per_packet", []):
-        for k, v in row.get("others", {}).items():
-            if k in SOCK_TRACEPOINTS and v["ns_per_run"] is not None and v["runs"] >= 1000:
-                sock[k] = max(sock.get(k, 0), v["ns_per_run"])
+        o = row.get("others", {})
+        for k, fk in SOCK_TRACEPOINTS.items():
+            v, f = o.get(k), o.get(fk)
+            if v and f and v["ns_per_run"] is not None and f["ns_per_run"] is not None and v["runs"] >= 1000:
+                if k not in sock or v["ns_per_run"] - f["ns_per_run"] > sock[k][0] - sock[k][1]:
+                    sock[k] = (v["ns_per_run"], f["ns_per_run"], row["workload"])
     if sock:
-        worst = max(sock.values())
-        out.append("   socket tracepoints, worst ns/run over the workloads (>= 1000 runs): %s  goal <= 100 ns/run: %s"
-                   % (", ".join("%s %.0f" % kv for kv in sorted(sock.items())), "met" if worst <= 100 else "MISSED"))
+        worst = max(a - b for a, b, _ in sock.values())
+        out.append("   socket tracepoints, worst workload (>= 1000 runs), ns/run beside the empty program's: %s  "
+                   "goal <= 100 ns/run above it: %s" % (
+                       ", ".join("%s %.0f (floor %.0f, %s)" % (k, a, b, w) for k, (a, b, w) in sorted(sock.items())),
+                       "met" if worst <= 100 else "MISSED"))
     out.append("")
     out.append("2. Throughput over the veth, median of %d interleaved rounds (min-max), ratio to bare" % ROUNDS)
     for row in r.get("throughput", []):
@@ -607,7 +634,9 @@ def main():
                "machine": {"host": platform.node(), "cpus": os.cpu_count(), "kernel": platform.release()},
                "seconds_per_run": SECONDS, "rounds": ROUNDS, "errors": {}}
     old_stats = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
+    global WORKLOAD_CGROUP
     net, cgroup, servers = Net(), h.Cgroup(), None
+    WORKLOAD_CGROUP = cgroup
     tmp = tempfile.mkdtemp()
     try:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:

@@ -37,6 +37,32 @@ struct {
 	__type(value, __u64);
 } sock_stats SEC(".maps");
 
+/*
+ * Per socket, the thread last recorded as its owner and (UDP) the addresses
+ * last indexed: a thread that keeps using its socket (the common case: every
+ * send and receive) skips the scope check, the owners lookup and the tuple
+ * index. Every 64th use goes the whole way, so that an entry the LRU tables
+ * dropped is put back.
+ */
+struct sock_last {
+	__u64 pid_tgid;
+	/* A thread whose fill-only hooks find another thread's owner (a receiver
+	 * thread beside a sender): they would change nothing. */
+	__u64 fill_pid_tgid;
+	__u32 uses;
+	__u32 indexed; /* tuple holds what the tuple tables have for this socket */
+	struct wf_tuple_key tuple;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_last);
+} sock_last SEC(".maps");
+
+#define SOCK_LAST_RECHECK 63
+
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
 #define TCP_CLOSE_ 7
@@ -54,25 +80,34 @@ static __always_inline void stat__inc(__u32 which)
  * that run after the packet left (fill_only) only name an owner nobody named:
  * overriding there would give the next packet the previous sender.
  */
-static __always_inline void owner__set(__u64 cookie, __u64 netns, __u32 family, __u32 proto,
-				       __u8 how, bool fill_only)
+enum owner_set {
+	OWNER_NONE = 0, /* nothing recorded (not TCP/UDP, or the table refused) */
+	OWNER_CURRENT, /* the current thread is the owner */
+	OWNER_OTHER, /* fill-only, and another thread is the owner: left as it is */
+};
+
+static __always_inline enum owner_set owner__set(__u64 cookie, __u64 netns, __u32 family,
+						 __u32 proto, __u8 how, bool fill_only)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct wf_owner *cur = bpf_map_lookup_elem(&owners, &cookie), o = {};
 
 	if (!cookie || (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
-		return;
+		return OWNER_NONE;
 	if (cur && cur->tgid == pid_tgid >> 32 && cur->tid == (__u32)pid_tgid)
-		return;
+		return OWNER_CURRENT;
 	if (cur && cur->tgid && fill_only)
-		return;
+		return OWNER_OTHER;
 	owner__fill_current(&o, how);
 	o.cookie = cookie;
 	o.netns = netns;
 	o.family = family == AF_INET6 ? 6 : 4;
 	o.proto = proto;
-	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY))
+	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY)) {
 		stat__inc(WF_SOCK_OWNERS_FULL);
+		return OWNER_NONE;
+	}
+	return OWNER_CURRENT;
 }
 
 /*
@@ -83,10 +118,14 @@ static __always_inline void owner__set(__u64 cookie, __u64 netns, __u32 family, 
 static __always_inline void tuple__index(struct wf_tuple_key *k, __u64 cookie, __u64 netns,
 					 bool connected)
 {
-	struct wf_tuple_val v = { .cookie = cookie, .netns = netns }, *any;
+	struct wf_tuple_val v = { .cookie = cookie, .netns = netns }, *any, *cur;
 
 	k->netns = netns;
-	if (bpf_map_update_elem(&tuples, k, &v, BPF_ANY))
+	/* A UDP socket sends to the same peer again and again: an entry that is
+	 * already right is left alone (a lookup, not an update, per datagram). */
+	cur = bpf_map_lookup_elem(&tuples, k);
+	if ((!cur || cur->cookie != cookie || cur->netns != netns) &&
+	    bpf_map_update_elem(&tuples, k, &v, BPF_ANY))
 		stat__inc(WF_SOCK_TUPLES_FULL);
 	if (!connected)
 		return;
@@ -111,6 +150,16 @@ static __always_inline void tuple__unindex(struct wf_tuple_key *k, __u64 cookie,
 	v = bpf_map_lookup_elem(&tuples_any, k);
 	if (v && v->cookie == cookie && !v->ambiguous)
 		bpf_map_delete_elem(&tuples_any, k);
+}
+
+static __always_inline bool tuple__same(const struct wf_tuple_key *a, const struct wf_tuple_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	for (int i = 0; i < sizeof(*a) / 8; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
 }
 
 /* A socket from a tracepoint: its addresses as they are now. */
@@ -142,18 +191,49 @@ static __always_inline bool scope__contains_current(void)
 static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 {
 	__u32 family = sk->__sk_common.skc_family, proto = sk->sk_protocol;
+	__u64 cookie, netns, pid_tgid = bpf_get_current_pid_tgid();
 	struct wf_tuple_key k = {};
-	__u64 cookie, netns;
+	struct sock_last *last;
+	enum owner_set set;
+	bool known;
 
 	if ((family != AF_INET && family != AF_INET6) ||
-	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_) || !scope__contains_current())
+	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
 		return 0;
-	cookie = bpf_get_socket_cookie(sk);
-	netns = sk->__sk_common.skc_net.net->net_cookie;
-	owner__set(cookie, netns, family, proto, how, fill_only);
+	last = bpf_sk_storage_get(&sock_last, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	known = last &&
+		(last->pid_tgid == pid_tgid || (fill_only && last->fill_pid_tgid == pid_tgid)) &&
+		(++last->uses & SOCK_LAST_RECHECK);
+	if (!known) {
+		/* Sockets outside the watched scope leave here. */
+		if (!scope__contains_current())
+			return 0;
+		cookie = bpf_get_socket_cookie(sk);
+		netns = sk->__sk_common.skc_net.net->net_cookie;
+		set = owner__set(cookie, netns, family, proto, how, fill_only);
+		/* Each thread's verdict is kept beside the other's, so a sender and
+		 * a receiver thread on one socket both stay on the fast path. */
+		if (last && set == OWNER_CURRENT) {
+			last->pid_tgid = pid_tgid;
+			if (last->fill_pid_tgid == pid_tgid)
+				last->fill_pid_tgid = 0;
+		} else if (last && set == OWNER_OTHER) {
+			last->fill_pid_tgid = pid_tgid;
+		} else if (last) {
+			last->pid_tgid = last->fill_pid_tgid = 0;
+		}
+	}
 	if (proto != IPPROTO_UDP_ || !sk->__sk_common.skc_num)
 		return 0;
 	tuple__from_sk(&k, sk);
+	if (last && last->indexed && last->uses & SOCK_LAST_RECHECK && tuple__same(&k, &last->tuple))
+		return 0;
+	cookie = bpf_get_socket_cookie(sk);
+	netns = sk->__sk_common.skc_net.net->net_cookie;
+	if (last) {
+		last->tuple = k;
+		last->indexed = 1;
+	}
 	tuple__index(&k, cookie, netns, k.rport != 0);
 	return 0;
 }
@@ -167,6 +247,9 @@ int BPF_PROG(wf_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(wf_sock_send, struct sock *sk, int ret, int flags)
 {
+	/* TCP: tcp_sendmsg_locked, before the send, did all this already. */
+	if (sk->sk_protocol == IPPROTO_TCP_)
+		return 0;
 	return sock__used(sk, WF_OWN_SEND, true);
 }
 
