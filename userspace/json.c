@@ -24,30 +24,47 @@ void json__free(struct json *j)
 	json__init(j);
 }
 
-static void json__put(struct json *j, const char *s, size_t n)
+/* Grows the buffer to hold n more bytes (and a NUL), then appends them. */
+static void json__grow(struct json *j, const char *s, size_t n)
 {
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 1024;
-		char *b;
+	size_t cap = j->cap ? j->cap : 1024;
+	char *b;
 
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		b = realloc(j->buf, cap);
-		if (!b) {
-			j->oom = true;
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	b = realloc(j->buf, cap);
+	if (!b) {
+		j->oom = true;
+		return;
+	}
+	j->buf = b;
+	j->cap = cap;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+/* Called for every piece of every event: the common case stays inline. */
+static inline __attribute__((always_inline)) void json__put(struct json *j, const char *s,
+							    size_t n)
+{
+	if (__builtin_expect(j->len + n + 1 > j->cap, 0)) {
+		json__grow(j, s, n);
+		return;
 	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
 	j->buf[j->len] = '\0';
 }
 
-static void json__putc(struct json *j, char c)
+static inline __attribute__((always_inline)) void json__putc(struct json *j, char c)
 {
-	json__put(j, &c, 1);
+	if (__builtin_expect(j->len + 2 > j->cap, 0)) {
+		json__grow(j, &c, 1);
+		return;
+	}
+	j->buf[j->len++] = c;
+	j->buf[j->len] = '\0';
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when the bytes are not one. */
@@ -88,7 +105,16 @@ void json__escape(struct json *j, const char *str, size_t n)
 
 	while (i < n) {
 		unsigned char c = s[i];
+		size_t run = i;
 
+		/* Printable ASCII that needs no escape goes in runs, not byte by byte. */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			json__put(j, str + i, run - i);
+			i = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			json__putc(j, '\\');
 			json__putc(j, c);
@@ -176,20 +202,32 @@ void json__str(struct json *j, const char *key, const char *val)
 	json__strn(j, key, val ? val : "", val ? strlen(val) : 0);
 }
 
+/* Decimal digits of val, written backwards from the end of a 24-byte buffer:
+ * every event has a dozen numbers, and snprintf costs more than the rest. */
+static void json__digits(struct json *j, uint64_t val, bool neg)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + val % 10);
+		val /= 10;
+	} while (val);
+	if (neg)
+		*--p = '-';
+	json__put(j, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 void json__u64(struct json *j, const char *key, uint64_t val)
 {
-	char tmp[24];
-
 	json__key(j, key);
-	json__put(j, tmp, snprintf(tmp, sizeof(tmp), "%" PRIu64, val));
+	json__digits(j, val, false);
 }
 
 void json__i64(struct json *j, const char *key, int64_t val)
 {
-	char tmp[24];
-
 	json__key(j, key);
-	json__put(j, tmp, snprintf(tmp, sizeof(tmp), "%" PRId64, val));
+	/* The magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
+	json__digits(j, val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val, val < 0);
 }
 
 void json__bool(struct json *j, const char *key, bool val)

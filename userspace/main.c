@@ -71,7 +71,8 @@ static const char usage_text[] =
 	"  -o, --output text|json   output format (default: text)\n"
 	"      --json               same as -o json: ECS-style JSON lines\n"
 	"  -c, --count N            exit after N events\n"
-	"  -l, --line-buffered      flush each line (default when stdout is not a terminal)\n"
+	"  -l, --line-buffered      write each line at once (default: a terminal line by\n"
+	"                           line, a pipe or file each batch of events)\n"
 	"  -B, --buffer-size KiB    process ring buffer size (default: 16384)\n"
 	"  -v, --verbose            more messages; repeat for more (-vvv: libbpf debug)\n"
 	"  -h, --help               this text\n"
@@ -614,7 +615,6 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	cfg.line_buffered = !isatty(STDOUT_FILENO);
 	rc = parse__args(&cfg, argc, argv);
 	if (rc < 0) {
 		libbpf_set_print(log__libbpf);

@@ -204,7 +204,9 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		n = monitor__wait(epfd, w, nw);
 		if (!n)
 			n = proc_tracker__consume(t);
-		if (n == -ECANCELED)
+		/* What this batch of records made goes out in one write. */
+		output__flush(ft->out);
+		if (n == -ECANCELED || ft->out->failed)
 			break;
 		if (n < 0) {
 			pr_warn("reading events failed: %s\n", strerror(-n));

@@ -45,6 +45,10 @@ struct dns_view {
 	uint64_t rtt_ns;
 };
 
+/* Writes out what is buffered; a failed write (closed pipe, full disk) sets failed. */
+struct output;
+void output__flush(struct output *o);
+
 struct output {
 	enum output_format fmt;
 	FILE *f;

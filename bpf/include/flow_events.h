@@ -305,8 +305,10 @@ struct dns_event {
 	__u32 cap_len; /* bytes of it in msg[] */
 	__u32 ip_id; /* with first_fragment: the datagram's IP identification */
 	__u32 pad2;
-	char qname[WF_DNS_NAME_MAX]; /* dotted, as the labels' bytes are */
-	__u8 msg[WF_DNS_MAX];
+	__u8 msg[WF_DNS_MAX]; /* a record holds the cap_len bytes shipped, nothing after */
+	/* The kernel's scratch, never shipped (userspace decodes the whole message):
+	 * the first question's name, dotted, as the labels' bytes are. */
+	char qname[WF_DNS_NAME_MAX];
 };
 
 /* A piece of one direction of a TLS connection's first bytes, by stream offset. */

@@ -57,6 +57,7 @@ __u32 last_cbpf_verdict; /* tests: the last expression's verdict (with record_la
 /* Read by the BPF tests through the skeleton's .bss. */
 struct pkt_meta last_meta;
 __u32 last_dns_status;
+char last_dns_qname[WF_DNS_NAME_MAX]; /* the qname stays in the kernel's scratch */
 
 /*
  * A plain hash, not LRU: when full, a new flow fails to insert and is counted
@@ -198,6 +199,15 @@ struct {
 	__type(value, struct flow_value);
 } flow_init SEC(".maps");
 
+/* Senders known from the socket a packet brought from another namespace, by the
+ * packet's addresses in this namespace (see hint__note). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct wf_tuple_key);
+	__type(value, struct wf_owner);
+} owner_hints SEC(".maps");
+
 #define FNV64_OFFSET 0xcbf29ce484222325ull
 #define FNV64_PRIME 0x100000001b3ull
 
@@ -242,11 +252,30 @@ __noinline int wf_name_selected(const struct wf_name *name, __u32 len)
 }
 
 /*
- * The owner of the packet's own socket as it leaves (egress only: on ingress
- * skb->sk, if any, is the sender's in another namespace). Looked up only when a
- * record is built, not for every packet.
+ * Whether skb->sk at ingress is the packet's sender: a veth hands its peer the
+ * skb with the sending socket still attached (in the other namespace), so at
+ * a container's host-side veth the sender is known from the first packet.
+ * The socket must be the one that sent this packet (its protocol and source
+ * port): a receiver's socket is only attached later, in the IP layer, and an
+ * address translation on the way changes the port.
  */
-static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb, __u8 hook)
+static __always_inline bool sender__ingress_sk(struct __sk_buff *skb, const struct pkt_meta *m)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return false;
+	sk = bpf_sk_fullsock(sk);
+	return sk && sk->protocol == m->l4_proto && sk->src_port == m->sport;
+}
+
+/*
+ * The owner of the packet's own socket: as it leaves (egress), or as it
+ * arrives over a veth from another namespace (ingress, see above). Looked up
+ * only when a record is built or the owner join runs, not for every packet.
+ */
+static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb,
+						       const struct pkt_meta *m, __u8 hook)
 {
 	__u32 zero = 0;
 	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
@@ -255,7 +284,9 @@ static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb, __
 	if (!cur)
 		return NULL;
 	cur->valid = 0;
-	cur->cookie = hook == WF_HOOK_EGRESS ? bpf_get_socket_cookie(skb) : 0;
+	cur->cookie = hook == WF_HOOK_EGRESS || sender__ingress_sk(skb, m) ?
+			      bpf_get_socket_cookie(skb) :
+			      0;
 	if (cur->cookie && (o = bpf_map_lookup_elem(&owners, &cur->cookie)) && o->tgid) {
 		cur->o = *o;
 		cur->valid = 1;
@@ -585,8 +616,10 @@ static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta
 		e->status = WF_DNS_NO_QUESTION;
 	if (capture_by_name && v && e->qname_len && !v->capture_sel)
 		v->capture_sel = wf_name_selected((const struct wf_name *)e->qname, e->qname_len);
-	if (record_last)
+	if (record_last) {
 		last_dns_status = e->status;
+		__builtin_memcpy(last_dns_qname, e->qname, sizeof(last_dns_qname));
+	}
 	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len,
 			       0))
 		stat__inc(WF_STAT_RINGBUF_LOST);
@@ -628,7 +661,7 @@ __noinline int wf_dns_capture(struct __sk_buff *skb, const struct pkt_meta *m,
 	barrier_var(len);
 	if (len < 12 || len > WF_DNS_MAX || bpf_skb_load_bytes(skb, m->payload_off, e->msg, len))
 		return 0;
-	dns__ship(e, m, k, v, sender__load(skb, hook), hook, dir, now, len);
+	dns__ship(e, m, k, v, sender__load(skb, m, hook), hook, dir, now, len);
 	return 0;
 }
 
@@ -661,7 +694,7 @@ static __always_inline void tls__fill(struct tls_chunk_event *e, struct __sk_buf
 				      const struct pkt_meta *m, const struct flow_key *k,
 				      const struct flow_value *v, __u8 hook, __u8 dir)
 {
-	event__fill(&e->h, WF_PKT_EVENT_TLS, m, k, v, sender__load(skb, hook), hook, dir,
+	event__fill(&e->h, WF_PKT_EVENT_TLS, m, k, v, sender__load(skb, m, hook), hook, dir,
 		    clock__now(skb));
 	e->want = v->tls_want[dir & 1];
 	e->sni_len = 0;
@@ -1168,8 +1201,14 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 	}
 	ep__key(kp, m, 0, sender);
 	tv = bpf_map_lookup_elem(&tuples_any, kp);
-	if (!tv)
+	if (!tv) {
+		/* Forwarded from a namespace whose socket came with the packet. */
+		ep__key(kp, m, k->netns, sender);
+		o = bpf_map_lookup_elem(&owner_hints, kp);
+		if (o)
+			ep__set(v, e, o, WF_ATTR_TUPLE_OTHER_NS);
 		return;
+	}
 	if (tv->ambiguous) {
 		v->ep_attr[e] = WF_ATTR_AMBIGUOUS;
 		return;
@@ -1177,6 +1216,19 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 	o = bpf_map_lookup_elem(&owners, &tv->cookie);
 	if (o)
 		ep__set(v, e, o, WF_ATTR_TUPLE_OTHER_NS);
+}
+
+/*
+ * A packet that arrived with its sender's socket from another namespace (a
+ * container's, over its veth) names its sender here; the same packet routed
+ * or bridged out of another interface of this namespace has no socket any
+ * more, and finds its owner by these addresses (ep__resolve).
+ */
+static __always_inline void hint__note(const struct pkt_meta *m, const struct flow_key *k,
+				       const struct wf_owner *o, struct wf_tuple_key *kp)
+{
+	ep__key(kp, m, k->netns, true);
+	bpf_map_update_elem(&owner_hints, kp, o, BPF_ANY);
 }
 
 /*
@@ -1231,16 +1283,19 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 
 	if (!skb || !m || !k || !v)
 		return 0;
-	cur = sender__load(skb, hook);
+	cur = sender__load(skb, m, hook);
 	if (!cur)
 		return 0;
-	if (cur->cookie) {
+	/* A socket on ingress is another namespace's: not this flow's local one. */
+	if (cur->cookie && hook == WF_HOOK_EGRESS) {
 		v->had_sk = 1;
 		if (!v->socket_cookie)
 			v->socket_cookie = cur->cookie;
 	}
 	if (cur->valid && (v->ep_attr[dir] == WF_ATTR_NONE || v->ep_attr[dir] == WF_ATTR_PENDING))
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
+	if (cur->valid && hook == WF_HOOK_INGRESS)
+		hint__note(m, k, &cur->o, &cur->key);
 	ep__resolve(m, k, v, dir, true, cur->cookie, &cur->key);
 	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
 	return 0;
@@ -1661,7 +1716,7 @@ __noinline int wf_capture(struct __sk_buff *skb, const struct pkt_meta *m, const
 	struct cap_event *e;
 	__u64 netns, len;
 
-	if (!skb || !m || !k || !capture__wanted(m, k, v, sender__load(skb, hook), hook, dir, &hdr))
+	if (!skb || !m || !k || !capture__wanted(m, k, v, sender__load(skb, m, hook), hook, dir, &hdr))
 		return 0;
 	netns = k->netns;
 	ifindex = skb->ifindex;

@@ -50,7 +50,7 @@ def echo_conn(c):
 
 
 def udp_echo(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, port))
     while True:
         data, peer = s.recvfrom(65536)
@@ -85,9 +85,12 @@ def http_conn(c):
             return
 
 
-def role_servers(addr4):
-    for target, args in ((tcp_echo, (socket.AF_INET6, "::", 7001)), (udp_echo, (addr4, 7003)),
-                         (udp_echo, (addr4, 7004)), (http_keepalive, (addr4, 7006))):
+def role_servers(addr4, addr6=None):
+    servers = [(tcp_echo, (socket.AF_INET6, "::", 7001)), (udp_echo, (addr4, 7003)),
+               (udp_echo, (addr4, 7004)), (http_keepalive, (addr4, 7006))]
+    if addr6:
+        servers += [(udp_echo, (addr6, 7003)), (udp_echo, (addr6, 7004))]
+    for target, args in servers:
         threading.Thread(target=target, args=args, daemon=True).start()
     say(ready=True)
     sys.stdin.read()  # until the test closes our stdin
@@ -142,7 +145,7 @@ def role_connect(addr, port):
 
 
 def role_udp(addr, port, connected):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(TIMEOUT)
     if connected == "connected":
         s.connect((addr, int(port)))

@@ -28,6 +28,7 @@ class AttrTopology:
     H4, S4 = "198.18.0.1", "198.18.0.2"
     H6, S6 = "fd00:77::1", "fd00:77::2"
     HC4, C4 = "198.18.1.1", "198.18.1.2"
+    HC6, C6 = "fd00:78::1", "fd00:78::2"
 
     def __init__(self):
         self.host, self.server, self.ctr = h.Netns(), h.Netns(), h.Netns()
@@ -49,15 +50,18 @@ class AttrTopology:
            "netns", self.ctr.name)
         for ns, dev, addrs in ((self.host, self.hs, [self.H4 + "/24", self.H6 + "/64"]),
                                (self.server, "eth0", [self.S4 + "/24", self.S6 + "/64"]),
-                               (self.host, self.hc, [self.HC4 + "/24"]),
-                               (self.ctr, "eth0", [self.C4 + "/24"])):
+                               (self.host, self.hc, [self.HC4 + "/24", self.HC6 + "/64"]),
+                               (self.ctr, "eth0", [self.C4 + "/24", self.C6 + "/64"])):
             for a in addrs:
                 ip("-n", ns.name, "addr", "add", a, "dev", dev, *(["nodad"] if ":" in a else []))
             ip("-n", ns.name, "link", "set", dev, "up")
         ip("-n", self.server.name, "route", "add", "198.18.1.0/24", "via", self.H4)
         ip("-n", self.ctr.name, "route", "add", "default", "via", self.HC4)
+        ip("-n", self.server.name, "-6", "route", "add", "fd00:78::/64", "via", self.H6)
+        ip("-n", self.ctr.name, "-6", "route", "add", "default", "via", self.HC6)
         subprocess.run(["nsenter", "--net=" + self.host.path, "sh", "-c",
-                        "echo 1 > /proc/sys/net/ipv4/ip_forward"], check=True)
+                        "echo 1 > /proc/sys/net/ipv4/ip_forward; "
+                        "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"], check=True)
 
     def cmd(self, ns, *argv):
         return ["nsenter", "--net=" + ns.path] + list(argv)
@@ -231,6 +235,54 @@ def test_attribution_accuracy(agents, attr, cgroup, dnsmasq_s, tmp_path):
     right, total = T.report()
     assert right == total
     assert_documented(a.events)
+
+
+def test_container_traffic_named_from_its_first_packet(agents, attr, cgroup, dnsmasq_s, tmp_path):
+    """The agent on the host, a container routed through a host veth: its UDP (connected and
+    not, IPv4 and IPv6), TCP and getaddrinfo DNS. Every event of theirs, on both host veths,
+    names the container's process, from the first packet: the DNS query too, which leaves
+    before the socket hooks have seen the socket's addresses."""
+    topo, act = attr
+    servers = act.start(topo.server, "servers", topo.S4, topo.S6, cgroup=False)
+    assert act.line(servers)["ready"]
+    ccg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
+    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    cases = []
+    for addr in (topo.S4, topo.S6):
+        fam = "v6" if ":" in addr else "v4"
+        for mode, port in (("connected", 7003), ("unconnected", 7004)):
+            cases.append(("udp %s %s" % (mode, fam), act.run(topo.ctr, "udp", addr, port, mode, cgroup=ccg)))
+        cases.append(("tcp " + fam, act.run(topo.ctr, "tcp-client", addr, 7001, fam[1], cgroup=ccg)))
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver %s\noptions attempts:1 timeout:5\n" % topo.S4)
+    gai = act.run(topo.ctr, "gai", "www.test.example", cgroup=ccg,
+                  prefix=["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+                          str(resolv)])
+    assert gai["addrs"] == ["198.18.0.10"]
+    a.wait_for(lambda e: get(e, "dns.question.name") == "www.test.example" and get(e, "dns.type") == "answer")
+    assert a.stop()[0] == 0
+    T = Table()
+    for name, r in cases:
+        for iface in (topo.hc, topo.hs):
+            evs = [e for e in flows(a, iface) if get(e, "source.port") == r["lport"]
+                   and get(e, "source.ip") in (topo.C4, topo.C6)]
+            assert evs, "no flow for %s on %s" % (name, iface)
+            for e in evs:
+                T.check("%s via %s" % (name, iface[:3]), e, r["pid"], container=CONTAINER_ID)
+    dns = [e for e in a.events if get(e, "event.dataset") == "whoflow.dns"
+           and get(e, "dns.question.name") == "www.test.example"]
+    for kind in ("query", "answer"):
+        for iface in (topo.hc, topo.hs):
+            evs = [e for e in dns if get(e, "dns.type") == kind
+                   and get(e, "observer.ingress.interface.name", get(e, "observer.egress.interface.name")) == iface]
+            assert evs, "no DNS %s on %s" % (kind, iface)
+            for e in evs:
+                T.check("getaddrinfo %s via %s" % (kind, iface[:3]), e, gai["pid"], container=CONTAINER_ID)
+    for e in a.events:
+        if get(e, "process.pid") is not None and get(e, "container.id") == CONTAINER_ID:
+            assert not str(get(e, "whoflow.attribution")).startswith("unknown"), e
+    right, total = T.report()
+    assert right == total
 
 
 def assert_documented(events):
