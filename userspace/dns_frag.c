@@ -104,17 +104,17 @@ void dns_frags__first(struct dns_frags *d, const struct dns_event *e, size_t len
 	g->used = true;
 }
 
-void dns_frags__chunk(struct dns_frags *d, const struct tls_chunk_event *c, size_t len)
+void dns_frags__chunk(struct dns_frags *d, const struct chunk_event *c, size_t len)
 {
 	uint32_t n = c->len;
 
-	if (n > len - offsetof(struct tls_chunk_event, data))
-		n = (uint32_t)(len - offsetof(struct tls_chunk_event, data));
+	if (n > len - offsetof(struct chunk_event, data))
+		n = (uint32_t)(len - offsetof(struct chunk_event, data));
 	for (int i = 0; i < FRAG_MAX; i++) {
 		struct datagram *g = &d->d[i];
 		uint32_t j = 8;
 
-		if (!datagram__same(g, c->h.netns, c->pad, c->h.family, c->h.saddr, c->h.daddr))
+		if (!datagram__same(g, c->h.netns, c->ip_id, c->h.family, c->h.saddr, c->h.daddr))
 			continue;
 		if (c->stream_off < g->total) {
 			if (n > g->total - c->stream_off)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 struct dns_event;
-struct tls_chunk_event;
+struct chunk_event;
 struct dns_frags;
 
 /*
@@ -21,7 +21,7 @@ typedef void (*dns_frag_fn)(const struct dns_event *e, size_t len, void *ctx);
 struct dns_frags *dns_frags__new(dns_frag_fn fn, void *ctx);
 void dns_frags__free(struct dns_frags *d);
 void dns_frags__first(struct dns_frags *d, const struct dns_event *e, size_t len);
-void dns_frags__chunk(struct dns_frags *d, const struct tls_chunk_event *c, size_t len);
+void dns_frags__chunk(struct dns_frags *d, const struct chunk_event *c, size_t len);
 void dns_frags__expire(struct dns_frags *d, uint64_t now_ns, bool all);
 
 #endif

@@ -82,7 +82,7 @@ static struct stream *stream__get(struct dns_tcp *d, const char *flow_id, uint8_
 }
 
 /* The message at buf as a dns_event carrying the chunk's endpoints. */
-static void stream__emit(struct dns_tcp *d, const struct tls_chunk_event *e, const uint8_t *msg,
+static void stream__emit(struct dns_tcp *d, const struct chunk_event *e, const uint8_t *msg,
 			 uint32_t len)
 {
 	struct dns_event *ev = d->ev;
@@ -101,7 +101,7 @@ static void stream__emit(struct dns_tcp *d, const struct tls_chunk_event *e, con
 	d->fn(ev, offsetof(struct dns_event, msg) + cap, d->ctx);
 }
 
-void dns_tcp__chunk(struct dns_tcp *d, const struct tls_chunk_event *e, size_t len,
+void dns_tcp__chunk(struct dns_tcp *d, const struct chunk_event *e, size_t len,
 		    const char *flow_id)
 {
 	struct stream *s = stream__get(d, flow_id, e->h.flow_dir);
@@ -109,8 +109,8 @@ void dns_tcp__chunk(struct dns_tcp *d, const struct tls_chunk_event *e, size_t l
 
 	if (!s)
 		return;
-	if (n > len - offsetof(struct tls_chunk_event, data))
-		n = (uint32_t)(len - offsetof(struct tls_chunk_event, data));
+	if (n > len - offsetof(struct chunk_event, data))
+		n = (uint32_t)(len - offsetof(struct chunk_event, data));
 	if (!s->based) {
 		s->base_seq = e->stream_off;
 		s->based = true;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct tls_chunk_event;
+struct chunk_event;
 struct dns_event;
 struct dns_tcp;
 
@@ -19,7 +19,7 @@ typedef void (*dns_tcp_fn)(const struct dns_event *e, size_t len, void *ctx);
 
 struct dns_tcp *dns_tcp__new(dns_tcp_fn fn, void *ctx);
 void dns_tcp__free(struct dns_tcp *d);
-void dns_tcp__chunk(struct dns_tcp *d, const struct tls_chunk_event *e, size_t len,
+void dns_tcp__chunk(struct dns_tcp *d, const struct chunk_event *e, size_t len,
 		    const char *flow_id);
 /* Forgets streams idle for 30 s (all of them with all). */
 void dns_tcp__expire(struct dns_tcp *d, uint64_t now_ns, bool all);

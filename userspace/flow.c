@@ -590,7 +590,7 @@ static void flow__event_id(const struct pkt_event_hdr *h, char flow_id[17])
 	flow__id(&k, h->flow_first_ns, flow_id);
 }
 
-static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+static void flow__on_tls(struct flow_tracker *t, const struct chunk_event *e, size_t len)
 {
 	char flow_id[17];
 
@@ -598,7 +598,7 @@ static void flow__on_tls(struct flow_tracker *t, const struct tls_chunk_event *e
 	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
 }
 
-static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+static void flow__on_dns_tcp(struct flow_tracker *t, const struct chunk_event *e, size_t len)
 {
 	char flow_id[17];
 
@@ -606,13 +606,13 @@ static void flow__on_dns_tcp(struct flow_tracker *t, const struct tls_chunk_even
 	dns_tcp__chunk(t->dns_tcp, e, len, flow_id);
 }
 
-static void flow__on_http(struct flow_tracker *t, const struct tls_chunk_event *e, size_t len)
+static void flow__on_http(struct flow_tracker *t, const struct chunk_event *e, size_t len)
 {
 	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.netns, e->h.ifindex) };
 	size_t n = e->len;
 
-	if (n > len - offsetof(struct tls_chunk_event, data))
-		n = len - offsetof(struct tls_chunk_event, data);
+	if (n > len - offsetof(struct chunk_event, data))
+		n = len - offsetof(struct chunk_event, data);
 	flow__event_id(&e->h, v.flow_id);
 	http__parse_request(e->data, n, &v.req);
 	output__http_event(t->out, &v);
@@ -659,13 +659,13 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		return -ECANCELED;
 	if (len >= offsetof(struct dns_event, msg) && *kind == WF_PKT_EVENT_DNS)
 		flow__on_dns(t, data, len);
-	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_TLS)
+	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_TLS)
 		flow__on_tls(t, data, len);
-	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_HTTP)
+	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_HTTP)
 		flow__on_http(t, data, len);
-	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_DNS_TCP)
+	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_DNS_TCP)
 		flow__on_dns_tcp(t, data, len);
-	else if (len >= offsetof(struct tls_chunk_event, data) && *kind == WF_PKT_EVENT_DNS_FRAG)
+	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_DNS_FRAG)
 		dns_frags__chunk(t->frags, data, len);
 	return 0;
 }

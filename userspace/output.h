@@ -28,7 +28,7 @@ struct flow_view {
 
 /* One HTTP/1.x request head seen on the wire. */
 struct http_view {
-	const struct tls_chunk_event *e; /* the segment that starts the request */
+	const struct chunk_event *e; /* the segment that starts the request */
 	const char *ifname;
 	char flow_id[17];
 	struct http_request req;

@@ -719,7 +719,7 @@ static bool tls__selected(const struct packet_filter *f, const struct tls_view *
 
 void output__tls_event(struct output *o, const struct tls_view *tv)
 {
-	const struct tls_chunk_event *e = tv->e;
+	const struct chunk_event *e = tv->e;
 	struct owner_view ov;
 	struct endpoints ep;
 
@@ -814,7 +814,7 @@ static void http_text(FILE *f, const struct http_view *hv, const struct endpoint
 
 void output__http_event(struct output *o, const struct http_view *hv)
 {
-	const struct tls_chunk_event *e = hv->e;
+	const struct chunk_event *e = hv->e;
 	struct owner_view ov;
 	struct endpoints ep;
 

@@ -21,7 +21,7 @@ struct stream {
 	uint8_t *have; /* one flag per byte: received */
 	uint32_t want, prefix;
 	int msgs_done; /* hello messages already handled */
-	struct tls_chunk_event *first; /* the chunk at offset 0: endpoints for the events */
+	struct chunk_event *first; /* the chunk at offset 0: endpoints for the events */
 	uint64_t first_ts;
 };
 
@@ -117,12 +117,12 @@ static struct session *session__get(struct tls_sessions *t, const char *flow_id)
 }
 
 /* Places the chunk's bytes at their offset; grows when the kernel ships more (after HRR). */
-static int stream__add(struct stream *st, const struct tls_chunk_event *e, size_t len)
+static int stream__add(struct stream *st, const struct chunk_event *e, size_t len)
 {
 	uint32_t n = e->len, want = e->want > st->want ? e->want : st->want;
 
-	if (n > len - offsetof(struct tls_chunk_event, data))
-		n = (uint32_t)(len - offsetof(struct tls_chunk_event, data));
+	if (n > len - offsetof(struct chunk_event, data))
+		n = (uint32_t)(len - offsetof(struct chunk_event, data));
 	/* The kernel ships whole segments: room for all of one, within its cap. */
 	if (e->stream_off < WF_TLS_CLIENT_MAX && e->stream_off + n > want)
 		want = e->stream_off + n < WF_TLS_CLIENT_MAX ? e->stream_off + n :
@@ -150,9 +150,9 @@ static int stream__add(struct stream *st, const struct tls_chunk_event *e, size_
 	while (st->prefix < st->want && st->have[st->prefix])
 		st->prefix++;
 	if (e->stream_off == 0 && !st->first) {
-		st->first = malloc(offsetof(struct tls_chunk_event, data));
+		st->first = malloc(offsetof(struct chunk_event, data));
 		if (st->first)
-			memcpy(st->first, e, offsetof(struct tls_chunk_event, data));
+			memcpy(st->first, e, offsetof(struct chunk_event, data));
 		st->first_ts = e->h.ts_ns;
 	}
 	return 0;
@@ -255,7 +255,7 @@ static void stream__walk(struct walk_ctx *w)
 	tls__walk_handshakes(w->st->buf, w->st->prefix, 2, on_server_hello, w, &more);
 }
 
-void tls_sessions__chunk(struct tls_sessions *t, const struct tls_chunk_event *e, size_t len,
+void tls_sessions__chunk(struct tls_sessions *t, const struct chunk_event *e, size_t len,
 			 const char *flow_id, const char *ifname)
 {
 	struct session *s = session__get(t, flow_id);

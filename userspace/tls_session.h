@@ -7,14 +7,14 @@
 #include "ja.h"
 #include "tls.h"
 
-struct tls_chunk_event;
+struct chunk_event;
 struct output;
 
 #define TLS_HELLOS_MAX 4 /* ClientHellos per connection (HelloRetryRequest makes two) */
 
 /* One ClientHello ready to report, with the ServerHello that answered it if any. */
 struct tls_view {
-	const struct tls_chunk_event *e; /* a chunk of the client's stream: endpoints, iface */
+	const struct chunk_event *e; /* a chunk of the client's stream: endpoints, iface */
 	const char *ifname;
 	char flow_id[17];
 	uint64_t ts_ns; /* when the hello's first byte was seen */
@@ -37,7 +37,7 @@ typedef void (*tls_hello_fn)(void *ctx, const struct tls_view *v);
 void tls_sessions__on_hello(struct tls_sessions *t, tls_hello_fn fn, void *ctx);
 void tls_sessions__free(struct tls_sessions *t);
 /* Adds one chunk of stream; reports what completes. ifname names e->ifindex. */
-void tls_sessions__chunk(struct tls_sessions *t, const struct tls_chunk_event *e, size_t len,
+void tls_sessions__chunk(struct tls_sessions *t, const struct chunk_event *e, size_t len,
 			 const char *flow_id, const char *ifname);
 /* Reports hellos left waiting for a ServerHello past the timeout (all of them with all). */
 void tls_sessions__expire(struct tls_sessions *t, uint64_t now_ns, bool all);

@@ -213,11 +213,11 @@ enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
 	WF_PKT_EVENT_TLS = 2,
 	WF_PKT_EVENT_HTTP =
-		3, /* a struct tls_chunk_event holding a segment that starts a request */
-	WF_PKT_EVENT_DNS_TCP = 4, /* a struct tls_chunk_event: TCP payload on a DNS port, by seq */
-	/* A struct tls_chunk_event: a later IP fragment of a DNS datagram. stream_off is
-	 * its offset in the datagram, pad its IP id, want the datagram's length when
-	 * it is the last fragment (0 otherwise). */
+		3, /* a struct chunk_event holding a segment that starts a request */
+	WF_PKT_EVENT_DNS_TCP = 4, /* a struct chunk_event: TCP payload on a DNS port, by seq */
+	/* A struct chunk_event: a later IP fragment of a DNS datagram. stream_off is
+	 * its offset in the datagram, ip_id its IP id, want the datagram's length
+	 * when it is the last fragment (0 otherwise). */
 	WF_PKT_EVENT_DNS_FRAG = 5,
 };
 
@@ -312,12 +312,12 @@ struct dns_event {
 };
 
 /* A piece of one direction of a TLS connection's first bytes, by stream offset. */
-struct tls_chunk_event {
+struct chunk_event {
 	struct pkt_event_hdr h; /* kind WF_PKT_EVENT_TLS, _HTTP, _DNS_TCP or _DNS_FRAG */
 	__u32 stream_off; /* offset of data[0] from the direction's first payload byte */
 	__u32 len; /* bytes in data */
 	__u32 want; /* bytes of this direction the kernel ships in all */
-	__u32 pad;
+	__u32 ip_id; /* DNS_FRAG: the datagram's IP identification */
 	/* TLS, the chunk at offset 0 only: the SNI as the kernel read it from the
 	 * hello's first segment (sni_len 0: not there, or not in that segment). */
 	__u16 sni_len;

@@ -9,11 +9,9 @@
  * Byte order, documented once: addresses are copied as on the wire (network
  * order); ports, ethertypes and lengths in struct pkt_meta are host order.
  *
- * Include vmlinux.h and bpf_helpers.h first. The functions below are emitted at
- * each inclusion, for the context PARSE_CTX read through parse__load() (TC's
- * struct __sk_buff by default), with names ending in PARSE_SUFFIX (none by
- * default): a program that parses two kinds of context (TC and XDP) includes
- * this header twice, defining the three before the second inclusion.
+ * Include vmlinux.h and bpf_helpers.h first. The parser itself is a
+ * per-context section (see ctx.h): emitted when this header is included with
+ * CTX_T and CTX_FN defined, once for TC and once for XDP.
  */
 #ifndef WHOFLOW_PARSE_H
 #define WHOFLOW_PARSE_H
@@ -21,9 +19,6 @@
 #include <bpf/bpf_endian.h>
 #include "parse_types.h"
 #include "ctx.h"
-
-#define PARSE_CAT2(a, b) a##b
-#define PARSE_CAT(a, b) PARSE_CAT2(a, b)
 
 #define PARSE_VLAN_MAX 2 /* 802.1Q and 802.1ad (QinQ): two tags at most */
 #define PARSE_IPV6_EXT_MAX 8 /* extension headers followed before giving up */
@@ -50,24 +45,17 @@ static __always_inline bool ipv6__is_ext(__u8 nexthdr)
 
 #endif /* WHOFLOW_PARSE_H */
 
-#ifndef PARSE_CTX
-#define PARSE_CTX struct __sk_buff
-#define parse__load(ctx, off, dst, len) ctx__skb_load(ctx, off, dst, len)
-#endif
-#ifndef PARSE_SUFFIX
-#define PARSE_SUFFIX
-#endif
-#define PARSE_FN(name) PARSE_CAT(name, PARSE_SUFFIX)
+#ifdef CTX_T
 
 /* True when the byte at off is inside the packet: options must be there, not just promised. */
-static __always_inline bool PARSE_FN(parse__has)(PARSE_CTX *ctx, __u32 off)
+static __always_inline bool CTX_FN(parse__has)(CTX_T *ctx, __u32 off)
 {
 	__u8 b;
 
-	return !parse__load(ctx, off, &b, 1);
+	return !ctx_load(ctx, off, &b, 1);
 }
 
-static __always_inline int PARSE_FN(parse__vlan)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off, __u16 *proto)
+static __always_inline int CTX_FN(parse__vlan)(CTX_T *ctx, struct pkt_meta *m, __u32 *off, __u16 *proto)
 {
 	struct {
 		__be16 tci;
@@ -78,7 +66,7 @@ static __always_inline int PARSE_FN(parse__vlan)(PARSE_CTX *ctx, struct pkt_meta
 	for (int i = 0; i < PARSE_VLAN_MAX; i++) {
 		if (*proto != ETH_P_8021Q_ && *proto != ETH_P_8021AD_)
 			return 0;
-		if (parse__load(ctx, *off, &tag, sizeof(tag)))
+		if (ctx_load(ctx, *off, &tag, sizeof(tag)))
 			return PARSE_TRUNCATED;
 		if (m->vlan_depth < PARSE_VLAN_MAX)
 			m->vlan_id[m->vlan_depth & 1] = bpf_ntohs(tag.tci) & 0x0fff;
@@ -91,7 +79,7 @@ static __always_inline int PARSE_FN(parse__vlan)(PARSE_CTX *ctx, struct pkt_meta
 }
 
 /* Ethernet header and up to two VLAN tags; *off ends at the network header. */
-static __always_inline int PARSE_FN(parse__l2)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off)
+static __always_inline int CTX_FN(parse__l2)(CTX_T *ctx, struct pkt_meta *m, __u32 *off)
 {
 	struct {
 		__u8 dst[6];
@@ -101,28 +89,28 @@ static __always_inline int PARSE_FN(parse__l2)(PARSE_CTX *ctx, struct pkt_meta *
 	__u16 proto;
 	int err;
 
-	if (parse__load(ctx, 0, &eth, sizeof(eth)))
+	if (ctx_load(ctx, 0, &eth, sizeof(eth)))
 		return PARSE_TRUNCATED;
 	proto = bpf_ntohs(eth.proto);
 	*off = sizeof(eth);
-	err = PARSE_FN(parse__vlan)(ctx, m, off, &proto);
+	err = CTX_FN(parse__vlan)(ctx, m, off, &proto);
 	m->l3_proto = proto;
 	return err;
 }
 
-static __always_inline int PARSE_FN(parse__ipv4)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
+static __always_inline int CTX_FN(parse__ipv4)(CTX_T *ctx, struct pkt_meta *m, __u32 off)
 {
 	struct iphdr ip;
 	__u32 hlen, tot;
 	__u16 frag;
 
-	if (parse__load(ctx, off, &ip, sizeof(ip)))
+	if (ctx_load(ctx, off, &ip, sizeof(ip)))
 		return PARSE_TRUNCATED;
 	hlen = ip.ihl * 4;
 	tot = bpf_ntohs(ip.tot_len);
 	if (ip.version != 4 || ip.ihl < 5 || tot < hlen)
 		return PARSE_MALFORMED;
-	if (hlen > sizeof(ip) && !PARSE_FN(parse__has)(ctx, off + hlen - 1))
+	if (hlen > sizeof(ip) && !CTX_FN(parse__has)(ctx, off + hlen - 1))
 		return PARSE_TRUNCATED;
 	m->family = 4;
 	m->l4_proto = ip.protocol;
@@ -143,7 +131,7 @@ static __always_inline int PARSE_FN(parse__ipv4)(PARSE_CTX *ctx, struct pkt_meta
 }
 
 /* Walks extension headers; *off ends at the upper-layer header. */
-static __always_inline int PARSE_FN(parse__ipv6_ext)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 *off,
+static __always_inline int CTX_FN(parse__ipv6_ext)(CTX_T *ctx, struct pkt_meta *m, __u32 *off,
 					   __u8 *nexthdr)
 {
 	struct {
@@ -157,7 +145,7 @@ static __always_inline int PARSE_FN(parse__ipv6_ext)(PARSE_CTX *ctx, struct pkt_
 	for (int i = 0; i < PARSE_IPV6_EXT_MAX; i++) {
 		if (!ipv6__is_ext(*nexthdr))
 			return 0;
-		if (parse__load(ctx, *off, &ext, sizeof(ext)))
+		if (ctx_load(ctx, *off, &ext, sizeof(ext)))
 			return PARSE_TRUNCATED;
 		m->ext_count++;
 		if (*nexthdr == IPPROTO_FRAGMENT_) {
@@ -180,14 +168,14 @@ static __always_inline int PARSE_FN(parse__ipv6_ext)(PARSE_CTX *ctx, struct pkt_
 	return ipv6__is_ext(*nexthdr) ? PARSE_EXT_LIMIT : 0;
 }
 
-static __always_inline int PARSE_FN(parse__ipv6)(PARSE_CTX *ctx, struct pkt_meta *m, __u32 off)
+static __always_inline int CTX_FN(parse__ipv6)(CTX_T *ctx, struct pkt_meta *m, __u32 off)
 {
 	struct ipv6hdr ip6;
 	__u8 nexthdr;
 	__u32 l4;
 	int err;
 
-	if (parse__load(ctx, off, &ip6, sizeof(ip6)))
+	if (ctx_load(ctx, off, &ip6, sizeof(ip6)))
 		return PARSE_TRUNCATED;
 	if (ip6.version != 6)
 		return PARSE_MALFORMED;
@@ -197,7 +185,7 @@ static __always_inline int PARSE_FN(parse__ipv6)(PARSE_CTX *ctx, struct pkt_meta
 	__builtin_memcpy(m->daddr, &ip6.daddr, 16);
 	nexthdr = ip6.nexthdr;
 	l4 = off + sizeof(ip6);
-	err = PARSE_FN(parse__ipv6_ext)(ctx, m, &l4, &nexthdr);
+	err = CTX_FN(parse__ipv6_ext)(ctx, m, &l4, &nexthdr);
 	m->l4_proto = nexthdr;
 	if (err)
 		return err;
@@ -208,17 +196,17 @@ static __always_inline int PARSE_FN(parse__ipv6)(PARSE_CTX *ctx, struct pkt_meta
 	return 0;
 }
 
-static __always_inline int PARSE_FN(parse__tcp)(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int CTX_FN(parse__tcp)(CTX_T *ctx, struct pkt_meta *m)
 {
 	struct tcphdr tcp;
 	__u32 hlen;
 
-	if (parse__load(ctx, m->l4_off, &tcp, sizeof(tcp)))
+	if (ctx_load(ctx, m->l4_off, &tcp, sizeof(tcp)))
 		return PARSE_TRUNCATED;
 	hlen = tcp.doff * 4; /* options included: never sizeof(tcphdr) */
 	if (tcp.doff < 5 || hlen > m->payload_len)
 		return PARSE_MALFORMED;
-	if (hlen > sizeof(tcp) && !PARSE_FN(parse__has)(ctx, m->l4_off + hlen - 1))
+	if (hlen > sizeof(tcp) && !CTX_FN(parse__has)(ctx, m->l4_off + hlen - 1))
 		return PARSE_TRUNCATED;
 	m->sport = bpf_ntohs(tcp.source);
 	m->dport = bpf_ntohs(tcp.dest);
@@ -229,11 +217,11 @@ static __always_inline int PARSE_FN(parse__tcp)(PARSE_CTX *ctx, struct pkt_meta 
 	return 0;
 }
 
-static __always_inline int PARSE_FN(parse__udp)(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int CTX_FN(parse__udp)(CTX_T *ctx, struct pkt_meta *m)
 {
 	struct udphdr udp;
 
-	if (parse__load(ctx, m->l4_off, &udp, sizeof(udp)))
+	if (ctx_load(ctx, m->l4_off, &udp, sizeof(udp)))
 		return PARSE_TRUNCATED;
 	if (m->payload_len < sizeof(udp))
 		return PARSE_MALFORMED;
@@ -245,14 +233,14 @@ static __always_inline int PARSE_FN(parse__udp)(PARSE_CTX *ctx, struct pkt_meta 
 	return 0;
 }
 
-static __always_inline int PARSE_FN(parse__l4)(PARSE_CTX *ctx, struct pkt_meta *m)
+static __always_inline int CTX_FN(parse__l4)(CTX_T *ctx, struct pkt_meta *m)
 {
 	if (m->frag == PARSE_FRAG_LATER)
 		return PARSE_L4_OTHER;
 	if (m->l4_proto == IPPROTO_TCP)
-		return PARSE_FN(parse__tcp)(ctx, m);
+		return CTX_FN(parse__tcp)(ctx, m);
 	if (m->l4_proto == IPPROTO_UDP)
-		return PARSE_FN(parse__udp)(ctx, m);
+		return CTX_FN(parse__udp)(ctx, m);
 	return PARSE_L4_OTHER;
 }
 
@@ -262,7 +250,7 @@ static __always_inline int PARSE_FN(parse__l4)(PARSE_CTX *ctx, struct pkt_meta *
  * outer_vlan: a tag the kernel already took off the packet (skb->vlan_tci), or 0.
  * Returns the enum parse_status, also stored in m->status.
  */
-static __always_inline int PARSE_FN(parse__packet)(PARSE_CTX *ctx, struct pkt_meta *m, bool has_l2,
+static __always_inline int CTX_FN(parse__packet)(CTX_T *ctx, struct pkt_meta *m, bool has_l2,
 					 __u16 l3_proto, __u16 outer_vlan)
 {
 	__u32 off = 0;
@@ -273,25 +261,31 @@ static __always_inline int PARSE_FN(parse__packet)(PARSE_CTX *ctx, struct pkt_me
 		m->vlan_depth = 1;
 	}
 	if (has_l2)
-		err = PARSE_FN(parse__l2)(ctx, m, &off);
+		err = CTX_FN(parse__l2)(ctx, m, &off);
 	else
 		m->l3_proto = l3_proto;
 	m->l3_off = off;
 	if (!err) {
 		if (m->l3_proto == ETH_P_IP_)
-			err = PARSE_FN(parse__ipv4)(ctx, m, off);
+			err = CTX_FN(parse__ipv4)(ctx, m, off);
 		else if (m->l3_proto == ETH_P_IPV6_)
-			err = PARSE_FN(parse__ipv6)(ctx, m, off);
+			err = CTX_FN(parse__ipv6)(ctx, m, off);
 		else
 			err = PARSE_NOT_IP;
 	}
 	if (!err)
-		err = PARSE_FN(parse__l4)(ctx, m);
+		err = CTX_FN(parse__l4)(ctx, m);
 	m->status = err;
 	return err;
 }
 
-#undef PARSE_FN
-#undef PARSE_SUFFIX
-#undef parse__load
-#undef PARSE_CTX
+/* The parser as a global function: verified once, on its own. */
+__noinline int CTX_FN(wf_parse)(CTX_T *ctx, struct pkt_meta *m, __u32 iface_flags)
+{
+	if (!ctx || !m)
+		return PARSE_TRUNCATED;
+	return CTX_FN(parse__packet)(ctx, m, !(iface_flags & WF_IFACE_NO_L2), ctx_l3_proto(ctx),
+				     ctx_vlan_present(ctx) ? ctx_vlan_tci(ctx) : 0);
+}
+
+#endif /* CTX_T */

@@ -520,7 +520,7 @@ static void test_flow_canonical_key(void **state)
 
 struct tls_seen {
 	int n;
-	struct tls_chunk_event ev[4];
+	struct chunk_event ev[4];
 };
 
 static int on_tls(void *ctx, void *data, size_t len)
