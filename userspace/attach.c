@@ -9,6 +9,7 @@
 #include <netlink/route/classifier.h>
 #include "attach.h"
 #include "log.h"
+#include "stale.h"
 
 static int attach__one(struct tc_attachment *a, enum bpf_tc_attach_point point, int fd)
 {
@@ -145,12 +146,15 @@ int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd)
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	int err = bpf_tc_hook_create(&hook);
 
-	/* -EEXIST: someone else's clsact; we add our filters and leave it theirs. */
+	/* -EEXIST: someone else's clsact; we add our filters and leave it theirs,
+	 * unless a whoflow made it (marked): then it is ours to remove. */
 	if (err && err != -EEXIST) {
 		pr_warn("cannot add a clsact qdisc to %s: %s\n", a->iface.name, strerror(-err));
 		return err;
 	}
-	a->created_qdisc = !err;
+	a->created_qdisc = !err || clsact_mark__exists(a->iface.ifindex);
+	if (!err)
+		clsact_mark__set(a->iface.ifindex);
 	err = attach__one(a, BPF_TC_INGRESS, ingress_fd);
 	a->ingress = !err;
 	if (!err) {
@@ -173,6 +177,17 @@ static int attach__count_filters(struct nl_sock *sk, int ifindex, uint32_t paren
 	n = nl_cache_nitems(cache);
 	nl_cache_free(cache);
 	return n;
+}
+
+bool attach__clsact_exists(unsigned int ifindex)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int in = -1;
+
+	if (sk && !nl_connect(sk, NETLINK_ROUTE))
+		in = attach__count_filters(sk, ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	nl_socket_free(sk);
+	return in >= 0;
 }
 
 bool attach__clsact_unused(unsigned int ifindex)
@@ -205,9 +220,10 @@ void attach__tc_detach(struct tc_attachment *a)
 		attach__remove(a, BPF_TC_EGRESS);
 	a->ingress = a->egress = false;
 	/* Ours, and nobody added a filter since: it goes, else it stays theirs. */
-	if (a->created_qdisc && attach__clsact_unused(a->iface.ifindex))
+	if (a->created_qdisc && attach__clsact_unused(a->iface.ifindex)) {
 		bpf_tc_hook_destroy(&hook);
-	else if (a->created_qdisc)
+		clsact_mark__clear(a->iface.ifindex);
+	} else if (a->created_qdisc)
 		pr_info("left the clsact qdisc on %s: other filters use it\n", a->iface.name);
 	a->created_qdisc = false;
 }

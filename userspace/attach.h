@@ -42,6 +42,8 @@ int attach__tc_mode(struct tc_attachment *a, int ingress_fd, int egress_fd, enum
 int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd);
 /* Whether whoflow's ingress classifier hangs on the interface as a TCX link. */
 bool attach__tcx_has_whoflow(unsigned int ifindex);
+/* Whether the interface has a clsact qdisc (its filters can be listed). */
+bool attach__clsact_exists(unsigned int ifindex);
 /* Whether the interface's clsact holds no filter at all (ours included). */
 bool attach__clsact_unused(unsigned int ifindex);
 /* Removes exactly the links or filters attach__tc_mode added, and clsact only

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include "pinned.h"
 #include "privs.h"
 #include "xdp.h"
+#include "stale.h"
 
 /* Exit code of detach when something named was not attached (documented). */
 #define EXIT_NOT_ATTACHED 3
@@ -213,6 +215,78 @@ static bool detach__wanted(const struct config *cfg, const char **names, size_t 
 	return false;
 }
 
+static __u32 prog__id(int fd);
+
+/*
+ * The stale attachments of the namespace --netns names (else the command's
+ * own); pinned programs (attach's, on purpose) are passed over. Returns the
+ * count, or -1 with a message.
+ */
+static int stale__list(const struct config *cfg, const struct pinned *p, struct stale_tc **out)
+{
+	__u32 keep[2] = { p ? prog__id(p->prog_ingress) : 0, p ? prog__id(p->prog_egress) : 0 };
+	int self = -1, n;
+
+	if (cfg->netns && netns__enter(cfg->netns, &self)) {
+		fprintf(stderr, "whoflow: cannot enter network namespace %s: %m\n", cfg->netns);
+		return -1;
+	}
+	n = stale__scan(out, keep, 2);
+	if (cfg->netns)
+		netns__leave(self);
+	if (n < 0)
+		fprintf(stderr, "whoflow: cannot list interfaces: %s\n", strerror(-n));
+	return n;
+}
+
+/* detach --stale: what a whoflow that died left, and pins no attachment uses. */
+static int detach__stale(const struct config *cfg)
+{
+	struct stale_tc *st = NULL;
+	char dir[PATH_MAX], desc[512];
+	bool mounted, pins = false;
+	struct pinned p;
+	int n, self = -1, removed = 0;
+
+	if (privs__check())
+		return 1;
+	if (!pinned__dir(dir, sizeof(dir), false, &mounted) && pinned__exists(dir) &&
+	    !pinned__open(&p, dir))
+		pins = true;
+	n = stale__list(cfg, pins ? &p : NULL, &st);
+	if (n < 0) {
+		if (pins)
+			pinned__close(&p);
+		return 1;
+	}
+	if (n && cfg->netns && netns__enter(cfg->netns, &self)) {
+		fprintf(stderr, "whoflow: cannot enter network namespace %s: %m\n", cfg->netns);
+		free(st);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		stale__describe(&st[i], desc, sizeof(desc));
+		stale__remove(&st[i]);
+		fprintf(stderr, "whoflow: removed what a dead whoflow left on %s\n", desc);
+		removed++;
+	}
+	if (n && cfg->netns)
+		netns__leave(self);
+	free(st);
+	if (pins && !pinned__count(&p)) {
+		pinned__close(&p);
+		pinned__destroy(dir);
+		fprintf(stderr, "whoflow: removed pins no attachment uses (%s)\n", dir);
+		removed++;
+	} else if (pins) {
+		pinned__close(&p);
+	}
+	if (!removed)
+		fprintf(stderr, "whoflow: nothing stale%s%s\n", cfg->netns ? " in " : "",
+			cfg->netns ? cfg->netns : "");
+	return 0;
+}
+
 int cmd__detach(struct config *cfg)
 {
 	const char *names[256];
@@ -224,8 +298,10 @@ int cmd__detach(struct config *cfg)
 	struct pinned p;
 	int rc = 0, err;
 
+	if (cfg->detach_stale)
+		return detach__stale(cfg);
 	if (!n && !cfg->detach_all) {
-		fprintf(stderr, "whoflow: detach needs interfaces or --all\n");
+		fprintf(stderr, "whoflow: detach needs interfaces, --all or --stale\n");
 		return 2;
 	}
 	if (privs__check())
@@ -348,6 +424,34 @@ static void status__maps(struct json *j, const char *dir)
 		closedir(d);
 }
 
+static void status__stale_json(struct json *j, const struct stale_tc *st, int n)
+{
+	json__arr_open(j, "stale");
+	for (int i = 0; i < n; i++) {
+		json__obj_open(j, NULL);
+		json__str(j, "interface", st[i].iface.name);
+		json__u64(j, "ifindex", st[i].iface.ifindex);
+		json__u64(j, "ingress_program", st[i].prog_in);
+		json__u64(j, "egress_program", st[i].prog_out);
+		json__bool(j, "clsact_made_by_whoflow", st[i].qdisc_marked);
+		json__obj_close(j);
+	}
+	json__arr_close(j);
+}
+
+static void status__stale_text(const struct config *cfg, const struct stale_tc *st, int n)
+{
+	char desc[512];
+
+	for (int i = 0; i < n; i++) {
+		stale__describe(&st[i], desc, sizeof(desc));
+		printf("stale (left by a whoflow that died): %s\n", desc);
+	}
+	if (n)
+		printf("remove with: whoflow detach --stale%s%s\n", cfg->netns ? " --netns " : "",
+		       cfg->netns ? cfg->netns : "");
+}
+
 static void status__build(struct json *j, const struct pinned *p)
 {
 	struct wf_attach_key k, next;
@@ -389,7 +493,6 @@ static void status__build(struct json *j, const struct pinned *p)
 		json__obj_close(j);
 	}
 	json__arr_close(j);
-	json__obj_close(j);
 }
 
 static void status__text(const struct pinned *p)
@@ -438,24 +541,56 @@ int cmd__status(struct config *cfg)
 	if (err && err != -ENOENT)
 		return 1;
 	if (err || !pinned__exists(dir)) {
-		if (cfg->format == OUTPUT_JSON)
-			printf("{\"pin_dir\":null,\"attachments\":[]}\n");
-		else
+		struct stale_tc *st = NULL;
+		int n = stale__list(cfg, NULL, &st);
+
+		if (n < 0)
+			return 1;
+		if (cfg->format == OUTPUT_JSON) {
+			struct json j;
+
+			json__init(&j);
+			json__obj_open(&j, NULL);
+			json__null(&j, "pin_dir");
+			json__arr_open(&j, "attachments");
+			json__arr_close(&j);
+			status__stale_json(&j, st, n);
+			json__obj_close(&j);
+			if (!j.oom)
+				printf("%.*s\n", (int)j.len, j.buf);
+			json__free(&j);
+		} else {
 			printf("no whoflow attachments\n");
+			status__stale_text(cfg, st, n);
+		}
+		free(st);
 		return 0;
 	}
 	if (pinned__open(&p, dir))
 		return 1;
-	if (cfg->format == OUTPUT_JSON) {
-		struct json j;
+	{
+		struct stale_tc *st = NULL;
+		int n = stale__list(cfg, &p, &st);
 
-		json__init(&j);
-		status__build(&j, &p);
-		if (!j.oom)
-			printf("%.*s\n", (int)j.len, j.buf);
-		json__free(&j);
-	} else {
-		status__text(&p);
+		if (n < 0) {
+			pinned__close(&p);
+			return 1;
+		}
+		if (cfg->format == OUTPUT_JSON) {
+			struct json j;
+
+			json__init(&j);
+			status__build(&j, &p);
+			status__stale_json(&j, st, n);
+			json__obj_close(&j);
+			if (!j.oom)
+				printf("%.*s\n", (int)j.len, j.buf);
+			json__free(&j);
+		} else {
+			status__text(&p);
+			status__stale_text(cfg, st, n);
+		}
+		free(st);
 	}
 	pinned__close(&p);
 	return 0;

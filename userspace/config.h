@@ -55,6 +55,7 @@ struct config {
 	bool list_ifaces; /* -D */
 	const char *read_file; /* -r */
 	bool detach_all; /* detach --all */
+	bool detach_stale; /* detach --stale */
 	const char *write_file; /* -w FILE, "-" for stdout */
 	bool pcap_classic; /* --pcap-format pcap */
 	unsigned int snaplen; /* -s */

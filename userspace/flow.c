@@ -29,6 +29,7 @@
 #include "strlist.h"
 #include "timeconv.h"
 #include "tls_session.h"
+#include "stale.h"
 
 /* Closed flows are reported after this much quiet, so the last ACK joins them. */
 #define FLOW_CLOSE_LINGER_NS 1000000000ull
@@ -474,11 +475,29 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const
 	return err;
 }
 
+/* What a whoflow that died left here: named, with the command that removes it. */
+static void flow__warn_stale(const char *netns)
+{
+	struct stale_tc *st = NULL;
+	int n = stale__scan(&st, NULL, 0);
+	char desc[512];
+
+	for (int i = 0; i < n; i++) {
+		stale__describe(&st[i], desc, sizeof(desc));
+		pr_warn("warning: a whoflow that died left its classifier running on %s; "
+			"'whoflow detach --stale%s%s' removes it\n",
+			desc, netns ? " --netns " : "", netns ? netns : "");
+	}
+	free(st);
+}
+
 static int flow__attach_here(struct flow_tracker *t, const char *netns)
 {
 	struct iface *list;
-	int n = iface__list(&list), err = 0;
+	int n, err = 0;
 
+	flow__warn_stale(netns);
+	n = iface__list(&list);
 	if (n < 0) {
 		pr_warn("cannot list interfaces: %s\n", strerror(-n));
 		return n;

@@ -230,6 +230,12 @@ void json__i64(struct json *j, const char *key, int64_t val)
 	json__digits(j, val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val, val < 0);
 }
 
+void json__null(struct json *j, const char *key)
+{
+	json__key(j, key);
+	json__put(j, "null", 4);
+}
+
 void json__bool(struct json *j, const char *key, bool val)
 {
 	json__key(j, key);

@@ -32,6 +32,7 @@ void json__strn(struct json *j, const char *key, const char *val, size_t len);
 void json__u64(struct json *j, const char *key, uint64_t val);
 void json__i64(struct json *j, const char *key, int64_t val);
 void json__bool(struct json *j, const char *key, bool val);
+void json__null(struct json *j, const char *key);
 
 /* Appends s (len bytes) as the body of a JSON string, without quotes. */
 void json__escape(struct json *j, const char *s, size_t len);

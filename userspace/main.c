@@ -34,7 +34,7 @@ static const char usage_text[] =
 	"Usage: whoflow [monitor] [--xdp] [OPTIONS] [FILTER EXPRESSION]\n"
 	"       whoflow attach IFACE... [--xdp [--xdp-mode native|skb]] [--netns NAME]\n"
 	"                      [--cgroup PATH] [packet options]\n"
-	"       whoflow detach IFACE...|--all [--netns NAME]\n"
+	"       whoflow detach IFACE...|--all|--stale [--netns NAME]\n"
 	"       whoflow status [--json]\n"
 	"\n"
 	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
@@ -58,6 +58,9 @@ static const char usage_text[] =
 	"                           until removed; auto (default): TCX where the\n"
 	"                           kernel has it, else clsact\n"
 	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
+	"      --stale              remove what a whoflow that died left (its clsact\n"
+	"                           filters, a clsact it made, unused pins); status\n"
+	"                           lists them\n"
 	"  status                   list pinned attachments in every namespace\n"
 	"\n"
 	"Scope and output:\n"
@@ -173,6 +176,7 @@ enum long_only {
 	OPT_FLOW_TABLE,
 	OPT_SOCKET_TABLE,
 	OPT_ALL,
+	OPT_STALE,
 	OPT_EXCLUDE,
 	OPT_XDP,
 	OPT_PCAP_FORMAT,
@@ -221,6 +225,7 @@ static const struct option long_options[] = {
 	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
 	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "stale", no_argument, NULL, OPT_STALE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "xdp", no_argument, NULL, OPT_XDP },
 	{ "write", required_argument, NULL, 'w' },
@@ -527,6 +532,9 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return strlist__add(&cfg->excludes, arg) ? 2 : 0;
 	case OPT_ALL:
 		cfg->detach_all = true;
+		return 0;
+	case OPT_STALE:
+		cfg->detach_stale = true;
 		return 0;
 	case OPT_SOCKET_TABLE:
 		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)

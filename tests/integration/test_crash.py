@@ -3,8 +3,11 @@
 classifier running, because its TC hooks are TCX links that the kernel removes with their last
 reference."""
 import json
+import os
 import signal
 import subprocess
+
+import pytest
 
 import whoflow_harness as h
 
@@ -61,3 +64,56 @@ def test_tc_mode_option(agents, topo, cgroup):
     r = subprocess.run([h.WHOFLOW, "--tc-mode", "cls"], capture_output=True, text=True)
     assert r.returncode == 2
     assert "bad --tc-mode 'cls' (auto, tcx or clsact)" in r.stderr
+
+
+def tc_state(topo):
+    """The veth's qdiscs and filters as tc shows them: what 'exactly as before' compares."""
+    return [subprocess.run(topo.in_ns(topo.host, ["tc"] + argv), capture_output=True, text=True,
+                           check=True).stdout
+            for argv in (["qdisc", "show", "dev", topo.veth], ["filter", "show", "dev", topo.veth, "ingress"],
+                         ["filter", "show", "dev", topo.veth, "egress"])]
+
+
+def whoflow_in(topo, *argv):
+    return subprocess.run(topo.in_ns(topo.host, [h.WHOFLOW] + list(argv)), capture_output=True, text=True)
+
+
+MARKS = "/run/whoflow"
+
+
+@pytest.mark.parametrize("foreign", [False, True], ids=["bare", "foreign-clsact"])
+def test_stale_clsact_attachment_reported_and_removed(agents, topo, cgroup, foreign):
+    """A monitor with clsact filters dies (SIGKILL): its filters keep running. status and the next
+    monitor name them, and detach --stale leaves the interface exactly as before the first start,
+    someone else's clsact and filter included."""
+    marks_before = set(os.listdir(MARKS)) if os.path.isdir(MARKS) else set()
+    try:
+        if foreign:
+            subprocess.run(topo.in_ns(topo.host, ["tc", "qdisc", "add", "dev", topo.veth, "clsact"]), check=True)
+            subprocess.run(topo.in_ns(topo.host, ["tc", "filter", "add", "dev", topo.veth, "ingress", "prio", "7",
+                                                  "u32", "match", "u32", "0", "0"]), check=True)
+        before = tc_state(topo)
+        dead = agents(["--cgroup", cgroup.path, "--tc-mode", "clsact"], netns=topo.host).wait_ready()
+        dead.proc.send_signal(signal.SIGKILL)
+        dead.proc.wait(10)
+        assert "wf_tc_ingress" in tc_state(topo)[1]
+        assert h.loaded_programs("wf_tc_") == ["wf_tc_egress", "wf_tc_ingress"], "the dead monitor's filters run"
+        st = json.loads(whoflow_in(topo, "status", "--json").stdout)
+        assert [(s["interface"], s["clsact_made_by_whoflow"]) for s in st["stale"]] == [(topo.veth, not foreign)]
+        assert st["stale"][0]["ingress_program"] and st["stale"][0]["egress_program"]
+        assert "remove with: whoflow detach --stale" in whoflow_in(topo, "status").stdout
+        a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+        assert any("a whoflow that died left its classifier running on %s" % topo.veth in line
+                   for line in a.stderr), a.stderr
+        assert a.stop()[0] == 0
+        r = whoflow_in(topo, "detach", "--stale")
+        assert r.returncode == 0, r.stderr
+        assert "removed what a dead whoflow left on %s" % topo.veth in r.stderr
+        assert tc_state(topo) == before
+        h.wait_until(lambda: h.loaded_programs("wf_tc_") == [], 10, "the dead monitor's programs freed")
+        r = whoflow_in(topo, "detach", "--stale")
+        assert r.returncode == 0 and "nothing stale" in r.stderr
+        assert json.loads(whoflow_in(topo, "status", "--json").stdout)["stale"] == []
+    finally:
+        for name in (set(os.listdir(MARKS)) if os.path.isdir(MARKS) else set()) - marks_before:
+            os.unlink(os.path.join(MARKS, name))

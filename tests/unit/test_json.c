@@ -73,11 +73,12 @@ static void test_nesting_and_commas(void **state)
 	json__arr_close(&j);
 	json__obj_open(&j, "o");
 	json__obj_close(&j);
+	json__null(&j, "none");
 	json__strn(&j, "k\"ey", "x\ny", 3);
 	json__obj_close(&j);
 	assert_string_equal(j.buf, "{\"name\":\"www.example.com\",\"n\":18446744073709551615,\"neg\":-5,"
 				   "\"min\":-9223372036854775808,\"zero\":0,"
-				   "\"list\":[\"a\",true],\"o\":{},\"k\\\"ey\":\"x\\ny\"}");
+				   "\"list\":[\"a\",true],\"o\":{},\"none\":null,\"k\\\"ey\":\"x\\ny\"}");
 	json__reset(&j);
 	json__obj_open(&j, NULL);
 	json__obj_close(&j);
