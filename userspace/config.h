@@ -70,4 +70,19 @@ struct config {
 	char **expr;
 };
 
+/* The ring buffers' sizes without -B: sized to the work (and counted twice in RSS,
+ * as libbpf maps a ring twice), in KiB. */
+#define RING_PROC_KIB 2048
+#define RING_PKT_KIB 4096
+
+/* The size of a ring buffer: -B, else the ring's default; a power of two, a page at least. */
+static inline unsigned long config__ring_bytes(const struct config *cfg, unsigned long default_kib)
+{
+	unsigned long want = (cfg->buffer_kib ? cfg->buffer_kib : default_kib) * 1024, r = 4096;
+
+	while (r < want)
+		r <<= 1;
+	return r;
+}
+
 #endif

@@ -356,6 +356,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
+	bpf_map__set_max_entries(t->skel->maps.pkt_events, config__ring_bytes(cfg, RING_PKT_KIB));
 	t->skel->rodata->offline = offline;
 	t->skel->rodata->xdp_ingress = cfg->xdp || how->for_pins;
 	flow__set_capture(t->skel, cfg);

@@ -76,7 +76,8 @@ static const char usage_text[] =
 	"  -c, --count N            exit after N events\n"
 	"  -l, --line-buffered      write each line at once (default: a terminal line by\n"
 	"                           line, a pipe or file each batch of events)\n"
-	"  -B, --buffer-size KiB    process ring buffer size (default: 16384)\n"
+	"  -B, --buffer-size KiB    size of each kernel ring buffer (default: 2048 for\n"
+	"                           process events, 4096 for packet events)\n"
 	"  -v, --verbose            more messages; repeat for more (-vvv: libbpf debug)\n"
 	"  -h, --help               this text\n"
 	"  -V, --version            print the version\n"
@@ -607,7 +608,7 @@ static void config__free(struct config *cfg)
 int main(int argc, char **argv)
 {
 	struct config cfg = { .format = OUTPUT_TEXT,
-			      .buffer_kib = 16384,
+			      .buffer_kib = 0, /* each ring its default */
 			      .dns_ports = { 53 },
 			      .flow_idle_ns = 15 * 1000000000ull,
 			      .flow_active_ns = 1800 * 1000000000ull,

@@ -334,15 +334,6 @@ static int tracker__on_record(void *ctx, void *data, size_t len)
 	return tracker__limit_reached(t) ? -ECANCELED : 0;
 }
 
-static unsigned long pow2__roundup(unsigned long v)
-{
-	unsigned long r = 4096;
-
-	while (r < v)
-		r <<= 1;
-	return r;
-}
-
 static int tracker__configure(struct proc_tracker *t)
 {
 	struct proc_bpf *s = t->skel;
@@ -354,8 +345,7 @@ static int tracker__configure(struct proc_tracker *t)
 		bpf_map__set_max_entries(s->maps.proc_gen, 1);
 		bpf_map__set_max_entries(s->maps.proc_verdicts, 1);
 	}
-	return bpf_map__set_max_entries(s->maps.proc_events,
-					pow2__roundup(t->cfg->buffer_kib * 1024));
+	return bpf_map__set_max_entries(s->maps.proc_events, config__ring_bytes(t->cfg, RING_PROC_KIB));
 }
 
 static int tracker__open_scope(struct proc_tracker *t)
