@@ -63,6 +63,8 @@ static int capture__next_file(struct capture *c)
 			return -errno;
 		}
 	}
+	/* Packets go out a batch at a time (capture__sync), not one system call each. */
+	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
 	uname(&u);
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 	c->files++;
@@ -119,8 +121,9 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 {
 	struct capture *c = ctx;
 	const struct cap_event *e = data;
+	static uint8_t tagged[WF_CAP_MAX + 4];
+	const uint8_t *pkt = e->data;
 	struct owner_view ov;
-	uint8_t buf[WF_CAP_MAX + 4];
 	uint32_t cap, wire;
 	char comment[1024];
 	int iface, err;
@@ -140,14 +143,13 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 	if (e->vlan_present && !e->no_l2 && cap >= 12) {
 		uint16_t tci = htons(e->vlan_tci);
 
-		memcpy(buf, e->data, 12);
-		memcpy(buf + 12, &e->vlan_proto, 2);
-		memcpy(buf + 14, &tci, 2);
-		memcpy(buf + 16, e->data + 12, cap - 12);
+		memcpy(tagged, e->data, 12);
+		memcpy(tagged + 12, &e->vlan_proto, 2);
+		memcpy(tagged + 14, &tci, 2);
+		memcpy(tagged + 16, e->data + 12, cap - 12);
+		pkt = tagged;
 		cap += 4;
 		wire += 4;
-	} else {
-		memcpy(buf, e->data, cap);
 	}
 	owner__comment(&ov, comment, sizeof(comment));
 	err = capture__rotate(c, cap + strlen(comment) + 64);
@@ -158,7 +160,7 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 		c->user_dropped++;
 		return 0;
 	}
-	err = pcapw__packet(&c->w, iface, timeconv__boot_to_real(e->ts_ns), buf, cap, wire,
+	err = pcapw__packet(&c->w, iface, timeconv__boot_to_real(e->ts_ns), pkt, cap, wire,
 			    e->hook == WF_HOOK_EGRESS, comment);
 	if (err) {
 		pr_warn("writing the capture to %s failed: %s; the capture stops here (the file is "
@@ -175,6 +177,21 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 		return -ECANCELED;
 	}
 	return 0;
+}
+
+void capture__sync(struct capture *c)
+{
+	int err;
+
+	if (!c->f || c->stopped)
+		return;
+	err = pcapw__flush(&c->w);
+	if (err) {
+		pr_warn("writing the capture to %s failed: %s; the capture stops here (the file is "
+			"readable up to its last whole packet)\n",
+			c->path, strerror(-err));
+		c->stopped = true;
+	}
 }
 
 int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
@@ -211,6 +228,7 @@ void capture__close(struct capture *c, int drops_fd)
 		pcapw__stats(&c->w, (int)i, now, c->per_iface[i] + drops, drops);
 	}
 	pcapw__flush(&c->w);
+	pcapw__free(&c->w);
 	if (c->f != stdout)
 		fclose(c->f);
 	else

@@ -36,6 +36,10 @@ int capture__open(struct capture *c, const struct config *cfg);
 int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
 			 const struct flow_tracker *ft, const struct owner_ctx *oc);
 /* Statistics blocks (kernel drops per interface from drops_fd), flush, close. */
+/* After each batch of records: what the batch wrote goes out in one write;
+ * a failed one (full disk) stops the capture, the file cut to its last whole
+ * packet. */
+void capture__sync(struct capture *c);
 void capture__close(struct capture *c, int drops_fd);
 
 #endif

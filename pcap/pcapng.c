@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pcapng and classic pcap writing (https://ietf-opsawg-wg.github.io/draft-ietf-opsawg-pcap/). */
 #include <errno.h>
+#include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,18 +82,29 @@ static void blk__end(struct blk *k, bool options)
 		memcpy(k->b + 4, &total, 4);
 }
 
+/*
+ * A write failed (a full disk): what f still buffers is dropped, and the file
+ * is cut back to the last whole block a flush saw written, so that readers
+ * stop cleanly there.
+ */
+static int pcapw__fail(struct pcap_writer *w)
+{
+	w->failed = true;
+	w->err = errno ? errno : EIO;
+	__fpurge(w->f);
+	if (ftruncate(fileno(w->f), (off_t)w->synced_bytes) == 0)
+		fseeko(w->f, (off_t)w->synced_bytes, SEEK_SET);
+	w->good_bytes = w->synced_bytes;
+	return -w->err;
+}
+
+/* Into f's buffer: the system call comes with the batch's flush (or a full buffer). */
 static int pcapw__write(struct pcap_writer *w, const void *p, size_t n)
 {
 	if (w->failed)
 		return -w->err;
-	if (fwrite(p, 1, n, w->f) != n || fflush(w->f)) {
-		w->failed = true;
-		w->err = errno ? errno : EIO;
-		/* Cut back to the last whole block: readers stop cleanly there. */
-		if (ftruncate(fileno(w->f), (off_t)w->good_bytes) == 0)
-			fseeko(w->f, (off_t)w->good_bytes, SEEK_SET);
-		return -w->err;
-	}
+	if (fwrite(p, 1, n, w->f) != n)
+		return pcapw__fail(w);
 	w->good_bytes += n;
 	return 0;
 }
@@ -104,13 +117,33 @@ static int pcapw__emit(struct pcap_writer *w, struct blk *k)
 	return err;
 }
 
+/* The same, for a block built in the writer's scratch, which stays for the next. */
+static int pcapw__emit_scratch(struct pcap_writer *w, struct blk *k)
+{
+	int err = k->oom ? -ENOMEM : pcapw__write(w, k->b, k->len);
+
+	w->scratch = k->b;
+	w->scratch_cap = k->oom ? 0 : k->cap;
+	if (k->oom) {
+		free(k->b);
+		w->scratch = NULL;
+	}
+	return err;
+}
+
 int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
 		const char *os, const char *appl)
 {
 	struct blk k = { 0 };
 	uint64_t section_len = UINT64_MAX;
 
+	void *scratch = w->scratch;
+	size_t scratch_cap = w->scratch_cap;
+
+	/* A new file (rotation) keeps the scratch of the last one. */
 	memset(w, 0, sizeof(*w));
+	w->scratch = scratch;
+	w->scratch_cap = scratch_cap;
 	w->f = f;
 	w->ng = ng;
 	w->snaplen = snaplen;
@@ -173,7 +206,7 @@ int pcapw__iface(struct pcap_writer *w, uint64_t key, const char *name, const ch
 int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *data,
 		  uint32_t caplen, uint32_t wirelen, bool outbound, const char *comment)
 {
-	struct blk k = { 0 };
+	struct blk k = { .b = w->scratch, .cap = w->scratch_cap };
 	uint32_t flags = outbound ? 2 : 1; /* epb_flags bits 0-1: 01 inbound, 10 outbound */
 
 	if (caplen > w->snaplen)
@@ -184,7 +217,7 @@ int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *
 
 		blk__put(&k, rec, sizeof(rec));
 		blk__put(&k, data, caplen);
-		return pcapw__emit(w, &k);
+		return pcapw__emit_scratch(w, &k);
 	}
 	blk__start(&k, BT_EPB);
 	blk__u32(&k, (uint32_t)iface);
@@ -198,7 +231,7 @@ int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *
 		blk__opt(&k, 1, comment, strlen(comment));
 	blk__opt(&k, 2, &flags, 4);
 	blk__end(&k, true);
-	return pcapw__emit(w, &k);
+	return pcapw__emit_scratch(w, &k);
 }
 
 int pcapw__stats(struct pcap_writer *w, int iface, uint64_t ts_ns, uint64_t recv, uint64_t drop)
@@ -219,9 +252,17 @@ int pcapw__stats(struct pcap_writer *w, int iface, uint64_t ts_ns, uint64_t recv
 
 int pcapw__flush(struct pcap_writer *w)
 {
-	if (!w->failed && fflush(w->f)) {
-		w->failed = true;
-		w->err = errno;
-	}
-	return w->failed ? -w->err : 0;
+	if (w->failed)
+		return -w->err;
+	if (fflush(w->f))
+		return pcapw__fail(w);
+	w->synced_bytes = w->good_bytes;
+	return 0;
+}
+
+void pcapw__free(struct pcap_writer *w)
+{
+	free(w->scratch);
+	w->scratch = NULL;
+	w->scratch_cap = 0;
 }

@@ -25,7 +25,10 @@ struct pcap_writer {
 	int err; /* errno of the failure */
 	uint32_t snaplen;
 	uint32_t linktype; /* classic pcap: the file's one link type */
-	uint64_t good_bytes; /* file offset after the last complete block */
+	uint64_t good_bytes; /* file offset after the last complete block handed to f */
+	uint64_t synced_bytes; /* ... and after the last one pcapw__flush saw written */
+	void *scratch; /* a block is built here: kept from packet to packet */
+	size_t scratch_cap;
 	size_t nifaces;
 	struct {
 		uint64_t key; /* the caller's identity of the interface */
@@ -33,7 +36,8 @@ struct pcap_writer {
 	} ifaces[PCAPW_MAX_IFACES];
 };
 
-/* os, appl: the section header's shb_os and shb_userappl (pcapng). */
+/* os, appl: the section header's shb_os and shb_userappl (pcapng). w is zeroed
+ * before its first open; later opens (rotation) keep its scratch. */
 int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
 		const char *os, const char *appl);
 /* The interface's id for packets, writing its description block the first time. */
@@ -44,7 +48,14 @@ int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *
 		  uint32_t caplen, uint32_t wirelen, bool outbound, const char *comment);
 /* An interface statistics block (pcapng): packets received and dropped. */
 int pcapw__stats(struct pcap_writer *w, int iface, uint64_t ts_ns, uint64_t recv, uint64_t drop);
-/* Flushes; returns the first error seen, 0 if none. Does not close f. */
+/*
+ * Writes out what f buffers (call it after each batch of packets); returns the
+ * first error seen, 0 if none. Does not close f. On a failed write (a full
+ * disk) the file is cut back to the last whole block a flush saw written, so
+ * readers stop cleanly there, and the writer stops.
+ */
 int pcapw__flush(struct pcap_writer *w);
+/* Frees the writer's scratch (not f). */
+void pcapw__free(struct pcap_writer *w);
 
 #endif

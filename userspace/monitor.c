@@ -185,7 +185,7 @@ static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
 }
 
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
-			 size_t nw)
+			 size_t nw, struct capture *cap)
 {
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
@@ -206,6 +206,8 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 			n = proc_tracker__consume(t);
 		/* What this batch of records made goes out in one write. */
 		output__flush(ft->out);
+		if (cap)
+			capture__sync(cap);
 		if (n == -ECANCELED || ft->out->failed)
 			break;
 		if (n < 0) {
@@ -406,7 +408,7 @@ int monitor__run(struct config *cfg)
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
 		nwatch = monitor__watch(cfg, &ft, watch);
 	if (!rc)
-		rc = monitor__loop(&t, &ft, watch, nwatch);
+		rc = monitor__loop(&t, &ft, watch, nwatch, cfg->write_file ? &cap : NULL);
 	for (size_t i = 0; i < nwatch; i++)
 		linkwatch__close(&watch[i].lw);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */

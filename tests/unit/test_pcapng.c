@@ -23,7 +23,7 @@ static const uint8_t frame[] = {
 
 static FILE *write_file(bool ng, uint32_t snaplen)
 {
-	struct pcap_writer w;
+	struct pcap_writer w = { 0 };
 	FILE *f = tmpfile();
 	int a, b;
 
@@ -137,7 +137,7 @@ static void test_blocks_and_options(void **state)
 
 static void test_classic_pcap_refuses_other_linktypes(void **state)
 {
-	struct pcap_writer w;
+	struct pcap_writer w = { 0 };
 	FILE *f = tmpfile();
 
 	assert_int_equal(pcapw__open(&w, f, false, 100, PCAPW_LINKTYPE_ETHERNET, NULL, NULL), 0);
