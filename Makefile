@@ -166,9 +166,13 @@ $(BUILD)/bench/tpfloor: bench/tpfloor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-$(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/flow.skel.h
+$(BUILD)/bench/client_hello.h: bench/make_hello.py
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(PYTHON) $< $@
+
+$(BUILD)/bench/pktcost: bench/pktcost.c $(BUILD)/flow.skel.h $(BUILD)/bench/client_hello.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/bench -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS)
 
 bench: deps
 	@missing=$$(for p in $(BENCH_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \

@@ -501,6 +501,15 @@ def bench_autoattach(net, cgroup, results):
     results["autoattach"] = samples
 
 
+PKTCOST = os.path.join(BUILD, "bench", "pktcost")
+
+
+def bench_pktcost(net, cgroup, results):
+    """8. each packet kind through the kernel's test runner (no traffic), beside the floor."""
+    out = run(PKTCOST, FLOOR).stdout
+    results["pktcost"] = json.loads(out.strip().splitlines()[-1])
+
+
 def fmt_ns(v):
     return "-" if v is None else "%.0f" % v
 
@@ -621,6 +630,19 @@ def table(r):
         out.append("7. Auto-attach: link up to attached median %.1f ms (max %.1f); to first reported packet median "
                    "%s ms (%d/%d seen)" % (statistics.median(att), max(att),
                                            "%.1f" % statistics.median(fp) if fp else "-", len(fp), len(a)))
+    p = r.get("pktcost")
+    if p:
+        fl = p["floor_ns"]
+        out.append("")
+        out.append("8. Per packet kind through the kernel's test runner (median of 5 x 200k runs), ns, "
+                   "against the floor %.0f ns:" % fl)
+        for key, name in (("tcp_data_egress_ns", "TCP data, egress (known flow)"),
+                          ("tcp_ack_ingress_ns", "TCP ACK, ingress (reply direction)"),
+                          ("udp64_egress_ns", "UDP 64 B, egress"),
+                          ("dns_query_egress_ns", "DNS query, egress (record shipped)"),
+                          ("tls_client_hello_egress_ns", "TLS ClientHello, egress (SNI, chunk shipped)")):
+            if key in p:
+                out.append("   %-46s %6.0f  %.1fx" % (name, p[key], p[key] / fl if fl else 0))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -645,7 +667,7 @@ def main():
         for name, fn in (("1 per-packet cost", bench_per_packet), ("2 throughput", bench_throughput),
                          ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
                          ("6 scale", bench_scale),
-                         ("7 auto-attach", bench_autoattach)):
+                         ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost)):
             if os.environ.get("BENCH_ONLY") and not name.startswith(tuple(os.environ["BENCH_ONLY"].split(","))):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)

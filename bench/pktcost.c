@@ -20,6 +20,7 @@
 #include "parse_types.h"
 #include "flow.skel.h"
 #include "pktbuild.h"
+#include "client_hello.h" /* generated: a real ClientHello */
 
 #define REPEAT 200000
 #define ROUNDS 5
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 	struct bpf_object *fobj = NULL;
 	struct flow_bpf *skel;
 	struct ring_buffer *rb;
-	struct pkt data, ack, udp, dns;
+	struct pkt data, ack, udp, dns, hello;
 	int in, out, fl;
 
 	if (argc != 2) {
@@ -130,16 +131,23 @@ int main(int argc, char **argv)
 	pkt__udp(&dns, 40053, 53);
 	pkt__dns_query(&dns, 0x1234, "www.bench.example", 1);
 	pkt__finish(&dns, 1);
+	memset(&hello, 0, sizeof(hello));
+	pkt__eth(&hello, 0x0800);
+	pkt__ipv4(&hello, 6, "10.0.0.1", "10.0.0.2", 0, 0);
+	pkt__tcp(&hello, 40443, 443, 0x18, 0);
+	pkt__put(&hello, client_hello, sizeof(client_hello));
+	pkt__finish(&hello, 0);
 	/* The flows exist and have decided their states (TLS, HTTP) before timing. */
 	cost(out, &data, 100, NULL);
 	cost(in, &ack, 100, NULL);
 	cost(out, &udp, 100, NULL);
 	printf("{\"floor_ns\": %.1f, \"tcp_data_egress_ns\": %.1f, \"tcp_ack_ingress_ns\": %.1f, "
-	       "\"udp64_egress_ns\": %.1f, \"dns_query_egress_ns\": %.1f}\n",
+	       "\"udp64_egress_ns\": %.1f, \"dns_query_egress_ns\": %.1f, "
+	       "\"tls_client_hello_egress_ns\": %.1f}\n",
 	       cost(fl, &data, REPEAT, NULL), cost(out, &data, REPEAT, NULL),
 	       cost(in, &ack, REPEAT, NULL), cost(out, &udp, REPEAT, NULL),
 	       /* A record per run: batches the ring buffer can hold, read between them. */
-	       cost(out, &dns, 5000, rb));
+	       cost(out, &dns, 5000, rb), cost(out, &hello, 2000, rb));
 	ring_buffer__free(rb);
 	flow_bpf__destroy(skel);
 	bpf_object__close(fobj);
