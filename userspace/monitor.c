@@ -173,20 +173,52 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 }
 
 /* Waits for records or link events, at most 200 ms so that scans run on time. */
+/* The epoll tag of standard output: its reader went away (see monitor__watch_stdout). */
+#define EPOLL_TAG_STDOUT (UINT32_MAX - 1)
+
 static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
 {
 	struct epoll_event ev[20];
 	int n = epoll_wait(epfd, ev, 20, 200);
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (ev[i].data.u32 == EPOLL_TAG_STDOUT)
+			return -EPIPE;
 		if (ev[i].data.u32 < nw)
 			linkwatch__process(&w[ev[i].data.u32].lw);
+	}
 	return n < 0 && errno != EINTR ? -errno : 0;
+}
+
+/*
+ * A pipe's writer end reports an error once its reader is gone (`whoflow |
+ * head -1`, `whoflow -w - | tshark` when tshark quits): the monitor stops then,
+ * as tcpdump does, even when it has nothing to write at that moment. A file
+ * or terminal cannot be waited on this way (epoll refuses them): no matter.
+ */
+static void monitor__watch_stdout(int epfd)
+{
+	struct epoll_event ev = { .events = 0, .data.u32 = EPOLL_TAG_STDOUT };
+
+	epoll_ctl(epfd, EPOLL_CTL_ADD, STDOUT_FILENO, &ev);
+}
+
+/* The --cgroup scope removed under the monitor: said once; the rest goes on. */
+static void monitor__check_scope(const struct config *cfg, bool *gone)
+{
+	if (!cfg->cgroup || *gone || !access(cfg->cgroup, F_OK))
+		return;
+	*gone = true;
+	pr_warn("warning: the --cgroup scope %s was removed: no process can be in it any more, "
+		"so no process, flow owner or socket of it will be reported; the packet "
+		"classifiers go on (Ctrl-C stops)\n",
+		cfg->cgroup);
 }
 
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
 			 size_t nw, struct capture *cap)
 {
+	bool scope_gone = false;
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
@@ -200,6 +232,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		if (w[i].lw.fd >= 0)
 			epoll_ctl(epfd, EPOLL_CTL_ADD, w[i].lw.fd, &ev);
 	}
+	monitor__watch_stdout(epfd);
 	while (!exiting) {
 		n = monitor__wait(epfd, w, nw);
 		if (!n)
@@ -208,7 +241,8 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		output__flush(ft->out);
 		if (cap)
 			capture__sync(cap);
-		if (n == -ECANCELED || ft->out->failed)
+		/* The reader of our output is gone: a clean stop, as tcpdump's. */
+		if (n == -ECANCELED || n == -EPIPE || ft->out->failed)
 			break;
 		if (n < 0) {
 			pr_warn("reading events failed: %s\n", strerror(-n));
@@ -217,6 +251,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		}
 		if (timeconv__now_boot() >= next_check) {
 			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
+			monitor__check_scope(ft->cfg, &scope_gone);
 			flow_tracker__scan(ft, timeconv__now_boot(), false);
 			proc_tracker__expire(t, timeconv__now_boot());
 			next_check = timeconv__now_boot() + 1000000000ull;

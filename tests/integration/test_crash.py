@@ -4,6 +4,7 @@ classifier running, because its TC hooks are TCX links that the kernel removes w
 reference."""
 import json
 import os
+import select
 import signal
 import subprocess
 
@@ -117,3 +118,58 @@ def test_stale_clsact_attachment_reported_and_removed(agents, topo, cgroup, fore
     finally:
         for name in (set(os.listdir(MARKS)) if os.path.isdir(MARKS) else set()) - marks_before:
             os.unlink(os.path.join(MARKS, name))
+
+
+def whoflow_programs():
+    return h.loaded_programs("wf_") + h.loaded_programs("proc_")
+
+
+def read_within(f, n, timeout):
+    """Up to n bytes from a pipe, waiting at most timeout seconds for them."""
+    ready, _, _ = select.select([f], [], [], timeout)
+    assert ready, "no output within %ss" % timeout
+    return os.read(f.fileno(), n)
+
+
+@pytest.mark.parametrize("mode", ["json", "pcap"])
+def test_output_reader_gone_stops_cleanly(topo, cgroup, mode):
+    """`whoflow | head -1` and `whoflow -w - | tshark` when the reader quits: the monitor stops at
+    once with exit 0, as tcpdump does, even with nothing more to write, and removes every hook."""
+    argv = [h.WHOFLOW, "--cgroup", cgroup.path] + (["-w", "-"] if mode == "pcap" else ["--json"])
+    p = subprocess.Popen(topo.in_ns(topo.host, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        err = []
+        for line in p.stderr:
+            err.append(line.decode())
+            if line.startswith(b"whoflow: ready"):
+                break
+        assert p.poll() is None, err
+        if mode == "json":
+            subprocess.run(["/bin/true"], preexec_fn=cgroup.enter_fn(), check=True)
+            assert read_within(p.stdout, 1, 10) == b"{"
+        else:
+            assert read_within(p.stdout, 4, 10) == b"\x0a\x0d\x0d\x0a"  # pcapng's section header
+        p.stdout.close()
+        assert p.wait(10) == 0
+        err += [line.decode() for line in p.stderr]
+        assert any(line.startswith("whoflow: summary") for line in err), err
+        # Programs go with their links and file descriptors (freed after a grace period).
+        h.wait_until(lambda: h.tcx_classifiers() == [] and whoflow_programs() == [], 10,
+                     "every whoflow program gone")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_cgroup_scope_removed_while_running(agents, topo, cgroup):
+    """The --cgroup scope removed under the monitor: a clear message, and the monitor goes on
+    (not spinning) until stopped, then exits 0."""
+    scope = cgroup.child("scope")
+    a = agents(["--cgroup", scope.path], netns=topo.host).wait_ready()
+    os.rmdir(scope.path)
+    h.wait_until(lambda: any("the --cgroup scope %s was removed" % scope.path in line for line in a.stderr),
+                 10, "the message")
+    assert a.proc.poll() is None
+    rc, summary = a.stop()
+    assert rc == 0 and summary.startswith("whoflow: summary")
