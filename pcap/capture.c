@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -42,21 +43,16 @@ static void capture__name(struct capture *c, char *out, size_t n)
 		snprintf(out, n, "%s", base);
 }
 
-static int capture__next_file(struct capture *c)
+/* Opens c->path (or stdout) and writes the file's header. */
+static int capture__open_file(struct capture *c, bool to_stdout)
 {
 	const struct config *cfg = c->cfg;
-	bool to_stdout = !strcmp(cfg->write_file, "-");
 	struct utsname u;
 	char os[200];
 
-	if (c->f && c->f != stdout)
-		fclose(c->f);
-	c->f = NULL;
 	if (to_stdout) {
 		c->f = stdout;
-		snprintf(c->path, sizeof(c->path), "(stdout)");
 	} else {
-		capture__name(c, c->path, sizeof(c->path));
 		c->f = fopen(c->path, "w");
 		if (!c->f) {
 			pr_warn("cannot write the capture to %s: %m\n", c->path);
@@ -67,12 +63,47 @@ static int capture__next_file(struct capture *c)
 	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
 	uname(&u);
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-	c->files++;
 	c->opened = time(NULL);
 	/* -s 0, or none: the largest the kernel path copies, as tcpdump's -s 0 means its largest. */
 	return pcapw__open(&c->w, c->f, !cfg->pcap_classic,
 			   cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX,
 			   PCAPW_LINKTYPE_ETHERNET, os, WHOFLOW_APPL);
+}
+
+static int capture__next_file(struct capture *c)
+{
+	bool to_stdout = !strcmp(c->cfg->write_file, "-");
+
+	if (c->f && c->f != stdout)
+		fclose(c->f);
+	c->f = NULL;
+	if (to_stdout)
+		snprintf(c->path, sizeof(c->path), "(stdout)");
+	else
+		capture__name(c, c->path, sizeof(c->path));
+	c->files++;
+	return capture__open_file(c, to_stdout);
+}
+
+void capture__reopen(struct capture *c)
+{
+	struct stat cur, now;
+
+	if (!c->f || c->f == stdout || c->stopped)
+		return;
+	/* Still there under its name (not rotated away): nothing to reopen. */
+	if (!fstat(fileno(c->f), &cur) && !stat(c->path, &now) && cur.st_dev == now.st_dev &&
+	    cur.st_ino == now.st_ino)
+		return;
+	capture__sync(c);
+	fclose(c->f);
+	c->f = NULL;
+	memset(c->per_iface, 0, sizeof(c->per_iface));
+	if (capture__open_file(c, false)) {
+		c->stopped = true;
+		return;
+	}
+	pr_warn("SIGHUP: %s was moved away; writing a new one under that name\n", c->path);
 }
 
 int capture__open(struct capture *c, const struct config *cfg)

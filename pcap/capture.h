@@ -40,6 +40,8 @@ int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
  * a failed one (full disk) stops the capture, the file cut to its last whole
  * packet. */
 void capture__sync(struct capture *c);
+/* SIGHUP: a capture file moved away (logrotate) is written anew under its name. */
+void capture__reopen(struct capture *c);
 void capture__close(struct capture *c, int drops_fd);
 
 #endif

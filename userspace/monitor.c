@@ -30,7 +30,7 @@
 #include "timeconv.h"
 #include "users.h"
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, reopen;
 
 /* Only sets a flag: stdio and libbpf are not async-signal-safe. */
 static void monitor__on_signal(int sig)
@@ -38,13 +38,21 @@ static void monitor__on_signal(int sig)
 	exiting = 1;
 }
 
+/* SIGHUP: files moved away (logrotate) are reopened, from the loop. */
+static void monitor__on_hup(int sig)
+{
+	reopen = 1;
+}
+
 static void monitor__signals(void)
 {
-	struct sigaction sa = { .sa_handler = monitor__on_signal };
+	struct sigaction sa = { .sa_handler = monitor__on_signal }, hup = { .sa_handler = monitor__on_hup };
 
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&hup.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &hup, NULL);
 	/* A closed output pipe shows up as a write error, and ends the run cleanly. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -241,6 +249,10 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		output__flush(ft->out);
 		if (cap)
 			capture__sync(cap);
+		if (reopen && cap) {
+			reopen = 0;
+			capture__reopen(cap);
+		}
 		/* The reader of our output is gone: a clean stop, as tcpdump's. */
 		if (n == -ECANCELED || n == -EPIPE || ft->out->failed)
 			break;

@@ -173,3 +173,40 @@ def test_cgroup_scope_removed_while_running(agents, topo, cgroup):
     assert a.proc.poll() is None
     rc, summary = a.stop()
     assert rc == 0 and summary.startswith("whoflow: summary")
+
+
+SEND_UDP = ("import socket, sys\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for i in range(int(sys.argv[2])):\n"
+            "    s.sendto(b'r' * 32, (sys.argv[1], 9))\n")
+
+
+def test_sighup_reopens_a_capture_file_moved_away(agents, topo, cgroup, tmp_path):
+    """logrotate: the capture file is moved, SIGHUP, and whoflow writes a new file under the name;
+    both are whole captures, every packet in one of them once."""
+    from test_capture import tcpdump_count
+    path = str(tmp_path / "cap.pcapng")
+    a = agents(["--cgroup", cgroup.path, "-w", path, "udp", "port", "9"], netns=topo.host).wait_ready()
+    send = lambda n: subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", "-c", SEND_UDP,  # noqa: E731
+                                                          topo.SERVER4, str(n)]), check=True)
+    send(5)
+    h.wait_until(lambda: tcpdump_count(path) == 5, 10, "5 packets in the first file")
+    os.rename(path, path + ".1")
+    a.proc.send_signal(signal.SIGHUP)
+    h.wait_until(lambda: any("SIGHUP: %s was moved away" % path in line for line in a.stderr), 10, "reopen")
+    send(7)
+    h.wait_until(lambda: tcpdump_count(path) == 7, 10, "7 packets in the new file")
+    assert a.stop()[0] == 0
+    assert tcpdump_count(path + ".1") == 5 and tcpdump_count(path) == 7
+    for f in (path, path + ".1"):
+        out = subprocess.run(["capinfos", "-M", "-c", f], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    # Not moved: SIGHUP changes nothing.
+    b = agents(["--cgroup", cgroup.path, "-w", path, "udp", "port", "9"], netns=topo.host).wait_ready()
+    send(3)
+    h.wait_until(lambda: tcpdump_count(path) == 3, 10, "3 packets")
+    b.proc.send_signal(signal.SIGHUP)
+    send(2)
+    h.wait_until(lambda: tcpdump_count(path) == 5, 10, "5 packets in the same file")
+    assert b.stop()[0] == 0
+    assert not any("SIGHUP" in line for line in b.stderr)
