@@ -528,6 +528,42 @@ static void status__text(const struct pinned *p)
 	}
 }
 
+/* The pinned attachments (p; NULL: none) and what a dead whoflow left, as text or JSON. */
+static int status__print(const struct config *cfg, const struct pinned *p)
+{
+	struct stale_tc *st = NULL;
+	int n = stale__list(cfg, p, &st);
+
+	if (n < 0)
+		return 1;
+	if (cfg->format == OUTPUT_JSON) {
+		struct json j;
+
+		json__init(&j);
+		if (p) {
+			status__build(&j, p);
+		} else {
+			json__obj_open(&j, NULL);
+			json__null(&j, "pin_dir");
+			json__arr_open(&j, "attachments");
+			json__arr_close(&j);
+		}
+		status__stale_json(&j, st, n);
+		json__obj_close(&j);
+		if (!j.oom)
+			printf("%.*s\n", (int)j.len, j.buf);
+		json__free(&j);
+	} else {
+		if (p)
+			status__text(p);
+		else
+			printf("no whoflow attachments\n");
+		status__stale_text(cfg, st, n);
+	}
+	free(st);
+	return 0;
+}
+
 int cmd__status(struct config *cfg)
 {
 	char dir[PATH_MAX];
@@ -540,58 +576,11 @@ int cmd__status(struct config *cfg)
 	err = pinned__dir(dir, sizeof(dir), false, &mounted);
 	if (err && err != -ENOENT)
 		return 1;
-	if (err || !pinned__exists(dir)) {
-		struct stale_tc *st = NULL;
-		int n = stale__list(cfg, NULL, &st);
-
-		if (n < 0)
-			return 1;
-		if (cfg->format == OUTPUT_JSON) {
-			struct json j;
-
-			json__init(&j);
-			json__obj_open(&j, NULL);
-			json__null(&j, "pin_dir");
-			json__arr_open(&j, "attachments");
-			json__arr_close(&j);
-			status__stale_json(&j, st, n);
-			json__obj_close(&j);
-			if (!j.oom)
-				printf("%.*s\n", (int)j.len, j.buf);
-			json__free(&j);
-		} else {
-			printf("no whoflow attachments\n");
-			status__stale_text(cfg, st, n);
-		}
-		free(st);
-		return 0;
-	}
+	if (err || !pinned__exists(dir))
+		return status__print(cfg, NULL);
 	if (pinned__open(&p, dir))
 		return 1;
-	{
-		struct stale_tc *st = NULL;
-		int n = stale__list(cfg, &p, &st);
-
-		if (n < 0) {
-			pinned__close(&p);
-			return 1;
-		}
-		if (cfg->format == OUTPUT_JSON) {
-			struct json j;
-
-			json__init(&j);
-			status__build(&j, &p);
-			status__stale_json(&j, st, n);
-			json__obj_close(&j);
-			if (!j.oom)
-				printf("%.*s\n", (int)j.len, j.buf);
-			json__free(&j);
-		} else {
-			status__text(&p);
-			status__stale_text(cfg, st, n);
-		}
-		free(st);
-	}
+	err = status__print(cfg, &p);
 	pinned__close(&p);
-	return 0;
+	return err;
 }
