@@ -181,7 +181,8 @@ struct flow_value {
 	__u8 dns_port; /* one of its ports is a DNS port (judged once, at creation) */
 	__u8 http_tries; /* payload segments judged while http_state was unknown */
 	__u8 key_rev; /* the initiator is the key's second endpoint (daddr, dport) */
-	__u8 pad3[3];
+	__u8 tls_hrr; /* the server answered with a HelloRetryRequest: second hellos follow */
+	__u8 pad3[2];
 	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
 	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
 	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */

@@ -110,9 +110,34 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
 }
 
 /*
+ * Whether a ServerHello at the start of this segment is a HelloRetryRequest:
+ * its random is SHA-256("HelloRetryRequest") (RFC 8446, 4.1.3).
+ */
+static __always_inline bool tls__is_hrr(struct __sk_buff *skb, const struct pkt_meta *m)
+{
+	/* The HRR random as four 64-bit words, in the byte order they load in. */
+	static const __u8 hrr[32] = { 0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11,
+				      0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+				      0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e,
+				      0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c };
+	__u8 h[6];
+	__u64 r[4];
+
+	/* record header (5), handshake type (1), length (3), version (2), random (32) */
+	if (m->payload_len < 43 || ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
+	    h[0] != 22 || h[5] != 2 || ctx__skb_load(skb, m->payload_off + 11, r, sizeof(r)))
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (r[i] != ((const __u64 *)hrr)[i])
+			return false;
+	return true;
+}
+
+/*
  * After a HelloRetryRequest the client sends a second hello (often after a
  * ChangeCipherSpec record), and the server a second ServerHello: a segment past
- * what was wanted that starts with such a record extends the capture.
+ * what was wanted that starts with such a record extends the capture. Without
+ * one, what follows the hellos is encrypted: never shipped.
  */
 static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_meta *m,
 					struct flow_value *v, __u8 d, __u32 off)
@@ -120,7 +145,8 @@ static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_
 	__u8 h[2] = {};
 	__u32 want;
 
-	if (off >= WF_TLS_CLIENT_MAX || ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
+	if (!v->tls_hrr || off >= WF_TLS_CLIENT_MAX ||
+	    ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
 	    (h[0] != 20 && h[0] != 22) || h[1] != 3)
 		return false;
 	want = off + m->payload_len;
@@ -150,6 +176,8 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 		v->tls_state[d] = v->tls_want[d] ? WF_TLS_CAPTURE : WF_TLS_NOT_TLS;
 		if (!v->tls_want[d])
 			return 0;
+		if (tls__is_hrr(skb, m))
+			v->tls_hrr = 1;
 	}
 	off = m->tcp_seq - v->tls_isn[d]; /* wraps correctly across 2^32 */
 	/* Past every byte a hello could use (not a segment from before the start,
@@ -161,12 +189,15 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	if (off >= v->tls_want[d] && !tls__extend(skb, m, v, d, off))
 		return 0;
 	/*
-	 * The whole segment goes (up to the cap), not just up to tls_want: bytes
-	 * past it (a ChangeCipherSpec after a HelloRetryRequest) must not leave a
-	 * gap before the next hello.
+	 * After a HelloRetryRequest the whole segment goes (up to the cap), not
+	 * just up to tls_want: bytes past it (a ChangeCipherSpec) must not leave a
+	 * gap before the next hello. Otherwise what follows the hello is
+	 * encrypted and stays in the kernel (a server's first flight is kilobytes).
 	 */
 	room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
 	n = m->payload_len < room ? m->payload_len : room;
+	if (!v->tls_hrr && off < v->tls_want[d] && n > v->tls_want[d] - off)
+		n = v->tls_want[d] - off;
 	if (n > WF_TLS_CLIENT_MAX - off)
 		n = WF_TLS_CLIENT_MAX - off;
 	e = bpf_map_lookup_elem(&tls_scratch, &zero);
