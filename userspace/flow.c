@@ -743,11 +743,67 @@ static uint64_t flow__last_boot(const struct flow_tracker *t, const struct flow_
 	return last > v->first_ns ? last : v->first_ns;
 }
 
+/* One flow of a scan: reported when it ended, went idle or hit the active timeout. */
+static void flow__scan_one(struct flow_tracker *t, int fd, const struct flow_key *k,
+			   struct flow_value *v, uint64_t now, bool all, uint64_t mono_to_boot)
+{
+	struct flow_key rk;
+	const char *reason;
+
+	v->last_ns = flow__last_boot(t, v, mono_to_boot);
+	reason = flow__reason(t, v, now, all);
+	if (!reason)
+		return;
+	flow__report_key(&rk, k, v);
+	flow__report(t, &rk, v, reason);
+	if (!strcmp(reason, "active")) {
+		/* Keep the flow (and its direction); start a new reporting period. */
+		v->orig.packets = v->orig.bytes = v->reply.packets = v->reply.bytes = 0;
+		v->first_ns = now;
+		bpf_map_update_elem(fd, k, v, BPF_EXIST);
+	} else {
+		bpf_map_delete_elem(fd, k);
+	}
+}
+
+/*
+ * The table a batch at a time (one system call for up to FLOW_SCAN_BATCH
+ * flows): the kernel walks it bucket by bucket, so deleting flows it already
+ * returned does not disturb the walk. 0 when the walk completed.
+ */
+static int flow__scan_batches(struct flow_tracker *t, int fd, uint64_t now, bool all,
+			      uint64_t mono_to_boot)
+{
+	__u32 token = 0, count;
+	bool first = true;
+	int err;
+
+	if (!t->scan_keys) {
+		t->scan_keys = calloc(FLOW_SCAN_BATCH, sizeof(struct flow_key));
+		t->scan_vals = calloc(FLOW_SCAN_BATCH, sizeof(struct flow_value));
+		if (!t->scan_keys || !t->scan_vals)
+			return -ENOMEM;
+	}
+	do {
+		count = FLOW_SCAN_BATCH;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, t->scan_keys,
+					   t->scan_vals, &count, NULL);
+		err = err ? -errno : 0;
+		if (err && err != -ENOENT)
+			return err;
+		first = false;
+		for (__u32 i = 0; i < count; i++)
+			flow__scan_one(t, fd, &t->scan_keys[i], &t->scan_vals[i], now, all,
+				       mono_to_boot);
+	} while (!err);
+	return 0;
+}
+
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 {
 	int fd = bpf_map__fd(t->skel->maps.flows);
 	uint64_t mono_to_boot = timeconv__mono_to_boot();
-	struct flow_key k, next, rk;
+	struct flow_key k, next;
 	struct flow_value v;
 	bool more;
 
@@ -755,33 +811,20 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	tls_sessions__expire(t->tls, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);
 	dns_frags__expire(t->frags, now, all);
+	if (!flow__scan_batches(t, fd, now, all, mono_to_boot))
+		return;
 	/*
-	 * The next key is taken before this one may be deleted: asked for the key
-	 * after a deleted one, the kernel starts again from the first, and a scan
-	 * that reports one flow in many would walk the table once per report.
+	 * A key at a time where batches are refused. The next key is taken before
+	 * this one may be deleted: asked for the key after a deleted one, the
+	 * kernel starts again from the first, and a scan that reports one flow in
+	 * many would walk the table once per report.
 	 */
 	more = !bpf_map_get_next_key(fd, NULL, &next);
 	while (more) {
-		const char *reason;
-
 		k = next;
 		more = !bpf_map_get_next_key(fd, &k, &next);
-		if (bpf_map_lookup_elem(fd, &k, &v))
-			continue;
-		v.last_ns = flow__last_boot(t, &v, mono_to_boot);
-		reason = flow__reason(t, &v, now, all);
-		if (!reason)
-			continue;
-		flow__report_key(&rk, &k, &v);
-		flow__report(t, &rk, &v, reason);
-		if (!strcmp(reason, "active")) {
-			/* Keep the flow (and its direction); start a new reporting period. */
-			v.orig.packets = v.orig.bytes = v.reply.packets = v.reply.bytes = 0;
-			v.first_ns = now;
-			bpf_map_update_elem(fd, &k, &v, BPF_EXIST);
-		} else {
-			bpf_map_delete_elem(fd, &k);
-		}
+		if (!bpf_map_lookup_elem(fd, &k, &v))
+			flow__scan_one(t, fd, &k, &v, now, all, mono_to_boot);
 	}
 }
 
@@ -827,5 +870,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	dns_tcp__free(t->dns_tcp);
 	dns_frags__free(t->frags);
 	free(t->att);
+	free(t->scan_keys);
+	free(t->scan_vals);
 	memset(t, 0, sizeof(*t));
 }

@@ -35,7 +35,12 @@ struct flow_tracker {
 	uint64_t filtered;
 	const char *offline_ifname; /* -r: events name the file as their interface */
 	bool pinned; /* reading `whoflow attach`'s classifiers: never detach them */
+	struct flow_key *scan_keys; /* a scan's batch (FLOW_SCAN_BATCH entries) */
+	struct flow_value *scan_vals;
 };
+
+/* Flows read per system call when the table is scanned. */
+#define FLOW_SCAN_BATCH 1024
 
 /* How to load the classifiers. */
 struct flow_load {
