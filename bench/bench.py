@@ -647,7 +647,8 @@ def table(r):
                           ("tcp_ack_ingress_ns", "TCP ACK, ingress (reply direction)"),
                           ("udp64_egress_ns", "UDP 64 B, egress"),
                           ("dns_query_egress_ns", "DNS query, egress (record shipped)"),
-                          ("tls_client_hello_egress_ns", "TLS ClientHello, egress (SNI, chunk shipped)")):
+                          ("tls_client_hello_egress_ns", "TLS ClientHello, egress (SNI, chunk shipped)"),
+                          ("tls_server_hello_ingress_ns", "TLS server flight, ingress (ServerHello shipped)")):
             if key in p:
                 out.append("   %-46s %6.0f  %.1fx" % (name, p[key], p[key] / fl if fl else 0))
     for k, v in r.get("errors", {}).items():
