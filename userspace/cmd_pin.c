@@ -433,6 +433,7 @@ static void status__stale_json(struct json *j, const struct stale_tc *st, int n)
 		json__u64(j, "ifindex", st[i].iface.ifindex);
 		json__u64(j, "ingress_program", st[i].prog_in);
 		json__u64(j, "egress_program", st[i].prog_out);
+		json__u64(j, "xdp_program", st[i].prog_xdp);
 		json__bool(j, "clsact_made_by_whoflow", st[i].qdisc_marked);
 		json__obj_close(j);
 	}

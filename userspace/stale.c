@@ -8,11 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "log.h"
 #include "netns.h"
 #include "stale.h"
+#include "xdp.h"
+#include <linux/if_link.h>
 
 #define MARK_DIR "/run/whoflow"
 
@@ -100,6 +103,29 @@ static __u32 filter__prog(unsigned int ifindex, enum bpf_tc_attach_point point)
 	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
 }
 
+/* whoflow's XDP program attached to the interface (directly: libxdp's dispatcher
+ * is refused on hardened kernels), else 0; *skb: in generic mode. */
+static __u32 xdp__ours(unsigned int ifindex, bool *skb)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), id;
+	bool ours;
+	int fd;
+
+	if (bpf_xdp_query((int)ifindex, 0, &q) || q.attach_mode == XDP_ATTACHED_NONE)
+		return 0;
+	*skb = q.attach_mode == XDP_ATTACHED_SKB;
+	id = q.prog_id ? q.prog_id : q.skb_prog_id ? q.skb_prog_id : q.drv_prog_id;
+	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	if (fd < 0)
+		return 0;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, "wf_xdp_ingress", sizeof(info.name));
+	close(fd);
+	return ours ? id : 0;
+}
+
 static bool prog__kept(__u32 id, const __u32 *keep, size_t nkeep)
 {
 	for (size_t i = 0; i < nkeep; i++)
@@ -126,14 +152,17 @@ int stale__scan(struct stale_tc **out, const __u32 *keep, size_t nkeep)
 
 		s.prog_in = filter__prog(list[i].ifindex, BPF_TC_INGRESS);
 		s.prog_out = filter__prog(list[i].ifindex, BPF_TC_EGRESS);
+		s.prog_xdp = xdp__ours(list[i].ifindex, &s.xdp_skb);
 		if (s.prog_in && prog__kept(s.prog_in, keep, nkeep))
 			s.prog_in = 0;
 		if (s.prog_out && prog__kept(s.prog_out, keep, nkeep))
 			s.prog_out = 0;
+		if (s.prog_xdp && prog__kept(s.prog_xdp, keep, nkeep))
+			s.prog_xdp = 0;
 		s.qdisc_marked = clsact_mark__exists(list[i].ifindex) &&
 				 attach__clsact_exists(list[i].ifindex);
 		/* A qdisc a whoflow made is stale alone only when no filter uses it. */
-		if (!s.prog_in && !s.prog_out &&
+		if (!s.prog_in && !s.prog_out && !s.prog_xdp &&
 		    (!s.qdisc_marked || !attach__clsact_unused(list[i].ifindex)))
 			continue;
 		(*out)[count++] = s;
@@ -150,6 +179,14 @@ int stale__remove(const struct stale_tc *s)
 	/* The same removal as a monitor's at exit: exactly our filters, and the
 	 * qdisc only when whoflow made it and no other filter uses it. */
 	attach__tc_detach(&a);
+	if (s->prog_xdp) {
+		int fd = bpf_prog_get_fd_by_id(s->prog_xdp);
+
+		if (fd >= 0) {
+			xdp__detach(fd, s->iface.ifindex, s->iface.name, s->xdp_skb);
+			close(fd);
+		}
+	}
 	return 0;
 }
 
@@ -163,6 +200,9 @@ void stale__describe(const struct stale_tc *s, char *buf, size_t sz)
 	if (s->prog_out && n < (int)sz)
 		n += snprintf(buf + n, sz - n, " filter 0x%x on egress (program %u, held by nobody)",
 			      WF_TC_HANDLE, s->prog_out);
+	if (s->prog_xdp && n < (int)sz)
+		n += snprintf(buf + n, sz - n, " XDP program wf_xdp_ingress (program %u, held by nobody)",
+			      s->prog_xdp);
 	if (s->qdisc_marked && n < (int)sz)
 		snprintf(buf + n, sz - n, " clsact qdisc a whoflow made");
 }

@@ -8,15 +8,18 @@
 #include "iface.h"
 
 /*
- * What a whoflow that died left on the TC hooks of the current namespace: its
- * clsact filters (handle and priority 0x77f1) whose program no process holds
- * and no pin keeps, and the clsact qdiscs a whoflow made (marked under
- * /run/whoflow when made). Nothing else is ever reported or touched. TCX
- * links leave nothing: the kernel removes them with their last reference.
+ * What a whoflow that died left on the interfaces of the current namespace:
+ * its clsact filters (handle and priority 0x77f1) and its XDP program
+ * (wf_xdp_ingress) whose program no process holds and no pin keeps, and the
+ * clsact qdiscs a whoflow made (marked under /run/whoflow when made). Nothing
+ * else is ever reported or touched. TCX links leave nothing: the kernel
+ * removes them with their last reference.
  */
 struct stale_tc {
 	struct iface iface;
 	__u32 prog_in, prog_out; /* the orphaned filters' program ids (0: none on that hook) */
+	__u32 prog_xdp; /* an orphaned wf_xdp_ingress attached in XDP (0: none) */
+	bool xdp_skb; /* ... in generic (skb) mode */
 	bool qdisc_marked; /* the clsact qdisc is a whoflow's own */
 };
 

@@ -239,3 +239,26 @@ def test_bpffs_unmounted_under_attach_pins(topo, cgroup):
         subprocess.run([h.WHOFLOW, "detach", "--stale", "--netns", topo.host.name], capture_output=True)
         for name in (set(os.listdir(MARKS)) if os.path.isdir(MARKS) else set()) - marks_before:
             os.unlink(os.path.join(MARKS, name))
+
+
+def xdp_on(topo):
+    out = subprocess.run(topo.in_ns(topo.host, ["ip", "-d", "link", "show", topo.veth]), capture_output=True,
+                         text=True, check=True).stdout
+    return "prog/xdp" in out
+
+
+def test_killed_xdp_monitor_leaves_a_stale_xdp_program(agents, topo, cgroup):
+    """monitor --xdp (libxdp attaches by netlink: no link) SIGKILLed: its XDP program stays on the
+    interface. status names it, detach --stale removes it (the TC side went with its links)."""
+    a = agents(["--cgroup", cgroup.path, "--xdp", "--xdp-mode", "skb"], netns=topo.host).wait_ready()
+    assert xdp_on(topo)
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait(10)
+    h.wait_until(lambda: h.tcx_classifiers() == [], 10, "the TCX links gone")
+    assert xdp_on(topo), "the XDP program outlives its monitor"
+    st = json.loads(whoflow_in(topo, "status", "--json").stdout)
+    assert [(s["interface"], bool(s["xdp_program"])) for s in st["stale"]] == [(topo.veth, True)]
+    r = whoflow_in(topo, "detach", "--stale")
+    assert r.returncode == 0 and "XDP program wf_xdp_ingress" in r.stderr, r.stderr
+    assert not xdp_on(topo)
+    h.wait_until(lambda: whoflow_programs() == [], 10, "every whoflow program gone")
