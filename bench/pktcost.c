@@ -52,16 +52,17 @@ static double cost(int prog, const struct pkt *p, int repeat, struct ring_buffer
 	return best[ROUNDS / 2];
 }
 
+/* A TCP segment carrying payload (n bytes; NULL: zeros). */
 static void tcp_data(struct pkt *p, const char *src, const char *dst, uint16_t sport,
-		     uint16_t dport, uint8_t flags, size_t payload)
+		     uint16_t dport, uint8_t flags, const uint8_t *payload, size_t n)
 {
-	static const uint8_t bulk[1448];
+	static const uint8_t zeros[1448];
 
 	memset(p, 0, sizeof(*p));
 	pkt__eth(p, 0x0800);
 	pkt__ipv4(p, 6, src, dst, 0, 0);
 	pkt__tcp(p, sport, dport, flags, 0);
-	pkt__put(p, bulk, payload);
+	pkt__put(p, payload ? payload : zeros, n);
 	pkt__finish(p, 0);
 }
 
@@ -122,8 +123,8 @@ int main(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_record, NULL, NULL);
 	in = bpf_program__fd(skel->progs.wf_tc_ingress);
 	out = bpf_program__fd(skel->progs.wf_tc_egress);
-	tcp_data(&data, "10.0.0.1", "10.0.0.2", 40000, 5201, 0x18, 1448);
-	tcp_data(&ack, "10.0.0.2", "10.0.0.1", 5201, 40000, 0x10, 0);
+	tcp_data(&data, "10.0.0.1", "10.0.0.2", 40000, 5201, 0x18, NULL, 1448);
+	tcp_data(&ack, "10.0.0.2", "10.0.0.1", 5201, 40000, 0x10, NULL, 0);
 	udp_small(&udp);
 	memset(&dns, 0, sizeof(dns));
 	pkt__eth(&dns, 0x0800);
@@ -131,19 +132,11 @@ int main(int argc, char **argv)
 	pkt__udp(&dns, 40053, 53);
 	pkt__dns_query(&dns, 0x1234, "www.bench.example", 1);
 	pkt__finish(&dns, 1);
-	memset(&hello, 0, sizeof(hello));
-	pkt__eth(&hello, 0x0800);
-	pkt__ipv4(&hello, 6, "10.0.0.1", "10.0.0.2", 0, 0);
-	pkt__tcp(&hello, 40443, 443, 0x18, 0);
-	pkt__put(&hello, client_hello, sizeof(client_hello));
-	pkt__finish(&hello, 0);
+	tcp_data(&hello, "10.0.0.1", "10.0.0.2", 40443, 443, 0x18, client_hello,
+		 sizeof(client_hello));
 	/* The server's answer on the same connection, arriving (the reply direction). */
-	memset(&flight, 0, sizeof(flight));
-	pkt__eth(&flight, 0x0800);
-	pkt__ipv4(&flight, 6, "10.0.0.2", "10.0.0.1", 0, 0);
-	pkt__tcp(&flight, 443, 40443, 0x18, 0);
-	pkt__put(&flight, server_flight, sizeof(server_flight));
-	pkt__finish(&flight, 0);
+	tcp_data(&flight, "10.0.0.2", "10.0.0.1", 443, 40443, 0x18, server_flight,
+		 sizeof(server_flight));
 	/* The flows exist and have decided their states (TLS, HTTP) before timing. */
 	cost(out, &data, 100, NULL);
 	cost(in, &ack, 100, NULL);

@@ -51,16 +51,6 @@ static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb,
 }
 
 /* No socket at hand (XDP). */
-static __always_inline struct pkt_sender *sender__none(void);
-
-static __always_inline struct pkt_sender *sender__xdp(struct xdp_md *xdp,
-						      const struct pkt_meta *m, __u8 hook)
-{
-	return sender__none();
-}
-
-#define ctx_sender(c, m, hook) CTX_PICK(c, sender__load, sender__xdp)(c, m, hook)
-
 static __always_inline struct pkt_sender *sender__none(void)
 {
 	__u32 zero = 0;
@@ -72,6 +62,14 @@ static __always_inline struct pkt_sender *sender__none(void)
 	}
 	return cur;
 }
+
+static __always_inline struct pkt_sender *sender__xdp(struct xdp_md *xdp,
+						      const struct pkt_meta *m, __u8 hook)
+{
+	return sender__none();
+}
+
+#define ctx_sender(c, m, hook) CTX_PICK(c, sender__load, sender__xdp)(c, m, hook)
 
 static __always_inline bool attr__found(__u8 a)
 {
