@@ -41,7 +41,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
 	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
 	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c userspace/expr.c \
-	userspace/stale.c
+	userspace/stale.c userspace/nsguard.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 

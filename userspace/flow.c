@@ -828,6 +828,14 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	}
 }
 
+static void flow__detach_one(struct flow_tracker *t, struct tc_attachment *a)
+{
+	if (a->xdp)
+		xdp__detach(bpf_program__fd(t->skel->progs.wf_xdp_ingress), a->iface.ifindex,
+			    a->iface.name, a->xdp_skb);
+	attach__tc_detach(a);
+}
+
 void flow_tracker__detach(struct flow_tracker *t)
 {
 	if (t->pinned)
@@ -837,13 +845,31 @@ void flow_tracker__detach(struct flow_tracker *t)
 
 		if (netns__enter(t->att[i].netns, &self))
 			continue; /* the namespace is gone, with its interfaces */
-		if (t->att[i].xdp)
-			xdp__detach(bpf_program__fd(t->skel->progs.wf_xdp_ingress),
-				    t->att[i].iface.ifindex, t->att[i].iface.name,
-				    t->att[i].xdp_skb);
-		attach__tc_detach(&t->att[i]);
+		flow__detach_one(t, &t->att[i]);
 		netns__leave(self);
 	}
+}
+
+size_t flow_tracker__forget_netns(struct flow_tracker *t, const char *netns, int fd)
+{
+	size_t n = 0;
+	int self;
+
+	if (t->pinned || netns__enter_fd(fd, &self))
+		return 0;
+	for (size_t i = 0; i < t->natt;) {
+		struct tc_attachment *a = &t->att[i];
+
+		if (!a->netns || strcmp(a->netns, netns)) {
+			i++;
+			continue;
+		}
+		flow__detach_one(t, a);
+		*a = t->att[--t->natt];
+		n++;
+	}
+	netns__leave(self);
+	return n;
 }
 
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX])

@@ -85,6 +85,9 @@ int flow_tracker__owners_fd(const struct flow_tracker *t);
 int flow_tracker__adopt_pinned(struct flow_tracker *t);
 /* Removes every classifier this run attached. */
 void flow_tracker__detach(struct flow_tracker *t);
+/* Detaches and forgets every interface of the namespace netns (entered by fd,
+ * its name being gone); how many. */
+size_t flow_tracker__forget_netns(struct flow_tracker *t, const char *netns, int fd);
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX]);
 void flow_tracker__destroy(struct flow_tracker *t);
 /* netns 0: any namespace (offline). */

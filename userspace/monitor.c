@@ -23,6 +23,7 @@
 #include "owner.h"
 #include "sock.h"
 #include "linkwatch.h"
+#include "nsguard.h"
 #include "capture.h"
 #include "expr.h"
 #include "filter.h"
@@ -223,8 +224,31 @@ static void monitor__check_scope(const struct config *cfg, bool *gone)
 		cfg->cgroup);
 }
 
+/*
+ * A --netns namespace deleted (`ip netns del`): its classifiers come off and
+ * the agent lets go of it, so that the kernel can free it and its interfaces.
+ */
+static void monitor__check_netns(struct flow_tracker *ft, struct flow_watch *w, size_t nw,
+				 struct nsguard *g, size_t ng)
+{
+	for (size_t i = 0; i < ng; i++) {
+		size_t n;
+
+		if (!nsguard__deleted(&g[i]))
+			continue;
+		n = flow_tracker__forget_netns(ft, g[i].name, g[i].fd);
+		for (size_t j = 0; j < nw; j++)
+			if (w[j].netns && !strcmp(w[j].netns, g[i].name))
+				linkwatch__close(&w[j].lw);
+		nsguard__close(&g[i]);
+		pr_warn("network namespace %s was deleted: detached from its %zu interface%s and let "
+			"it go; %zu interface%s still watched\n",
+			g[i].name, n, n == 1 ? "" : "s", ft->natt, ft->natt == 1 ? "" : "s");
+	}
+}
+
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
-			 size_t nw, struct capture *cap)
+			 size_t nw, struct nsguard *g, size_t ng, struct capture *cap)
 {
 	bool scope_gone = false;
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
@@ -264,6 +288,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 		if (timeconv__now_boot() >= next_check) {
 			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
 			monitor__check_scope(ft->cfg, &scope_gone);
+			monitor__check_netns(ft, w, nw, g, ng);
 			flow_tracker__scan(ft, timeconv__now_boot(), false);
 			proc_tracker__expire(t, timeconv__now_boot());
 			next_check = timeconv__now_boot() + 1000000000ull;
@@ -403,7 +428,8 @@ int monitor__run(struct config *cfg)
 	struct owner_ctx oc;
 	struct flow_watch watch[16];
 	struct capture cap = { 0 };
-	size_t nwatch = 0;
+	struct nsguard guard[16];
+	size_t nwatch = 0, nguard = 0;
 	int rc;
 
 	libbpf_set_print(log__libbpf);
@@ -454,10 +480,16 @@ int monitor__run(struct config *cfg)
 	/* With every interface selected, new ones are attached as they come up. */
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
 		nwatch = monitor__watch(cfg, &ft, watch);
+	for (size_t i = 0; !rc && !ft.pinned && i < cfg->netnses.n && i < 16; i++)
+		if (!nsguard__open(&guard[nguard], cfg->netnses.v[i]))
+			nguard++;
 	if (!rc)
-		rc = monitor__loop(&t, &ft, watch, nwatch, cfg->write_file ? &cap : NULL);
+		rc = monitor__loop(&t, &ft, watch, nwatch, guard, nguard,
+				   cfg->write_file ? &cap : NULL);
 	for (size_t i = 0; i < nwatch; i++)
 		linkwatch__close(&watch[i].lw);
+	for (size_t i = 0; i < nguard; i++)
+		nsguard__close(&guard[i]);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */
 	flow_tracker__detach(&ft);
 	proc_tracker__drain(&t);

@@ -50,9 +50,23 @@ unsigned int netns__ifindex(int netns_fd, const char *name)
 	return idx;
 }
 
+int netns__enter_fd(int target, int *self)
+{
+	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*self < 0 || setns(target, CLONE_NEWNET)) {
+		int err = -errno;
+
+		if (*self >= 0)
+			close(*self);
+		*self = -1;
+		return err;
+	}
+	return 0;
+}
+
 int netns__enter(const char *name, int *self)
 {
-	int target;
+	int target, err;
 
 	*self = -1;
 	if (!name || !*name)
@@ -60,18 +74,9 @@ int netns__enter(const char *name, int *self)
 	target = netns__open(name);
 	if (target < 0)
 		return target;
-	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*self < 0 || setns(target, CLONE_NEWNET)) {
-		int err = -errno;
-
-		close(target);
-		if (*self >= 0)
-			close(*self);
-		*self = -1;
-		return err;
-	}
+	err = netns__enter_fd(target, self);
 	close(target);
-	return 0;
+	return err;
 }
 
 void netns__leave(int self)

@@ -17,6 +17,8 @@ unsigned int netns__ifindex(int netns_fd, const char *name);
  * An empty or NULL name stays here. */
 int netns__enter(const char *name, int *self);
 void netns__leave(int self);
+/* The same, into the namespace an open fd names (one whose name may be gone). */
+int netns__enter_fd(int fd, int *self);
 /* The current network namespace's cookie (SO_NETNS_COOKIE), 0 if unknown. */
 uint64_t netns__cookie(void);
 /* The /run/netns name of the current namespace; "" for the host's (or unnamed). */

@@ -96,3 +96,36 @@ def test_several_namespaces_watched_at_once(agents, netns, topo, cgroup):
             iface = get(e, "observer.egress.interface.name") or get(e, "observer.ingress.interface.name")
             seen.setdefault(get(e, "destination.port"), set()).add(iface)
     assert seen == {9996: {topo.veth, "eth0"}, 9995: {name, "p" + name[1:]}}
+
+
+def link_exists(ns, name):
+    return subprocess.run(["ip", "-n", ns.name, "link", "show", name], capture_output=True).returncode == 0
+
+
+def test_watched_namespace_deleted(agents, netns, topo, cgroup):
+    """`ip netns del` of a --netns namespace: the agent says so, lets go of it (so the kernel
+    can free it: its veth's peer in the other namespace disappears), and goes on with the rest."""
+    doomed = h.Netns()
+    name = "wfg" + uuid.uuid4().hex[:5]
+    peer = "p" + name[1:]
+    try:
+        ip("link", "add", name, "netns", doomed.name, "type", "veth", "peer", "name", peer,
+           "netns", topo.host.name)
+        ip("-n", doomed.name, "link", "set", name, "up")
+        ip("-n", topo.host.name, "link", "set", peer, "up")
+        a = agents(["--cgroup", cgroup.path, "--netns", doomed.name, "--netns", topo.host.name],
+                   netns=netns).wait_ready()
+        assert "%s" % name in a.stderr[-1] and peer in a.stderr[-1]
+        before = len(h.tcx_classifiers())
+        doomed.remove()
+        h.wait_until(lambda: stderr_has(a, "network namespace %s was deleted" % doomed.name), 15,
+                     "deletion reported")
+        # Held by nothing of the agent's, the namespace is freed with its end of the veth pair.
+        h.wait_until(lambda: not link_exists(topo.host, peer), 20, "namespace freed")
+        assert len(h.tcx_classifiers()) < before
+        udp_to_host(topo, topo.HOST4, 9994)  # the other namespace is still watched
+        rc, _ = a.stop()
+        assert rc == 0
+        assert [e for e in a.events if get(e, "destination.port") == 9994]
+    finally:
+        doomed.remove()
