@@ -41,7 +41,7 @@ AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/
 	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
 	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
 	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c userspace/expr.c \
-	userspace/stale.c userspace/nsguard.c
+	userspace/stale.c userspace/nsguard.c userspace/owner_sweep.c
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -52,7 +52,7 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
 	python3-scapy
 
-.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench install uninstall FORCE
+.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
 all: $(BUILD)/whoflow
 
@@ -107,6 +107,11 @@ $(BUILD)/whoflow: $(AGENT_OBJS) $(LIB_OBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
+
+# The owner sweep works on a real BPF map (root): its own link line.
+$(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspace/owner_sweep.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;
@@ -166,6 +171,10 @@ $(BUILD)/bench/tpfloor: bench/tpfloor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
+$(BUILD)/bench/mapcount: bench/mapcount.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 $(BUILD)/bench/client_hello.h: bench/make_hello.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) $< $@
@@ -184,6 +193,20 @@ bench: deps
 	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/pktcost \
 		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor
 	$(PYTHON) bench/bench.py
+
+# One long run under every kind of load (not part of make test): RSS, fds, map
+# entries and loss sampled; writes docs/reliability.md's results and docs/soak.svg.
+SOAK_SECONDS ?= 1800
+SOAK_PKGS := $(BENCH_PKGS) gnuplot-nox
+soak: deps
+	@missing=$$(for p in $(SOAK_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	$(MAKE) all $(BUILD)/bench/procs $(BUILD)/bench/mapcount
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PYTHON) bench/soak.py
 
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.

@@ -89,29 +89,51 @@ static int attach__tcx(struct tc_attachment *a, int ingress_fd, int egress_fd)
 	return 0;
 }
 
-bool attach__tcx_has_whoflow(unsigned int ifindex)
+/* The programs on a TCX hook: calls fn on each id until it says stop. */
+static bool attach__tcx_any(unsigned int ifindex, bool ingress, bool (*fn)(__u32 id, const void *arg),
+			    const void *arg)
 {
 	__u32 ids[64], cnt = 64;
 
 	/* The query takes the interface index where a file descriptor would be. */
-	if (bpf_prog_query((int)ifindex, (enum bpf_attach_type)WF_BPF_TCX_INGRESS, 0, NULL, ids,
-			   &cnt))
+	if (bpf_prog_query((int)ifindex,
+			   (enum bpf_attach_type)(ingress ? WF_BPF_TCX_INGRESS : WF_BPF_TCX_EGRESS), 0,
+			   NULL, ids, &cnt))
 		return false;
-	for (__u32 i = 0; i < cnt && i < 64; i++) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-		bool ours;
-
-		if (fd < 0)
-			continue;
-		ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		       !strncmp(info.name, "wf_tc_ingress", sizeof(info.name));
-		close(fd);
-		if (ours)
+	for (__u32 i = 0; i < cnt && i < 64; i++)
+		if (fn(ids[i], arg))
 			return true;
-	}
 	return false;
+}
+
+static bool attach__is_id(__u32 id, const void *arg)
+{
+	return id == *(const __u32 *)arg;
+}
+
+static bool attach__is_named(__u32 id, const void *arg)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+	bool ours;
+
+	if (fd < 0)
+		return false;
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, arg, sizeof(info.name));
+	close(fd);
+	return ours;
+}
+
+bool attach__tcx_has_prog(unsigned int ifindex, bool ingress, __u32 prog_id)
+{
+	return prog_id && attach__tcx_any(ifindex, ingress, attach__is_id, &prog_id);
+}
+
+bool attach__tcx_has_whoflow(unsigned int ifindex)
+{
+	return attach__tcx_any(ifindex, true, attach__is_named, "wf_tc_ingress");
 }
 
 static bool attach__no_tcx(int err)
@@ -226,4 +248,12 @@ void attach__tc_detach(struct tc_attachment *a)
 	} else if (a->created_qdisc)
 		pr_info("left the clsact qdisc on %s: other filters use it\n", a->iface.name);
 	a->created_qdisc = false;
+}
+
+void attach__forget(struct tc_attachment *a)
+{
+	attach__tcx_close(a);
+	if (a->created_qdisc)
+		clsact_mark__clear(a->iface.ifindex);
+	a->tcx = a->ingress = a->egress = a->created_qdisc = false;
 }

@@ -40,6 +40,8 @@ struct tc_attachment {
 int attach__tc_mode(struct tc_attachment *a, int ingress_fd, int egress_fd, enum tc_mode mode);
 /* clsact filters (what pinned classifiers use: they must outlive the command). */
 int attach__tc(struct tc_attachment *a, int ingress_fd, int egress_fd);
+/* Whether the program prog_id hangs on the interface's TCX ingress or egress hook. */
+bool attach__tcx_has_prog(unsigned int ifindex, bool ingress, __u32 prog_id);
 /* Whether whoflow's ingress classifier hangs on the interface as a TCX link. */
 bool attach__tcx_has_whoflow(unsigned int ifindex);
 /* Whether the interface has a clsact qdisc (its filters can be listed). */
@@ -49,5 +51,8 @@ bool attach__clsact_unused(unsigned int ifindex);
 /* Removes exactly the links or filters attach__tc_mode added, and clsact only
  * if it made it and no other filter uses it. */
 void attach__tc_detach(struct tc_attachment *a);
+/* The interface is gone, and its classifiers with it: lets go of the links
+ * and forgets a clsact mark its index might pass on to a later interface. */
+void attach__forget(struct tc_attachment *a);
 
 #endif

@@ -63,6 +63,48 @@ static int attach__xdp(struct pinned *p, struct tc_attachment *a, const struct c
 	return 0;
 }
 
+/* Where attach pins an interface's TCX link (in: ingress); the pin holds it attached. */
+static void tcx__pin_path(const struct pinned *p, const struct wf_attach_key *k, bool in, char *out,
+			  size_t outsz)
+{
+	snprintf(out, outsz, "%s/links/tcx-%llx-%u-%s", p->dir, (unsigned long long)k->netns,
+		 k->ifindex, in ? "in" : "out");
+}
+
+static int tcx__pin(const struct pinned *p, const struct wf_attach_key *k,
+		    const struct tc_attachment *a)
+{
+	char path[PATH_MAX + 96];
+
+	for (int in = 1; in >= 0; in--) {
+		tcx__pin_path(p, k, in, path, sizeof(path));
+		if (bpf_obj_pin(in ? a->link_in : a->link_out, path)) {
+			pr_warn("cannot pin the TCX link of %s at %s: %m\n", a->iface.name, path);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Unpinning the last reference detaches the link (whatever namespace we are in). */
+static void tcx__unpin(const struct pinned *p, const struct wf_attach_key *k)
+{
+	char path[PATH_MAX + 96];
+
+	for (int in = 0; in < 2; in++) {
+		tcx__pin_path(p, k, in, path, sizeof(path));
+		unlink(path);
+	}
+}
+
+/* Takes back a half-made attachment: pins, links or filters. */
+static void attach__undo(struct pinned *p, const struct wf_attach_key *k, struct tc_attachment *a)
+{
+	if (a->tcx)
+		tcx__unpin(p, k);
+	attach__tc_detach(a);
+}
+
 static int attach__iface(struct pinned *p, const struct config *cfg, const char *name,
 			 const char *netns_name)
 {
@@ -87,12 +129,13 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	flags = (a.iface.no_l2 ? WF_IFACE_NO_L2 : 0) | (a.iface.loopback ? WF_IFACE_LOOPBACK : 0);
 	if (flags)
 		bpf_map_update_elem(p->iface_flags, &k, &flags, BPF_ANY);
-	if (attach__tc(&a, p->prog_ingress, p->prog_egress))
+	if (attach__tc_mode(&a, p->prog_ingress, p->prog_egress, (enum tc_mode)cfg->tc_mode))
 		return 1;
-	if (cfg->xdp && attach__xdp(p, &a, cfg, &k, flags)) {
-		attach__tc_detach(&a);
+	if ((a.tcx && tcx__pin(p, &k, &a)) || (cfg->xdp && attach__xdp(p, &a, cfg, &k, flags))) {
+		attach__undo(p, &k, &a);
 		return 1;
 	}
+	v.tcx = a.tcx;
 	v.xdp = cfg->xdp;
 	v.xdp_skb = cfg->xdp && cfg->xdp_skb;
 	snprintf(v.ifname, sizeof(v.ifname), "%s", name);
@@ -101,12 +144,18 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	v.attached_ns = (uint64_t)time(NULL) * 1000000000ull;
 	if (bpf_map_update_elem(p->attachments, &k, &v, BPF_ANY)) {
 		pr_warn("cannot record the attachment to %s: %m; detaching it again\n", name);
-		attach__tc_detach(&a);
+		if (cfg->xdp)
+			xdp__detach(p->prog_xdp, a.iface.ifindex, name, cfg->xdp_skb);
+		attach__undo(p, &k, &a);
 		return 1;
 	}
-	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u, %s)\n", name,
+	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u, %s%s)\n", name,
 		*netns_name ? " in " : "", netns_name, a.iface.ifindex,
-		!cfg->xdp ? "tc" : cfg->xdp_skb ? "xdp (skb mode) + tc" : "xdp (native) + tc");
+		!cfg->xdp ? "" : cfg->xdp_skb ? "xdp (skb mode) + " : "xdp (native) + ",
+		a.tcx ? "tcx" : "tc clsact");
+	/* The pins hold the links now. */
+	if (a.tcx)
+		attach__tc_detach(&a);
 	return 0;
 }
 
@@ -187,10 +236,13 @@ static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		if (netns__cookie() == k->netns) {
 			if (v->xdp)
 				xdp__detach(p->prog_xdp, k->ifindex, v->ifname, v->xdp_skb);
-			attach__tc_detach(&a);
+			if (!v->tcx)
+				attach__tc_detach(&a);
 		}
 		netns__leave(self);
 	}
+	if (v->tcx)
+		tcx__unpin(p, k);
 	bpf_map_delete_elem(p->attachments, k);
 	bpf_map_delete_elem(p->iface_flags, k);
 	fprintf(stderr, "whoflow: detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
@@ -399,9 +451,14 @@ static void status__probe(const struct pinned *p, const struct wf_attach_key *k,
 	memset(st, 0, sizeof(*st));
 	if (netns__enter(v->netns_name, &self))
 		return;
-	if (netns__cookie() == k->netns) {
+	if (netns__cookie() == k->netns && v->tcx) {
+		st->ingress = attach__tcx_has_prog(k->ifindex, true, prog__id(p->prog_ingress));
+		st->egress = attach__tcx_has_prog(k->ifindex, false, prog__id(p->prog_egress));
+	} else if (netns__cookie() == k->netns) {
 		st->ingress = status__tc(k, BPF_TC_INGRESS);
 		st->egress = status__tc(k, BPF_TC_EGRESS);
+	}
+	if (netns__cookie() == k->netns) {
 		st->xdp = v->xdp && xdp__attached(p->prog_xdp, k->ifindex);
 	}
 	netns__leave(self);
@@ -486,6 +543,7 @@ static void status__build(struct json *j, const struct pinned *p)
 		json__u64(j, "ifindex", k.ifindex);
 		status__probe(p, &k, &v, &st);
 		json__str(j, "mode", v.xdp ? "xdp+tc" : "tc");
+		json__str(j, "tc_hook", v.tcx ? "tcx" : "clsact");
 		if (v.xdp)
 			json__bool(j, "xdp", st.xdp);
 		json__bool(j, "ingress", st.ingress);
@@ -507,7 +565,7 @@ static void status__text(const struct pinned *p)
 	printf("pinned in %s: programs tc_ingress id %u, tc_egress id %u; packets seen %" PRIu64
 	       ", events lost %" PRIu64 "\n",
 	       p->dir, prog__id(p->prog_ingress), prog__id(p->prog_egress), seen, lost);
-	printf("%-16s %-16s %-8s %-6s %-8s %s\n", "NETNS", "INTERFACE", "IFINDEX", "MODE", "HOOKS",
+	printf("%-16s %-16s %-8s %-10s %-8s %s\n", "NETNS", "INTERFACE", "IFINDEX", "MODE", "HOOKS",
 	       "STATE");
 	while (!bpf_map_get_next_key(p->attachments, prev, &next)) {
 		struct att_state st;
@@ -517,8 +575,9 @@ static void status__text(const struct pinned *p)
 		if (bpf_map_lookup_elem(p->attachments, &k, &v))
 			continue;
 		status__probe(p, &k, &v, &st);
-		printf("%-16s %-16s %-8u %-6s %-8s %s\n", *v.netns_name ? v.netns_name : "(host)",
-		       v.ifname, k.ifindex, v.xdp ? "xdp+tc" : "tc",
+		printf("%-16s %-16s %-8u %-10s %-8s %s\n", *v.netns_name ? v.netns_name : "(host)",
+		       v.ifname, k.ifindex,
+		       v.xdp ? (v.tcx ? "xdp+tcx" : "xdp+clsact") : (v.tcx ? "tcx" : "clsact"),
 		       st.ingress && st.egress ? "in+out" :
 		       st.ingress		? "in" :
 		       st.egress		? "out" :

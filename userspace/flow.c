@@ -559,6 +559,7 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 		if (a) {
 			pr_warn("interface %s (ifindex %u) is gone; its classifiers went with it\n",
 				a->iface.name, l->ifindex);
+			attach__forget(a);
 			*a = t->att[--t->natt];
 		}
 		return;

@@ -24,6 +24,7 @@
 #include "sock.h"
 #include "linkwatch.h"
 #include "nsguard.h"
+#include "owner_sweep.h"
 #include "capture.h"
 #include "expr.h"
 #include "filter.h"
@@ -247,9 +248,21 @@ static void monitor__check_netns(struct flow_tracker *ft, struct flow_watch *w, 
 	}
 }
 
+/* Owners of released sockets go once every flow that may name them was reported. */
+static void monitor__sweep_owners(struct flow_tracker *ft, struct owner_sweep *sw, uint64_t now,
+				  uint64_t *next)
+{
+	if (now < *next || !ft->skel)
+		return;
+	*next = now + 10000000000ull;
+	owner_sweep__run(sw, flow_tracker__owners_fd(ft), now, ft->cfg->flow_idle_ns + 10000000000ull);
+}
+
 static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
 			 size_t nw, struct nsguard *g, size_t ng, struct capture *cap)
 {
+	struct owner_sweep sweep = { 0 };
+	uint64_t next_sweep = 0;
 	bool scope_gone = false;
 	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
@@ -282,6 +295,7 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 			break;
 		if (n < 0) {
 			pr_warn("reading events failed: %s\n", strerror(-n));
+			owner_sweep__free(&sweep);
 			close(epfd);
 			return 1;
 		}
@@ -289,11 +303,13 @@ static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct
 			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
 			monitor__check_scope(ft->cfg, &scope_gone);
 			monitor__check_netns(ft, w, nw, g, ng);
+			monitor__sweep_owners(ft, &sweep, timeconv__now_boot(), &next_sweep);
 			flow_tracker__scan(ft, timeconv__now_boot(), false);
 			proc_tracker__expire(t, timeconv__now_boot());
 			next_check = timeconv__now_boot() + 1000000000ull;
 		}
 	}
+	owner_sweep__free(&sweep);
 	close(epfd);
 	return 0;
 }

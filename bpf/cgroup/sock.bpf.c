@@ -417,8 +417,11 @@ int wf_sockops(struct bpf_sock_ops *ops)
 	return 1;
 }
 
-/* The socket is gone: its addresses may be reused by another. Its owner stays
- * (LRU) for records still in flight. */
+/*
+ * The socket is gone: its addresses may be reused by another. Its owner stays
+ * for records still in flight, marked released: the agent deletes it a while
+ * later, so that dead sockets never crowd live ones out of the LRU table.
+ */
 SEC("cgroup/sock_release")
 int wf_sock_release(struct bpf_sock *ctx)
 {
@@ -426,9 +429,13 @@ int wf_sock_release(struct bpf_sock *ctx)
 	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
 	__u64 cookie = bpf_get_socket_cookie(ctx), netns = bpf_get_netns_cookie(ctx);
 	struct wf_tuple_key k = {};
+	struct wf_owner *o;
 
 	if (ctx->protocol != IPPROTO_UDP_ && ctx->protocol != IPPROTO_TCP_)
 		return 1;
+	o = bpf_map_lookup_elem(&owners, &cookie);
+	if (o)
+		o->released = 1;
 	tuple__from_sk(&k, sk);
 	tuple__unindex(&k, cookie, netns);
 	if (k.rport) {

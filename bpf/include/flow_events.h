@@ -47,7 +47,8 @@ struct wf_attach_val {
 	__u8 created_qdisc; /* clsact was whoflow's: remove it with the last filter */
 	__u8 xdp; /* ingress through XDP (mode xdp+tc) */
 	__u8 xdp_skb; /* in generic (skb) XDP mode */
-	__u8 pad[5];
+	__u8 tcx; /* TC through TCX links, pinned (else clsact filters) */
+	__u8 pad[4];
 	__u64 attached_ns; /* CLOCK_REALTIME */
 };
 

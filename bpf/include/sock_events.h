@@ -37,7 +37,7 @@ struct wf_owner {
 	__u8 how; /* enum wf_owner_how */
 	__u8 family; /* 4 or 6 */
 	__u8 proto;
-	__u8 pad;
+	__u8 released; /* the socket is gone; the agent deletes the owner a while later */
 	char comm[WF_OWNER_COMM_LEN];
 };
 

@@ -498,3 +498,32 @@ def test_lua_dissector_selects_each_process(agents, attr, cgroup, dnsmasq_s, tmp
                    for r in rows), (comm, rows)
         want = sum(len(packet_bytes(path, ("port", str(port), "and", "not", "icmp"))) for _, path in dumps)
         assert len(rows) == want, (comm, len(rows), want)
+
+
+UDP_CHURN = r"""
+import socket, sys
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"x", (sys.argv[1], 9300))
+    s.close()
+"""
+
+
+def test_owners_of_closed_sockets_leave_the_table(agents, topo, cgroup):
+    """200 sockets opened, used and closed: their owners are in the table while their flows may still
+    be reported, every flow is reported with its process, and then the owners go (dead sockets must
+    not crowd live ones out of the LRU table)."""
+    a = agents(["--cgroup", cgroup.path, "--flow-timeouts", "1,1800"], netns=topo.host).wait_ready()
+    idle = h.map_entries(a.proc.pid, "owners")
+    p = cgroup.spawn(topo.in_ns(topo.host, [PY, "-c", UDP_CHURN, topo.SERVER4, "200"]))
+    assert p.wait(30) == 0
+    assert h.map_entries(a.proc.pid, "owners") >= idle + 200
+    flows = a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9300,
+                       timeout=20)
+    assert flows is not None
+    # Swept every 10 s once released for the idle timeout and 10 s more.
+    h.wait_until(lambda: h.map_entries(a.proc.pid, "owners") <= idle + 2, 45, "owners of closed sockets gone")
+    a.stop()
+    got = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9300]
+    assert len(got) == 200
+    assert {get(e, "process.pid") for e in got} == {p.pid}

@@ -212,22 +212,30 @@ def test_sighup_reopens_a_capture_file_moved_away(agents, topo, cgroup, tmp_path
     assert not any("SIGHUP" in line for line in b.stderr)
 
 
-def test_bpffs_unmounted_under_attach_pins(topo, cgroup):
+@pytest.mark.parametrize("tc_mode", ["auto", "clsact"])
+def test_bpffs_unmounted_under_attach_pins(topo, cgroup, tc_mode):
     """whoflow attach pins its classifiers; the bpffs they were pinned in goes away (here a bpffs of
-    the test's own, in a mount namespace of its own). The filters keep running with nobody holding
-    them: status calls them stale and detach --stale removes them, leaving the interface as it was."""
+    the test's own, in a mount namespace of its own). TCX links (auto) go with their pins: nothing of
+    whoflow keeps running, nothing is stale. clsact filters keep running with nobody holding them:
+    status calls them stale and detach --stale removes them, leaving the interface as it was."""
     before = tc_state(topo)
     marks_before = set(os.listdir(MARKS)) if os.path.isdir(MARKS) else set()
     script = ("set -e; mount -t bpf bpf /sys/fs/bpf; "
-              "{wf} attach {dev} --netns {ns} --cgroup {cg}; umount /sys/fs/bpf; "
+              "{wf} attach {dev} --netns {ns} --cgroup {cg} --tc-mode {mode}; umount /sys/fs/bpf; "
               "{wf} status --json --netns {ns}").format(wf=h.WHOFLOW, dev=topo.veth, ns=topo.host.name,
-                                                          cg=cgroup.path)
+                                                          cg=cgroup.path, mode=tc_mode)
     try:
         r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
+        assert ("tcx)" if tc_mode == "auto" else "tc clsact)") in r.stderr
         st = json.loads(r.stdout.strip().splitlines()[-1])
         assert st["pin_dir"] is None
+        if tc_mode == "auto":
+            assert st["stale"] == []
+            assert tc_state(topo) == before
+            h.wait_until(lambda: h.loaded_programs("wf_") == [], 10, "every whoflow program gone")
+            return
         assert [s["interface"] for s in st["stale"]] == [topo.veth]
         assert h.loaded_programs("wf_tc_") == ["wf_tc_egress", "wf_tc_ingress"], "the orphans run"
         r = subprocess.run([h.WHOFLOW, "detach", "--stale", "--netns", topo.host.name], capture_output=True,

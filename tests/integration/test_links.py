@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Interfaces that appear, are renamed or go away while the agent runs (all interfaces selected)."""
+import os
 import subprocess
 import uuid
 
@@ -129,3 +130,20 @@ def test_watched_namespace_deleted(agents, netns, topo, cgroup):
         assert [e for e in a.events if get(e, "destination.port") == 9994]
     finally:
         doomed.remove()
+
+
+def test_interfaces_that_come_and_go_leave_no_fd_behind(agents, topo, cgroup):
+    """Attached to each new interface (two TCX link fds), then forgotten when it is deleted: the agent
+    holds as many fds after five such interfaces as before them."""
+    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    fds = lambda: len(os.listdir("/proc/%d/fd" % a.proc.pid))  # noqa: E731
+    before = fds()
+    for n in range(5):
+        name = "wfc%d" % n + uuid.uuid4().hex[:4]
+        new_link(topo, name, 20 + n)
+        h.wait_until(lambda: stderr_has(a, "attached to new interface %s " % name), 15, "attached")
+        ip("-n", topo.host.name, "link", "del", name)
+        h.wait_until(lambda: stderr_has(a, "interface %s (ifindex" % name), 15, "forgotten")
+    assert fds() == before
+    rc, _ = a.stop()
+    assert rc == 0

@@ -61,17 +61,21 @@ def bpffs_state():
     return (m, sorted(os.listdir(m)) if m else None)
 
 
-def test_attach_status_detach_restore_everything(topo, cgroup, pins):
+@pytest.mark.parametrize("tc_mode", ["auto", "clsact"])
+def test_attach_status_detach_restore_everything(topo, cgroup, pins, tc_mode):
+    """attach pins TCX links (auto, on this kernel) or adds clsact filters; status shows them;
+    detach leaves every interface, qdisc and bpffs as before."""
     ns, dev = topo.host, topo.veth
+    tcx = tc_mode == "auto"
     # Someone else's clsact and filter on the peer: they must survive untouched.
     subprocess.run(["tc", "-n", topo.server.name, "qdisc", "add", "dev", "eth0", "clsact"], check=True)
     subprocess.run(["tc", "-n", topo.server.name, "filter", "add", "dev", "eth0", "ingress", "prio", "5",
                     "u32", "match", "u32", "0", "0", "action", "ok"], check=False)
     before = (tc_state(ns, dev), tc_state(topo.server, "eth0"), bpffs_state())
-    r = wf("attach", dev, "eth0", "--netns", ns.name, "--cgroup", cgroup.path)
+    r = wf("attach", dev, "eth0", "--netns", ns.name, "--cgroup", cgroup.path, "--tc-mode", tc_mode)
     assert r.returncode == 1 and "no interface eth0" in r.stderr  # eth0 is in the other namespace
     assert "attached to %s in %s" % (dev, ns.name) in r.stderr
-    r = wf("attach", "eth0", "--netns", topo.server.name, "--cgroup", cgroup.path)
+    r = wf("attach", "eth0", "--netns", topo.server.name, "--cgroup", cgroup.path, "--tc-mode", tc_mode)
     assert r.returncode == 0, r.stderr
     # Idempotent, and says so.
     r = wf("attach", dev, "--netns", ns.name)
@@ -80,10 +84,16 @@ def test_attach_status_detach_restore_everything(topo, cgroup, pins):
     got = {(a["netns"], a["interface"]): a for a in st["attachments"]}
     assert set(got) == {(ns.name, dev), (topo.server.name, "eth0")}
     assert all(a["ingress"] and a["egress"] and a["mode"] == "tc" for a in got.values())
-    assert got[(ns.name, dev)]["qdisc_created"] and not got[(topo.server.name, "eth0")]["qdisc_created"]
+    assert {a["tc_hook"] for a in got.values()} == {"tcx" if tcx else "clsact"}
+    if tcx:  # links, pinned: no qdisc, no filter; the kernel lists the links
+        assert not any(a["qdisc_created"] for a in got.values())
+        assert h.tcx_classifiers() == ["wf_tc_egress"] * 2 + ["wf_tc_ingress"] * 2
+        assert "wf_tc_ingress" not in tc_state(ns, dev)[1]
+    else:
+        assert got[(ns.name, dev)]["qdisc_created"] and not got[(topo.server.name, "eth0")]["qdisc_created"]
+        assert "wf_tc_ingress" in tc_state(ns, dev)[1]
+        assert h.tcx_classifiers() == []
     assert st["programs"]["tc_ingress"] > 0 and "flows" in st["pinned_maps"]
-    # The status seen from inside the namespace's own commands is the same state.
-    assert "wf_tc_ingress" in tc_state(ns, dev)[1]
     text = wf("status").stdout
     assert dev in text and "attached" in text
     r = wf("detach", "nosuch", "--netns", ns.name)
@@ -95,6 +105,7 @@ def test_attach_status_detach_restore_everything(topo, cgroup, pins):
     assert r.returncode == 0 and "unpinned" in r.stderr
     after = (tc_state(ns, dev), tc_state(topo.server, "eth0"), bpffs_state())
     assert after == before
+    assert h.tcx_classifiers() == []
     assert json.loads(wf("status", "--json").stdout)["attachments"] == []
     r = wf("detach", dev, "--netns", ns.name)
     assert r.returncode == 3 and "nothing is attached" in r.stderr

@@ -233,6 +233,25 @@ def tcx_classifiers():
                   if str(l.get("type")) in ("tcx", "11") and progs.get(l.get("prog_id"), "").startswith("wf_tc_"))
 
 
+def map_entries(pid, name):
+    """Entries of the BPF map called name that process pid holds (found through its fds), by bpftool."""
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                ids = [l.split()[1] for l in f if l.startswith("map_id:")]
+        except OSError:
+            continue
+        if not ids:
+            continue
+        info = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", ids[0]], capture_output=True,
+                                         text=True, check=True).stdout)
+        if info.get("name") == name:
+            out = subprocess.run(["bpftool", "-j", "map", "dump", "id", ids[0]], capture_output=True, text=True,
+                                 check=True).stdout
+            return len(json.loads(out))
+    raise AssertionError("process %d holds no map named %s" % (pid, name))
+
+
 def loaded_programs(prefix):
     """Names of the BPF programs loaded now whose name starts with prefix."""
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True, check=True).stdout
