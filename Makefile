@@ -19,7 +19,9 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
-CPPFLAGS += -I$(BUILD) -Ibpf/include -Iuserspace -Ipcap $(shell pkg-config --cflags $(PKGS))
+# Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.
+STAGES   := cli core proc sock net proto join select out lib
+CPPFLAGS += -I$(BUILD) -Ibpf/include $(addprefix -Iuserspace/,$(STAGES)) $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
@@ -29,19 +31,10 @@ BPF_SRCS := bpf/trace/proc.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
-# Pure modules: no BPF, no globals beyond their own; the unit tests link them directly.
-LIB_SRCS := userspace/container.c userspace/cmdline.c userspace/redact.c userspace/json.c \
-	userspace/log.c userspace/strlist.c userspace/community_id.c userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c \
-	pcap/pcapng.c
-AGENT_SRCS := userspace/main.c userspace/monitor.c userspace/mounts.c userspace/proc.c \
-	userspace/proc_table.c userspace/proc_scan.c userspace/cgroup_path.c \
-	userspace/output.c userspace/output_json.c userspace/output_text.c \
-	userspace/filter.c userspace/hash.c userspace/users.c userspace/timeconv.c \
-	userspace/privs.c userspace/netns.c userspace/iface.c userspace/attach.c userspace/flow.c \
-	userspace/dns_pairs.c userspace/output_net.c userspace/tls_session.c userspace/dns_tcp.c userspace/dns_frag.c userspace/offline.c \
-	userspace/sock.c userspace/sock_snapshot.c userspace/owner.c \
-	userspace/pinned.c userspace/cmd_pin.c userspace/linkwatch.c userspace/xdp.c pcap/capture.c userspace/expr.c \
-	userspace/stale.c userspace/nsguard.c userspace/owner_sweep.c
+# Pure modules (decoders and helpers): no BPF, no globals beyond their own; the
+# unit tests link them directly.
+LIB_SRCS := $(wildcard userspace/proto/*.c userspace/lib/*.c)
+AGENT_SRCS := userspace/main.c $(foreach d,cli core proc sock net join select out,$(wildcard userspace/$(d)/*.c))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -67,7 +60,7 @@ deps:
 	fi
 
 $(BUILD)/.dir:
-	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/userspace $(BUILD)/pcap $(BUILD)/tests
+	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/tests $(addprefix $(BUILD)/userspace/,$(STAGES))
 	@touch $@
 
 # vmlinux.h is regenerated every build but replaced only when its content changes,
@@ -95,9 +88,6 @@ $(BUILD)/sock.skel.h: $(BUILD)/bpf/cgroup/sock.bpf.o
 	$(BPFTOOL) gen skeleton $< name sock_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/userspace/%.o: userspace/%.c | $(BUILD)/.dir $(SKELS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/pcap/%.o: pcap/%.c | $(BUILD)/.dir $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -109,9 +99,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
 
 # The owner sweep works on a real BPF map (root): its own link line.
-$(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspace/owner_sweep.o
+$(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspace/sock/owner_sweep.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/sock/owner_sweep.o -o $@ -lcmocka $(LDLIBS)
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;
@@ -126,9 +116,9 @@ $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/expr.c $(BUILD)/flow.skel.h
+$(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/net/expr.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/expr.c -o $@ $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/net/expr.c -o $@ $(LDLIBS)
 
 # Generated (scapy, seeded): the packets of the filter-expression differential test.
 $(BUILD)/tests/diff_packets.pcap: tests/bpf/make_diff_packets.py
@@ -211,12 +201,13 @@ soak: deps
 # libFuzzer + ASan on each userspace decoder, FUZZ_SECONDS each, from seeds made
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := userspace/dns.c userspace/tls.c userspace/ja.c userspace/http.c userspace/textesc.c
+FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
+	userspace/lib/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Iuserspace $< $(FUZZ_SRCS) -o $@ -lcrypto
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(addprefix -Iuserspace/,$(STAGES)) $< $(FUZZ_SRCS) -o $@ -lcrypto
 
 fuzz: deps $(FUZZ_TARGETS)
 	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds

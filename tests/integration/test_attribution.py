@@ -504,6 +504,7 @@ UDP_CHURN = r"""
 import socket, sys
 for i in range(int(sys.argv[2])):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("", 41000 + i))  # one flow per socket: no port reused
     s.sendto(b"x", (sys.argv[1], 9300))
     s.close()
 """

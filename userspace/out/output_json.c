@@ -15,6 +15,7 @@ static void json__event(struct json *j, const struct proc_view *v)
 {
 	json__obj_open(j, "event");
 	json__str(j, "kind", "event");
+	json__str(j, "id", v->event_id);
 	json__arr_open(j, "category");
 	json__str(j, NULL, "process");
 	json__arr_close(j);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/types.h>
+#include <stddef.h>
 #include "community_id.h"
+#include "event_id.h"
 #include "flow_events.h"
 #include "output.h"
 #include "owner.h"
@@ -107,11 +109,12 @@ static void json__observer(struct json *j, const char *ifname, unsigned int ifin
 	json__obj_close(j);
 }
 
-static void json__event(struct json *j, const char *category, const char *type1, const char *type2,
-			const char *action, const char *dataset)
+static void json__event(struct json *j, const char *id, const char *category, const char *type1,
+			const char *type2, const char *action, const char *dataset)
 {
 	json__obj_open(j, "event");
 	json__str(j, "kind", "event");
+	json__str(j, "id", id);
 	json__arr_open(j, "category");
 	json__str(j, NULL, category);
 	json__arr_close(j);
@@ -137,8 +140,12 @@ static void flow_json__body(struct json *j, const struct flow_view *fv, const st
 	char start[40], flags[64];
 	bool ports = proto__has_ports(ep->proto);
 
+	char id[EVENT_ID_LEN];
+
+	/* The flow's key and period start: a period reported again after a restart keeps its id. */
+	event_id__make(id, v->first_ns, EVENT_ID_FLOW, fv->k, sizeof(*fv->k), NULL, 0);
 	timeconv__rfc3339(timeconv__boot_to_real(v->first_ns), start, sizeof(start));
-	json__event(j, "network", "connection", "end", "flow", "whoflow.flow");
+	json__event(j, id, "network", "connection", "end", "flow", "whoflow.flow");
 	json__str(j, "start", start);
 	json__str(j, "end", ep->ts);
 	json__u64(j, "duration", v->last_ns - v->first_ns);
@@ -227,6 +234,9 @@ static void output__line(struct output *o)
 /* What a packet event (DNS, TLS, HTTP) writes before its own fields. */
 struct net_head {
 	const struct endpoints *ep;
+	const struct pkt_event_hdr *rec; /* the kernel record: event.id */
+	const void *more; /* and these bytes of it, which tell records of one packet apart */
+	size_t more_len;
 	const char *category2; /* a second event.category, or NULL */
 	const char *action;
 	const char *dataset;
@@ -243,8 +253,13 @@ static void net_json__head(struct output *o, const struct net_head *h)
 	json__reset(j);
 	json__obj_open(j, NULL);
 	json__str(j, "@timestamp", h->ep->ts);
+	char id[EVENT_ID_LEN];
+
+	event_id__make(id, h->rec->ts_ns, h->rec->kind, h->rec, offsetof(struct pkt_event_hdr, owner),
+		       h->more, h->more_len);
 	json__obj_open(j, "event");
 	json__str(j, "kind", "event");
+	json__str(j, "id", id);
 	json__arr_open(j, "category");
 	json__str(j, NULL, "network");
 	if (h->category2)
@@ -526,8 +541,9 @@ void output__dns_event(struct output *o, const struct dns_view *dv)
 		return;
 	}
 	net_json__head(
-		o, &(struct net_head){ &ep, NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
-				       "whoflow.dns", "dns", dv->ifname, e->h.ifindex, e->h.hook });
+		o, &(struct net_head){ &ep, &e->h, &e->id, 12, NULL,
+				       (e->flags & 0x8000) ? "dns-answer" : "dns-query", "whoflow.dns",
+				       "dns", dv->ifname, e->h.ifindex, e->h.hook });
 	owner__json_ecs(&o->j, NULL, &ov);
 	dns_json__dns(&o->j, dv);
 	dns_json__whoflow(&o->j, dv, &ov);
@@ -730,8 +746,8 @@ void output__tls_event(struct output *o, const struct tls_view *tv)
 		output__text_done(o);
 		return;
 	}
-	net_json__head(o, &(struct net_head){ &ep, NULL, "tls-client-hello", "whoflow.tls", "tls",
-					      tv->ifname, e->h.ifindex, e->h.hook });
+	net_json__head(o, &(struct net_head){ &ep, &e->h, &e->stream_off, 4, NULL, "tls-client-hello",
+					      "whoflow.tls", "tls", tv->ifname, e->h.ifindex, e->h.hook });
 	owner__json_ecs(&o->j, NULL, &ov);
 	tls_json__ecs(&o->j, tv);
 	tls_json__whoflow(&o->j, tv, &ov);
@@ -826,8 +842,8 @@ void output__http_event(struct output *o, const struct http_view *hv)
 		output__text_done(o);
 		return;
 	}
-	net_json__head(o, &(struct net_head){ &ep, "web", "http-request", "whoflow.http", "http",
-					      hv->ifname, e->h.ifindex, e->h.hook });
+	net_json__head(o, &(struct net_head){ &ep, &e->h, &e->stream_off, 4, "web", "http-request",
+					      "whoflow.http", "http", hv->ifname, e->h.ifindex, e->h.hook });
 	owner__json_ecs(&o->j, NULL, &ov);
 	http_json__body(&o->j, hv, &ov);
 	json__obj_close(&o->j);

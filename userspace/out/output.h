@@ -71,6 +71,7 @@ enum proc_view_kind {
 struct proc_view {
 	enum proc_view_kind kind;
 	const struct proc_info *p;
+	char event_id[33]; /* EVENT_ID_LEN */
 	char ts[40];
 	char start[40];
 	char *command_line;

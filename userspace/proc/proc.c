@@ -15,6 +15,7 @@
 #include "log.h"
 #include "output.h"
 #include "proc.h"
+#include "event_id.h"
 #include "proc.skel.h"
 #include "timeconv.h"
 
@@ -27,6 +28,7 @@ static void tracker__read_boot_id(struct proc_tracker *t)
 	t->boot_id[strcspn(t->boot_id, "\n")] = '\0';
 	if (f)
 		fclose(f);
+	event_id__seed(t->boot_id);
 }
 
 /* Stable across pid reuse: the same (boot, pid, start tick) is the same process. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmdline.h"
+#include "event_id.h"
 #include "output.h"
 #include "proc_table.h"
 #include "redact.h"
@@ -89,10 +90,13 @@ void output__proc_event(struct output *o, enum proc_view_kind kind, const struct
 			uint64_t ts_ns)
 {
 	struct proc_view v = { .kind = kind, .p = p };
+	uint64_t who[2] = { (uint64_t)p->pid, p->start_ns };
 	size_t n;
 
 	if (o->failed)
 		return;
+	/* A process event is its process (pid and start) at its time. */
+	event_id__make(v.event_id, ts_ns, EVENT_ID_PROC + kind, who, sizeof(who), NULL, 0);
 	timeconv__rfc3339(timeconv__boot_to_real(ts_ns), v.ts, sizeof(v.ts));
 	timeconv__rfc3339(timeconv__boot_to_real(p->start_ns), v.start, sizeof(v.start));
 	n = cmdline__format(p->args, p->args_len, NULL, 0);
