@@ -116,9 +116,9 @@ $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/net/expr.c $(BUILD)/flow.skel.h
+$(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/net/expr.c userspace/lib/log.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/net/expr.c -o $@ $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/net/expr.c userspace/lib/log.c -o $@ $(LDLIBS)
 
 # Generated (scapy, seeded): the packets of the filter-expression differential test.
 $(BUILD)/tests/diff_packets.pcap: tests/bpf/make_diff_packets.py

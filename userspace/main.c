@@ -10,8 +10,11 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "config.h"
+#include "filter.h"
 #include "log.h"
+#include "log_libbpf.h"
 #include "monitor.h"
+#include "options.h"
 #include "cmd_pin.h"
 #include "xdp.h"
 
@@ -30,217 +33,7 @@ static const struct command commands[] = {
 	{ "status", cmd__status, "list whoflow's pinned attachments" },
 };
 
-static const char usage_text[] =
-	"Usage: whoflow [monitor] [--xdp] [OPTIONS] [FILTER EXPRESSION]\n"
-	"       whoflow attach IFACE... [--xdp [--xdp-mode native|skb]] [--netns NAME]\n"
-	"                      [--cgroup PATH] [packet options]\n"
-	"       whoflow detach IFACE...|--all|--stale [--netns NAME]\n"
-	"       whoflow status [--json]\n"
-	"\n"
-	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
-	"with command line, parent, user, cgroup and container; and what crossed the\n"
-	"watched interfaces: flow records, DNS messages, TLS hellos and HTTP requests.\n"
-	"A trailing FILTER EXPRESSION (tcpdump's syntax) selects packets in the kernel.\n"
-	"\n"
-	"Commands:\n"
-	"  monitor                  report events as they happen (the default); reads\n"
-	"                           the pinned classifiers' maps when attach made them\n"
-	"  attach IFACE...          attach the classifiers to interfaces and pin them\n"
-	"                           and their maps in <bpffs>/whoflow: they keep\n"
-	"                           counting and buffering while no agent runs\n"
-	"      --xdp                attach, monitor: take ingress with XDP (libxdp) on\n"
-	"                           Ethernet devices, TC keeps egress; never displaces\n"
-	"                           another XDP program\n"
-	"      --xdp-mode native|skb  XDP driver mode (default) or generic mode\n"
-	"      --tc-mode auto|tcx|clsact  attach, monitor: how the classifiers hang on\n"
-	"                           TC: TCX links (Linux 6.6+), which the kernel\n"
-	"                           removes with their last holder (the monitor, or\n"
-	"                           attach's pins); clsact filters, which stay until\n"
-	"                           removed; auto (default): TCX where the kernel has\n"
-	"                           it, else clsact\n"
-	"  detach IFACE...|--all    remove what attach attached (exit 3: not attached)\n"
-	"      --stale              remove what a whoflow that died left (its clsact\n"
-	"                           filters and XDP program, a clsact it made, unused\n"
-	"                           pins); status lists them\n"
-	"  status                   list pinned attachments in every namespace\n"
-	"\n"
-	"Scope and output:\n"
-	"  -i, --interface IFACE    interface to watch, repeatable (default: every\n"
-	"                           interface that is up, and those that come up later;\n"
-	"                           loopback only when named)\n"
-	"      --exclude GLOB       leave out interfaces matching GLOB, repeatable\n"
-	"      --netns NAME|PATH    watch interfaces in that network namespace, repeatable\n"
-	"      --cgroup PATH        cgroup2 directory whose subtree is tracked\n"
-	"                           (default: the cgroup2 root, i.e. the whole host)\n"
-	"  -o, --output text|json   output format (default: text)\n"
-	"      --json               same as -o json: ECS-style JSON lines\n"
-	"  -c, --count N            exit after N events\n"
-	"  -l, --line-buffered      write each line at once (default: a terminal line by\n"
-	"                           line, a pipe or file each batch of events)\n"
-	"  -B, --buffer-size KiB    size of each kernel ring buffer (default: 2048 for\n"
-	"                           process events, 4096 for packet events)\n"
-	"  -v, --verbose            more messages; repeat for more (-vvv: libbpf debug)\n"
-	"  -h, --help               this text\n"
-	"  -V, --version            print the version\n"
-	"\n"
-	"Process events:\n"
-	"      --show-forks         also report fork events\n"
-	"      --hash-binaries      add MD5 and SHA-256 of each executable\n"
-	"      --env                add the environment at exec (secret-looking values\n"
-	"                           redacted: *TOKEN* *SECRET* *PASSWORD* *KEY* *CREDENTIAL*)\n"
-	"\n"
-	"Packet events:\n"
-	"      --dns-ports PORTS    UDP and TCP ports decoded as DNS, comma list (default: 53)\n"
-	"      --flow-timeouts IDLE,ACTIVE\n"
-	"                           report a flow after IDLE seconds without packets, or\n"
-	"                           every ACTIVE seconds while it lasts (default: 15,1800)\n"
-	"      --flow-table N       flows tracked at once (default: 65536); new flows\n"
-	"                           beyond are counted as lost, never evict others\n"
-	"      --socket-table N     sockets whose owner is remembered (default: 65536);\n"
-	"                           beyond, the longest-unused are forgotten\n"
-	"\n"
-	"Packet selectors (all given must match; comma lists match any item). Port,\n"
-	"address and direction selectors run in the kernel: left-out packets cost no work.\n"
-	"  -Q, --direction in|out|inout  packets received, sent, or both (default)\n"
-	"      --port PORT[,PORT]   either port; --sport and --dport for one side\n"
-	"      --sport PORT[,PORT]\n"
-	"      --dport PORT[,PORT]\n"
-	"      --host ADDR[/LEN]    either address (IPv4 or IPv6 network), repeatable;\n"
-	"                           --src and --dst for one side\n"
-	"      --src ADDR[/LEN]\n"
-	"      --dst ADDR[/LEN]\n"
-	"      --domain GLOB        DNS events by question, TLS events by SNI, HTTP events\n"
-	"                           by Host (case-insensitive), repeatable\n"
-	"      --sni GLOB           TLS events by SNI, repeatable\n"
-	"      --dns-type TYPE[,TYPE]  DNS events by question type (A, AAAA, MX, ...)\n"
-	"      --tls-version V[,V]  TLS events by negotiated version (1.2, 1.3, ...)\n"
-	"  -D, --list-interfaces    list the interfaces that can be watched, and exit\n"
-	"\n"
-	"Capture (like tcpdump's; events are not printed while capturing):\n"
-	"  -w, --write FILE         write the selected packets to FILE, '-' for stdout,\n"
-	"                           each annotated with its owning process (pcapng comment)\n"
-	"      --pcap-format pcapng|pcap  file format (default: pcapng)\n"
-	"  -s, --snaplen N          bytes of each packet to keep (default and largest: 65535)\n"
-	"  -c N                     with -w: stop after N packets written\n"
-	"  -C, --file-size MB       start a new file when this one exceeds MB million bytes\n"
-	"  -G, --rotate-seconds N   start a new file every N seconds (FILE may hold strftime %)\n"
-	"  -W, --file-count N       with -C: reuse N files in turn; with -G: stop after N files\n"
-	"  -r, --read FILE          decode a pcap or pcapng file with the same classifier\n"
-	"                           instead of watching interfaces (no process events)\n"
-	"\n"
-	"Process selectors, of process events and of network events by their owner\n"
-	"(all given must match; comma lists match any item):\n"
-	"      --pid PID[,PID]      these processes\n"
-	"      --ppid PID[,PID]     children of these processes\n"
-	"      --tree PID[,PID]     these processes and all their descendants, also later ones\n"
-	"      --comm NAME[,NAME]   by command name (comm)\n"
-	"      --exe GLOB           by executable path (shell glob), repeatable\n"
-	"      --cmdline TEXT       by a substring of the command line, repeatable\n"
-	"      --container PREFIX   by container id prefix, repeatable\n"
-	"      --cgroup-path GLOB   by cgroup v2 path (shell glob, from the cgroup2 root),\n"
-	"                           repeatable; --cgroup keeps its meaning, the scope\n"
-	"      --min-duration MS    exit events only of processes that lived this long\n"
-	"\n"
-	"FILTER EXPRESSION: tcpdump's syntax, run in the kernel (libpcap compiles it);\n"
-	"for attach and detach, trailing words are interface names instead.\n"
-	"\n"
-	"whoflow prints 'whoflow: ready' on stderr once every hook is attached. SIGINT or\n"
-	"SIGTERM flush pending events, remove the hooks and print a summary on stderr.\n";
 
-enum long_only {
-	OPT_NETNS = 256,
-	OPT_CGROUP,
-	OPT_JSON,
-	OPT_SHOW_FORKS,
-	OPT_HASH,
-	OPT_ENV,
-	OPT_PID,
-	OPT_PPID,
-	OPT_TREE,
-	OPT_COMM,
-	OPT_EXE,
-	OPT_CMDLINE,
-	OPT_CONTAINER,
-	OPT_CGROUP_PATH,
-	OPT_MIN_DURATION,
-	OPT_DNS_PORTS,
-	OPT_FLOW_TIMEOUTS,
-	OPT_PORT,
-	OPT_SPORT,
-	OPT_DPORT,
-	OPT_HOST,
-	OPT_SRC,
-	OPT_DST,
-	OPT_DOMAIN,
-	OPT_SNI,
-	OPT_DNS_TYPE,
-	OPT_TLS_VERSION,
-	OPT_FLOW_TABLE,
-	OPT_SOCKET_TABLE,
-	OPT_ALL,
-	OPT_STALE,
-	OPT_EXCLUDE,
-	OPT_XDP,
-	OPT_PCAP_FORMAT,
-	OPT_XDP_MODE,
-	OPT_TC_MODE,
-};
-
-static const struct option long_options[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "output", required_argument, NULL, 'o' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "count", required_argument, NULL, 'c' },
-	{ "line-buffered", no_argument, NULL, 'l' },
-	{ "buffer-size", required_argument, NULL, 'B' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "show-forks", no_argument, NULL, OPT_SHOW_FORKS },
-	{ "hash-binaries", no_argument, NULL, OPT_HASH },
-	{ "env", no_argument, NULL, OPT_ENV },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "ppid", required_argument, NULL, OPT_PPID },
-	{ "tree", required_argument, NULL, OPT_TREE },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "exe", required_argument, NULL, OPT_EXE },
-	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-	{ "container", required_argument, NULL, OPT_CONTAINER },
-	{ "cgroup-path", required_argument, NULL, OPT_CGROUP_PATH },
-	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
-	{ "dns-ports", required_argument, NULL, OPT_DNS_PORTS },
-	{ "flow-timeouts", required_argument, NULL, OPT_FLOW_TIMEOUTS },
-	{ "direction", required_argument, NULL, 'Q' },
-	{ "list-interfaces", no_argument, NULL, 'D' },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "sport", required_argument, NULL, OPT_SPORT },
-	{ "dport", required_argument, NULL, OPT_DPORT },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "src", required_argument, NULL, OPT_SRC },
-	{ "dst", required_argument, NULL, OPT_DST },
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "sni", required_argument, NULL, OPT_SNI },
-	{ "dns-type", required_argument, NULL, OPT_DNS_TYPE },
-	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },
-	{ "flow-table", required_argument, NULL, OPT_FLOW_TABLE },
-	{ "socket-table", required_argument, NULL, OPT_SOCKET_TABLE },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "stale", no_argument, NULL, OPT_STALE },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "xdp", no_argument, NULL, OPT_XDP },
-	{ "write", required_argument, NULL, 'w' },
-	{ "snaplen", required_argument, NULL, 's' },
-	{ "file-size", required_argument, NULL, 'C' },
-	{ "rotate-seconds", required_argument, NULL, 'G' },
-	{ "file-count", required_argument, NULL, 'W' },
-	{ "pcap-format", required_argument, NULL, OPT_PCAP_FORMAT },
-	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
-	{ "tc-mode", required_argument, NULL, OPT_TC_MODE },
-	{ "read", required_argument, NULL, 'r' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static int usage__error(const char *fmt, const char *arg)
 {
@@ -323,7 +116,7 @@ static int parse__ports(struct config *cfg, int list, const char *opt, const cha
 		rc = usage__error("bad port list '%s'", arg);
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		if (parse__ulong(l.v[i], 65535, &port) || cfg->pkt.nports[list] >= 8) {
-			fprintf(stderr, "whoflow: bad %s '%s' (ports 0-65535, 8 at most)\n", opt,
+			pr_say( "bad %s '%s' (ports 0-65535, 8 at most)\n", opt,
 				arg);
 			rc = 2;
 		} else {
@@ -557,12 +350,15 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 /* Returns -1 to go on, else the exit code (0 after --help/--version, 2 on bad usage). */
 static int parse__args(struct config *cfg, int argc, char **argv)
 {
+	struct option longs[128];
+	char shorts[64];
 	int opt, rc;
 
+	options__getopt(longs, sizeof(longs) / sizeof(longs[0]), shorts, sizeof(shorts));
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":i:o:c:lB:vhVQ:Dr:w:s:C:G:W:", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(usage_text, stdout);
+			options__usage(stdout);
 			return 0;
 		}
 		if (opt == 'V') {

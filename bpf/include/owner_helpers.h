@@ -4,8 +4,8 @@
  * how a socket's addresses become an index key. BPF only; include after
  * vmlinux.h, the libbpf headers and owner_maps.h.
  */
-#ifndef WHOFLOW_OWNER_H
-#define WHOFLOW_OWNER_H
+#ifndef WHOFLOW_OWNER_HELPERS_H
+#define WHOFLOW_OWNER_HELPERS_H
 
 #ifndef AF_INET
 #define AF_INET 2

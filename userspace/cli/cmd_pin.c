@@ -123,7 +123,7 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	k.netns = netns__cookie();
 	k.ifindex = a.iface.ifindex;
 	if (!bpf_map_lookup_elem(p->attachments, &k, &old)) {
-		fprintf(stderr, "whoflow: %s is already attached; nothing changed\n", name);
+		pr_say( "%s is already attached; nothing changed\n", name);
 		return 0;
 	}
 	flags = (a.iface.no_l2 ? WF_IFACE_NO_L2 : 0) | (a.iface.loopback ? WF_IFACE_LOOPBACK : 0);
@@ -149,7 +149,7 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 		attach__undo(p, &k, &a);
 		return 1;
 	}
-	fprintf(stderr, "whoflow: attached to %s%s%s (ifindex %u, %s%s)\n", name,
+	pr_say( "attached to %s%s%s (ifindex %u, %s%s)\n", name,
 		*netns_name ? " in " : "", netns_name, a.iface.ifindex,
 		!cfg->xdp ? "" : cfg->xdp_skb ? "xdp (skb mode) + " : "xdp (native) + ",
 		a.tcx ? "tcx" : "tc clsact");
@@ -183,7 +183,7 @@ int cmd__attach(struct config *cfg)
 	int self, rc = 0;
 
 	if (!n) {
-		fprintf(stderr, "whoflow: attach needs at least one interface (whoflow attach IFACE...)\n");
+		pr_say( "attach needs at least one interface (whoflow attach IFACE...)\n");
 		return 2;
 	}
 	if (privs__check() || pinned__dir(dir, sizeof(dir), true, &mounted) ||
@@ -245,7 +245,7 @@ static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		tcx__unpin(p, k);
 	bpf_map_delete_elem(p->attachments, k);
 	bpf_map_delete_elem(p->iface_flags, k);
-	fprintf(stderr, "whoflow: detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
+	pr_say( "detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
 		v->netns_name);
 	return 0;
 }
@@ -280,14 +280,14 @@ static int stale__list(const struct config *cfg, const struct pinned *p, struct 
 	int self = -1, n;
 
 	if (cfg->netns && netns__enter(cfg->netns, &self)) {
-		fprintf(stderr, "whoflow: cannot enter network namespace %s: %m\n", cfg->netns);
+		pr_say( "cannot enter network namespace %s: %m\n", cfg->netns);
 		return -1;
 	}
 	n = stale__scan(out, keep, 2);
 	if (cfg->netns)
 		netns__leave(self);
 	if (n < 0)
-		fprintf(stderr, "whoflow: cannot list interfaces: %s\n", strerror(-n));
+		pr_say( "cannot list interfaces: %s\n", strerror(-n));
 	return n;
 }
 
@@ -312,14 +312,14 @@ static int detach__stale(const struct config *cfg)
 		return 1;
 	}
 	if (n && cfg->netns && netns__enter(cfg->netns, &self)) {
-		fprintf(stderr, "whoflow: cannot enter network namespace %s: %m\n", cfg->netns);
+		pr_say( "cannot enter network namespace %s: %m\n", cfg->netns);
 		free(st);
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
 		stale__describe(&st[i], desc, sizeof(desc));
 		stale__remove(&st[i]);
-		fprintf(stderr, "whoflow: removed what a dead whoflow left on %s\n", desc);
+		pr_say( "removed what a dead whoflow left on %s\n", desc);
 		removed++;
 	}
 	if (n && cfg->netns)
@@ -328,13 +328,13 @@ static int detach__stale(const struct config *cfg)
 	if (pins && !pinned__count(&p)) {
 		pinned__close(&p);
 		pinned__destroy(dir);
-		fprintf(stderr, "whoflow: removed pins no attachment uses (%s)\n", dir);
+		pr_say( "removed pins no attachment uses (%s)\n", dir);
 		removed++;
 	} else if (pins) {
 		pinned__close(&p);
 	}
 	if (!removed)
-		fprintf(stderr, "whoflow: nothing stale%s%s\n", cfg->netns ? " in " : "",
+		pr_say( "nothing stale%s%s\n", cfg->netns ? " in " : "",
 			cfg->netns ? cfg->netns : "");
 	return 0;
 }
@@ -353,7 +353,7 @@ int cmd__detach(struct config *cfg)
 	if (cfg->detach_stale)
 		return detach__stale(cfg);
 	if (!n && !cfg->detach_all) {
-		fprintf(stderr, "whoflow: detach needs interfaces, --all or --stale\n");
+		pr_say( "detach needs interfaces, --all or --stale\n");
 		return 2;
 	}
 	if (privs__check())
@@ -362,7 +362,7 @@ int cmd__detach(struct config *cfg)
 	if (err && err != -ENOENT)
 		return 1;
 	if (err || !pinned__exists(dir)) {
-		fprintf(stderr, "whoflow: nothing is attached\n");
+		pr_say( "nothing is attached\n");
 		return cfg->detach_all ? 0 : EXIT_NOT_ATTACHED;
 	}
 	if (pinned__open(&p, dir))
@@ -385,14 +385,14 @@ int cmd__detach(struct config *cfg)
 	}
 	for (size_t i = 0; !cfg->detach_all && i < n; i++)
 		if (!matched[i]) {
-			fprintf(stderr, "whoflow: %s is not attached%s%s\n", names[i],
+			pr_say( "%s is not attached%s%s\n", names[i],
 				cfg->netns ? " in " : "", cfg->netns ? cfg->netns : "");
 			rc = EXIT_NOT_ATTACHED;
 		}
 	if (!pinned__count(&p)) {
 		pinned__close(&p);
 		pinned__destroy(dir);
-		fprintf(stderr, "whoflow: no attachment left; programs and maps unpinned\n");
+		pr_say( "no attachment left; programs and maps unpinned\n");
 		return rc;
 	}
 	pinned__close(&p);

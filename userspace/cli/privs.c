@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "privs.h"
+#include "log.h"
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
@@ -47,15 +48,15 @@ int privs__check(void)
 		strncat(missing, needs[i].name, sizeof(missing) - strlen(missing) - 1);
 	}
 	if (missing[0]) {
-		fprintf(stderr,
-			"whoflow: missing %s%s: run whoflow as root (sudo whoflow ...) or grant "
+		pr_say(
+			"missing %s%s: run whoflow as root (sudo whoflow ...) or grant "
 			"those capabilities to it\n",
 			missing, geteuid() ? " (not running as root)" : "");
 		return 1;
 	}
 	if (access(BTF_PATH, R_OK)) {
-		fprintf(stderr,
-			"whoflow: this kernel has no BTF (%s is missing): use a kernel built with "
+		pr_say(
+			"this kernel has no BTF (%s is missing): use a kernel built with "
 			"CONFIG_DEBUG_INFO_BTF=y, as Debian, Ubuntu, Fedora and RHEL ship\n",
 			BTF_PATH);
 		return 1;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "log_libbpf.h"
 
 int log_verbosity;
 
@@ -24,8 +25,12 @@ int log__libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 		   level == LIBBPF_INFO ? LOG_DEBUG :
 					  LOG_LIBBPF_DEBUG;
 
-	if (ours > log_verbosity)
+	return log__vlib(ours, fmt, ap);
+}
+
+int log__vlib(enum log_level level, const char *fmt, va_list ap)
+{
+	if ((int)level > log_verbosity)
 		return 0;
-	/* libbpf's messages carry their own "libbpf: " prefix. */
 	return vfprintf(stderr, fmt, ap);
 }

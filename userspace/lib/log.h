@@ -3,7 +3,6 @@
 #define WHOFLOW_LOG_H
 
 #include <stdarg.h>
-#include <bpf/libbpf.h>
 
 /* Each -v raises the level by one; libbpf's own messages sit one level lower. */
 enum log_level {
@@ -16,10 +15,13 @@ enum log_level {
 extern int log_verbosity;
 
 void log__printf(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hook for libbpf_set_print(): libbpf warnings at -v, its info at -vv, its debug at -vvv. */
-int log__libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
+/* A library's message (libbpf, libxdp: they carry their own prefix), unprefixed. */
+int log__vlib(enum log_level level, const char *fmt, va_list ap);
+/* libbpf's messages go through log__libbpf (log_libbpf.h). */
 
 #define pr_warn(...) log__printf(LOG_WARN, __VA_ARGS__)
+/* What a command always says (results, summaries, usage errors): shown at every verbosity. */
+#define pr_say(...) log__printf(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log__printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log__printf(LOG_DEBUG, __VA_ARGS__)
 

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "expr.h"
 #include "flow_events.h"
+#include "log.h"
 
 /* libbpf's, declared here: <bpf/bpf.h> brings the kernel's struct bpf_insn, which
  * libpcap's clashes with. */
@@ -63,14 +64,14 @@ int expr__compile(const struct config *cfg, struct expr **out)
 			else
 				*progs[l].bf_insns = reject;
 		} else if (!p || (l == 0 && pcap_compile(p, &progs[l], text, 1, PCAP_NETMASK_UNKNOWN))) {
-			fprintf(stderr,
-				"whoflow: bad filter expression '%s': %s\nTry 'whoflow --help' for "
+			pr_say(
+				"bad filter expression '%s': %s\nTry 'whoflow --help' for "
 				"more information.\n",
 				text, p ? pcap_geterr(p) : "cannot open libpcap");
 			rc = 2;
 		} else if (progs[l].bf_len > WF_CBPF_MAX) {
-			fprintf(stderr,
-				"whoflow: filter expression '%s' compiles to %u instructions; the "
+			pr_say(
+				"filter expression '%s' compiles to %u instructions; the "
 				"kernel side runs at most %d\n",
 				text, progs[l].bf_len, WF_CBPF_MAX);
 			rc = 2;

@@ -10,9 +10,9 @@
 #include "linkwatch.h"
 
 struct config;
-struct output;
+struct event_out;
 struct flow_bpf;
-struct ring_buffer;
+struct loop;
 struct dns_pairs;
 struct tls_sessions;
 struct owner_maps;
@@ -23,7 +23,7 @@ struct flow_tracker {
 	struct tc_attachment *att;
 	size_t natt, capatt;
 	const struct config *cfg;
-	struct output *out;
+	struct event_out *out;
 	struct dns_pairs *pairs;
 	struct tls_sessions *tls;
 	struct dns_tcp *dns_tcp;
@@ -53,12 +53,12 @@ struct flow_load {
 	int proc_gen_fd, proc_verdicts_fd;
 };
 
-int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct output *out,
+int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct event_out *out,
 		       const struct flow_load *how);
 /* Attaches to the selected interfaces (all that are up, lo only when named). */
 int flow_tracker__attach(struct flow_tracker *t);
 /* Adds the packet ring buffer to *rb (creating it when NULL). */
-int flow_tracker__add_ringbuf(struct flow_tracker *t, struct ring_buffer **rb);
+int flow_tracker__add_ring(struct flow_tracker *t, struct loop *l);
 /* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
 /* One watched namespace: the context of its link events. */

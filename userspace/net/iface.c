@@ -15,6 +15,7 @@
 #include "attach.h"
 #include "netns.h"
 #include "iface.h"
+#include "log.h"
 
 static int iface__fill(int sock, const char *name, struct iface *out)
 {
@@ -105,8 +106,8 @@ int iface__print_list(const char *netns)
 		target = netns__open(netns);
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (target < 0 || self < 0 || setns(target, CLONE_NEWNET)) {
-			fprintf(stderr,
-				"whoflow: cannot enter network namespace '%s' (see 'ip netns list')\n",
+			pr_say(
+				"cannot enter network namespace '%s' (see 'ip netns list')\n",
 				netns);
 			rc = 1;
 			goto cleanup;
@@ -118,7 +119,7 @@ int iface__print_list(const char *netns)
 		 (unsigned long)st.st_ino);
 	n = iface__list(&list);
 	if (n < 0) {
-		fprintf(stderr, "whoflow: cannot list interfaces: %s\n", strerror(-n));
+		pr_say( "cannot list interfaces: %s\n", strerror(-n));
 		rc = 1;
 		goto cleanup;
 	}

@@ -17,7 +17,7 @@
 #include "flow.skel.h"
 #include "log.h"
 #include "mounts.h"
-#include "output.h"
+#include "event.h"
 #include "pinned.h"
 #include "sock.h"
 #include "sock.skel.h"
@@ -154,7 +154,7 @@ int pinned__create(struct pinned *p, const struct config *cfg, const char *dir,
 {
 	struct sock_tracker st = { .cgroup_fd = -1 };
 	struct flow_tracker ft = { 0 };
-	struct output out = { .f = stdout };
+	struct event_out out = { 0 }; /* nothing is reported while pinning */
 	/* attach's trailing words are interfaces, not a filter expression. */
 	struct config c = *cfg;
 	struct owner_maps om;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <linux/types.h>
 #include "flow_events.h"
-#include "output.h"
+#include "event.h"
 #include "tls_session.h"
 
 #define SH_WAIT_NS (2ull * 1000000000ull) /* a ClientHello waits this long for its answer */
@@ -43,7 +43,7 @@ struct session {
 
 struct tls_sessions {
 	struct session *buckets[SESSION_BUCKETS];
-	struct output *out;
+	struct event_out *out;
 	uint64_t reported;
 	tls_hello_fn on_hello;
 	void *hello_ctx;
@@ -55,7 +55,7 @@ void tls_sessions__on_hello(struct tls_sessions *t, tls_hello_fn fn, void *ctx)
 	t->hello_ctx = ctx;
 }
 
-struct tls_sessions *tls_sessions__new(struct output *out)
+struct tls_sessions *tls_sessions__new(struct event_out *out)
 {
 	struct tls_sessions *t = calloc(1, sizeof(*t));
 
@@ -168,7 +168,8 @@ static void session__report(struct tls_sessions *t, struct session *s, int i)
 		p->v.has_sh = true;
 		p->v.sh = s->sh[i];
 	}
-	output__tls_event(t->out, &p->v);
+	if (p->v.e)
+		event__emit(t->out, &(struct event){ .kind = EVENT_TLS, .tls = &p->v });
 	p->reported = true;
 	t->reported++;
 }

@@ -6,32 +6,16 @@
 #include <stdint.h>
 #include "ja.h"
 #include "tls.h"
+#include "event.h"
 
 struct chunk_event;
-struct output;
+struct event_out;
 
 #define TLS_HELLOS_MAX 4 /* ClientHellos per connection (HelloRetryRequest makes two) */
 
-/* One ClientHello ready to report, with the ServerHello that answered it if any. */
-struct tls_view {
-	const struct chunk_event *e; /* a chunk of the client's stream: endpoints, iface */
-	const char *ifname;
-	char flow_id[17];
-	uint64_t ts_ns; /* when the hello's first byte was seen */
-	struct tls_client_hello ch;
-	bool has_sh;
-	struct tls_server_hello sh;
-	char ja3[JA3_STRING_MAX];
-	char ja3_md5[33];
-	char ja4[JA4_MAX];
-	char ja4_r[JA4_R_MAX];
-	bool incomplete; /* the hello never arrived whole */
-	uint32_t captured, wanted;
-};
-
 struct tls_sessions;
 
-struct tls_sessions *tls_sessions__new(struct output *out);
+struct tls_sessions *tls_sessions__new(struct event_out *out);
 typedef void (*tls_hello_fn)(void *ctx, const struct tls_view *v);
 /* Called with each ClientHello as soon as it is whole (its view may lack the server's). */
 void tls_sessions__on_hello(struct tls_sessions *t, tls_hello_fn fn, void *ctx);

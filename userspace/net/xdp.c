@@ -17,10 +17,8 @@ static int xdp__print(enum libxdp_print_level level, const char *fmt, va_list ap
 	int ours = level == LIBXDP_WARN ? LOG_INFO : level == LIBXDP_INFO ? LOG_DEBUG :
 									 LOG_LIBBPF_DEBUG;
 
-	if (ours > log_verbosity)
-		return 0;
 	/* libxdp's messages carry their own "libxdp: " prefix. */
-	return vfprintf(stderr, fmt, ap);
+	return log__vlib(ours, fmt, ap);
 }
 
 void xdp__init_logging(void)

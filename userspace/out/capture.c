@@ -14,7 +14,10 @@
 #include "flow.h"
 #include "flow_events.h"
 #include "log.h"
+#include "loop.h"
 #include "owner.h"
+#include "owner_fmt.h"
+#include "select.h"
 #include "timeconv.h"
 
 #define WHOFLOW_APPL "whoflow 0.1.0"
@@ -203,7 +206,7 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 	}
 	c->written++;
 	c->per_iface[iface]++;
-	if (c->cfg->capture_count && c->written >= (uint64_t)c->cfg->capture_count) {
+	if (c->cfg->count > 0 && c->written >= (uint64_t)c->cfg->count) {
 		c->stopped = true; /* -c: nothing more, not even what the final drain finds */
 		return -ECANCELED;
 	}
@@ -225,16 +228,12 @@ void capture__sync(struct capture *c)
 	}
 }
 
-int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
-			 const struct flow_tracker *ft, const struct owner_ctx *oc)
+int capture__add_ring(struct capture *c, struct loop *l, int map_fd, const struct flow_tracker *ft,
+		      const struct owner_ctx *oc)
 {
 	c->ft = ft;
 	c->oc = oc;
-	if (!*rb) {
-		*rb = ring_buffer__new(map_fd, capture__on_record, c, NULL);
-		return *rb ? 0 : -errno;
-	}
-	return ring_buffer__add(*rb, map_fd, capture__on_record, c);
+	return loop__add_ring(l, map_fd, capture__on_record, c);
 }
 
 void capture__close(struct capture *c, int drops_fd)

@@ -11,7 +11,7 @@
 struct config;
 struct flow_tracker;
 struct owner_ctx;
-struct ring_buffer;
+struct loop;
 
 /* -w: packet copies from the classifiers, written as pcapng or pcap, rotated. */
 struct capture {
@@ -33,7 +33,7 @@ struct capture {
 /* Opens the first file (so an unwritable path fails before anything is attached). */
 int capture__open(struct capture *c, const struct config *cfg);
 /* The classifiers' packet copies (map fd of pkt_capture) join the agent's ring buffers. */
-int capture__add_ringbuf(struct capture *c, struct ring_buffer **rb, int map_fd,
+int capture__add_ring(struct capture *c, struct loop *l, int map_fd,
 			 const struct flow_tracker *ft, const struct owner_ctx *oc);
 /* Statistics blocks (kernel drops per interface from drops_fd), flush, close. */
 /* After each batch of records: what the batch wrote goes out in one write;

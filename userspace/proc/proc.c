@@ -11,9 +11,11 @@
 #include <openssl/evp.h>
 #include "cgroup_path.h"
 #include "config.h"
+#include "filter.h"
 #include "hash.h"
 #include "log.h"
-#include "output.h"
+#include "loop.h"
+#include "event.h"
 #include "proc.h"
 #include "event_id.h"
 #include "proc.skel.h"
@@ -211,15 +213,9 @@ static void exec__image(struct proc_info *p, const struct proc_exec_event *e)
 static void tracker__emit(struct proc_tracker *t, struct proc_info *p, enum proc_view_kind kind,
 			  uint64_t ts, __u32 bpf_kind)
 {
-	uint64_t duration = p->exit_ns > p->start_ns ? p->exit_ns - p->start_ns : 0;
+	struct event ev = { .kind = EVENT_PROC, .proc_info = p, .proc_kind = kind, .proc_ts = ts };
 
-	if (!filter__match(&t->cfg->filter, p, kind == PROC_VIEW_EXIT, duration)) {
-		t->filtered++;
-		return;
-	}
-	if (t->cfg->hash_binaries && !p->md5[0])
-		hash__executable(p->pid, p->exe, p->md5, p->sha256);
-	output__proc_event(t->out, kind, p, ts);
+	event__emit(t->out, &ev);
 	t->printed[bpf_kind]++;
 }
 
@@ -309,7 +305,7 @@ static void tracker__on_exit(struct proc_tracker *t, const struct proc_exit_even
 
 static bool tracker__limit_reached(const struct proc_tracker *t)
 {
-	return (t->cfg->count > 0 && t->out->emitted >= (uint64_t)t->cfg->count) || t->out->failed;
+	return event__done(t->out);
 }
 
 static int tracker__on_record(void *ctx, void *data, size_t len)
@@ -368,7 +364,7 @@ static int tracker__open_scope(struct proc_tracker *t)
 	return 0;
 }
 
-int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
+int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct event_out *out,
 		       const char *cgroup_mount, bool judge_images)
 {
 	__u32 zero = 0;
@@ -412,7 +408,7 @@ int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct 
 	return 0;
 }
 
-int proc_tracker__attach(struct proc_tracker *t)
+int proc_tracker__attach(struct proc_tracker *t, struct loop *l)
 {
 	int err = proc_bpf__attach(t->skel);
 
@@ -423,38 +419,13 @@ int proc_tracker__attach(struct proc_tracker *t)
 		pr_warn("cannot attach the exec/fork/exit tracepoints: %s\n", msg);
 		return err;
 	}
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.proc_events), tracker__on_record, t,
-				 NULL);
-	if (!t->rb) {
-		pr_warn("cannot open the process ring buffer: %m\n");
-		return -errno;
-	}
-	return 0;
+	return loop__add_ring(l, bpf_map__fd(t->skel->maps.proc_events), tracker__on_record, t);
 }
 
-int proc_tracker__poll(struct proc_tracker *t, int timeout_ms)
+void proc_tracker__detach(struct proc_tracker *t)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
-
-	if (n == -EINTR)
-		return 0;
-	return n;
-}
-
-int proc_tracker__consume(struct proc_tracker *t)
-{
-	int n = ring_buffer__consume(t->rb);
-
-	return n == -EINTR ? 0 : n;
-}
-
-void proc_tracker__drain(struct proc_tracker *t)
-{
-	if (!t->skel)
-		return;
-	proc_bpf__detach(t->skel);
-	if (t->rb)
-		ring_buffer__consume(t->rb);
+	if (t->skel)
+		proc_bpf__detach(t->skel);
 }
 
 void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX])
@@ -474,7 +445,6 @@ void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOS
 
 void proc_tracker__destroy(struct proc_tracker *t)
 {
-	ring_buffer__free(t->rb);
 	proc_bpf__destroy(t->skel);
 	if (t->scope_fd >= 0)
 		close(t->scope_fd);
@@ -482,6 +452,5 @@ void proc_tracker__destroy(struct proc_tracker *t)
 	proc_table__free(&t->exited);
 	cgroup_path__free();
 	hash__free();
-	t->rb = NULL;
 	t->skel = NULL;
 }

@@ -9,18 +9,17 @@
 #include "proc_table.h"
 
 struct config;
-struct output;
+struct event_out;
 struct proc_bpf;
-struct ring_buffer;
+struct loop;
 
 /* The process tracker: bpf/trace/proc.bpf.c plus the process table it feeds. */
 struct proc_tracker {
 	struct proc_bpf *skel;
-	struct ring_buffer *rb;
 	struct proc_table table;
 	struct proc_table exited; /* processes that exited less than PROC_EXITED_KEEP_NS ago */
 	const struct config *cfg;
-	struct output *out;
+	struct event_out *out;
 	int scope_fd; /* --cgroup directory, -1 for the whole host */
 	char cgroup_mount[PATH_MAX];
 	char scope_path[PATH_MAX]; /* the scope, relative to cgroup_mount: "/" or "/a/b" */
@@ -33,17 +32,14 @@ struct proc_tracker {
 
 /* open -> configure -> load; prints what failed. judge_images: -w with selectors
  * only the agent can judge (filter__needs_images), on classifiers it loads itself. */
-int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct output *out,
+int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct event_out *out,
 		       const char *cgroup_mount, bool judge_images);
-int proc_tracker__attach(struct proc_tracker *t);
+/* Attaches the tracepoints and gives the loop the ring buffer. */
+int proc_tracker__attach(struct proc_tracker *t, struct loop *l);
 /* Reads processes that already run from /proc. */
 void proc_tracker__snapshot(struct proc_tracker *t);
-/* Returns <0 on error, -ECANCELED once -c is reached. */
-int proc_tracker__poll(struct proc_tracker *t, int timeout_ms);
-/* Reads what is queued without waiting; same returns as poll. */
-int proc_tracker__consume(struct proc_tracker *t);
-/* Detaches the hooks, then drains every record already in the ring buffer. */
-void proc_tracker__drain(struct proc_tracker *t);
+/* Detaches the hooks (the loop then drains what they queued). */
+void proc_tracker__detach(struct proc_tracker *t);
 void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX]);
 void proc_tracker__destroy(struct proc_tracker *t);
 /* -w's verdict maps (see struct wf_proc_image), -1 when not judging images. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cgroup_path.h"
 #include "config.h"
+#include "filter.h"
 #include "container.h"
 #include "log.h"
 #include "proc.h"

@@ -6,46 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "container.h"
-
-enum proc_source {
-	PROC_SOURCE_SNAPSHOT, /* read from /proc at startup */
-	PROC_SOURCE_FORK, /* seen being forked; still running its parent's image */
-	PROC_SOURCE_EXEC, /* seen exec'ing */
-	PROC_SOURCE_EXIT_ONLY, /* first seen when it exited */
-};
-
-/* Everything whoflow knows about one process (thread group). */
-struct proc_info {
-	pid_t pid, tid, ppid;
-	uint64_t start_ns; /* CLOCK_BOOTTIME */
-	uint64_t exit_ns;
-	uint64_t cgroup_id;
-	uint32_t exec_gen; /* execs since fork, as the kernel counts them (-w's image verdicts) */
-	uid_t uid;
-	gid_t gid;
-	int exit_status; /* wait(2) status */
-	bool exited;
-	bool in_tree; /* selected by --tree: a root or a descendant of one */
-	enum proc_source source;
-	char comm[16];
-	char pcomm[16];
-	char *exe;
-	char *cwd;
-	char *args; /* NUL-separated argv */
-	size_t args_len;
-	bool args_truncated;
-	char *env; /* NUL-separated envp, only with --env */
-	size_t env_len;
-	bool env_truncated;
-	uint64_t env_ts; /* event time of the ENV record that env came from */
-	char *cgroup_path;
-	struct container container;
-	char entity_id[48];
-	char md5[33];
-	char sha256[65];
-	struct proc_info *next; /* hash chain */
-};
+#include "proc_info.h"
 
 struct proc_table {
 	struct proc_info **buckets;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "filter.h"
-#include "proc_table.h"
+#include "proc_info.h"
 
 int pidlist__add_csv(struct pidlist *l, const char *s)
 {

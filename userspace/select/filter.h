@@ -5,23 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "config.h"
 #include "strlist.h"
 
 struct proc_info;
-
-struct pidlist {
-	pid_t *v;
-	size_t n, cap;
-};
-
-/* Process selectors. Each one given must match (AND); values within one are OR. */
-struct proc_filter {
-	struct pidlist pids, ppids, trees;
-	struct strlist comms, exes, cmdlines, containers;
-	struct strlist cgroup_paths; /* --cgroup-path GLOB, against the cgroup v2 path */
-	uint64_t min_duration_ns; /* applies to exit events only */
-	bool has_min_duration;
-};
 
 int pidlist__add_csv(struct pidlist *l, const char *s);
 bool pidlist__contains(const struct pidlist *l, pid_t pid);

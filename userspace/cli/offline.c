@@ -14,7 +14,8 @@
 #include "flow.skel.h"
 #include "log.h"
 #include "offline.h"
-#include "output.h"
+#include "loop.h"
+#include "pipeline.h"
 #include "timeconv.h"
 #include "tls_session.h"
 
@@ -97,20 +98,20 @@ static int offline__open(const char *path, pcap_t **p)
 
 	*p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (!*p) {
-		fprintf(stderr, "whoflow: cannot read %s: %s\n", path, err);
+		pr_say( "cannot read %s: %s\n", path, err);
 		return 1;
 	}
 	return 0;
 }
 
-static void offline__summary(const struct flow_tracker *ft, const struct output *out,
+static void offline__summary(const struct flow_tracker *ft, const struct pipeline *out,
 			     const struct replay *r, const char *path)
 {
 	uint64_t s[WF_STAT__MAX];
 
 	flow_tracker__stats(ft, s);
-	fprintf(stderr,
-		"whoflow: summary: read %" PRIu64 " packets from %s (%" PRIu64
+	pr_say(
+		"summary: read %" PRIu64 " packets from %s (%" PRIu64
 		" longer than %d bytes "
 		"and %" PRIu64 " of other link types not replayed, %" PRIu64
 		" failed); events flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
@@ -125,7 +126,7 @@ static void offline__summary(const struct flow_tracker *ft, const struct output 
 		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_FLOW_FULL]);
 }
 
-static int offline__loop(struct flow_tracker *ft, struct ring_buffer *rb, pcap_t *p,
+static int offline__loop(struct flow_tracker *ft, struct loop *l, pcap_t *p,
 			 struct replay *r, const struct config *cfg)
 {
 	uint64_t next_scan = 0, now = 0;
@@ -136,18 +137,18 @@ static int offline__loop(struct flow_tracker *ft, struct ring_buffer *rb, pcap_t
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		now = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		replay__packet(ft, dlt, h, data, r);
-		if (ring_buffer__consume(rb) == -ECANCELED)
+		if (loop__consume(l) == -ECANCELED)
 			return 0;
 		/* Flows end, idle and time out in capture time, once a (captured) second. */
 		if (now >= next_scan) {
 			flow_tracker__scan(ft, now, false);
 			next_scan = now + 1000000000ull;
 		}
-		if (ft->out->failed || (cfg->count > 0 && ft->out->emitted >= (uint64_t)cfg->count))
+		if (event__done(ft->out))
 			return 0;
 	}
 	if (rc == -1)
-		fprintf(stderr, "whoflow: reading the capture failed: %s\n", pcap_geterr(p));
+		pr_say( "reading the capture failed: %s\n", pcap_geterr(p));
 	flow_tracker__scan(ft, now, true);
 	return rc == -1 ? 1 : 0;
 }
@@ -155,8 +156,8 @@ static int offline__loop(struct flow_tracker *ft, struct ring_buffer *rb, pcap_t
 int offline__run(struct config *cfg)
 {
 	struct flow_tracker ft = { 0 };
-	struct ring_buffer *rb = NULL;
-	struct output out = { .f = stdout };
+	struct loop loop = { .epfd = -1 };
+	struct pipeline out;
 	struct replay r = { 0 };
 	pcap_t *p = NULL;
 	int rc;
@@ -164,17 +165,18 @@ int offline__run(struct config *cfg)
 	if (offline__open(cfg->read_file, &p))
 		return 1;
 	timeconv__init_offline();
-	rc = output__init(&out, cfg) || flow_tracker__load(&ft, cfg, &out, &(struct flow_load){ .offline = true }) ||
-	     flow_tracker__add_ringbuf(&ft, &rb);
+	rc = pipeline__init(&out, cfg) ||
+	     flow_tracker__load(&ft, cfg, &out.base, &(struct flow_load){ .offline = true }) ||
+	     loop__init(&loop) || flow_tracker__add_ring(&ft, &loop);
 	if (!rc) {
 		ft.offline_ifname = cfg->read_file;
-		fprintf(stderr, "whoflow: reading %s (link type %s)\n", cfg->read_file,
+		pr_say( "reading %s (link type %s)\n", cfg->read_file,
 			pcap_datalink_val_to_name(pcap_datalink(p)) ?: "?");
-		rc = offline__loop(&ft, rb, p, &r, cfg);
-		output__free(&out);
+		rc = offline__loop(&ft, &loop, p, &r, cfg);
+		pipeline__free(&out);
 		offline__summary(&ft, &out, &r, cfg->read_file);
 	}
-	ring_buffer__free(rb);
+	loop__free(&loop);
 	flow_tracker__destroy(&ft);
 	pcap_close(p);
 	return rc ? 1 : 0;

@@ -13,7 +13,7 @@
 #include "monitor.h"
 #include "mounts.h"
 #include "netns.h"
-#include "output.h"
+#include "pipeline.h"
 #include "flow.h"
 #include "iface.h"
 #include "offline.h"
@@ -23,6 +23,7 @@
 #include "owner.h"
 #include "sock.h"
 #include "linkwatch.h"
+#include "loop.h"
 #include "nsguard.h"
 #include "owner_sweep.h"
 #include "capture.h"
@@ -66,14 +67,14 @@ static int monitor__check_ifaces(const struct config *cfg)
 	int fds[16];
 
 	if (nns > 16) {
-		fprintf(stderr, "whoflow: at most 16 --netns\n");
+		pr_say( "at most 16 --netns\n");
 		return 2;
 	}
 	for (size_t n = 0; n < nns; n++) {
 		fds[n] = cfg->netnses.n ? netns__open(cfg->netnses.v[n]) : -1;
 		if (cfg->netnses.n && fds[n] < 0) {
-			fprintf(stderr,
-				"whoflow: cannot open network namespace '%s': %s (see 'ip netns list')\n",
+			pr_say(
+				"cannot open network namespace '%s': %s (see 'ip netns list')\n",
 				cfg->netnses.v[n], strerror(-fds[n]));
 			while (n--)
 				close(fds[n]);
@@ -88,7 +89,7 @@ static int monitor__check_ifaces(const struct config *cfg)
 		for (size_t n = 0; n < nns && !found; n++)
 			found = netns__ifindex(fds[n], cfg->ifaces.v[i]) != 0;
 		if (!found) {
-			fprintf(stderr, "whoflow: no interface named '%s'%s%s (see 'ip link')\n",
+			pr_say( "no interface named '%s'%s%s (see 'ip link')\n",
 				cfg->ifaces.v[i], cfg->netns ? " in network namespace " : "",
 				cfg->netns ? cfg->netns : "");
 			rc = 1;
@@ -105,12 +106,12 @@ static int monitor__check_cgroup(const struct config *cfg)
 	if (!cfg->cgroup)
 		return 0;
 	if (access(cfg->cgroup, F_OK)) {
-		fprintf(stderr, "whoflow: --cgroup %s: %s\n", cfg->cgroup, strerror(errno));
+		pr_say( "--cgroup %s: %s\n", cfg->cgroup, strerror(errno));
 		return 1;
 	}
 	if (!mounts__is_cgroup2(cfg->cgroup)) {
-		fprintf(stderr,
-			"whoflow: --cgroup %s is not a cgroup v2 directory (find the cgroup2 "
+		pr_say(
+			"--cgroup %s is not a cgroup v2 directory (find the cgroup2 "
 			"mount with 'grep cgroup2 /proc/mounts')\n",
 			cfg->cgroup);
 		return 1;
@@ -154,15 +155,15 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 }
 
 static void monitor__summary(const struct proc_tracker *t, const struct flow_tracker *ft,
-			     const struct sock_tracker *st, const struct output *out)
+			     const struct sock_tracker *st, const struct pipeline *out)
 {
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], so[WF_SOCK_STAT__MAX];
 
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
-	fprintf(stderr,
-		"whoflow: summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
+	pr_say(
+		"summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
 		" flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
 		" printed=%" PRIu64 " filtered=%" PRIu64 "; packets seen=%" PRIu64
 		" not_ip=%" PRIu64 " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
@@ -174,30 +175,12 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
 		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
-		t->filtered + out->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP],
+		out->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP],
 		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
 		s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
 		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
 		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL],
 		so[WF_SOCK_TUPLES_FULL], st->snapshot_sockets);
-}
-
-/* Waits for records or link events, at most 200 ms so that scans run on time. */
-/* The epoll tag of standard output: its reader went away (see monitor__watch_stdout). */
-#define EPOLL_TAG_STDOUT (UINT32_MAX - 1)
-
-static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
-{
-	struct epoll_event ev[20];
-	int n = epoll_wait(epfd, ev, 20, 200);
-
-	for (int i = 0; i < n; i++) {
-		if (ev[i].data.u32 == EPOLL_TAG_STDOUT)
-			return -EPIPE;
-		if (ev[i].data.u32 < nw)
-			linkwatch__process(&w[ev[i].data.u32].lw);
-	}
-	return n < 0 && errno != EINTR ? -errno : 0;
 }
 
 /*
@@ -206,11 +189,15 @@ static int monitor__wait(int epfd, struct flow_watch *w, size_t nw)
  * as tcpdump does, even when it has nothing to write at that moment. A file
  * or terminal cannot be waited on this way (epoll refuses them): no matter.
  */
-static void monitor__watch_stdout(int epfd)
+static int monitor__stdout_gone(void *ctx, uint32_t events)
 {
-	struct epoll_event ev = { .events = 0, .data.u32 = EPOLL_TAG_STDOUT };
+	return LOOP_STOP;
+}
 
-	epoll_ctl(epfd, EPOLL_CTL_ADD, STDOUT_FILENO, &ev);
+static int monitor__link_event(void *ctx, uint32_t events)
+{
+	linkwatch__process(&((struct flow_watch *)ctx)->lw);
+	return LOOP_GO;
 }
 
 /* The --cgroup scope removed under the monitor: said once; the rest goes on. */
@@ -248,70 +235,68 @@ static void monitor__check_netns(struct flow_tracker *ft, struct flow_watch *w, 
 	}
 }
 
-/* Owners of released sockets go once every flow that may name them was reported. */
-static void monitor__sweep_owners(struct flow_tracker *ft, struct owner_sweep *sw, uint64_t now,
-				  uint64_t *next)
+/* What the loop's callbacks share. */
+struct monitor_run {
+	struct proc_tracker *t;
+	struct flow_tracker *ft;
+	struct pipeline *out;
+	struct flow_watch *w;
+	size_t nw;
+	struct nsguard *g;
+	size_t ng;
+	struct capture *cap;
+	struct owner_sweep sweep;
+	uint64_t next_sweep, last_loss, last_pkt;
+	bool scope_gone;
+};
+
+/* After each batch: what it made goes out in one write; a failed write stops the run. */
+static int monitor__after_batch(void *ctx)
 {
-	if (now < *next || !ft->skel)
-		return;
-	*next = now + 10000000000ull;
-	owner_sweep__run(sw, flow_tracker__owners_fd(ft), now, ft->cfg->flow_idle_ns + 10000000000ull);
+	struct monitor_run *m = ctx;
+
+	pipeline__flush(m->out);
+	if (m->cap)
+		capture__sync(m->cap);
+	if (reopen && m->cap) {
+		reopen = 0;
+		capture__reopen(m->cap);
+	}
+	/* The reader of our output is gone: a clean stop, as tcpdump's. */
+	return m->out->failed ? LOOP_STOP : LOOP_GO;
 }
 
-static int monitor__loop(struct proc_tracker *t, struct flow_tracker *ft, struct flow_watch *w,
-			 size_t nw, struct nsguard *g, size_t ng, struct capture *cap)
+/* Once a second: losses said, faults checked, flows and exited processes reported. */
+static void monitor__every_second(void *ctx, uint64_t now)
 {
-	struct owner_sweep sweep = { 0 };
-	uint64_t next_sweep = 0;
-	bool scope_gone = false;
-	uint64_t next_check = timeconv__now_boot() + 1000000000ull, last_loss = 0, last_pkt = 0;
-	int epfd = epoll_create1(EPOLL_CLOEXEC), n = 0;
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	struct monitor_run *m = ctx;
 
-	if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev)) {
-		pr_warn("cannot wait for events: %m\n");
-		return 1;
+	monitor__warn_losses(m->t, m->ft, &m->last_loss, &m->last_pkt);
+	monitor__check_scope(m->ft->cfg, &m->scope_gone);
+	monitor__check_netns(m->ft, m->w, m->nw, m->g, m->ng);
+	/* Owners of released sockets go once every flow that may name them was reported. */
+	if (m->ft->skel && now >= m->next_sweep) {
+		m->next_sweep = now + 10000000000ull;
+		owner_sweep__run(&m->sweep, flow_tracker__owners_fd(m->ft), now,
+				 m->ft->cfg->flow_idle_ns + 10000000000ull);
 	}
-	for (size_t i = 0; i < nw; i++) {
-		ev.data.u32 = i;
-		if (w[i].lw.fd >= 0)
-			epoll_ctl(epfd, EPOLL_CTL_ADD, w[i].lw.fd, &ev);
-	}
-	monitor__watch_stdout(epfd);
-	while (!exiting) {
-		n = monitor__wait(epfd, w, nw);
-		if (!n)
-			n = proc_tracker__consume(t);
-		/* What this batch of records made goes out in one write. */
-		output__flush(ft->out);
-		if (cap)
-			capture__sync(cap);
-		if (reopen && cap) {
-			reopen = 0;
-			capture__reopen(cap);
-		}
-		/* The reader of our output is gone: a clean stop, as tcpdump's. */
-		if (n == -ECANCELED || n == -EPIPE || ft->out->failed)
-			break;
-		if (n < 0) {
-			pr_warn("reading events failed: %s\n", strerror(-n));
-			owner_sweep__free(&sweep);
-			close(epfd);
-			return 1;
-		}
-		if (timeconv__now_boot() >= next_check) {
-			monitor__warn_losses(t, ft, &last_loss, &last_pkt);
-			monitor__check_scope(ft->cfg, &scope_gone);
-			monitor__check_netns(ft, w, nw, g, ng);
-			monitor__sweep_owners(ft, &sweep, timeconv__now_boot(), &next_sweep);
-			flow_tracker__scan(ft, timeconv__now_boot(), false);
-			proc_tracker__expire(t, timeconv__now_boot());
-			next_check = timeconv__now_boot() + 1000000000ull;
-		}
-	}
-	owner_sweep__free(&sweep);
-	close(epfd);
-	return 0;
+	flow_tracker__scan(m->ft, now, false);
+	proc_tracker__expire(m->t, now);
+}
+
+static int monitor__loop(struct loop *l, struct monitor_run *m)
+{
+	int rc;
+
+	for (size_t i = 0; i < m->nw; i++)
+		if (m->w[i].lw.fd >= 0)
+			loop__add_fd(l, m->w[i].lw.fd, EPOLLIN, monitor__link_event, &m->w[i]);
+	loop__add_fd(l, STDOUT_FILENO, 0, monitor__stdout_gone, m);
+	loop__after_batch(l, monitor__after_batch, m);
+	loop__every(l, 1000000000ull, monitor__every_second, m);
+	rc = loop__run(l, &exiting);
+	owner_sweep__free(&m->sweep);
+	return rc;
 }
 
 static void monitor__ready(const struct config *cfg, const struct proc_tracker *t,
@@ -323,8 +308,8 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 	for (size_t i = 0; i < ft->natt && len < sizeof(ifaces); i++)
 		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s%s", i ? "," : "",
 				ft->att[i].iface.name, ft->att[i].xdp ? "+xdp" : "");
-	fprintf(stderr,
-		"whoflow: ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
+	pr_say(
+		"ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
 		"%zu interface%s%s%s%s%s, %s output\n",
 		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
 		ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
@@ -337,25 +322,22 @@ static bool monitor__selects_processes(const struct proc_filter *f)
 	       f->cmdlines.n || f->containers.n || f->cgroup_paths.n;
 }
 
-/*
- * Order matters: the socket hooks load first so the classifiers can share their
- * tables; every hook is attached before the snapshots, so that no process or
- * socket falls between a snapshot and the first event.
- */
-/*
- * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
- * Records they queued while no agent ran come first.
- */
-static int monitor__capture(struct config *cfg, struct capture *cap, struct proc_tracker *t,
+/* -w: the capture ring buffer, read by the capture writer. */
+static int monitor__capture(struct config *cfg, struct capture *cap, struct loop *l,
 			    struct flow_tracker *ft, struct owner_ctx *oc)
 {
 	if (!cfg->write_file)
 		return 0;
-	return capture__add_ringbuf(cap, &t->rb, flow_tracker__capture_fd(ft), ft, oc);
+	return capture__add_ring(cap, l, flow_tracker__capture_fd(ft), ft, oc);
 }
 
+/*
+ * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
+ * Records they queued while no agent ran come first.
+ */
 static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
-				 struct flow_tracker *ft, struct output *out, struct owner_ctx *oc,
+				 struct flow_tracker *ft, struct pipeline *out, struct owner_ctx *oc,
+				 struct loop *l,
 				 const char *pindir, const char *cg_mount)
 {
 	char maps[PATH_MAX + 8];
@@ -365,8 +347,11 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 		pr_warn("warning: reading the classifiers pinned by 'whoflow attach' in %s; -i and "
 			"--netns are ignored (use attach and detach)\n",
 			pindir);
-	if (output__init(out, cfg) || proc_tracker__load(t, cfg, out, cg_mount, false) ||
-	    flow_tracker__load(ft, cfg, out, &(struct flow_load){ .pinned_maps = maps }))
+	if (pipeline__init(out, cfg))
+		return 1;
+	out->flush_each = true; /* the rings outlive us: nothing read may be lost to a SIGKILL */
+	if (proc_tracker__load(t, cfg, &out->base, cg_mount, false) ||
+	    flow_tracker__load(ft, cfg, &out->base, &(struct flow_load){ .pinned_maps = maps }))
 		return 1;
 	*oc = (struct owner_ctx){ .procs = t, .owners_fd = flow_tracker__owners_fd(ft),
 				  .filter = &cfg->filter,
@@ -375,7 +360,7 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	if (cfg->write_file)
 		pr_warn("warning: -w with pinned classifiers: they copy no packets (attach was run "
 			"without -w); detach them to capture\n");
-	if (proc_tracker__attach(t) || flow_tracker__add_ringbuf(ft, &t->rb) ||
+	if (proc_tracker__attach(t, l) || flow_tracker__add_ring(ft, l) ||
 	    flow_tracker__adopt_pinned(ft))
 		return 1;
 	proc_tracker__snapshot(t);
@@ -383,8 +368,14 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	return 0;
 }
 
+/*
+ * Order matters: the socket hooks load first so the classifiers can share their
+ * tables; every hook is attached before the snapshots, so that no process or
+ * socket falls between a snapshot and the first event.
+ */
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
-			  struct sock_tracker *st, struct output *out, struct owner_ctx *oc,
+			  struct sock_tracker *st, struct pipeline *out, struct owner_ctx *oc,
+			  struct loop *l,
 			  struct capture *cap)
 {
 	char cg_mount[PATH_MAX], pindir[PATH_MAX];
@@ -394,9 +385,9 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
 		return 1;
 	if (pinned__find(pindir, sizeof(pindir)))
-		return monitor__start_pinned(cfg, t, ft, out, oc, pindir, cg_mount);
-	if (output__init(out, cfg) ||
-	    proc_tracker__load(t, cfg, out, cg_mount,
+		return monitor__start_pinned(cfg, t, ft, out, oc, l, pindir, cg_mount);
+	if (pipeline__init(out, cfg) ||
+	    proc_tracker__load(t, cfg, &out->base, cg_mount,
 			       cfg->write_file && filter__needs_images(&cfg->filter)) ||
 	    sock_tracker__load(st, cfg, t->scope_fd, cg_mount))
 		return 1;
@@ -407,9 +398,9 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	how = (struct flow_load){ .om = &om,
 				  .proc_gen_fd = proc_tracker__gen_fd(t),
 				  .proc_verdicts_fd = proc_tracker__verdicts_fd(t) };
-	if (flow_tracker__load(ft, cfg, out, &how) || proc_tracker__attach(t) ||
-	    sock_tracker__attach(st) || flow_tracker__add_ringbuf(ft, &t->rb) ||
-	    monitor__capture(cfg, cap, t, ft, oc) || flow_tracker__attach(ft))
+	if (flow_tracker__load(ft, cfg, &out->base, &how) || proc_tracker__attach(t, l) ||
+	    sock_tracker__attach(st) || flow_tracker__add_ring(ft, l) ||
+	    monitor__capture(cfg, cap, l, ft, oc) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
 	proc_tracker__judge_all(t);
@@ -440,23 +431,23 @@ int monitor__run(struct config *cfg)
 	struct proc_tracker t = { .scope_fd = -1 };
 	struct flow_tracker ft = { 0 };
 	struct sock_tracker st = { .cgroup_fd = -1 };
-	struct output out = { .f = stdout };
+	struct pipeline out = { 0 };
 	struct owner_ctx oc;
 	struct flow_watch watch[16];
 	struct capture cap = { 0 };
+	struct loop loop = { .epfd = -1 };
 	struct nsguard guard[16];
 	size_t nwatch = 0, nguard = 0;
 	int rc;
 
-	libbpf_set_print(log__libbpf);
 	/* -w selects by name in the kernel, which matches exact names and *.suffix only. */
 	for (int l = 0; cfg->write_file && l < 2; l++) {
 		const struct strlist *names = l ? &cfg->pkt.snis : &cfg->pkt.domains;
 
 		for (size_t i = 0; i < names->n; i++)
 			if (!flow__name_pattern_ok(names->v[i])) {
-				fprintf(stderr,
-					"whoflow: with -w, --domain and --sni take exact names or "
+				pr_say(
+					"with -w, --domain and --sni take exact names or "
 					"'*.suffix' (got '%s')\nTry 'whoflow --help' for more "
 					"information.\n",
 					names->v[i]);
@@ -487,12 +478,8 @@ int monitor__run(struct config *cfg)
 	if (cfg->write_file) {
 		if (capture__open(&cap, cfg))
 			return 1;
-		cfg->capture_count = cfg->count;
-		cfg->count = 0;
 	}
-	rc = monitor__start(cfg, &t, &ft, &st, &out, &oc, &cap);
-	if (cfg->write_file && out.f == stdout)
-		out.f = fopen("/dev/null", "w");
+	rc = loop__init(&loop) ? 1 : monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop, &cap);
 	/* With every interface selected, new ones are attached as they come up. */
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
 		nwatch = monitor__watch(cfg, &ft, watch);
@@ -500,25 +487,28 @@ int monitor__run(struct config *cfg)
 		if (!nsguard__open(&guard[nguard], cfg->netnses.v[i]))
 			nguard++;
 	if (!rc)
-		rc = monitor__loop(&t, &ft, watch, nwatch, guard, nguard,
-				   cfg->write_file ? &cap : NULL);
+		rc = monitor__loop(&loop, &(struct monitor_run){ .t = &t, .ft = &ft, .out = &out,
+								  .w = watch, .nw = nwatch, .g = guard,
+								  .ng = nguard,
+								  .cap = cfg->write_file ? &cap : NULL });
 	for (size_t i = 0; i < nwatch; i++)
 		linkwatch__close(&watch[i].lw);
 	for (size_t i = 0; i < nguard; i++)
 		nsguard__close(&guard[i]);
 	/* Hooks off first, then every record already queued, then open flows, then the summary. */
 	flow_tracker__detach(&ft);
-	proc_tracker__drain(&t);
-	if (ft.skel && !out.failed && (cfg->count <= 0 || out.emitted < (uint64_t)cfg->count))
+	proc_tracker__detach(&t);
+	loop__consume(&loop);
+	if (ft.skel && !pipeline__done(&out))
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
-	output__free(&out);
+	pipeline__free(&out);
 	if (cfg->write_file) {
 		uint64_t s[WF_STAT__MAX];
 
 		capture__close(&cap, flow_tracker__capture_drops_fd(&ft));
 		flow_tracker__stats(&ft, s);
-		fprintf(stderr,
-			"whoflow: capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
+		pr_say(
+			"capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
 			" in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
 			" in the kernel, %" PRIu64 " here\n",
 			cap.written, cap.files, cap.files == 1 ? "" : "s", cap.path, s[WF_STAT_CAP_LOST],
@@ -528,6 +518,7 @@ int monitor__run(struct config *cfg)
 	}
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);
+	loop__free(&loop);
 	flow_tracker__destroy(&ft);
 	sock_tracker__destroy(&st);
 	proc_tracker__destroy(&t);

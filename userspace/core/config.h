@@ -3,10 +3,25 @@
 #define WHOFLOW_CONFIG_H
 
 #include <stdbool.h>
-#include "filter.h"
+#include <stdint.h>
+#include <sys/types.h>
 #include "strlist.h"
 
 /* A network for --host/--src/--dst: address in network order, prefix in bits. */
+struct pidlist {
+	pid_t *v;
+	size_t n, cap;
+};
+
+/* Process selectors. Each one given must match (AND); values within one are OR. */
+struct proc_filter {
+	struct pidlist pids, ppids, trees;
+	struct strlist comms, exes, cmdlines, containers;
+	struct strlist cgroup_paths; /* --cgroup-path GLOB, against the cgroup v2 path */
+	uint64_t min_duration_ns; /* applies to exit events only */
+	bool has_min_duration;
+};
+
 struct net_filter {
 	unsigned char family; /* 4 or 6 */
 	unsigned char prefix;
@@ -62,7 +77,6 @@ struct config {
 	unsigned long rotate_mb; /* -C */
 	unsigned long rotate_seconds; /* -G */
 	unsigned long rotate_files; /* -W */
-	long capture_count; /* -c with -w: packets written */
 	bool xdp; /* attach --xdp */
 	bool xdp_skb; /* --xdp-mode skb */
 	int tc_mode; /* --tc-mode: enum tc_mode (attach.h) */

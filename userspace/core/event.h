@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_EVENT_H
+#define WHOFLOW_EVENT_H
+
+/*
+ * The one event type of the userspace pipeline: sources (process tracker,
+ * flow tracker, TLS sessions, offline reader) make an event from kernel
+ * records and decoded bytes and hand it to an event_out; the pipeline
+ * (out/pipeline.c) joins it with its process, selects it, and gives it to the
+ * sinks. See docs/architecture.md.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <linux/types.h>
+#include "community_id.h"
+#include "dns.h"
+#include "event_id.h"
+#include "http.h"
+#include "ja.h"
+#include "sock_events.h"
+#include "tls.h"
+
+struct proc_info;
+struct flow_key;
+struct flow_value;
+struct dns_event;
+struct chunk_event;
+struct pkt_event_hdr;
+
+enum event_kind {
+	EVENT_PROC,
+	EVENT_FLOW,
+	EVENT_DNS,
+	EVENT_TLS,
+	EVENT_HTTP,
+};
+
+enum proc_view_kind {
+	PROC_VIEW_EXEC,
+	PROC_VIEW_FORK,
+	PROC_VIEW_EXIT,
+};
+
+/* One process event with every derived field computed once for all sinks (join). */
+struct proc_view {
+	enum proc_view_kind kind;
+	const struct proc_info *p;
+	char ts[40];
+	char start[40];
+	char *command_line;
+	char *env; /* NUL-separated "NAME=VALUE", secrets redacted; NULL without --env */
+	size_t env_len;
+	int exit_code; /* exit events: the code, or 128 + signal as shells report it */
+	int signal; /* 0 when the process exited by itself */
+	char signame[16];
+	bool core_dumped;
+	uint64_t duration_ns;
+	const char *user;
+	const char *group;
+};
+
+/* exec, fork or exit. */
+static inline const char *proc_view__action(const struct proc_view *v)
+{
+	static const char *const actions[] = { "exec", "fork", "exit" };
+
+	return actions[v->kind];
+}
+
+/* A flow record being reported. */
+struct flow_view {
+	const struct flow_key *k;
+	const struct flow_value *v;
+	const char *reason; /* fin, rst, idle, active, exit */
+	const char *ifname;
+	char flow_id[17];
+};
+
+/* One HTTP/1.x request head seen on the wire. */
+struct http_view {
+	const struct chunk_event *e; /* the segment that starts the request */
+	const char *ifname;
+	char flow_id[17];
+	struct http_request req;
+};
+
+/* One DNS message seen on the wire, decoded. */
+struct dns_view {
+	const struct dns_event *e;
+	struct dns_msg msg;
+	const char *ifname;
+	char flow_id[17];
+	bool capture_cut; /* the message was longer than what the kernel shipped */
+	bool has_rtt;
+	uint64_t rtt_ns;
+};
+
+/* One ClientHello ready to report, with the ServerHello that answered it if any. */
+struct tls_view {
+	const struct chunk_event *e; /* a chunk of the client's stream: endpoints, iface */
+	const char *ifname;
+	char flow_id[17];
+	uint64_t ts_ns; /* when the hello's first byte was seen */
+	struct tls_client_hello ch;
+	bool has_sh;
+	struct tls_server_hello sh;
+	char ja3[JA3_STRING_MAX];
+	char ja3_md5[33];
+	char ja4[JA4_MAX];
+	char ja4_r[JA4_R_MAX];
+	bool incomplete; /* the hello never arrived whole */
+	uint32_t captured, wanted;
+};
+
+/* The process a network event is attributed to, completed from the process table (join). */
+struct owner_view {
+	bool known;
+	char attribution[48]; /* cookie, tuple, snapshot, or unknown:REASON */
+	struct wf_owner o; /* as the kernel recorded it */
+	const struct proc_info *p; /* NULL when the process table does not have it */
+};
+
+/* What the agent joins kernel owners with: the process table and the owner map. */
+struct proc_tracker;
+struct proc_filter;
+
+struct owner_ctx {
+	const struct proc_tracker *procs;
+	int owners_fd; /* -1: none (offline) */
+	const struct proc_filter *filter; /* process selectors, for network events */
+	bool selecting; /* any process selector was given */
+};
+
+/* The network part of an event, in the packet's own direction (join). */
+struct endpoints {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	uint16_t sport, dport;
+	uint8_t proto, family;
+	char community_id[COMMUNITY_ID_LEN];
+	char ts[40];
+};
+
+struct event {
+	enum event_kind kind;
+	char id[EVENT_ID_LEN]; /* event.id: from the kernel record (join) */
+	/* What the source made: */
+	union {
+		struct { /* EVENT_PROC: the process, its event kind and time */
+			struct proc_info *proc_info;
+			enum proc_view_kind proc_kind;
+			uint64_t proc_ts;
+		};
+		const struct flow_view *flow;
+		const struct dns_view *dns;
+		const struct tls_view *tls;
+		const struct http_view *http;
+	};
+	/* What the join adds: */
+	struct proc_view proc; /* EVENT_PROC */
+	const struct pkt_event_hdr *rec; /* DNS, TLS, HTTP: the record's header */
+	struct endpoints ep; /* network events */
+	struct owner_view owner, peer; /* network events; peer: a flow's other local end */
+};
+
+/* Where sources hand their events (the pipeline). */
+struct event_out {
+	void (*emit)(struct event_out *o, struct event *ev);
+	/* No more events wanted: -c reached, or the output failed. */
+	bool (*done)(const struct event_out *o);
+};
+
+static inline void event__emit(struct event_out *o, struct event *ev)
+{
+	o->emit(o, ev);
+}
+
+static inline bool event__done(const struct event_out *o)
+{
+	return o->done(o);
+}
+
+#endif

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Join, select, sinks: one path for every event (see pipeline.h). */
+#include <stddef.h>
+#include <string.h>
+#include "join.h"
+#include "log.h"
+#include "pipeline.h"
+#include "select.h"
+
+static struct pipeline *pipeline__of(const struct event_out *o)
+{
+	return (struct pipeline *)((const char *)o - offsetof(struct pipeline, base));
+}
+
+/* -c: events printed; with -w it counts packets written instead (out/capture.c), as tcpdump's. */
+bool pipeline__done(const struct pipeline *p)
+{
+	return p->failed ||
+	       (!p->cfg->write_file && p->cfg->count > 0 && p->emitted >= (uint64_t)p->cfg->count);
+}
+
+static bool pipeline__out_done(const struct event_out *o)
+{
+	return pipeline__done(pipeline__of(o));
+}
+
+static void pipeline__sinks(struct pipeline *p, const struct event *ev)
+{
+	for (size_t i = 0; i < p->nsinks; i++) {
+		struct sink *s = &p->sinks[i];
+
+		s->ops->write(s, ev);
+		s->written++;
+		if (p->flush_each)
+			s->ops->flush(s);
+		if (ferror(s->f))
+			s->failed = true;
+		p->failed |= s->failed;
+	}
+	p->emitted++;
+}
+
+static void pipeline__emit(struct event_out *o, struct event *ev)
+{
+	struct pipeline *p = pipeline__of(o);
+	bool proc = ev->kind == EVENT_PROC;
+
+	if (pipeline__done(p))
+		return;
+	if (!proc)
+		join__network(p->owners, ev);
+	if (!select__event(p->cfg, p->owners, ev)) {
+		p->filtered++;
+		return;
+	}
+	if (proc)
+		join__process(p->cfg, ev);
+	pipeline__sinks(p, ev);
+	join__release(ev);
+}
+
+int pipeline__init(struct pipeline *p, const struct config *cfg)
+{
+	const struct sink_ops *ops = sinks__find(cfg->format == OUTPUT_JSON ? "json" : "text");
+
+	memset(p, 0, sizeof(*p));
+	p->base.emit = pipeline__emit;
+	p->base.done = pipeline__out_done;
+	p->cfg = cfg;
+	if (cfg->write_file)
+		return 0; /* -w: events are counted, not printed, as with tcpdump */
+	p->sinks[0].ops = ops;
+	if (ops->open(&p->sinks[0], cfg))
+		return 1;
+	p->nsinks = 1;
+	return 0;
+}
+
+void pipeline__flush(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nsinks; i++) {
+		p->sinks[i].ops->flush(&p->sinks[i]);
+		p->failed |= p->sinks[i].failed;
+	}
+}
+
+void pipeline__free(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nsinks; i++)
+		p->sinks[i].ops->close(&p->sinks[i]);
+	p->nsinks = 0;
+}

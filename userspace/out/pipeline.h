@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_PIPELINE_H
+#define WHOFLOW_PIPELINE_H
+
+/*
+ * The path every event takes once a source made it: join, select, sinks.
+ *   network events: join (id, endpoints, owner) -> select -> sinks
+ *   process events: select -> join (id, derived fields, hashes) -> sinks
+ * -c is counted here, once, for every kind.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include "config.h"
+#include "event.h"
+#include "sink.h"
+
+struct owner_ctx;
+
+#define PIPELINE_SINKS_MAX 8
+
+struct pipeline {
+	struct event_out base; /* what sources are given */
+	const struct config *cfg;
+	const struct owner_ctx *owners; /* joins network events with processes */
+	struct sink sinks[PIPELINE_SINKS_MAX];
+	size_t nsinks;
+	uint64_t emitted; /* events selected and handed to the sinks (-c counts these) */
+	uint64_t filtered; /* events the selectors left out */
+	bool failed; /* a sink's write failed (closed pipe, full disk): stop */
+	/*
+	 * Written out before the record that made it is released: on attach's
+	 * pinned rings, which the next agent reads again after a SIGKILL, an event
+	 * is then printed at least once (a double keeps its event.id).
+	 */
+	bool flush_each;
+};
+
+/* Opens the sinks cfg asks for (none with -w: the capture file is the output). */
+int pipeline__init(struct pipeline *p, const struct config *cfg);
+void pipeline__flush(struct pipeline *p);
+void pipeline__free(struct pipeline *p);
+/* -c reached, or a write failed. */
+bool pipeline__done(const struct pipeline *p);
+
+#endif

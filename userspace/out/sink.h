@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_SINK_H
+#define WHOFLOW_SINK_H
+
+/*
+ * The sink stage: where selected, joined events go. A sink is a table of five
+ * operations; a new output is one file defining its sink_ops and one row in
+ * the table (sinks.c). Several sinks can be open at once.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "config.h"
+#include "event.h"
+#include "json.h"
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	/* 0, or -errno with the reason said on stderr. */
+	int (*open)(struct sink *s, const struct config *cfg);
+	void (*write)(struct sink *s, const struct event *ev);
+	/* Writes out what is buffered; a failed write sets s->failed. */
+	void (*flush)(struct sink *s);
+	void (*close)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	FILE *f;
+	struct json j;
+	char host[256];
+	/* Its stats: */
+	uint64_t written; /* events written */
+	bool failed; /* a write failed (closed pipe, full disk) */
+};
+
+extern const struct sink_ops sink_text_ops, sink_json_ops;
+
+/* The sink called name in the table, or NULL. */
+const struct sink_ops *sinks__find(const char *name);
+
+/* For sinks that write lines to standard output (text, JSON). */
+int sink__open_stdout(struct sink *s, const struct config *cfg);
+void sink__flush_stdout(struct sink *s);
+void sink__close_stdout(struct sink *s);
+
+#endif

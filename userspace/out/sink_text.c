@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The text sink: one grep-friendly line per event, KIND key=value ... Reference: docs/events.md. */
+#include <inttypes.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmdline.h"
+#include "flow_events.h"
+#include "net_fmt.h"
+#include "owner_fmt.h"
+#include "proc_info.h"
+#include "sink.h"
+
+static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoints *ep,
+		      const struct owner_view *ov, const struct owner_view *peer)
+{
+	const struct flow_value *v = fv->v;
+	char pbuf[8], fl0[64], fl1[64];
+
+	tcp_flags__text(v->orig.tcp_flags, fl0, sizeof(fl0));
+	tcp_flags__text(v->reply.tcp_flags, fl1, sizeof(fl1));
+	fprintf(f,
+		"FLOW ts=%s iface=%s proto=%s src=%s sport=%u dst=%s dport=%u dir=%s "
+		"packets=%" PRIu64 "/%" PRIu64 " bytes=%" PRIu64 "/%" PRIu64 " duration=%.3fms",
+		ep->ts, fv->ifname ? fv->ifname : "?", proto__name(ep->proto, pbuf, sizeof(pbuf)),
+		ep->src, ep->sport, ep->dst, ep->dport,
+		v->first_hook == WF_HOOK_EGRESS ? "egress" : "ingress", (uint64_t)v->orig.packets,
+		(uint64_t)v->reply.packets, (uint64_t)v->orig.bytes, (uint64_t)v->reply.bytes,
+		(v->last_ns - v->first_ns) / 1e6);
+	if (ep->proto == 6)
+		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");
+	fprintf(f, " reason=%s flow=%s community_id=%s", fv->reason, fv->flow_id,
+		ep->community_id);
+	owner__text(f, "", ov);
+	if (peer->known)
+		owner__text(f, "peer_", peer);
+	fputc('\n', f);
+}
+
+static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints *ep,
+		const struct owner_view *ov)
+{
+	const struct dns_msg *m = &dv->msg;
+	const struct dns_event *e = dv->e;
+	char tb[16], rb[16];
+
+	fprintf(f, "DNS ts=%s iface=%s src=%s sport=%u dst=%s dport=%u type=%s id=%u", ep->ts,
+		dv->ifname ? dv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport,
+		(e->flags & 0x8000) ? "answer" : "query", e->id);
+	if (m->nquestions)
+		fprintf(f, " qname=%s qtype=%s", m->questions[0].name,
+			dns__type_name(m->questions[0].type, tb, sizeof(tb)));
+	if (e->flags & 0x8000) {
+		fprintf(f, " rcode=%s answers=%zu", dns__rcode_name(m->rcode, rb, sizeof(rb)),
+			m->nrrs[DNS_SECTION_ANSWER]);
+		for (size_t i = 0; i < m->nrrs[DNS_SECTION_ANSWER]; i++)
+			fprintf(f, " %s=\"%s\"", dns__type_name(m->rrs[0][i].type, tb, sizeof(tb)),
+				m->rrs[0][i].data);
+	}
+	if (dv->has_rtt)
+		fprintf(f, " rtt=%.3fms", dv->rtt_ns / 1e6);
+	if (m->malformed)
+		fprintf(f, " malformed=\"%s\"", m->malformed_reason);
+	fprintf(f, " flow=%s community_id=%s", dv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
+}
+
+static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints *ep,
+		const struct owner_view *ov)
+{
+	char vb[16], cb[24];
+
+	fprintf(f, "TLS ts=%s iface=%s src=%s sport=%u dst=%s dport=%u", ep->ts,
+		tv->ifname ? tv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport);
+	if (tv->ch.has_sni)
+		fprintf(f, " sni=%s", tv->ch.sni);
+	if (tv->ch.nalpn) {
+		fprintf(f, " alpn=");
+		for (size_t i = 0; i < tv->ch.nalpn; i++)
+			fprintf(f, "%s%s", i ? "," : "", tv->ch.alpn[i]);
+	}
+	if (tv->has_sh && !tv->sh.hello_retry) {
+		uint16_t v =
+			tv->sh.selected_version ? tv->sh.selected_version : tv->sh.legacy_version;
+
+		fprintf(f, " version=\"%s\" cipher=%s", tls__version_name(v, vb, sizeof(vb)),
+			tls__cipher_name(tv->sh.cipher, cb, sizeof(cb)));
+		if (tv->sh.alpn[0])
+			fprintf(f, " selected_alpn=%s", tv->sh.alpn);
+	}
+	if (tv->has_sh && tv->sh.hello_retry)
+		fprintf(f, " hello_retry=yes");
+	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5, tv->ja4);
+	if (tv->ch.malformed)
+		fprintf(f, " malformed=\"%s\"", tv->ch.malformed_reason);
+	fprintf(f, " flow=%s community_id=%s", tv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
+}
+
+static void http_text(FILE *f, const struct http_view *hv, const struct endpoints *ep,
+		const struct owner_view *ov)
+{
+	const struct http_request *r = &hv->req;
+
+	fprintf(f, "HTTP ts=%s iface=%s src=%s sport=%u dst=%s dport=%u method=%s", ep->ts,
+		hv->ifname ? hv->ifname : "?", ep->src, ep->sport, ep->dst, ep->dport, r->method);
+	if (r->has_host)
+		fprintf(f, " host=%s", r->host);
+	fprintf(f, " path=\"%s\"", r->path);
+	if (r->has_user_agent)
+		fprintf(f, " user_agent=\"%s\"", r->user_agent);
+	if (r->malformed)
+		fprintf(f, " malformed=\"%s\"", r->malformed_reason);
+	fprintf(f, " flow=%s community_id=%s", hv->flow_id, ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
+}
+
+static void text_net__write(struct sink *s, const struct event *ev)
+{
+	switch (ev->kind) {
+	case EVENT_FLOW:
+		flow_text(s->f, ev->flow, &ev->ep, &ev->owner, &ev->peer);
+		break;
+	case EVENT_DNS:
+		dns_text(s->f, ev->dns, &ev->ep, &ev->owner);
+		break;
+	case EVENT_TLS:
+		tls_text(s->f, ev->tls, &ev->ep, &ev->owner);
+		break;
+	case EVENT_HTTP:
+		http_text(s->f, ev->http, &ev->ep, &ev->owner);
+		break;
+	default:
+		break;
+	}
+}
+
+static void text__kv(FILE *f, const char *key, const char *val)
+{
+	const unsigned char *s = (const unsigned char *)val;
+	bool plain = *s != '\0';
+
+	for (const unsigned char *c = s; *c && plain; c++)
+		plain = *c > 0x20 && *c != 0x7f && *c != '"' && *c != '\\' && *c != '=';
+	fprintf(f, " %s=", key);
+	if (plain) {
+		fputs(val, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void text__ku(FILE *f, const char *key, long long val)
+{
+	fprintf(f, " %s=%lld", key, val);
+}
+
+/* The environment as shell words (NAME=VALUE each), like the command line. */
+static void text__env(FILE *f, const struct proc_view *v)
+{
+	size_t n = cmdline__format(v->env, v->env_len, NULL, 0);
+	char *words = malloc(n + 1);
+
+	if (!words)
+		return;
+	cmdline__format(v->env, v->env_len, words, n + 1);
+	text__kv(f, "env", words);
+	free(words);
+}
+
+static void text__image(FILE *f, const struct proc_view *v)
+{
+	const struct proc_info *p = v->p;
+
+	if (p->exe)
+		text__kv(f, "exe", p->exe);
+	if (p->cwd)
+		text__kv(f, "cwd", p->cwd);
+	if (p->cgroup_path)
+		text__kv(f, "cgroup", p->cgroup_path);
+	if (p->container.id[0]) {
+		text__kv(f, "container", p->container.id);
+		text__kv(f, "runtime", p->container.runtime);
+	}
+	if (p->md5[0]) {
+		text__kv(f, "md5", p->md5);
+		text__kv(f, "sha256", p->sha256);
+	}
+	text__kv(f, "entity", p->entity_id);
+	text__kv(f, "cmdline", v->command_line ? v->command_line : "");
+	if (p->args_truncated)
+		text__kv(f, "truncated", "yes");
+	if (v->env)
+		text__env(f, v);
+}
+
+static void text__proc(struct sink *s, const struct proc_view *v)
+{
+	static const char *const kinds[] = { "EXEC", "FORK", "EXIT" };
+	const struct proc_info *p = v->p;
+	FILE *f = s->f;
+
+	fputs(kinds[v->kind], f);
+	text__kv(f, "ts", v->ts);
+	text__ku(f, "pid", p->pid);
+	text__ku(f, "ppid", p->ppid);
+	if (p->pcomm[0])
+		text__kv(f, "pcomm", p->pcomm);
+	text__kv(f, "comm", p->comm);
+	text__ku(f, "uid", p->uid);
+	if (v->user)
+		text__kv(f, "user", v->user);
+	if (v->kind == PROC_VIEW_EXIT) {
+		text__ku(f, "exit_code", v->exit_code);
+		if (v->signal)
+			text__kv(f, "signal", v->signame);
+		fprintf(f, " duration=%.3fms", v->duration_ns / 1e6);
+	}
+	text__image(f, v);
+	fputc('\n', f);
+}
+
+static void sink_text__write(struct sink *s, const struct event *ev)
+{
+	if (ev->kind == EVENT_PROC)
+		text__proc(s, &ev->proc);
+	else
+		text_net__write(s, ev);
+}
+
+const struct sink_ops sink_text_ops = {
+	.name = "text",
+	.open = sink__open_stdout,
+	.write = sink_text__write,
+	.flush = sink__flush_stdout,
+	.close = sink__close_stdout,
+};

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The table of sinks, and what the line-writing ones share. */
+#include <stdio.h>
+#include <string.h>
+#include "sink.h"
+
+/* One row per output: a new sink is a file and a row here. */
+static const struct sink_ops *const sink_table[] = {
+	&sink_text_ops,
+	&sink_json_ops,
+};
+
+const struct sink_ops *sinks__find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sink_table) / sizeof(sink_table[0]); i++)
+		if (!strcmp(sink_table[i]->name, name))
+			return sink_table[i];
+	return NULL;
+}
+
+int sink__open_stdout(struct sink *s, const struct config *cfg)
+{
+	s->f = stdout;
+	/*
+	 * -l: every line is written at once. Otherwise a pipe or file gets what a
+	 * batch of records made in one write (flush, after each batch): as live
+	 * for `| grep`, without a system call per event under load.
+	 */
+	if (cfg->line_buffered)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	return 0;
+}
+
+void sink__flush_stdout(struct sink *s)
+{
+	if (fflush(s->f) || ferror(s->f))
+		s->failed = true;
+}
+
+void sink__close_stdout(struct sink *s)
+{
+	fflush(s->f);
+}
