@@ -103,6 +103,13 @@ $(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspac
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/sock/owner_sweep.o -o $@ -lcmocka $(LDLIBS)
 
+# The select stage with the decoders it reads and the process matcher.
+$(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
+		$(BUILD)/userspace/select/filter.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/select/select.o \
+		$(BUILD)/userspace/select/filter.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap
+
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;
 # a classifier that makes offloaded VLAN tags (no 8021q module needed).

@@ -26,7 +26,7 @@
 #include "loop.h"
 #include "nsguard.h"
 #include "owner_sweep.h"
-#include "capture.h"
+#include "sink_pcapng.h"
 #include "expr.h"
 #include "filter.h"
 #include "pinned.h"
@@ -244,7 +244,6 @@ struct monitor_run {
 	size_t nw;
 	struct nsguard *g;
 	size_t ng;
-	struct capture *cap;
 	struct owner_sweep sweep;
 	uint64_t next_sweep, last_loss, last_pkt;
 	bool scope_gone;
@@ -256,14 +255,12 @@ static int monitor__after_batch(void *ctx)
 	struct monitor_run *m = ctx;
 
 	pipeline__flush(m->out);
-	if (m->cap)
-		capture__sync(m->cap);
-	if (reopen && m->cap) {
+	if (reopen) {
 		reopen = 0;
-		capture__reopen(m->cap);
+		pipeline__reopen(m->out);
 	}
-	/* The reader of our output is gone: a clean stop, as tcpdump's. */
-	return m->out->failed ? LOOP_STOP : LOOP_GO;
+	/* The reader of our output is gone, or -w is done: a clean stop, as tcpdump's. */
+	return pipeline__done(m->out) ? LOOP_STOP : LOOP_GO;
 }
 
 /* Once a second: losses said, faults checked, flows and exited processes reported. */
@@ -322,14 +319,6 @@ static bool monitor__selects_processes(const struct proc_filter *f)
 	       f->cmdlines.n || f->containers.n || f->cgroup_paths.n;
 }
 
-/* -w: the capture ring buffer, read by the capture writer. */
-static int monitor__capture(struct config *cfg, struct capture *cap, struct loop *l,
-			    struct flow_tracker *ft, struct owner_ctx *oc)
-{
-	if (!cfg->write_file)
-		return 0;
-	return capture__add_ring(cap, l, flow_tracker__capture_fd(ft), ft, oc);
-}
 
 /*
  * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
@@ -375,8 +364,7 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
  */
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
 			  struct sock_tracker *st, struct pipeline *out, struct owner_ctx *oc,
-			  struct loop *l,
-			  struct capture *cap)
+			  struct loop *l)
 {
 	char cg_mount[PATH_MAX], pindir[PATH_MAX];
 	struct flow_load how;
@@ -400,7 +388,8 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 				  .proc_verdicts_fd = proc_tracker__verdicts_fd(t) };
 	if (flow_tracker__load(ft, cfg, &out->base, &how) || proc_tracker__attach(t, l) ||
 	    sock_tracker__attach(st) || flow_tracker__add_ring(ft, l) ||
-	    monitor__capture(cfg, cap, l, ft, oc) || flow_tracker__attach(ft))
+	    (cfg->write_file && flow_tracker__add_capture_ring(ft, l)) ||
+	    flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
 	proc_tracker__judge_all(t);
@@ -434,7 +423,7 @@ int monitor__run(struct config *cfg)
 	struct pipeline out = { 0 };
 	struct owner_ctx oc;
 	struct flow_watch watch[16];
-	struct capture cap = { 0 };
+	struct capture *cap;
 	struct loop loop = { .epfd = -1 };
 	struct nsguard guard[16];
 	size_t nwatch = 0, nguard = 0;
@@ -473,13 +462,13 @@ int monitor__run(struct config *cfg)
 	if (monitor__check_ifaces(cfg))
 		return 1;
 	monitor__signals();
-	/* -w: the file first, so that an unwritable path fails before any hook; -c
-	 * then counts packets written, and events are not printed, as with tcpdump. */
-	if (cfg->write_file) {
-		if (capture__open(&cap, cfg))
-			return 1;
-	}
-	rc = loop__init(&loop) ? 1 : monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop, &cap);
+	/* -w: the capture sink opens its file first (pipeline__init), so that an
+	 * unwritable path fails before any hook; -c then counts packets written,
+	 * and events are not printed, as with tcpdump. */
+	rc = loop__init(&loop) ? 1 : monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop);
+	cap = sink_pcapng__capture(pipeline__sink(&out, "pcapng"));
+	if (cap && ft.skel)
+		cap->drops_fd = flow_tracker__capture_drops_fd(&ft);
 	/* With every interface selected, new ones are attached as they come up. */
 	if (!rc && !cfg->ifaces.n && !ft.pinned)
 		nwatch = monitor__watch(cfg, &ft, watch);
@@ -489,8 +478,7 @@ int monitor__run(struct config *cfg)
 	if (!rc)
 		rc = monitor__loop(&loop, &(struct monitor_run){ .t = &t, .ft = &ft, .out = &out,
 								  .w = watch, .nw = nwatch, .g = guard,
-								  .ng = nguard,
-								  .cap = cfg->write_file ? &cap : NULL });
+								  .ng = nguard });
 	for (size_t i = 0; i < nwatch; i++)
 		linkwatch__close(&watch[i].lw);
 	for (size_t i = 0; i < nguard; i++)
@@ -501,21 +489,20 @@ int monitor__run(struct config *cfg)
 	loop__consume(&loop);
 	if (ft.skel && !pipeline__done(&out))
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
-	pipeline__free(&out);
-	if (cfg->write_file) {
+	if (cap) {
 		uint64_t s[WF_STAT__MAX];
 
-		capture__close(&cap, flow_tracker__capture_drops_fd(&ft));
 		flow_tracker__stats(&ft, s);
 		pr_say(
 			"capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
 			" in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
 			" in the kernel, %" PRIu64 " here\n",
-			cap.written, cap.files, cap.files == 1 ? "" : "s", cap.path, s[WF_STAT_CAP_LOST],
-			cap.user_dropped,
+			cap->written, cap->files, cap->files == 1 ? "" : "s", cap->path,
+			s[WF_STAT_CAP_LOST], cap->user_dropped,
 			s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
-			cap.user_filtered);
+			out.packets_filtered);
 	}
+	pipeline__free(&out); /* the capture file gets its statistics and closes */
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);
 	loop__free(&loop);

@@ -28,6 +28,7 @@ struct flow_value;
 struct dns_event;
 struct chunk_event;
 struct pkt_event_hdr;
+struct cap_event;
 
 enum event_kind {
 	EVENT_PROC,
@@ -35,6 +36,7 @@ enum event_kind {
 	EVENT_DNS,
 	EVENT_TLS,
 	EVENT_HTTP,
+	EVENT_PACKET, /* a packet copy for -w */
 };
 
 enum proc_view_kind {
@@ -114,6 +116,12 @@ struct tls_view {
 	uint32_t captured, wanted;
 };
 
+/* A packet the classifiers copied for -w. */
+struct packet_view {
+	const struct cap_event *e;
+	const char *ifname; /* its interface's name, NULL if unknown */
+};
+
 /* The process a network event is attributed to, completed from the process table (join). */
 struct owner_view {
 	bool known;
@@ -156,6 +164,7 @@ struct event {
 		const struct dns_view *dns;
 		const struct tls_view *tls;
 		const struct http_view *http;
+		const struct packet_view *packet;
 	};
 	/* What the join adds: */
 	struct proc_view proc; /* EVENT_PROC */

@@ -83,6 +83,12 @@ void join__network(const struct owner_ctx *oc, struct event *ev)
 		ev->rec = &ev->http->e->h;
 		join__packet(oc, ev, &ev->http->e->stream_off, 4, ev->rec->ts_ns);
 		break;
+	case EVENT_PACKET: {
+		const struct cap_event *e = ev->packet->e;
+
+		owner__view(&ev->owner, oc, &e->owner, e->attr, e->hook, e->has_sk);
+		break;
+	}
 	case EVENT_PROC:
 		break;
 	}

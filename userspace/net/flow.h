@@ -59,6 +59,8 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 int flow_tracker__attach(struct flow_tracker *t);
 /* Adds the packet ring buffer to *rb (creating it when NULL). */
 int flow_tracker__add_ring(struct flow_tracker *t, struct loop *l);
+/* -w: the classifiers' packet copies, as events for the capture sink. */
+int flow_tracker__add_capture_ring(struct flow_tracker *t, struct loop *l);
 /* Reports flows that ended (FIN/RST), went idle, or hit the active timeout. */
 void flow_tracker__scan(struct flow_tracker *t, uint64_t now_ns, bool all);
 /* One watched namespace: the context of its link events. */

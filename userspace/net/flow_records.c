@@ -218,6 +218,27 @@ int flow_tracker__add_ring(struct flow_tracker *t, struct loop *l)
 	return loop__add_ring(l, bpf_map__fd(t->skel->maps.pkt_events), flow__on_record, t);
 }
 
+/* -w's packet copies: events for the capture sink. */
+static int flow__on_capture(void *ctx, void *data, size_t len)
+{
+	struct flow_tracker *t = ctx;
+	const struct cap_event *e = data;
+	struct packet_view pv;
+
+	if (event__done(t->out))
+		return -ECANCELED;
+	if (len < sizeof(*e) || e->cap_len > len - sizeof(*e) || e->cap_len > WF_CAP_MAX)
+		return 0;
+	pv = (struct packet_view){ .e = e, .ifname = flow_tracker__ifname(t, e->netns, e->ifindex) };
+	event__emit(t->out, &(struct event){ .kind = EVENT_PACKET, .packet = &pv });
+	return event__done(t->out) ? -ECANCELED : 0;
+}
+
+int flow_tracker__add_capture_ring(struct flow_tracker *t, struct loop *l)
+{
+	return loop__add_ring(l, flow_tracker__capture_fd(t), flow__on_capture, t);
+}
+
 static const char *flow__reason(const struct flow_tracker *t, const struct flow_value *v,
 				uint64_t now, bool all)
 {

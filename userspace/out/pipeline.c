@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Join, select, sinks: one path for every event (see pipeline.h). */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include "join.h"
 #include "log.h"
@@ -15,8 +16,11 @@ static struct pipeline *pipeline__of(const struct event_out *o)
 /* -c: events printed; with -w it counts packets written instead (out/capture.c), as tcpdump's. */
 bool pipeline__done(const struct pipeline *p)
 {
-	return p->failed ||
-	       (!p->cfg->write_file && p->cfg->count > 0 && p->emitted >= (uint64_t)p->cfg->count);
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i].done)
+			return true;
+	return p->failed || (!(p->cfg->write_file && !p->cfg->read_file) && p->cfg->count > 0 &&
+			     p->emitted >= (uint64_t)p->cfg->count);
 }
 
 static bool pipeline__out_done(const struct event_out *o)
@@ -33,11 +37,12 @@ static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 		s->written++;
 		if (p->flush_each)
 			s->ops->flush(s);
-		if (ferror(s->f))
+		if (s->f && ferror(s->f))
 			s->failed = true;
 		p->failed |= s->failed;
 	}
-	p->emitted++;
+	if (ev->kind != EVENT_PACKET)
+		p->emitted++;
 }
 
 static void pipeline__emit(struct event_out *o, struct event *ev)
@@ -50,7 +55,10 @@ static void pipeline__emit(struct event_out *o, struct event *ev)
 	if (!proc)
 		join__network(p->owners, ev);
 	if (!select__event(p->cfg, p->owners, ev)) {
-		p->filtered++;
+		if (ev->kind == EVENT_PACKET)
+			p->packets_filtered++;
+		else
+			p->filtered++;
 		return;
 	}
 	if (proc)
@@ -61,19 +69,35 @@ static void pipeline__emit(struct event_out *o, struct event *ev)
 
 int pipeline__init(struct pipeline *p, const struct config *cfg)
 {
-	const struct sink_ops *ops = sinks__find(cfg->format == OUTPUT_JSON ? "json" : "text");
+	/* -r prints events (a capture is read, not written). */
+	bool capture = cfg->write_file && !cfg->read_file;
+	const char *name = capture ? "pcapng" : cfg->format == OUTPUT_JSON ? "json" : "text";
+	const struct sink_ops *ops = sinks__find(name);
 
 	memset(p, 0, sizeof(*p));
 	p->base.emit = pipeline__emit;
 	p->base.done = pipeline__out_done;
 	p->cfg = cfg;
-	if (cfg->write_file)
-		return 0; /* -w: events are counted, not printed, as with tcpdump */
 	p->sinks[0].ops = ops;
 	if (ops->open(&p->sinks[0], cfg))
 		return 1;
 	p->nsinks = 1;
 	return 0;
+}
+
+void pipeline__reopen(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i].ops->reopen)
+			p->sinks[i].ops->reopen(&p->sinks[i]);
+}
+
+struct sink *pipeline__sink(struct pipeline *p, const char *name)
+{
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (!strcmp(p->sinks[i].ops->name, name))
+			return &p->sinks[i];
+	return NULL;
 }
 
 void pipeline__flush(struct pipeline *p)
@@ -86,7 +110,10 @@ void pipeline__flush(struct pipeline *p)
 
 void pipeline__free(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nsinks; i++)
+	for (size_t i = 0; i < p->nsinks; i++) {
 		p->sinks[i].ops->close(&p->sinks[i]);
+		free(p->sinks[i].priv);
+		p->sinks[i].priv = NULL;
+	}
 	p->nsinks = 0;
 }

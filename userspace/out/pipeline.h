@@ -26,6 +26,7 @@ struct pipeline {
 	size_t nsinks;
 	uint64_t emitted; /* events selected and handed to the sinks (-c counts these) */
 	uint64_t filtered; /* events the selectors left out */
+	uint64_t packets_filtered; /* -w: packet copies the process selectors left out */
 	bool failed; /* a sink's write failed (closed pipe, full disk): stop */
 	/*
 	 * Written out before the record that made it is released: on attach's
@@ -35,10 +36,15 @@ struct pipeline {
 	bool flush_each;
 };
 
-/* Opens the sinks cfg asks for (none with -w: the capture file is the output). */
+/* Opens the sinks cfg asks for: text or JSON, or with -w the capture file (events
+ * are then counted, not printed, as with tcpdump; -c counts packets written). */
 int pipeline__init(struct pipeline *p, const struct config *cfg);
 void pipeline__flush(struct pipeline *p);
 void pipeline__free(struct pipeline *p);
+/* SIGHUP: every sink with files reopens those moved away. */
+void pipeline__reopen(struct pipeline *p);
+/* The open sink called name, or NULL. */
+struct sink *pipeline__sink(struct pipeline *p, const char *name);
 /* -c reached, or a write failed. */
 bool pipeline__done(const struct pipeline *p);
 

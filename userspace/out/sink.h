@@ -24,6 +24,8 @@ struct sink_ops {
 	/* Writes out what is buffered; a failed write sets s->failed. */
 	void (*flush)(struct sink *s);
 	void (*close)(struct sink *s);
+	/* SIGHUP: files moved away (logrotate) are written anew; NULL: nothing to do. */
+	void (*reopen)(struct sink *s);
 };
 
 struct sink {
@@ -31,12 +33,14 @@ struct sink {
 	FILE *f;
 	struct json j;
 	char host[256];
+	void *priv; /* the sink's own state (the capture file) */
 	/* Its stats: */
 	uint64_t written; /* events written */
 	bool failed; /* a write failed (closed pipe, full disk) */
+	bool done; /* wants nothing more (-c packets written, -W's last file full) */
 };
 
-extern const struct sink_ops sink_text_ops, sink_json_ops;
+extern const struct sink_ops sink_text_ops, sink_json_ops, sink_pcapng_ops;
 
 /* The sink called name in the table, or NULL. */
 const struct sink_ops *sinks__find(const char *name);

@@ -642,6 +642,8 @@ static void sink_json__write(struct sink *s, const struct event *ev)
 	case EVENT_HTTP:
 		json_net__http(s, ev);
 		break;
+	case EVENT_PACKET:
+		return; /* for the capture sink */
 	}
 	if (!s->j.oom) {
 		fwrite(s->j.buf, 1, s->j.len, s->f);

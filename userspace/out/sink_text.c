@@ -237,7 +237,7 @@ static void sink_text__write(struct sink *s, const struct event *ev)
 {
 	if (ev->kind == EVENT_PROC)
 		text__proc(s, &ev->proc);
-	else
+	else if (ev->kind != EVENT_PACKET)
 		text_net__write(s, ev);
 }
 

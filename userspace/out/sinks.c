@@ -8,6 +8,7 @@
 static const struct sink_ops *const sink_table[] = {
 	&sink_text_ops,
 	&sink_json_ops,
+	&sink_pcapng_ops,
 };
 
 const struct sink_ops *sinks__find(const char *name)

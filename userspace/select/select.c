@@ -111,6 +111,8 @@ bool select__event(const struct config *cfg, const struct owner_ctx *oc, const s
 		return tls__selected(f, ev->tls) && owner__selected(oc, &ev->owner);
 	case EVENT_HTTP:
 		return http__selected(f, &ev->http->req) && owner__selected(oc, &ev->owner);
+	case EVENT_PACKET: /* packet selectors ran in the kernel */
+		return owner__selected(oc, &ev->owner);
 	}
 	return false;
 }

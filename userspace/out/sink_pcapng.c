@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* -w: the classifiers' packet copies, annotated with their owner, written and rotated like tcpdump. */
+/* The capture sink (-w): the classifiers' packet copies, annotated with their owner, written and
+ * rotated like tcpdump. */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -8,16 +9,12 @@
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "capture.h"
+#include "sink_pcapng.h"
 #include "config.h"
-#include "filter.h"
-#include "flow.h"
 #include "flow_events.h"
 #include "log.h"
-#include "loop.h"
-#include "owner.h"
 #include "owner_fmt.h"
-#include "select.h"
+#include "sink.h"
 #include "timeconv.h"
 
 #define WHOFLOW_APPL "whoflow 0.1.0"
@@ -88,7 +85,9 @@ static int capture__next_file(struct capture *c)
 	return capture__open_file(c, to_stdout);
 }
 
-void capture__reopen(struct capture *c)
+static void capture__sync(struct capture *c);
+
+static void capture__reopen(struct capture *c)
 {
 	struct stat cur, now;
 
@@ -109,10 +108,11 @@ void capture__reopen(struct capture *c)
 	pr_warn("SIGHUP: %s was moved away; writing a new one under that name\n", c->path);
 }
 
-int capture__open(struct capture *c, const struct config *cfg)
+static int capture__open(struct capture *c, const struct config *cfg)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
+	c->drops_fd = -1;
 	return capture__next_file(c);
 }
 
@@ -136,9 +136,10 @@ static int capture__rotate(struct capture *c, size_t next)
 }
 
 /* The owner's interface name and namespace, for the file's interface block. */
-static int capture__iface(struct capture *c, const struct cap_event *e)
+static int capture__iface(struct capture *c, const struct packet_view *pv)
 {
-	const char *name = flow_tracker__ifname(c->ft, e->netns, e->ifindex);
+	const struct cap_event *e = pv->e;
+	const char *name = pv->ifname;
 	char fallback[32], desc[64];
 	uint64_t key = e->netns * 1000003ull + e->ifindex;
 
@@ -151,26 +152,18 @@ static int capture__iface(struct capture *c, const struct cap_event *e)
 			    e->no_l2 ? PCAPW_LINKTYPE_RAW : PCAPW_LINKTYPE_ETHERNET);
 }
 
-static int capture__on_record(void *ctx, void *data, size_t len)
+static int capture__packet(struct capture *c, const struct packet_view *pv,
+			   const struct owner_view *ov)
 {
-	struct capture *c = ctx;
-	const struct cap_event *e = data;
+	const struct cap_event *e = pv->e;
 	static uint8_t tagged[WF_CAP_MAX + 4];
 	const uint8_t *pkt = e->data;
-	struct owner_view ov;
 	uint32_t cap, wire;
 	char comment[1024];
 	int iface, err;
 
 	if (c->stopped)
 		return -ECANCELED;
-	if (len < sizeof(*e) || e->cap_len > len - sizeof(*e) || e->cap_len > WF_CAP_MAX)
-		return 0;
-	owner__view(&ov, c->oc, &e->owner, e->attr, e->hook, e->has_sk);
-	if (!owner__selected(c->oc, &ov)) {
-		c->user_filtered++;
-		return 0;
-	}
 	cap = e->cap_len;
 	wire = e->wire_len;
 	/* A tag the kernel keeps apart from the data goes back after the MAC addresses. */
@@ -185,11 +178,11 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 		cap += 4;
 		wire += 4;
 	}
-	owner__comment(&ov, comment, sizeof(comment));
+	owner__comment(ov, comment, sizeof(comment));
 	err = capture__rotate(c, cap + strlen(comment) + 64);
 	if (err)
 		return err;
-	iface = capture__iface(c, e);
+	iface = capture__iface(c, pv);
 	if (iface < 0) {
 		c->user_dropped++;
 		return 0;
@@ -213,7 +206,7 @@ static int capture__on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-void capture__sync(struct capture *c)
+static void capture__sync(struct capture *c)
 {
 	int err;
 
@@ -228,16 +221,10 @@ void capture__sync(struct capture *c)
 	}
 }
 
-int capture__add_ring(struct capture *c, struct loop *l, int map_fd, const struct flow_tracker *ft,
-		      const struct owner_ctx *oc)
+static void capture__close(struct capture *c)
 {
-	c->ft = ft;
-	c->oc = oc;
-	return loop__add_ring(l, map_fd, capture__on_record, c);
-}
+	int drops_fd = c->drops_fd;
 
-void capture__close(struct capture *c, int drops_fd)
-{
 	uint64_t now = timeconv__boot_to_real(timeconv__now_boot());
 
 	if (!c->f)
@@ -264,4 +251,54 @@ void capture__close(struct capture *c, int drops_fd)
 	else
 		fflush(stdout);
 	c->f = NULL;
+}
+
+static struct capture *capture__of(struct sink *s)
+{
+	return s->priv;
+}
+
+static int sink_pcapng__open(struct sink *s, const struct config *cfg)
+{
+	s->priv = calloc(1, sizeof(struct capture));
+	if (!s->priv)
+		return -ENOMEM;
+	return capture__open(capture__of(s), cfg);
+}
+
+static void sink_pcapng__write(struct sink *s, const struct event *ev)
+{
+	if (ev->kind == EVENT_PACKET)
+		capture__packet(capture__of(s), ev->packet, &ev->owner);
+	s->done = capture__of(s)->stopped;
+}
+
+static void sink_pcapng__flush(struct sink *s)
+{
+	capture__sync(capture__of(s));
+	s->done = capture__of(s)->stopped;
+}
+
+static void sink_pcapng__close(struct sink *s)
+{
+	capture__close(capture__of(s));
+}
+
+static void sink_pcapng__reopen(struct sink *s)
+{
+	capture__reopen(capture__of(s));
+}
+
+const struct sink_ops sink_pcapng_ops = {
+	.name = "pcapng",
+	.open = sink_pcapng__open,
+	.write = sink_pcapng__write,
+	.flush = sink_pcapng__flush,
+	.close = sink_pcapng__close,
+	.reopen = sink_pcapng__reopen,
+};
+
+struct capture *sink_pcapng__capture(struct sink *s)
+{
+	return s && s->ops == &sink_pcapng_ops ? s->priv : NULL;
 }

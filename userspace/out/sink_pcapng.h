@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_SINK_PCAPNG_H
+#define WHOFLOW_SINK_PCAPNG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+#include "pcapng.h"
+
+struct config;
+struct sink;
+
+/* The capture sink's state (-w): pcapng or pcap files, rotated like tcpdump's. */
+struct capture {
+	const struct config *cfg;
+	struct pcap_writer w;
+	FILE *f;
+	char path[PATH_MAX];
+	unsigned files; /* files opened so far */
+	time_t opened;
+	uint64_t written; /* packets written, all files (-c) */
+	uint64_t user_dropped; /* not written: link type the file cannot hold, or write failure */
+	bool stopped; /* a write failed, or -W's last file is full, or -c was reached */
+	int drops_fd; /* the kernel's drops per interface (statistics blocks at close), -1: none */
+	uint64_t per_iface[PCAPW_MAX_IFACES]; /* packets written to this file, by interface id */
+};
+
+/* The capture of a pcapng sink (its counters, the drops map to set), NULL for another sink. */
+struct capture *sink_pcapng__capture(struct sink *s);
+
+#endif
