@@ -49,7 +49,8 @@ static void monitor__on_hup(int sig)
 
 static void monitor__signals(void)
 {
-	struct sigaction sa = { .sa_handler = monitor__on_signal }, hup = { .sa_handler = monitor__on_hup };
+	struct sigaction sa = { .sa_handler = monitor__on_signal },
+			 hup = { .sa_handler = monitor__on_hup };
 
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&hup.sa_mask);
@@ -67,15 +68,14 @@ static int monitor__check_ifaces(const struct config *cfg)
 	int fds[16];
 
 	if (nns > 16) {
-		pr_say( "at most 16 --netns\n");
+		pr_say("at most 16 --netns\n");
 		return 2;
 	}
 	for (size_t n = 0; n < nns; n++) {
 		fds[n] = cfg->netnses.n ? netns__open(cfg->netnses.v[n]) : -1;
 		if (cfg->netnses.n && fds[n] < 0) {
-			pr_say(
-				"cannot open network namespace '%s': %s (see 'ip netns list')\n",
-				cfg->netnses.v[n], strerror(-fds[n]));
+			pr_say("cannot open network namespace '%s': %s (see 'ip netns list')\n",
+			       cfg->netnses.v[n], strerror(-fds[n]));
 			while (n--)
 				close(fds[n]);
 			return 1;
@@ -89,9 +89,9 @@ static int monitor__check_ifaces(const struct config *cfg)
 		for (size_t n = 0; n < nns && !found; n++)
 			found = netns__ifindex(fds[n], cfg->ifaces.v[i]) != 0;
 		if (!found) {
-			pr_say( "no interface named '%s'%s%s (see 'ip link')\n",
-				cfg->ifaces.v[i], cfg->netns ? " in network namespace " : "",
-				cfg->netns ? cfg->netns : "");
+			pr_say("no interface named '%s'%s%s (see 'ip link')\n", cfg->ifaces.v[i],
+			       cfg->netns ? " in network namespace " : "",
+			       cfg->netns ? cfg->netns : "");
 			rc = 1;
 		}
 	}
@@ -106,14 +106,13 @@ static int monitor__check_cgroup(const struct config *cfg)
 	if (!cfg->cgroup)
 		return 0;
 	if (access(cfg->cgroup, F_OK)) {
-		pr_say( "--cgroup %s: %s\n", cfg->cgroup, strerror(errno));
+		pr_say("--cgroup %s: %s\n", cfg->cgroup, strerror(errno));
 		return 1;
 	}
 	if (!mounts__is_cgroup2(cfg->cgroup)) {
-		pr_say(
-			"--cgroup %s is not a cgroup v2 directory (find the cgroup2 "
-			"mount with 'grep cgroup2 /proc/mounts')\n",
-			cfg->cgroup);
+		pr_say("--cgroup %s is not a cgroup v2 directory (find the cgroup2 "
+		       "mount with 'grep cgroup2 /proc/mounts')\n",
+		       cfg->cgroup);
 		return 1;
 	}
 	return 0;
@@ -162,25 +161,24 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
-	pr_say(
-		"summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64
-		" flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
-		" printed=%" PRIu64 " filtered=%" PRIu64 "; packets seen=%" PRIu64
-		" not_ip=%" PRIu64 " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
-		" left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
-		" pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
-		" http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
-		" socket_owners_full=%" PRIu64 " socket_tuples_full=%" PRIu64
-		"; sockets snapshot=%" PRIu64 "\n",
-		t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
-		t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
-		tls_sessions__reported(ft->tls), ft->http_reported, out->emitted,
-		out->filtered, s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP],
-		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FRAGMENTS],
-		s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED], l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ],
-		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST],
-		s[WF_STAT_FRAG_LOST], s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL],
-		so[WF_SOCK_TUPLES_FULL], st->snapshot_sockets);
+	pr_say("summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64 " flow=%" PRIu64
+	       " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64 " printed=%" PRIu64
+	       " filtered=%" PRIu64 "; packets seen=%" PRIu64 " not_ip=%" PRIu64
+	       " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
+	       " left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
+	       " pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
+	       " http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
+	       " socket_owners_full=%" PRIu64 " socket_tuples_full=%" PRIu64
+	       "; sockets snapshot=%" PRIu64 "\n",
+	       t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
+	       t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
+	       tls_sessions__reported(ft->tls), ft->http_reported, out->emitted, out->filtered,
+	       s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED],
+	       s[WF_STAT_FRAGMENTS], s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
+	       l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ], s[WF_STAT_RINGBUF_LOST],
+	       s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST], s[WF_STAT_FRAG_LOST],
+	       s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL], so[WF_SOCK_TUPLES_FULL],
+	       st->snapshot_sockets);
 }
 
 /*
@@ -305,29 +303,28 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 	for (size_t i = 0; i < ft->natt && len < sizeof(ifaces); i++)
 		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s%s", i ? "," : "",
 				ft->att[i].iface.name, ft->att[i].xdp ? "+xdp" : "");
-	pr_say(
-		"ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
-		"%zu interface%s%s%s%s%s, %s output\n",
-		cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
-		ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
-		ft->pinned ? ", pinned by whoflow attach" : "", cfg->format == OUTPUT_JSON ? "json" : "text");
+	pr_say("ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
+	       "%zu interface%s%s%s%s%s, %s output\n",
+	       cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
+	       ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
+	       ft->pinned ? ", pinned by whoflow attach" : "",
+	       cfg->format == OUTPUT_JSON ? "json" : "text");
 }
 
 static bool monitor__selects_processes(const struct proc_filter *f)
 {
-	return f->pids.n || f->ppids.n || f->trees.n || f->comms.n || f->exes.n ||
-	       f->cmdlines.n || f->containers.n || f->cgroup_paths.n;
+	return f->pids.n || f->ppids.n || f->trees.n || f->comms.n || f->exes.n || f->cmdlines.n ||
+	       f->containers.n || f->cgroup_paths.n;
 }
-
 
 /*
  * `whoflow attach` left classifiers and socket hooks pinned: read their maps.
  * Records they queued while no agent ran come first.
  */
 static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
-				 struct flow_tracker *ft, struct pipeline *out, struct owner_ctx *oc,
-				 struct loop *l,
-				 const char *pindir, const char *cg_mount)
+				 struct flow_tracker *ft, struct pipeline *out,
+				 struct owner_ctx *oc, struct loop *l, const char *pindir,
+				 const char *cg_mount)
 {
 	char maps[PATH_MAX + 8];
 
@@ -342,7 +339,8 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	if (proc_tracker__load(t, cfg, &out->base, cg_mount, false) ||
 	    flow_tracker__load(ft, cfg, &out->base, &(struct flow_load){ .pinned_maps = maps }))
 		return 1;
-	*oc = (struct owner_ctx){ .procs = t, .owners_fd = flow_tracker__owners_fd(ft),
+	*oc = (struct owner_ctx){ .procs = t,
+				  .owners_fd = flow_tracker__owners_fd(ft),
 				  .filter = &cfg->filter,
 				  .selecting = monitor__selects_processes(&cfg->filter) };
 	out->owners = oc;
@@ -380,7 +378,9 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	    sock_tracker__load(st, cfg, t->scope_fd, cg_mount))
 		return 1;
 	sock_tracker__maps(st, &om);
-	*oc = (struct owner_ctx){ .procs = t, .owners_fd = om.owners, .filter = &cfg->filter,
+	*oc = (struct owner_ctx){ .procs = t,
+				  .owners_fd = om.owners,
+				  .filter = &cfg->filter,
 				  .selecting = monitor__selects_processes(&cfg->filter) };
 	out->owners = oc;
 	how = (struct flow_load){ .om = &om,
@@ -388,8 +388,7 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 				  .proc_verdicts_fd = proc_tracker__verdicts_fd(t) };
 	if (flow_tracker__load(ft, cfg, &out->base, &how) || proc_tracker__attach(t, l) ||
 	    sock_tracker__attach(st) || flow_tracker__add_ring(ft, l) ||
-	    (cfg->write_file && flow_tracker__add_capture_ring(ft, l)) ||
-	    flow_tracker__attach(ft))
+	    (cfg->write_file && flow_tracker__add_capture_ring(ft, l)) || flow_tracker__attach(ft))
 		return 1;
 	proc_tracker__snapshot(t);
 	proc_tracker__judge_all(t);
@@ -406,7 +405,8 @@ static size_t monitor__watch(const struct config *cfg, struct flow_tracker *ft,
 	size_t n = 0, want = cfg->netnses.n ? cfg->netnses.n : 1;
 
 	for (size_t i = 0; i < want && i < 16; i++) {
-		w[n] = (struct flow_watch){ .t = ft, .netns = cfg->netnses.n ? cfg->netnses.v[i] : NULL };
+		w[n] = (struct flow_watch){ .t = ft,
+					    .netns = cfg->netnses.n ? cfg->netnses.v[i] : NULL };
 		if (!linkwatch__open(&w[n].lw, w[n].netns, flow_tracker__on_link, &w[n]))
 			n++;
 	}
@@ -435,11 +435,10 @@ int monitor__run(struct config *cfg)
 
 		for (size_t i = 0; i < names->n; i++)
 			if (!flow__name_pattern_ok(names->v[i])) {
-				pr_say(
-					"with -w, --domain and --sni take exact names or "
-					"'*.suffix' (got '%s')\nTry 'whoflow --help' for more "
-					"information.\n",
-					names->v[i]);
+				pr_say("with -w, --domain and --sni take exact names or "
+				       "'*.suffix' (got '%s')\nTry 'whoflow --help' for more "
+				       "information.\n",
+				       names->v[i]);
 				return 2;
 			}
 	}
@@ -476,9 +475,13 @@ int monitor__run(struct config *cfg)
 		if (!nsguard__open(&guard[nguard], cfg->netnses.v[i]))
 			nguard++;
 	if (!rc)
-		rc = monitor__loop(&loop, &(struct monitor_run){ .t = &t, .ft = &ft, .out = &out,
-								  .w = watch, .nw = nwatch, .g = guard,
-								  .ng = nguard });
+		rc = monitor__loop(&loop, &(struct monitor_run){ .t = &t,
+								 .ft = &ft,
+								 .out = &out,
+								 .w = watch,
+								 .nw = nwatch,
+								 .g = guard,
+								 .ng = nguard });
 	for (size_t i = 0; i < nwatch; i++)
 		linkwatch__close(&watch[i].lw);
 	for (size_t i = 0; i < nguard; i++)
@@ -493,14 +496,13 @@ int monitor__run(struct config *cfg)
 		uint64_t s[WF_STAT__MAX];
 
 		flow_tracker__stats(&ft, s);
-		pr_say(
-			"capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
-			" in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
-			" in the kernel, %" PRIu64 " here\n",
-			cap->written, cap->files, cap->files == 1 ? "" : "s", cap->path,
-			s[WF_STAT_CAP_LOST], cap->user_dropped,
-			s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
-			out.packets_filtered);
+		pr_say("capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
+		       " in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
+		       " in the kernel, %" PRIu64 " here\n",
+		       cap->written, cap->files, cap->files == 1 ? "" : "s", cap->path,
+		       s[WF_STAT_CAP_LOST], cap->user_dropped,
+		       s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
+		       out.packets_filtered);
 	}
 	pipeline__free(&out); /* the capture file gets its statistics and closes */
 	if (t.skel)

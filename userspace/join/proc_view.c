@@ -52,8 +52,8 @@ static void view__env(struct proc_view *v, const struct proc_info *p)
 }
 
 /* The derived fields of a process event (see join__process). */
-static void proc_view__make(struct proc_view *v, enum proc_view_kind kind, const struct proc_info *p,
-			    uint64_t ts_ns)
+static void proc_view__make(struct proc_view *v, enum proc_view_kind kind,
+			    const struct proc_info *p, uint64_t ts_ns)
 {
 	size_t n;
 
@@ -85,7 +85,8 @@ void join__process(const struct config *cfg, struct event *ev)
 	if (cfg->hash_binaries && !p->md5[0])
 		hash__executable(p->pid, p->exe, p->md5, p->sha256);
 	/* A process event is its process (pid and start) at its time. */
-	event_id__make(ev->id, ev->proc_ts, EVENT_ID_PROC + ev->proc_kind, who, sizeof(who), NULL, 0);
+	event_id__make(ev->id, ev->proc_ts, EVENT_ID_PROC + ev->proc_kind, who, sizeof(who), NULL,
+		       0);
 	proc_view__make(&ev->proc, ev->proc_kind, p, ev->proc_ts);
 }
 

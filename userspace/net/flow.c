@@ -121,7 +121,8 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 	if (!cfg->write_file)
 		return;
 	s->rodata->capture_by_name = cfg->pkt.domains.n || cfg->pkt.snis.n;
-	s->rodata->capture_snaplen = cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX;
+	s->rodata->capture_snaplen =
+		cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX;
 	if (f->pids.n && f->pids.n <= 8) {
 		for (size_t i = 0; i < f->pids.n; i++)
 			s->rodata->capture_pids[i] = f->pids.v[i];
@@ -129,7 +130,8 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 	}
 	if (f->comms.n && f->comms.n <= 4) {
 		for (size_t i = 0; i < f->comms.n; i++)
-			strncpy((char *)s->rodata->capture_comms[i], f->comms.v[i], WF_OWNER_COMM_LEN - 1);
+			strncpy((char *)s->rodata->capture_comms[i], f->comms.v[i],
+				WF_OWNER_COMM_LEN - 1);
 		s->rodata->capture_ncomms = f->comms.n;
 	}
 }
@@ -189,7 +191,8 @@ static int flow__install_expr(struct flow_tracker *t, const struct config *cfg)
 	err = expr__install(e, bpf_map__fd(t->skel->maps.cbpf_prog), t->skel->bss->cbpf_len);
 	expr__free(e);
 	if (err)
-		pr_warn("cannot hand the filter expression to the classifiers: %s\n", strerror(-err));
+		pr_warn("cannot hand the filter expression to the classifiers: %s\n",
+			strerror(-err));
 	return err;
 }
 

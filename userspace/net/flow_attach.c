@@ -43,8 +43,10 @@ void flow_tracker__rescan(struct flow_watch *w)
 	n = iface__list(&list);
 	netns__leave(self);
 	for (int i = 0; i < n; i++) {
-		struct link_info l = { .ifindex = list[i].ifindex, .up = list[i].up,
-				       .loopback = list[i].loopback, .no_l2 = list[i].no_l2 };
+		struct link_info l = { .ifindex = list[i].ifindex,
+				       .up = list[i].up,
+				       .loopback = list[i].loopback,
+				       .no_l2 = list[i].no_l2 };
 
 		snprintf(l.name, sizeof(l.name), "%s", list[i].name);
 		flow_tracker__on_link(w, LINK_NEW, &l);
@@ -237,7 +239,7 @@ int flow_tracker__attach(struct flow_tracker *t)
 }
 
 static struct tc_attachment *flow__att_find(struct flow_tracker *t, const char *netns,
-					     unsigned int ifindex)
+					    unsigned int ifindex)
 {
 	for (size_t i = 0; i < t->natt; i++)
 		if (t->att[i].iface.ifindex == ifindex && t->att[i].netns == netns)
@@ -255,8 +257,9 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 	struct flow_watch *w = ctx;
 	struct flow_tracker *t = w->t;
 	struct tc_attachment *a = flow__att_find(t, w->netns, l->ifindex);
-	struct iface i = { .ifindex = l->ifindex, .up = l->up, .loopback = l->loopback,
-			   .no_l2 = l->no_l2 };
+	struct iface i = {
+		.ifindex = l->ifindex, .up = l->up, .loopback = l->loopback, .no_l2 = l->no_l2
+	};
 	int self;
 
 	snprintf(i.name, sizeof(i.name), "%s", l->name);

@@ -138,7 +138,8 @@ static void flow__on_tls(struct flow_tracker *t, const struct chunk_event *e, si
 	char flow_id[17];
 
 	flow__event_id(&e->h, flow_id);
-	tls_sessions__chunk(t->tls, e, len, flow_id, flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
+	tls_sessions__chunk(t->tls, e, len, flow_id,
+			    flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
 }
 
 static void flow__on_dns_tcp(struct flow_tracker *t, const struct chunk_event *e, size_t len)
@@ -151,7 +152,8 @@ static void flow__on_dns_tcp(struct flow_tracker *t, const struct chunk_event *e
 
 static void flow__on_http(struct flow_tracker *t, const struct chunk_event *e, size_t len)
 {
-	struct http_view v = { .e = e, .ifname = flow_tracker__ifname(t, e->h.netns, e->h.ifindex) };
+	struct http_view v = { .e = e,
+			       .ifname = flow_tracker__ifname(t, e->h.netns, e->h.ifindex) };
 	size_t n = e->len;
 
 	if (n > len - offsetof(struct chunk_event, data))
@@ -229,7 +231,8 @@ static int flow__on_capture(void *ctx, void *data, size_t len)
 		return -ECANCELED;
 	if (len < sizeof(*e) || e->cap_len > len - sizeof(*e) || e->cap_len > WF_CAP_MAX)
 		return 0;
-	pv = (struct packet_view){ .e = e, .ifname = flow_tracker__ifname(t, e->netns, e->ifindex) };
+	pv = (struct packet_view){ .e = e,
+				   .ifname = flow_tracker__ifname(t, e->netns, e->ifindex) };
 	event__emit(t->out, &(struct event){ .kind = EVENT_PACKET, .packet = &pv });
 	return event__done(t->out) ? -ECANCELED : 0;
 }
@@ -258,9 +261,10 @@ static const char *flow__reason(const struct flow_tracker *t, const struct flow_
 static void flow__report(struct flow_tracker *t, const struct flow_key *k,
 			 const struct flow_value *v, const char *reason)
 {
-	struct flow_view fv = {
-		.k = k, .v = v, .reason = reason, .ifname = flow_tracker__ifname(t, k->netns, k->ifindex)
-	};
+	struct flow_view fv = { .k = k,
+				.v = v,
+				.reason = reason,
+				.ifname = flow_tracker__ifname(t, k->netns, k->ifindex) };
 
 	flow__id(k, v->first_ns, fv.flow_id);
 	event__emit(t->out, &(struct event){ .kind = EVENT_FLOW, .flow = &fv });

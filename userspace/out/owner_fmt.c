@@ -95,8 +95,7 @@ void owner__text(FILE *f, const char *prefix, const struct owner_view *v)
 		fprintf(f, " %spid=? %sattribution=%s", prefix, prefix, v->attribution);
 		return;
 	}
-	fprintf(f, " %spid=%u %scomm=%s", prefix, v->o.tgid, prefix,
-		v->p ? v->p->comm : v->o.comm);
+	fprintf(f, " %spid=%u %scomm=%s", prefix, v->o.tgid, prefix, v->p ? v->p->comm : v->o.comm);
 	if (v->p && v->p->container.id[0])
 		fprintf(f, " %scontainer=%.12s", prefix, v->p->container.id);
 }
@@ -133,7 +132,8 @@ void owner__comment(const struct owner_view *v, char *out, size_t n)
 
 	out[0] = '\0';
 	if (!v->known) {
-		comment__kv(out, n, &len, "attribution", v->attribution[0] ? v->attribution : "none");
+		comment__kv(out, n, &len, "attribution",
+			    v->attribution[0] ? v->attribution : "none");
 		return;
 	}
 	snprintf(num, sizeof(num), "%u", v->o.tgid);

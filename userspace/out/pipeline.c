@@ -13,7 +13,8 @@ static struct pipeline *pipeline__of(const struct event_out *o)
 	return (struct pipeline *)((const char *)o - offsetof(struct pipeline, base));
 }
 
-/* -c: events printed; with -w it counts packets written instead (out/capture.c), as tcpdump's. */
+/* -c: events printed; with -w it counts packets written instead (out/sink_pcapng.c),
+ * as tcpdump's. */
 bool pipeline__done(const struct pipeline *p)
 {
 	for (size_t i = 0; i < p->nsinks; i++)

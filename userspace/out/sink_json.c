@@ -397,8 +397,7 @@ static void tls_json__whoflow(struct json *j, const struct tls_view *tv,
 	json__obj_close(j);
 }
 
-static void http_json__body(struct json *j, const struct http_view *hv,
-			    const struct owner_view *ov)
+static void http_json__body(struct json *j, const struct http_view *hv, const struct owner_view *ov)
 {
 	const struct http_request *r = &hv->req;
 
@@ -457,8 +456,9 @@ static void json_net__dns(struct sink *s, const struct event *ev)
 {
 	const struct dns_event *e = ev->dns->e;
 
-	net_json__head(s, ev, &(struct net_head){ NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
-						   "whoflow.dns", "dns", ev->dns->ifname });
+	net_json__head(s, ev,
+		       &(struct net_head){ NULL, (e->flags & 0x8000) ? "dns-answer" : "dns-query",
+					   "whoflow.dns", "dns", ev->dns->ifname });
 	owner__json_ecs(&s->j, NULL, &ev->owner);
 	dns_json__dns(&s->j, ev->dns);
 	dns_json__whoflow(&s->j, ev->dns, &ev->owner);
@@ -467,8 +467,9 @@ static void json_net__dns(struct sink *s, const struct event *ev)
 
 static void json_net__tls(struct sink *s, const struct event *ev)
 {
-	net_json__head(s, ev, &(struct net_head){ NULL, "tls-client-hello", "whoflow.tls", "tls",
-						   ev->tls->ifname });
+	net_json__head(s, ev,
+		       &(struct net_head){ NULL, "tls-client-hello", "whoflow.tls", "tls",
+					   ev->tls->ifname });
 	owner__json_ecs(&s->j, NULL, &ev->owner);
 	tls_json__ecs(&s->j, ev->tls);
 	tls_json__whoflow(&s->j, ev->tls, &ev->owner);
@@ -477,8 +478,9 @@ static void json_net__tls(struct sink *s, const struct event *ev)
 
 static void json_net__http(struct sink *s, const struct event *ev)
 {
-	net_json__head(s, ev, &(struct net_head){ "web", "http-request", "whoflow.http", "http",
-						   ev->http->ifname });
+	net_json__head(s, ev,
+		       &(struct net_head){ "web", "http-request", "whoflow.http", "http",
+					   ev->http->ifname });
 	owner__json_ecs(&s->j, NULL, &ev->owner);
 	http_json__body(&s->j, ev->http, &ev->owner);
 	json__obj_close(&s->j);

@@ -30,8 +30,7 @@ static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoint
 		(v->last_ns - v->first_ns) / 1e6);
 	if (ep->proto == 6)
 		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");
-	fprintf(f, " reason=%s flow=%s community_id=%s", fv->reason, fv->flow_id,
-		ep->community_id);
+	fprintf(f, " reason=%s flow=%s community_id=%s", fv->reason, fv->flow_id, ep->community_id);
 	owner__text(f, "", ov);
 	if (peer->known)
 		owner__text(f, "peer_", peer);
@@ -39,7 +38,7 @@ static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoint
 }
 
 static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints *ep,
-		const struct owner_view *ov)
+		     const struct owner_view *ov)
 {
 	const struct dns_msg *m = &dv->msg;
 	const struct dns_event *e = dv->e;
@@ -68,7 +67,7 @@ static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints 
 }
 
 static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints *ep,
-		const struct owner_view *ov)
+		     const struct owner_view *ov)
 {
 	char vb[16], cb[24];
 
@@ -101,7 +100,7 @@ static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints 
 }
 
 static void http_text(FILE *f, const struct http_view *hv, const struct endpoints *ep,
-		const struct owner_view *ov)
+		      const struct owner_view *ov)
 {
 	const struct http_request *r = &hv->req;
 

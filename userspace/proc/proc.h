@@ -26,7 +26,6 @@ struct proc_tracker {
 	char boot_id[40];
 	uint64_t seen[WF_PROC_EVENT_ENV + 1]; /* records received, by kind */
 	uint64_t printed[WF_PROC_EVENT_ENV + 1]; /* events written, by kind */
-	uint64_t filtered; /* events a selector (--pid, --comm, ...) held back */
 	bool judge_images; /* -w: leave a verdict per process image for the classifiers */
 };
 

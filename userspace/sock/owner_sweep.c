@@ -78,7 +78,8 @@ size_t owner_sweep__run(struct owner_sweep *s, int fd, uint64_t now, uint64_t ho
 		return 0;
 	sweep__collect(s, fd, now, &next, &n, &cap);
 	for (size_t i = 0; i < n; i++) {
-		if (now - next[i].first_seen >= hold_ns && !bpf_map_delete_elem(fd, &next[i].cookie))
+		if (now - next[i].first_seen >= hold_ns &&
+		    !bpf_map_delete_elem(fd, &next[i].cookie))
 			deleted++;
 		else
 			next[kept++] = next[i];
