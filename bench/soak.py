@@ -237,7 +237,6 @@ class Soak:
         self.samples, self.events, self.checks = [], [], {}
         self.t0 = time.monotonic()
         self.stop_sampling = threading.Event()
-        self.ifaces = {"made": 0, "attached": 0, "forgotten": 0}
         self.n_if = 0
 
     # --- servers and workloads -------------------------------------------------------------
@@ -563,12 +562,9 @@ def report(s):
 
 
 def table(r):
-    w = max(len(x[0]) for x in r["rows"])
-    v = max(len(x[1]) for x in r["rows"])
     out = ["| figure | measured | goal | |", "|---|---|---|---|"]
     for f, val, goal, met in r["rows"]:
         out.append("| %s | %s | %s | %s |" % (f, val, goal, met))
-    del w, v
     return "\n".join(out)
 
 
