@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command line: a subcommand table, tcpdump's letters where they mean the same. */
 #include <errno.h>
+#include <stdbool.h>
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include "filter.h"
 #include "log.h"
 #include "log_libbpf.h"
+#include "log_rows.h"
+#include "syslog_target.h"
 #include "monitor.h"
 #include "options.h"
 #include "cmd_pin.h"
@@ -21,25 +24,25 @@
 #define WHOFLOW_VERSION "0.1.0"
 
 struct command {
-	const char *name;
+	unsigned int id; /* enum command_id: its row in options.c's command_defs */
 	int (*run)(struct config *cfg);
-	const char *summary;
 };
 
 static const struct command commands[] = {
-	{ "monitor", monitor__run, "report process events as they happen (the default)" },
-	{ "attach", cmd__attach, "attach and pin the classifiers on interfaces" },
-	{ "detach", cmd__detach, "remove what attach attached and pinned" },
-	{ "status", cmd__status, "list whoflow's pinned attachments" },
+	{ CMD_MONITOR, monitor__run },
+	{ CMD_ATTACH, cmd__attach },
+	{ CMD_DETACH, cmd__detach },
+	{ CMD_STATUS, cmd__status },
 };
 
-
+/* "whoflow", or "whoflow attach" once a command was named: where --help is. */
+static char usage_where[32] = "whoflow";
 
 static int usage__error(const char *fmt, const char *arg)
 {
 	fputs("whoflow: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\nTry 'whoflow --help' for more information.\n", stderr);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", usage_where);
 	return 2;
 }
 
@@ -116,8 +119,7 @@ static int parse__ports(struct config *cfg, int list, const char *opt, const cha
 		rc = usage__error("bad port list '%s'", arg);
 	for (size_t i = 0; !rc && i < l.n; i++) {
 		if (parse__ulong(l.v[i], 65535, &port) || cfg->pkt.nports[list] >= 8) {
-			pr_say( "bad %s '%s' (ports 0-65535, 8 at most)\n", opt,
-				arg);
+			pr_say("bad %s '%s' (ports 0-65535, 8 at most)\n", opt, arg);
 			rc = 2;
 		} else {
 			cfg->pkt.ports[list][cfg->pkt.nports[list]++] = (unsigned short)port;
@@ -198,6 +200,33 @@ static int parse__packet_option(struct config *cfg, int opt, const char *arg)
 	return -1;
 }
 
+/* --syslog and its facility and severity: checked now, so a typo is a usage error. */
+static int parse__syslog(struct config *cfg, int opt, const char *arg)
+{
+	struct syslog_target t;
+
+	if (opt == OPT_SYSLOG_FACILITY && syslog_target__facility(arg) < 0)
+		return usage__error("bad --syslog-facility '%s' (daemon, user, local0 ... local7, "
+				    "...)",
+				    arg);
+	if (opt == OPT_SYSLOG_SEVERITY && syslog_target__severity(arg) < 0)
+		return usage__error("bad --syslog-severity '%s' (emerg, alert, crit, err, "
+				    "warning, notice, info, debug)",
+				    arg);
+	if (opt == OPT_SYSLOG && syslog_target__parse(&t, arg, NULL, NULL)) {
+		fprintf(stderr, "whoflow: bad --syslog '%s': %s\n", arg, t.error);
+		fprintf(stderr, "Try '%s --help' for more information.\n", usage_where);
+		return 2;
+	}
+	if (opt == OPT_SYSLOG)
+		cfg->syslog_target = arg;
+	else if (opt == OPT_SYSLOG_FACILITY)
+		cfg->syslog_facility = arg;
+	else
+		cfg->syslog_severity = arg;
+	return 0;
+}
+
 /* --flow-timeouts IDLE,ACTIVE in seconds. */
 static int parse__flow_timeouts(struct config *cfg, const char *arg)
 {
@@ -236,8 +265,13 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 			cfg->format = OUTPUT_JSON;
 		else if (!strcmp(arg, "text"))
 			cfg->format = OUTPUT_TEXT;
+		else if (!strcmp(arg, "table"))
+			cfg->format = OUTPUT_TABLE;
 		else
-			return usage__error("bad --output '%s' (text or json)", arg);
+			return usage__error("bad --output '%s' (text, json or table)", arg);
+		return 0;
+	case OPT_TABLE:
+		cfg->format = OUTPUT_TABLE;
 		return 0;
 	case OPT_JSON:
 		cfg->format = OUTPUT_JSON;
@@ -333,12 +367,45 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_SOCKET_TABLE:
 		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
-			return usage__error("bad --socket-table '%s' (16 to 16777216 sockets)", arg);
+			return usage__error("bad --socket-table '%s' (16 to 16777216 sockets)",
+					    arg);
 		cfg->socket_table = v;
 		return 0;
 	case 'D':
 		cfg->list_ifaces = true;
 		return 0;
+	case OPT_LOG_DIR:
+		cfg->log_dir = arg;
+		return 0;
+	case OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			return usage__error("bad --log-format '%s' (text or json)", arg);
+		cfg->log_json = !strcmp(arg, "json");
+		return 0;
+	case OPT_LOG_ROTATE_SIZE:
+		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+			return usage__error("bad --log-rotate-size '%s' (megabytes, 1 or more)",
+					    arg);
+		cfg->log_rotate_mb = v;
+		return 0;
+	case OPT_LOG_ROTATE_INTERVAL:
+		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+			return usage__error("bad --log-rotate-interval '%s' (seconds, 1 or more)",
+					    arg);
+		cfg->log_rotate_seconds = v;
+		return 0;
+	case OPT_LOG_KEEP:
+		if (parse__ulong(arg, 1000, &v) || !v)
+			return usage__error("bad --log-keep '%s' (1 to 1000 files)", arg);
+		cfg->log_keep = v;
+		return 0;
+	case OPT_LOG_COMPRESS:
+		cfg->log_compress = true;
+		return 0;
+	case OPT_SYSLOG:
+	case OPT_SYSLOG_FACILITY:
+	case OPT_SYSLOG_SEVERITY:
+		return parse__syslog(cfg, opt, arg);
 	case 'r':
 		cfg->read_file = arg;
 		return 0;
@@ -347,18 +414,51 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
 }
 
+/* An option the command does not take is refused, naming the commands that do. */
+static int parse__applies(const struct command_def *cmd, int opt, bool as_long)
+{
+	const struct option_def *d = options__find(opt);
+	char names[64], what[64];
+
+	if (!d || (d->cmds & cmd->id))
+		return 0;
+	options__command_names(d->cmds, names, sizeof(names));
+	if (d->id < 256 && !as_long)
+		snprintf(what, sizeof(what), "-%c", d->id);
+	else
+		snprintf(what, sizeof(what), "--%s", d->name);
+	fprintf(stderr, "whoflow: %s does not apply to %s; it is an option of %s\n", what,
+		cmd->name, names);
+	fprintf(stderr, "Try '%s --help' for more information.\n", usage_where);
+	return 2;
+}
+
+/* Every default the option table gives as a value is applied through the same
+ * parser as the command line, so --help and the behaviour cannot disagree. */
+static void parse__defaults(struct config *cfg)
+{
+	for (size_t i = 0; i < option_defs_n; i++) {
+		const struct option_def *d = &option_defs[i];
+
+		if (d->def && !(d->flags & (OPTDEF_DEF_TEXT | OPTDEF_SECTION)) &&
+		    parse__option(cfg, d->id, d->def))
+			abort(); /* a bad default in the table: caught by every test */
+	}
+}
+
 /* Returns -1 to go on, else the exit code (0 after --help/--version, 2 on bad usage). */
-static int parse__args(struct config *cfg, int argc, char **argv)
+static int parse__args(struct config *cfg, const struct command_def *cmd, bool named, int argc,
+		       char **argv)
 {
 	struct option longs[128];
 	char shorts[64];
-	int opt, rc;
+	int opt, rc, li;
 
 	options__getopt(longs, sizeof(longs) / sizeof(longs[0]), shorts, sizeof(shorts));
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	while ((li = -1, opt = getopt_long(argc, argv, shorts, longs, &li)) != -1) {
 		if (opt == 'h') {
-			options__usage(stdout);
+			options__usage(stdout, named ? cmd : NULL);
 			return 0;
 		}
 		if (opt == 'V') {
@@ -368,26 +468,25 @@ static int parse__args(struct config *cfg, int argc, char **argv)
 		}
 		if (opt == '?')
 			return usage__error("unknown option '%s'", argv[optind - 1]);
+		if (opt == OPT_LEGEND && !parse__applies(cmd, opt, true)) {
+			log_rows__legend(stdout);
+			return 0;
+		}
 		if (opt == ':')
 			return usage__error("option '%s' needs a value", argv[optind - 1]);
-		rc = parse__option(cfg, opt, optarg);
+		rc = parse__applies(cmd, opt, li >= 0);
+		rc = rc ?: parse__option(cfg, opt, optarg);
 		if (rc)
 			return rc;
 	}
 	cfg->nexpr = argc - optind;
 	cfg->expr = argv + optind;
+	if (cfg->nexpr && !cmd->words)
+		return usage__error("%s takes no arguments", cmd->name);
 	if (cfg->read_file && cfg->xdp)
 		return usage__error("%s: a file is replayed through the TC program, not XDP",
 				    "--xdp with -r");
 	return -1;
-}
-
-static const struct command *command__find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
 }
 
 static void config__free(struct config *cfg)
@@ -404,28 +503,27 @@ static void config__free(struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .format = OUTPUT_TEXT,
-			      .buffer_kib = 0, /* each ring its default */
-			      .dns_ports = { 53 },
-			      .flow_idle_ns = 15 * 1000000000ull,
-			      .flow_active_ns = 1800 * 1000000000ull,
-			      .flow_table = 65536,
-			      .socket_table = 65536,
-			      .pkt = { .hooks = 3 } };
-	const struct command *cmd = &commands[0];
+	struct config cfg = { 0 };
+	const struct command_def *cmd = &command_defs[0];
+	bool named = false;
 	int rc;
 
-	if (argc > 1 && argv[1][0] != '-' && command__find(argv[1])) {
-		cmd = command__find(argv[1]);
+	if (argc > 1 && argv[1][0] != '-' && options__command(argv[1])) {
+		cmd = options__command(argv[1]);
+		named = true;
+		snprintf(usage_where, sizeof(usage_where), "whoflow %s", cmd->name);
 		argv[1] = argv[0];
 		argc--;
 		argv++;
 	}
-	rc = parse__args(&cfg, argc, argv);
-	if (rc < 0) {
+	parse__defaults(&cfg);
+	rc = parse__args(&cfg, cmd, named, argc, argv);
+	for (size_t i = 0; rc < 0 && i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (commands[i].id != cmd->id)
+			continue;
 		libbpf_set_print(log__libbpf);
 		xdp__init_logging();
-		rc = cmd->run(&cfg);
+		rc = commands[i].run(&cfg);
 	}
 	config__free(&cfg);
 	return rc;

@@ -75,23 +75,84 @@ def test_not_root_exits_1():
 def test_help_and_version():
     r = run(["--help"])
     assert r.returncode == 0 and r.stdout.startswith("Usage: whoflow [monitor]")
-    assert run(["monitor", "--help"]).stdout == r.stdout
+    m = run(["monitor", "--help"])
+    assert m.returncode == 0 and m.stdout.startswith("Usage: whoflow [monitor]")
+    assert "--stale" in r.stdout and "--stale" not in m.stdout
     v = run(["--version"])
     assert v.returncode == 0 and re.match(r"whoflow \d+\.\d+\.\d+ ", v.stdout)
 
 
+def options_of(help_text):
+    """The options a --help lists as entries (not those its texts mention)."""
+    return set(re.findall(r"^  (?:-\w, |    )(--[a-z][a-z-]+)", help_text, re.M))
+
+
+COMMANDS = ["monitor", "attach", "detach", "status"]
+
+
 def test_usage_doc_matches_help():
-    """--help is rendered from the option table (userspace/cli/options.c); docs/usage.md carries it
-    verbatim and a section per option, and the man page names every option, so none can drift."""
+    """--help is rendered from the option tables (userspace/cli/options.c); docs/usage.md carries
+    the whole help and each command's verbatim, and a section per option, and the man page names
+    every option, so none can drift."""
     help_text = run(["--help"]).stdout
     doc = open(os.path.join(DOCS, "usage.md")).read()
     man = open(os.path.join(DOCS, "whoflow.8")).read()
     assert help_text in doc
-    opts = sorted(set(re.findall(r"--[a-z][a-z-]+", help_text)))
+    for cmd in ["attach", "detach", "status"]:
+        assert run([cmd, "--help"]).stdout in doc, "whoflow %s --help is not in docs/usage.md" % cmd
+    opts = sorted(options_of(help_text))
     assert len(opts) > 50
     for opt in opts:
         assert "`%s" % opt in doc, "%s has no section in docs/usage.md" % opt
         assert opt.replace("-", "\\-") in man, "%s is not in docs/whoflow.8" % opt
+
+
+def option_words(opt, help_text):
+    """The words that give opt a valid value, so that only the command decides: the first of the
+    choices its --help names (text|json), else a value of the kind it takes."""
+    m = re.search(r"^  (?:-\w, |    )%s( [^ \n]+)?" % re.escape(opt), help_text, re.M)
+    arg = (m.group(1) or "").strip() if m else ""
+    if not arg:
+        return [opt]
+    if "|" in arg and arg.replace("|", "").isalpha() and arg.islower():
+        return [opt, arg.split("|")[0]]
+    values = {"--flow-timeouts": "1,2", "--host": "10.0.0.1", "--src": "10.0.0.1", "--dst": "10.0.0.1",
+              "--buffer-size": "64", "--flow-table": "64", "--socket-table": "64", "--syslog": "unix",
+              "--syslog-facility": "local0", "--syslog-severity": "info"}
+    return [opt, values.get(opt, "1")]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_each_command_takes_only_its_options(cmd):
+    """An option another command's --help lists is refused with exit 2, naming the commands that
+    take it; every option a command's --help lists gets past the parser (it fails later, for
+    want of an interface or a pin, or succeeds, but never as a usage error about the option)."""
+    full = run(["--help"]).stdout
+    every = options_of(full) - {"--help", "--version"}
+    own = options_of(run([cmd, "--help"]).stdout)
+    assert own and own < every | {"--help", "--version"}
+    takers = {c: options_of(run([c, "--help"]).stdout) for c in COMMANDS}
+    for opt in sorted(every - own):
+        r = run([cmd] + option_words(opt, full), timeout=10)
+        assert r.returncode == 2 and r.stdout == "", (opt, r.stderr)
+        who = [c for c in COMMANDS if opt in takers[c]]
+        assert "%s does not apply to %s" % (opt, cmd) in r.stderr, r.stderr
+        assert all(c in r.stderr.split("option of", 1)[1] for c in who), r.stderr
+        assert "Try 'whoflow %s --help'" % cmd in r.stderr
+    for opt in sorted(own - {"--help", "--version", "--legend", "--list-interfaces", "--read", "--write"}):
+        r = run([cmd] + option_words(opt, full) + ["--no-such-option"], timeout=10)
+        assert r.returncode == 2 and "unknown option '--no-such-option'" in r.stderr, (opt, r.stderr)
+
+
+def test_defaults_in_help_are_the_behaviour():
+    """Values shown as (default: X) are parsed from the option table before the command line;
+    giving the default explicitly changes nothing a command reports."""
+    text = run(["--help"]).stdout
+    assert "--flow-table N" in text and "(default: 65536)" in text
+    assert re.search(r"--dns-ports PORTS[^(]*\(default: 53\)", text, re.S)
+    r = run(["status", "--json", "--output", "text"])
+    assert r.returncode == run(["status"]).returncode
+    assert run(["status", "takes", "words"]).returncode == 2
 
 
 def flatten(obj, prefix=""):

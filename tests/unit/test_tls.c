@@ -457,9 +457,24 @@ static void test_sslv2_hello(void **state)
 	assert_int_equal(tls__sslv2_client_hello(b, 12, &ch), -1);
 }
 
+/* Code points by IANA name; GREASE and unknown ones by number. */
+static void test_code_point_names(void **state)
+{
+	char b[32];
+
+	assert_string_equal(tls__group_name(29, b, sizeof(b)), "x25519");
+	assert_string_equal(tls__group_name(0x11ec, b, sizeof(b)), "X25519MLKEM768");
+	assert_string_equal(tls__group_name(0x2a2a, b, sizeof(b)), "GREASE_0x2a2a");
+	assert_string_equal(tls__group_name(0x1234, b, sizeof(b)), "0x1234");
+	assert_string_equal(tls__cipher_name(0x1301, b, sizeof(b)), "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(tls__cipher_name(0xfafa, b, sizeof(b)), "GREASE_0xfafa");
+	assert_string_equal(tls__cipher_name(0x0001, b, sizeof(b)), "0x0001");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_code_point_names),
 		cmocka_unit_test(test_foxio_vector),
 		cmocka_unit_test(test_chrome_vector),
 		cmocka_unit_test(test_ja4_edge_cases),

@@ -123,7 +123,7 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	k.netns = netns__cookie();
 	k.ifindex = a.iface.ifindex;
 	if (!bpf_map_lookup_elem(p->attachments, &k, &old)) {
-		pr_say( "%s is already attached; nothing changed\n", name);
+		pr_say("%s is already attached; nothing changed\n", name);
 		return 0;
 	}
 	flags = (a.iface.no_l2 ? WF_IFACE_NO_L2 : 0) | (a.iface.loopback ? WF_IFACE_LOOPBACK : 0);
@@ -149,10 +149,12 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 		attach__undo(p, &k, &a);
 		return 1;
 	}
-	pr_say( "attached to %s%s%s (ifindex %u, %s%s)\n", name,
-		*netns_name ? " in " : "", netns_name, a.iface.ifindex,
-		!cfg->xdp ? "" : cfg->xdp_skb ? "xdp (skb mode) + " : "xdp (native) + ",
-		a.tcx ? "tcx" : "tc clsact");
+	pr_say("attached to %s%s%s (ifindex %u, %s%s)\n", name, *netns_name ? " in " : "",
+	       netns_name, a.iface.ifindex,
+	       !cfg->xdp    ? "" :
+	       cfg->xdp_skb ? "xdp (skb mode) + " :
+			      "xdp (native) + ",
+	       a.tcx ? "tcx" : "tc clsact");
 	/* The pins hold the links now. */
 	if (a.tcx)
 		attach__tc_detach(&a);
@@ -183,7 +185,7 @@ int cmd__attach(struct config *cfg)
 	int self, rc = 0;
 
 	if (!n) {
-		pr_say( "attach needs at least one interface (whoflow attach IFACE...)\n");
+		pr_say("attach needs at least one interface (whoflow attach IFACE...)\n");
 		return 2;
 	}
 	if (privs__check() || pinned__dir(dir, sizeof(dir), true, &mounted) ||
@@ -223,7 +225,8 @@ int cmd__attach(struct config *cfg)
 static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		       const struct wf_attach_val *v)
 {
-	struct tc_attachment a = { .ingress = true, .egress = true,
+	struct tc_attachment a = { .ingress = true,
+				   .egress = true,
 				   .created_qdisc = v->created_qdisc };
 	int self;
 
@@ -245,8 +248,7 @@ static int detach__one(struct pinned *p, const struct wf_attach_key *k,
 		tcx__unpin(p, k);
 	bpf_map_delete_elem(p->attachments, k);
 	bpf_map_delete_elem(p->iface_flags, k);
-	pr_say( "detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "",
-		v->netns_name);
+	pr_say("detached from %s%s%s\n", v->ifname, *v->netns_name ? " in " : "", v->netns_name);
 	return 0;
 }
 
@@ -280,14 +282,14 @@ static int stale__list(const struct config *cfg, const struct pinned *p, struct 
 	int self = -1, n;
 
 	if (cfg->netns && netns__enter(cfg->netns, &self)) {
-		pr_say( "cannot enter network namespace %s: %m\n", cfg->netns);
+		pr_say("cannot enter network namespace %s: %m\n", cfg->netns);
 		return -1;
 	}
 	n = stale__scan(out, keep, 2);
 	if (cfg->netns)
 		netns__leave(self);
 	if (n < 0)
-		pr_say( "cannot list interfaces: %s\n", strerror(-n));
+		pr_say("cannot list interfaces: %s\n", strerror(-n));
 	return n;
 }
 
@@ -312,14 +314,14 @@ static int detach__stale(const struct config *cfg)
 		return 1;
 	}
 	if (n && cfg->netns && netns__enter(cfg->netns, &self)) {
-		pr_say( "cannot enter network namespace %s: %m\n", cfg->netns);
+		pr_say("cannot enter network namespace %s: %m\n", cfg->netns);
 		free(st);
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
 		stale__describe(&st[i], desc, sizeof(desc));
 		stale__remove(&st[i]);
-		pr_say( "removed what a dead whoflow left on %s\n", desc);
+		pr_say("removed what a dead whoflow left on %s\n", desc);
 		removed++;
 	}
 	if (n && cfg->netns)
@@ -328,14 +330,14 @@ static int detach__stale(const struct config *cfg)
 	if (pins && !pinned__count(&p)) {
 		pinned__close(&p);
 		pinned__destroy(dir);
-		pr_say( "removed pins no attachment uses (%s)\n", dir);
+		pr_say("removed pins no attachment uses (%s)\n", dir);
 		removed++;
 	} else if (pins) {
 		pinned__close(&p);
 	}
 	if (!removed)
-		pr_say( "nothing stale%s%s\n", cfg->netns ? " in " : "",
-			cfg->netns ? cfg->netns : "");
+		pr_say("nothing stale%s%s\n", cfg->netns ? " in " : "",
+		       cfg->netns ? cfg->netns : "");
 	return 0;
 }
 
@@ -353,7 +355,7 @@ int cmd__detach(struct config *cfg)
 	if (cfg->detach_stale)
 		return detach__stale(cfg);
 	if (!n && !cfg->detach_all) {
-		pr_say( "detach needs interfaces, --all or --stale\n");
+		pr_say("detach needs interfaces, --all or --stale\n");
 		return 2;
 	}
 	if (privs__check())
@@ -362,7 +364,7 @@ int cmd__detach(struct config *cfg)
 	if (err && err != -ENOENT)
 		return 1;
 	if (err || !pinned__exists(dir)) {
-		pr_say( "nothing is attached\n");
+		pr_say("nothing is attached\n");
 		return cfg->detach_all ? 0 : EXIT_NOT_ATTACHED;
 	}
 	if (pinned__open(&p, dir))
@@ -385,14 +387,14 @@ int cmd__detach(struct config *cfg)
 	}
 	for (size_t i = 0; !cfg->detach_all && i < n; i++)
 		if (!matched[i]) {
-			pr_say( "%s is not attached%s%s\n", names[i],
-				cfg->netns ? " in " : "", cfg->netns ? cfg->netns : "");
+			pr_say("%s is not attached%s%s\n", names[i], cfg->netns ? " in " : "",
+			       cfg->netns ? cfg->netns : "");
 			rc = EXIT_NOT_ATTACHED;
 		}
 	if (!pinned__count(&p)) {
 		pinned__close(&p);
 		pinned__destroy(dir);
-		pr_say( "no attachment left; programs and maps unpinned\n");
+		pr_say("no attachment left; programs and maps unpinned\n");
 		return rc;
 	}
 	pinned__close(&p);
@@ -579,9 +581,9 @@ static void status__text(const struct pinned *p)
 		       v.ifname, k.ifindex,
 		       v.xdp ? (v.tcx ? "xdp+tcx" : "xdp+clsact") : (v.tcx ? "tcx" : "clsact"),
 		       st.ingress && st.egress ? "in+out" :
-		       st.ingress		? "in" :
-		       st.egress		? "out" :
-						  "-",
+		       st.ingress	       ? "in" :
+		       st.egress	       ? "out" :
+						 "-",
 		       st.ingress && st.egress && (!v.xdp || st.xdp) ?
 			       "attached" :
 			       "MISSING (interface gone or filter removed)");
@@ -631,6 +633,10 @@ int cmd__status(struct config *cfg)
 	bool mounted;
 	int err;
 
+	if (cfg->format == OUTPUT_TABLE) {
+		pr_say("status prints text or json, not a table (-o text|json)\n");
+		return 2;
+	}
 	if (privs__check())
 		return 1;
 	err = pinned__dir(dir, sizeof(dir), false, &mounted);

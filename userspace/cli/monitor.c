@@ -153,10 +153,22 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 	*last_pkt = pkt;
 }
 
+/* Sinks that go on past a failed write (log files on a full disk) say what it cost. */
+static void monitor__warn_sink_losses(const struct pipeline *out, uint64_t *last)
+{
+	char what[512];
+	uint64_t n = pipeline__losses(out, what, sizeof(what));
+
+	if (n > *last)
+		pr_warn("warning: %" PRIu64 " lines not written so far (%s)\n", n, what);
+	*last = n;
+}
+
 static void monitor__summary(const struct proc_tracker *t, const struct flow_tracker *ft,
 			     const struct sock_tracker *st, const struct pipeline *out)
 {
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], so[WF_SOCK_STAT__MAX];
+	char what[512];
 
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
@@ -169,7 +181,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       " pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
 	       " http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
 	       " socket_owners_full=%" PRIu64 " socket_tuples_full=%" PRIu64
-	       "; sockets snapshot=%" PRIu64 "\n",
+	       "; sockets snapshot=%" PRIu64 "; log_lines_lost=%" PRIu64 "\n",
 	       t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 	       t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
 	       tls_sessions__reported(ft->tls), ft->http_reported, out->emitted, out->filtered,
@@ -178,7 +190,9 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ], s[WF_STAT_RINGBUF_LOST],
 	       s[WF_STAT_TLS_LOST], s[WF_STAT_HTTP_LOST], s[WF_STAT_FRAG_LOST],
 	       s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL], so[WF_SOCK_TUPLES_FULL],
-	       st->snapshot_sockets);
+	       st->snapshot_sockets, pipeline__losses(out, what, sizeof(what)));
+	if (what[0])
+		pr_say("summary: log lines not written: %s\n", what);
 }
 
 /*
@@ -243,7 +257,7 @@ struct monitor_run {
 	struct nsguard *g;
 	size_t ng;
 	struct owner_sweep sweep;
-	uint64_t next_sweep, last_loss, last_pkt;
+	uint64_t next_sweep, last_loss, last_pkt, last_sink;
 	bool scope_gone;
 };
 
@@ -267,6 +281,7 @@ static void monitor__every_second(void *ctx, uint64_t now)
 	struct monitor_run *m = ctx;
 
 	monitor__warn_losses(m->t, m->ft, &m->last_loss, &m->last_pkt);
+	monitor__warn_sink_losses(m->out, &m->last_sink);
 	monitor__check_scope(m->ft->cfg, &m->scope_gone);
 	monitor__check_netns(m->ft, m->w, m->nw, m->g, m->ng);
 	/* Owners of released sockets go once every flow that may name them was reported. */
@@ -308,7 +323,9 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 	       cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
 	       ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
 	       ft->pinned ? ", pinned by whoflow attach" : "",
-	       cfg->format == OUTPUT_JSON ? "json" : "text");
+	       cfg->format == OUTPUT_JSON  ? "json" :
+	       cfg->format == OUTPUT_TABLE ? "table" :
+					     "text");
 }
 
 static bool monitor__selects_processes(const struct proc_filter *f)

@@ -1,25 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The option table, and --help and getopt's tables made from it (see options.h). */
+/* The command and option tables, and --help and getopt's tables made from them
+ * (see options.h). */
+#include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 #include "options.h"
 
-#define OPTS_SECTION(title)                          \
-	{                                            \
-		0, NULL, NULL, title, OPTDEF_SECTION \
+#define M CMD_MONITOR
+#define A CMD_ATTACH
+#define D CMD_DETACH
+#define S CMD_STATUS
+
+#define OPTS_SECTION(title)                                   \
+	{                                                     \
+		0, NULL, NULL, title, NULL, 0, OPTDEF_SECTION \
 	}
 
-static const char usage_head[] =
-	"Usage: whoflow [monitor] [--xdp] [OPTIONS] [FILTER EXPRESSION]\n"
-	"       whoflow attach IFACE... [--xdp [--xdp-mode native|skb]] [--netns NAME]\n"
-	"                      [--cgroup PATH] [packet options]\n"
-	"       whoflow detach IFACE...|--all|--stale [--netns NAME]\n"
-	"       whoflow status [--json]\n"
-	"\n"
+const struct command_def command_defs[] = {
+	{ M, "monitor", "whoflow [monitor] [--xdp] [OPTIONS] [FILTER EXPRESSION]",
+	  "report events as they happen (the default); reads the pinned classifiers' maps when "
+	  "attach made them",
+	  "FILTER EXPRESSION" },
+	{ A, "attach", "whoflow attach IFACE... [OPTIONS]",
+	  "attach the classifiers to interfaces and pin them and their maps in <bpffs>/whoflow: "
+	  "they keep counting and buffering while no agent runs",
+	  "IFACE" },
+	{ D, "detach", "whoflow detach IFACE...|--all|--stale [--netns NAME]",
+	  "remove what attach attached (exit 3: not attached)", "IFACE" },
+	{ S, "status", "whoflow status [--json] [--netns NAME]",
+	  "list pinned attachments in every namespace", NULL },
+};
+
+const size_t command_defs_n = sizeof(command_defs) / sizeof(command_defs[0]);
+
+static const char overview[] =
 	"Reports which process did what on this host: exec, exit and (optionally) fork,\n"
 	"with command line, parent, user, cgroup and container; and what crossed the\n"
 	"watched interfaces: flow records, DNS messages, TLS hellos and HTTP requests.\n"
 	"A trailing FILTER EXPRESSION (tcpdump's syntax) selects packets in the kernel.\n"
-	"\n";
+	"Each command takes only its own options: 'whoflow COMMAND --help' lists them.\n";
 
 static const char usage_tail[] =
 	"FILTER EXPRESSION: tcpdump's syntax, run in the kernel (libpcap compiles it);\n"
@@ -29,175 +48,301 @@ static const char usage_tail[] =
 	"SIGTERM flush pending events, remove the hooks and print a summary on stderr.\n";
 
 const struct option_def option_defs[] = {
-	OPTS_SECTION("Commands:"),
-	{ 0, "monitor", NULL,
-	  "report events as they happen (the default); reads\nthe pinned classifiers' maps when attach made them",
-	  OPTDEF_COMMAND },
-	{ 0, "attach IFACE...", NULL,
-	  "attach the classifiers to interfaces and pin them\nand their maps in <bpffs>/whoflow: they keep\ncounting and buffering while no agent runs",
-	  OPTDEF_COMMAND },
-	{ OPT_XDP, "xdp", NULL,
-	  "attach, monitor: take ingress with XDP (libxdp) on\nEthernet devices, TC keeps egress; never displaces\nanother XDP program",
-	  0 },
-	{ OPT_XDP_MODE, "xdp-mode", "native|skb", "XDP driver mode (default) or generic mode", 0 },
-	{ OPT_TC_MODE, "tc-mode", "auto|tcx|clsact",
-	  "attach, monitor: how the classifiers hang on\nTC: TCX links (Linux 6.6+), which the kernel\nremoves with their last holder (the monitor, or\nattach's pins); clsact filters, which stay until\nremoved; auto (default): TCX where the kernel has\nit, else clsact",
-	  0 },
-	{ 0, "detach IFACE...|--all", NULL, "remove what attach attached (exit 3: not attached)",
-	  OPTDEF_COMMAND },
-	{ OPT_ALL, "all", NULL, NULL, OPTDEF_HIDDEN },
-	{ OPT_STALE, "stale", NULL,
-	  "remove what a whoflow that died left (its clsact\nfilters and XDP program, a clsact it made, unused\npins); status lists them",
-	  0 },
-	{ 0, "status", NULL, "list pinned attachments in every namespace", OPTDEF_COMMAND },
 	OPTS_SECTION("Scope and output:"),
 	{ 'i', "interface", "IFACE",
-	  "interface to watch, repeatable (default: every\ninterface that is up, and those that come up later;\nloopback only when named)",
+	  "interface to watch, attach or detach, repeatable; the monitor watches every interface "
+	  "that is up, and those that come up later, when none is named (loopback only when "
+	  "named)",
+	  NULL, M | A | D, 0 },
+	{ OPT_EXCLUDE, "exclude", "GLOB", "leave out interfaces matching GLOB, repeatable", NULL, M,
 	  0 },
-	{ OPT_EXCLUDE, "exclude", "GLOB", "leave out interfaces matching GLOB, repeatable", 0 },
-	{ OPT_NETNS, "netns", "NAME|PATH", "watch interfaces in that network namespace, repeatable",
-	  0 },
-	{ OPT_CGROUP, "cgroup", "PATH",
-	  "cgroup2 directory whose subtree is tracked\n(default: the cgroup2 root, i.e. the whole host)",
-	  0 },
-	{ 'o', "output", "text|json", "output format (default: text)", 0 },
-	{ OPT_JSON, "json", NULL, "same as -o json: ECS-style JSON lines", 0 },
-	{ 'c', "count", "N", "exit after N events", 0 },
-	{ 'l', "line-buffered", NULL,
-	  "write each line at once (default: a terminal line by\nline, a pipe or file each batch of events)",
-	  0 },
-	{ 'B', "buffer-size", "KiB",
-	  "size of each kernel ring buffer (default: 2048 for\nprocess events, 4096 for packet events)",
-	  0 },
-	{ 'v', "verbose", NULL, "more messages; repeat for more (-vvv: libbpf debug)", 0 },
-	{ 'h', "help", NULL, "this text", 0 },
-	{ 'V', "version", NULL, "print the version", 0 },
+	{ OPT_NETNS, "netns", "NAME|PATH",
+	  "interfaces in that network namespace (status: where stale attachments are looked for); "
+	  "the monitor watches several when repeated",
+	  NULL, M | A | D | S, 0 },
+	{ OPT_CGROUP, "cgroup", "PATH", "cgroup2 directory whose subtree is tracked",
+	  "the cgroup2 root, i.e. the whole host", M | A, OPTDEF_DEF_TEXT },
+	{ 'D', "list-interfaces", NULL, "list the interfaces that can be watched, and exit", NULL,
+	  M, 0 },
+	{ 'o', "output", "text|json|table",
+	  "output format (status: text or json); the log files have their own, --log-format",
+	  "text", M | S, 0 },
+	{ OPT_JSON, "json", NULL, "same as -o json: ECS-style JSON lines", NULL, M | S, 0 },
+	{ OPT_TABLE, "table", NULL,
+	  "same as -o table: columns TIME EVENT COMM PID PPID DETAILS for a person at a terminal, "
+	  "lines cut with '...' to its width (COLUMNS, or the terminal's)",
+	  NULL, M, 0 },
+	{ 'c', "count", "N", "exit after N events", NULL, M, 0 },
+	{ 'l', "line-buffered", NULL, "write each line at once",
+	  "a terminal line by line, a pipe or file each batch of events", M, OPTDEF_DEF_TEXT },
+	{ 'B', "buffer-size", "KiB", "size of each kernel ring buffer",
+	  "2048 for process events, 4096 for packet events", M | A, OPTDEF_DEF_TEXT },
+	{ 'v', "verbose", NULL, "more messages; repeat for more (-vvv: libbpf debug)", NULL,
+	  CMD_ANY, 0 },
+	{ 'h', "help", NULL, "this text", NULL, CMD_ANY, 0 },
+	{ 'V', "version", NULL, "print the version", NULL, CMD_ANY, 0 },
+	OPTS_SECTION("Hooks:"),
+	{ OPT_XDP, "xdp", NULL,
+	  "take ingress with XDP (libxdp) on Ethernet devices, TC keeps egress; never displaces "
+	  "another XDP program",
+	  NULL, M | A, 0 },
+	{ OPT_XDP_MODE, "xdp-mode", "native|skb",
+	  "XDP driver mode (native) or generic mode (skb); implies --xdp", "native", M | A,
+	  OPTDEF_DEF_TEXT },
+	{ OPT_TC_MODE, "tc-mode", "auto|tcx|clsact",
+	  "how the classifiers hang on TC: tcx, TCX links (Linux 6.6+), which the kernel removes "
+	  "with their last holder (the monitor, or attach's pins); clsact, filters that stay "
+	  "until removed; auto, TCX where the kernel has it, else clsact",
+	  "auto", M | A, 0 },
+	OPTS_SECTION("Detaching:"),
+	{ OPT_ALL, "all", NULL, "remove every attachment, in every namespace", NULL, D, 0 },
+	{ OPT_STALE, "stale", NULL,
+	  "remove what a whoflow that died left (its clsact filters and XDP program, a clsact it "
+	  "made, unused pins); status lists them",
+	  NULL, D, 0 },
 	OPTS_SECTION("Process events:"),
-	{ OPT_SHOW_FORKS, "show-forks", NULL, "also report fork events", 0 },
-	{ OPT_HASH, "hash-binaries", NULL, "add MD5 and SHA-256 of each executable", 0 },
+	{ OPT_SHOW_FORKS, "show-forks", NULL, "also report fork events", NULL, M, 0 },
+	{ OPT_HASH, "hash-binaries", NULL, "add MD5 and SHA-256 of each executable", NULL, M, 0 },
 	{ OPT_ENV, "env", NULL,
-	  "add the environment at exec (secret-looking values\nredacted: *TOKEN* *SECRET* *PASSWORD* *KEY* *CREDENTIAL*)",
-	  0 },
+	  "add the environment at exec (secret-looking values redacted: *TOKEN* *SECRET* "
+	  "*PASSWORD* *KEY* *CREDENTIAL*)",
+	  NULL, M, 0 },
 	OPTS_SECTION("Packet events:"),
-	{ OPT_DNS_PORTS, "dns-ports", "PORTS",
-	  "UDP and TCP ports decoded as DNS, comma list (default: 53)", 0 },
+	{ OPT_DNS_PORTS, "dns-ports", "PORTS", "UDP and TCP ports decoded as DNS, comma list", "53",
+	  M | A, 0 },
 	{ OPT_FLOW_TIMEOUTS, "flow-timeouts", "IDLE,ACTIVE",
-	  "report a flow after IDLE seconds without packets, or\nevery ACTIVE seconds while it lasts (default: 15,1800)",
-	  OPTDEF_HELP_BELOW },
+	  "report a flow after IDLE seconds without packets, or every ACTIVE seconds while it "
+	  "lasts",
+	  "15,1800", M, 0 },
 	{ OPT_FLOW_TABLE, "flow-table", "N",
-	  "flows tracked at once (default: 65536); new flows\nbeyond are counted as lost, never evict others",
-	  0 },
+	  "flows tracked at once; new flows beyond are counted as lost, never evict others",
+	  "65536", M | A, 0 },
 	{ OPT_SOCKET_TABLE, "socket-table", "N",
-	  "sockets whose owner is remembered (default: 65536);\nbeyond, the longest-unused are forgotten",
-	  0 },
+	  "sockets whose owner is remembered; beyond, the longest-unused are forgotten", "65536",
+	  M | A, 0 },
 	OPTS_SECTION(
 		"Packet selectors (all given must match; comma lists match any item). Port,\naddress and direction selectors run in the kernel: left-out packets cost no work."),
-	{ 'Q', "direction", "in|out|inout", "packets received, sent, or both (default)", 0 },
-	{ OPT_PORT, "port", "PORT[,PORT]", "either port; --sport and --dport for one side", 0 },
-	{ OPT_SPORT, "sport", "PORT[,PORT]", NULL, 0 },
-	{ OPT_DPORT, "dport", "PORT[,PORT]", NULL, 0 },
+	{ 'Q', "direction", "in|out|inout", "packets received, sent, or both", "inout", M | A, 0 },
+	{ OPT_PORT, "port", "PORT[,PORT]", "either port; --sport and --dport for one side", NULL,
+	  M | A, 0 },
+	{ OPT_SPORT, "sport", "PORT[,PORT]", NULL, NULL, M | A, 0 },
+	{ OPT_DPORT, "dport", "PORT[,PORT]", NULL, NULL, M | A, 0 },
 	{ OPT_HOST, "host", "ADDR[/LEN]",
-	  "either address (IPv4 or IPv6 network), repeatable;\n--src and --dst for one side", 0 },
-	{ OPT_SRC, "src", "ADDR[/LEN]", NULL, 0 },
-	{ OPT_DST, "dst", "ADDR[/LEN]", NULL, 0 },
+	  "either address (IPv4 or IPv6 network), repeatable; --src and --dst for one side", NULL,
+	  M | A, 0 },
+	{ OPT_SRC, "src", "ADDR[/LEN]", NULL, NULL, M | A, 0 },
+	{ OPT_DST, "dst", "ADDR[/LEN]", NULL, NULL, M | A, 0 },
 	{ OPT_DOMAIN, "domain", "GLOB",
-	  "DNS events by question, TLS events by SNI, HTTP events\nby Host (case-insensitive), repeatable",
-	  0 },
-	{ OPT_SNI, "sni", "GLOB", "TLS events by SNI, repeatable", 0 },
+	  "DNS events by question, TLS events by SNI, HTTP events by Host (case-insensitive), "
+	  "repeatable",
+	  NULL, M, 0 },
+	{ OPT_SNI, "sni", "GLOB", "TLS events by SNI, repeatable", NULL, M, 0 },
 	{ OPT_DNS_TYPE, "dns-type", "TYPE[,TYPE]", "DNS events by question type (A, AAAA, MX, ...)",
-	  0 },
+	  NULL, M, 0 },
 	{ OPT_TLS_VERSION, "tls-version", "V[,V]",
-	  "TLS events by negotiated version (1.2, 1.3, ...)", 0 },
-	{ 'D', "list-interfaces", NULL, "list the interfaces that can be watched, and exit", 0 },
+	  "TLS events by negotiated version (1.2, 1.3, ...)", NULL, M, 0 },
 	OPTS_SECTION("Capture (like tcpdump's; events are not printed while capturing):"),
 	{ 'w', "write", "FILE",
-	  "write the selected packets to FILE, '-' for stdout,\neach annotated with its owning process (pcapng comment)",
-	  0 },
-	{ OPT_PCAP_FORMAT, "pcap-format", "pcapng|pcap", "file format (default: pcapng)", 0 },
-	{ 's', "snaplen", "N", "bytes of each packet to keep (default and largest: 65535)", 0 },
-	{ 'c', NULL, "N", "with -w: stop after N packets written", OPTDEF_DOC_ONLY },
-	{ 'C', "file-size", "MB", "start a new file when this one exceeds MB million bytes", 0 },
+	  "write the selected packets to FILE, '-' for stdout, each annotated with its owning "
+	  "process (pcapng comment)",
+	  NULL, M, 0 },
+	{ OPT_PCAP_FORMAT, "pcap-format", "pcapng|pcap", "file format", "pcapng", M, 0 },
+	{ 's', "snaplen", "N", "bytes of each packet to keep", "65535, the largest", M,
+	  OPTDEF_DEF_TEXT },
+	{ 'c', NULL, "N", "with -w: stop after N packets written", NULL, M, OPTDEF_DOC_ONLY },
+	{ 'C', "file-size", "MB", "start a new file when this one exceeds MB million bytes", NULL,
+	  M, 0 },
 	{ 'G', "rotate-seconds", "N", "start a new file every N seconds (FILE may hold strftime %)",
-	  0 },
+	  NULL, M, 0 },
 	{ 'W', "file-count", "N", "with -C: reuse N files in turn; with -G: stop after N files",
-	  0 },
+	  NULL, M, 0 },
 	{ 'r', "read", "FILE",
-	  "decode a pcap or pcapng file with the same classifier\ninstead of watching interfaces (no process events)",
+	  "decode a pcap or pcapng file with the same classifier instead of watching interfaces "
+	  "(no process events)",
+	  NULL, M, 0 },
+	OPTS_SECTION("Log files (besides the output on stdout):"),
+	{ OPT_LOG_DIR, "log-dir", "DIR",
+	  "append each event to its type's file in DIR: process.log, network.log, dns.log, "
+	  "tls.log, http.log, and env.log with --env; made 0700 if missing, files 0600",
+	  NULL, M, 0 },
+	{ OPT_LOG_FORMAT, "log-format", "text|json",
+	  "the files' lines: columns between ' | ' under a header line, or ECS JSON objects",
+	  "text", M, 0 },
+	{ OPT_LOG_ROTATE_SIZE, "log-rotate-size", "MB",
+	  "rename a file to FILE.1 (older ones to FILE.2 ...) and start it anew before it "
+	  "exceeds MB million bytes",
+	  NULL, M, 0 },
+	{ OPT_LOG_ROTATE_INTERVAL, "log-rotate-interval", "SECONDS", "the same, every SECONDS",
+	  NULL, M, 0 },
+	{ OPT_LOG_KEEP, "log-keep", "N", "rotated files kept of each log", "5", M, 0 },
+	{ OPT_LOG_COMPRESS, "log-compress", NULL, "gzip rotated files (FILE.1.gz ...)", NULL, M,
 	  0 },
+	{ OPT_SYSLOG, "syslog", "TARGET",
+	  "also send each event to syslog as an RFC 5424 message (MSGID the event type, the JSON "
+	  "object as MSG): unix (/dev/log), unix:PATH, udp://HOST:PORT or tcp://HOST:PORT "
+	  "(octet counting; reconnects)",
+	  NULL, M, 0 },
+	{ OPT_SYSLOG_FACILITY, "syslog-facility", "NAME", "the messages' facility (local0 ...)",
+	  "daemon", M, 0 },
+	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },
+	{ OPT_LEGEND, "legend", NULL, "print every log file's columns and what they mean, and exit",
+	  NULL, M, 0 },
 	OPTS_SECTION(
 		"Process selectors, of process events and of network events by their owner\n(all given must match; comma lists match any item):"),
-	{ OPT_PID, "pid", "PID[,PID]", "these processes", 0 },
-	{ OPT_PPID, "ppid", "PID[,PID]", "children of these processes", 0 },
+	{ OPT_PID, "pid", "PID[,PID]", "these processes", NULL, M, 0 },
+	{ OPT_PPID, "ppid", "PID[,PID]", "children of these processes", NULL, M, 0 },
 	{ OPT_TREE, "tree", "PID[,PID]",
-	  "these processes and all their descendants, also later ones", 0 },
-	{ OPT_COMM, "comm", "NAME[,NAME]", "by command name (comm)", 0 },
-	{ OPT_EXE, "exe", "GLOB", "by executable path (shell glob), repeatable", 0 },
-	{ OPT_CMDLINE, "cmdline", "TEXT", "by a substring of the command line, repeatable", 0 },
-	{ OPT_CONTAINER, "container", "PREFIX", "by container id prefix, repeatable", 0 },
-	{ OPT_CGROUP_PATH, "cgroup-path", "GLOB",
-	  "by cgroup v2 path (shell glob, from the cgroup2 root),\nrepeatable; --cgroup keeps its meaning, the scope",
+	  "these processes and all their descendants, also later ones", NULL, M, 0 },
+	{ OPT_COMM, "comm", "NAME[,NAME]", "by command name (comm)", NULL, M, 0 },
+	{ OPT_EXE, "exe", "GLOB", "by executable path (shell glob), repeatable", NULL, M, 0 },
+	{ OPT_CMDLINE, "cmdline", "TEXT", "by a substring of the command line, repeatable", NULL, M,
 	  0 },
+	{ OPT_CONTAINER, "container", "PREFIX", "by container id prefix, repeatable", NULL, M, 0 },
+	{ OPT_CGROUP_PATH, "cgroup-path", "GLOB",
+	  "by cgroup v2 path (shell glob, from the cgroup2 root), repeatable; --cgroup keeps its "
+	  "meaning, the scope",
+	  NULL, M, 0 },
 	{ OPT_MIN_DURATION, "min-duration", "MS",
-	  "exit events only of processes that lived this long", 0 },
+	  "exit events only of processes that lived this long", NULL, M, 0 },
 };
 
 const size_t option_defs_n = sizeof(option_defs) / sizeof(option_defs[0]);
 
-/* Help starts in this column; an option's words that reach it push the help on. */
+/* Help starts in this column, lines end before WIDTH; an option's words that reach
+ * the column push the help on. */
 #define HELP_COL 27
+#define WIDTH 80
 
-static void usage__help(FILE *f, const char *help, size_t col_len, unsigned int flags)
+/* Writes text from column col (a fresh line or column: no space before the first
+ * word), wrapped at word boundaries; continuation lines start at indent. '\n' in
+ * text is a space. */
+static void usage__wrap(FILE *f, const char *text, int col, int indent)
 {
-	const char *line = help;
+	const char *w = text;
+	bool fresh = true;
 
-	if (flags & OPTDEF_HELP_BELOW)
-		col_len = HELP_COL + 1; /* as if too wide: the help goes below */
-	for (int first = 1; line; first = 0) {
-		const char *nl = strchr(line, '\n');
-		int n = nl ? (int)(nl - line) : (int)strlen(line);
+	while (*w) {
+		size_t n;
 
-		if (first && col_len <= HELP_COL - 2)
-			fprintf(f, "%*s", (int)(HELP_COL - col_len), "");
-		else if (first && !(flags & OPTDEF_HELP_BELOW))
-			fputs("  ", f);
-		else
-			fprintf(f, "\n%*s", HELP_COL, "");
-		fprintf(f, "%.*s", n, line);
-		line = nl ? nl + 1 : NULL;
+		while (*w == ' ' || *w == '\n')
+			w++;
+		n = strcspn(w, " \n");
+		if (!n)
+			break;
+		if (!fresh && col + 1 + (int)n >= WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (!fresh) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)n, w);
+		col += (int)n;
+		w += n;
+		fresh = false;
 	}
 }
 
-static void usage__entry(FILE *f, const struct option_def *d)
+static void usage__entry(FILE *f, const char *col_text, const char *help, const char *def)
 {
-	char col[96];
-	int len;
+	char text[512];
+	int len = (int)strlen(col_text);
 
-	if (d->flags & OPTDEF_COMMAND)
-		len = snprintf(col, sizeof(col), "  %s", d->name);
-	else if (!d->name)
-		len = snprintf(col, sizeof(col), "  -%c%s%s", d->id, d->arg ? " " : "",
-			       d->arg ? d->arg : "");
-	else
-		len = snprintf(col, sizeof(col), "  %c%c%c --%s%s%s", d->id < 256 ? '-' : ' ',
-			       d->id < 256 ? d->id : ' ', d->id < 256 ? ',' : ' ', d->name,
-			       d->arg ? " " : "", d->arg ? d->arg : "");
-	fputs(col, f);
-	if (d->help)
-		usage__help(f, d->help, (size_t)len, d->flags);
+	fputs(col_text, f);
+	if (help || def) {
+		snprintf(text, sizeof(text), "%s%s%s%s", help ? help : "", help && def ? " " : "",
+			 def ? "(default: " : "", def ? def : "");
+		if (def)
+			strncat(text, ")", sizeof(text) - strlen(text) - 1);
+		if (len <= HELP_COL - 2) {
+			fprintf(f, "%*s", HELP_COL - len, "");
+		} else {
+			fputs("  ", f);
+			len += 2;
+		}
+		/* the first word on the option's own line, however long the column */
+		usage__wrap(f, text, len > HELP_COL ? len : HELP_COL, HELP_COL);
+	}
 	fputc('\n', f);
 }
 
-void options__usage(FILE *f)
+static void usage__option(FILE *f, const struct option_def *d)
 {
-	fputs(usage_head, f);
-	for (size_t i = 0; i < option_defs_n; i++) {
+	char col[96];
+
+	if (!d->name)
+		snprintf(col, sizeof(col), "  -%c%s%s", d->id, d->arg ? " " : "",
+			 d->arg ? d->arg : "");
+	else
+		snprintf(col, sizeof(col), "  %c%c%c --%s%s%s", d->id < 256 ? '-' : ' ',
+			 d->id < 256 ? d->id : ' ', d->id < 256 ? ',' : ' ', d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+	usage__entry(f, col, d->help, d->def);
+}
+
+/* A section's title is shown when one of its options is. */
+static bool usage__section_shown(size_t title, unsigned int cmds)
+{
+	for (size_t i = title + 1; i < option_defs_n; i++) {
 		if (option_defs[i].flags & OPTDEF_SECTION)
-			fprintf(f, "%s%s\n", i ? "\n" : "", option_defs[i].help);
-		else if (!(option_defs[i].flags & OPTDEF_HIDDEN))
-			usage__entry(f, &option_defs[i]);
+			return false;
+		if (option_defs[i].cmds & cmds)
+			return true;
+	}
+	return false;
+}
+
+static void usage__options(FILE *f, unsigned int cmds)
+{
+	for (size_t i = 0; i < option_defs_n; i++) {
+		const struct option_def *d = &option_defs[i];
+
+		if (d->flags & OPTDEF_SECTION) {
+			if (usage__section_shown(i, cmds))
+				fprintf(f, "\n%s\n", d->help);
+		} else if (d->cmds & cmds) {
+			usage__option(f, d);
+		}
+	}
+}
+
+static void usage__overview(FILE *f)
+{
+	char col[64];
+
+	fputs("Usage:", f);
+	for (size_t i = 0; i < command_defs_n; i++)
+		fprintf(f, "%s%s\n", i ? "       " : " ", command_defs[i].usage);
+	fprintf(f, "\n%s\nCommands:\n", overview);
+	for (size_t i = 0; i < command_defs_n; i++) {
+		snprintf(col, sizeof(col), "  %s%s%s", command_defs[i].name,
+			 command_defs[i].words ? " " : "",
+			 command_defs[i].words && command_defs[i].id != CMD_MONITOR ? "IFACE..." :
+										      "");
+		usage__entry(f, col, command_defs[i].summary, NULL);
+	}
+	usage__options(f, CMD_ANY);
+}
+
+void options__usage(FILE *f, const struct command_def *cmd)
+{
+	if (!cmd) {
+		usage__overview(f);
+	} else {
+		char text[256];
+
+		snprintf(text, sizeof(text), "%s.", cmd->summary);
+		text[0] = (char)toupper((unsigned char)text[0]);
+		fprintf(f, "Usage: %s\n\n", cmd->usage);
+		usage__wrap(f, text, 0, 0);
+		fputc('\n', f);
+		usage__options(f, cmd->id);
 	}
 	fputs("\n", f);
-	fputs(usage_tail, f);
+	if (!cmd || cmd->id == CMD_MONITOR)
+		fputs(usage_tail, f);
+	else if (cmd->words)
+		fputs("Trailing words are interface names, as with -i.\n", f);
 }
 
 void options__getopt(struct option *longs, size_t max, char *shorts, size_t shorts_max)
@@ -209,7 +354,7 @@ void options__getopt(struct option *longs, size_t max, char *shorts, size_t shor
 	for (size_t i = 0; i < option_defs_n; i++) {
 		const struct option_def *d = &option_defs[i];
 
-		if (d->flags & (OPTDEF_COMMAND | OPTDEF_SECTION | OPTDEF_DOC_ONLY))
+		if (d->flags & (OPTDEF_SECTION | OPTDEF_DOC_ONLY))
 			continue;
 		if (d->name && nl + 1 < max)
 			longs[nl++] =
@@ -224,4 +369,41 @@ void options__getopt(struct option *longs, size_t max, char *shorts, size_t shor
 	longs[nl] = (struct option){ 0 };
 	if (shorts_max)
 		shorts[ns < shorts_max ? ns : shorts_max - 1] = '\0';
+}
+
+const struct option_def *options__find(int id)
+{
+	for (size_t i = 0; i < option_defs_n; i++)
+		if (option_defs[i].id == id &&
+		    !(option_defs[i].flags & (OPTDEF_SECTION | OPTDEF_DOC_ONLY)))
+			return &option_defs[i];
+	return NULL;
+}
+
+const struct command_def *options__command(const char *name)
+{
+	for (size_t i = 0; i < command_defs_n; i++)
+		if (!strcmp(command_defs[i].name, name))
+			return &command_defs[i];
+	return NULL;
+}
+
+void options__command_names(unsigned int cmds, char *buf, size_t n)
+{
+	size_t k = 0, len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < command_defs_n; i++)
+		if (cmds & command_defs[i].id)
+			k++;
+	for (size_t i = 0, seen = 0; i < command_defs_n && len < n; i++) {
+		if (!(cmds & command_defs[i].id))
+			continue;
+		seen++;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s",
+					seen == 1 ? "" :
+					seen == k ? " and " :
+						    ", ",
+					command_defs[i].name);
+	}
 }

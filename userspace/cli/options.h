@@ -3,9 +3,11 @@
 #define WHOFLOW_OPTIONS_H
 
 /*
- * The command line's one table: each option's name, argument, help and
- * section. --help, getopt's tables and the docs' checks all come from it
- * (tests/integration/test_cli.py compares docs/usage.md and the man page).
+ * The command line's tables: the subcommands, and each option's name,
+ * argument, default, help, section and the subcommands that take it. Every
+ * command's --help, getopt's tables, the defaults a run starts from and the
+ * docs' checks all come from them (tests/integration/test_cli.py compares
+ * docs/usage.md and the man page with each command's --help).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -48,30 +50,66 @@ enum option_id {
 	OPT_PCAP_FORMAT,
 	OPT_XDP_MODE,
 	OPT_TC_MODE,
+	OPT_LOG_DIR,
+	OPT_LOG_FORMAT,
+	OPT_LOG_ROTATE_SIZE,
+	OPT_LOG_ROTATE_INTERVAL,
+	OPT_LOG_KEEP,
+	OPT_LOG_COMPRESS,
+	OPT_TABLE,
+	OPT_LEGEND,
+	OPT_SYSLOG,
+	OPT_SYSLOG_FACILITY,
+	OPT_SYSLOG_SEVERITY,
+};
+
+/* The subcommands, as bits: an option names those that take it. */
+enum command_id {
+	CMD_MONITOR = 1,
+	CMD_ATTACH = 2,
+	CMD_DETACH = 4,
+	CMD_STATUS = 8,
+	CMD_ANY = 15,
 };
 
 enum option_flags {
-	OPTDEF_HELP_BELOW = 1, /* the help starts on the line below the option */
-	OPTDEF_DOC_ONLY = 2, /* a second line for an option listed elsewhere (-c N with -w) */
-	OPTDEF_COMMAND = 4, /* a subcommand, not an option */
-	OPTDEF_SECTION = 8, /* a section title (help holds it) */
-	OPTDEF_HIDDEN = 16, /* taken, but shown in its command's line instead (detach --all) */
+	OPTDEF_DOC_ONLY = 1, /* a second line for an option listed elsewhere (-c N with -w) */
+	OPTDEF_SECTION = 2, /* a section title (help holds it) */
+	OPTDEF_DEF_TEXT = 4, /* def only describes the default: nothing to apply */
 };
 
 struct option_def {
-	int id; /* getopt's value: the letter, an enum option_id; 0 for commands and titles */
-	const char *name; /* long name, the command's words, or NULL (letter only) */
+	int id; /* getopt's value: the letter, or an enum option_id; 0 for titles */
+	const char *name; /* long name, or NULL (letter only) */
 	const char *arg; /* the argument's name in --help, NULL: none */
-	const char *help; /* lines, '\n'-separated; NULL: none */
+	const char *help; /* one paragraph; --help wraps it */
+	const char *def; /* the default: parsed as if given first, and shown in --help */
+	unsigned int cmds; /* enum command_id bits: the subcommands that take it */
 	unsigned int flags;
+};
+
+struct command_def {
+	unsigned int id; /* enum command_id */
+	const char *name;
+	const char *usage; /* its usage line(s), after "Usage: " */
+	const char *summary; /* one paragraph, for --help */
+	const char *words; /* what trailing words are, NULL: it takes none */
 };
 
 extern const struct option_def option_defs[];
 extern const size_t option_defs_n;
+extern const struct command_def command_defs[];
+extern const size_t command_defs_n;
 
-/* The --help text, rendered from the table. */
-void options__usage(FILE *f);
-/* getopt_long's tables: long (NULL-terminated, at most max) and short ("" + ":"). */
+/* --help: every command and option (cmd NULL), or one command's own. */
+void options__usage(FILE *f, const struct command_def *cmd);
+/* getopt_long's tables, of every option: long (NULL-terminated, at most max),
+ * short ("" + ":"). Options of other commands are refused after getopt. */
 void options__getopt(struct option *longs, size_t max, char *shorts, size_t shorts_max);
+/* The option a getopt value stands for, NULL if none. */
+const struct option_def *options__find(int id);
+const struct command_def *options__command(const char *name);
+/* "monitor and status": the commands in a mask, for messages. */
+void options__command_names(unsigned int cmds, char *buf, size_t n);
 
 #endif

@@ -44,6 +44,7 @@ struct packet_filter {
 enum output_format {
 	OUTPUT_TEXT,
 	OUTPUT_JSON,
+	OUTPUT_TABLE,
 };
 
 /* Everything the command line decides, for every subcommand. */
@@ -77,6 +78,14 @@ struct config {
 	unsigned long rotate_mb; /* -C */
 	unsigned long rotate_seconds; /* -G */
 	unsigned long rotate_files; /* -W */
+	const char *log_dir; /* --log-dir: one file per event type */
+	bool log_json; /* --log-format json */
+	unsigned long log_rotate_mb; /* --log-rotate-size */
+	unsigned long log_rotate_seconds; /* --log-rotate-interval */
+	unsigned long log_keep; /* --log-keep */
+	bool log_compress; /* --log-compress */
+	const char *syslog_target; /* --syslog */
+	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */
 	bool xdp_skb; /* --xdp-mode skb */
 	int tc_mode; /* --tc-mode: enum tc_mode (attach.h) */

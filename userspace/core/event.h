@@ -49,6 +49,7 @@ enum proc_view_kind {
 struct proc_view {
 	enum proc_view_kind kind;
 	const struct proc_info *p;
+	const struct proc_info *parent; /* its parent, when the table has it (join) */
 	char ts[40];
 	char start[40];
 	char *command_line;
@@ -128,6 +129,7 @@ struct owner_view {
 	char attribution[48]; /* cookie, tuple, snapshot, or unknown:REASON */
 	struct wf_owner o; /* as the kernel recorded it */
 	const struct proc_info *p; /* NULL when the process table does not have it */
+	const struct proc_info *parent; /* p's parent, when the table has it */
 };
 
 /* What the agent joins kernel owners with: the process table and the owner map. */

@@ -16,7 +16,7 @@ struct owner_ctx;
  * join allocated.
  */
 void join__network(const struct owner_ctx *oc, struct event *ev);
-void join__process(const struct config *cfg, struct event *ev);
+void join__process(const struct config *cfg, const struct owner_ctx *oc, struct event *ev);
 void join__release(struct event *ev);
 
 #endif

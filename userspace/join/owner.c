@@ -9,9 +9,6 @@
 #include <linux/types.h>
 #include "flow_events.h"
 
-// SPDX-License-Identifier: GPL-2.0-only
-/* Joins the kernel's socket owners with the process table for network events. */
-
 static const char *owner__how(const struct wf_owner *o, __u8 attr)
 {
 	if (o->how == WF_OWN_SNAPSHOT)
@@ -69,5 +66,7 @@ void owner__view(struct owner_view *v, const struct owner_ctx *ctx, const struct
 		return;
 	}
 	v->known = true;
+	if (v->p)
+		v->parent = proc_tracker__parent(ctx->procs, v->p);
 	snprintf(v->attribution, sizeof(v->attribution), "%s", owner__how(&v->o, attr));
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "hash.h"
 #include "join.h"
+#include "proc.h"
 #include "proc_info.h"
 #include "redact.h"
 #include "timeconv.h"
@@ -76,7 +77,7 @@ static void proc_view__make(struct proc_view *v, enum proc_view_kind kind,
 	v->group = users__group_name(p->gid);
 }
 
-void join__process(const struct config *cfg, struct event *ev)
+void join__process(const struct config *cfg, const struct owner_ctx *oc, struct event *ev)
 {
 	struct proc_info *p = ev->proc_info;
 	uint64_t who[2] = { (uint64_t)p->pid, p->start_ns };
@@ -88,6 +89,8 @@ void join__process(const struct config *cfg, struct event *ev)
 	event_id__make(ev->id, ev->proc_ts, EVENT_ID_PROC + ev->proc_kind, who, sizeof(who), NULL,
 		       0);
 	proc_view__make(&ev->proc, ev->proc_kind, p, ev->proc_ts);
+	if (oc && oc->procs)
+		ev->proc.parent = proc_tracker__parent(oc->procs, p);
 }
 
 void join__release(struct event *ev)

@@ -16,6 +16,28 @@ static void json__arg(const char *arg, size_t n, void *ctx)
 	json__strn(ctx, NULL, arg, n);
 }
 
+void owner__json_parent(struct json *j, const struct proc_info *p, const struct proc_info *parent)
+{
+	json__obj_open(j, "parent");
+	json__i64(j, "pid", p->ppid);
+	if (p->pcomm[0])
+		json__str(j, "name", p->pcomm);
+	if (parent) {
+		size_t n = cmdline__format(parent->args, parent->args_len, NULL, 0);
+		char *cl = parent->args_len ? malloc(n + 1) : NULL;
+
+		json__str(j, "entity_id", parent->entity_id);
+		if (parent->exe)
+			json__str(j, "executable", parent->exe);
+		if (cl) {
+			cmdline__format(parent->args, parent->args_len, cl, n + 1);
+			json__str(j, "command_line", cl);
+			free(cl);
+		}
+	}
+	json__obj_close(j);
+}
+
 void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v)
 {
 	const struct proc_info *p = v->p;
@@ -46,11 +68,7 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 		json__arr_open(j, "args");
 		cmdline__each(p->args, p->args_len, json__arg, j);
 		json__arr_close(j);
-		json__obj_open(j, "parent");
-		json__i64(j, "pid", p->ppid);
-		if (p->pcomm[0])
-			json__str(j, "name", p->pcomm);
-		json__obj_close(j);
+		owner__json_parent(j, p, v->parent);
 	}
 	json__obj_open(j, "user");
 	snprintf(id, sizeof(id), "%u", v->o.uid);
@@ -58,6 +76,14 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 	if (users__user_name(v->o.uid))
 		json__str(j, "name", users__user_name(v->o.uid));
 	json__obj_close(j);
+	if (p) {
+		json__obj_open(j, "group");
+		snprintf(id, sizeof(id), "%u", p->gid);
+		json__str(j, "id", id);
+		if (users__group_name(p->gid))
+			json__str(j, "name", users__group_name(p->gid));
+		json__obj_close(j);
+	}
 	json__obj_close(j);
 	if (p && p->container.id[0]) {
 		json__obj_open(j, "container");

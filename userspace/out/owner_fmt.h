@@ -8,6 +8,8 @@
 
 struct json;
 
+/* process.parent: pid and name; entity_id, executable and command line when the parent is known. */
+void owner__json_parent(struct json *j, const struct proc_info *p, const struct proc_info *parent);
 /* process.*, container.* at the top level of an event (key NULL), or under key. */
 void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v);
 /* whoflow.attribution, whoflow.cgroup.*, whoflow.socket.*: inside the whoflow object. */

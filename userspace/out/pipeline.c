@@ -63,27 +63,75 @@ static void pipeline__emit(struct event_out *o, struct event *ev)
 		return;
 	}
 	if (proc)
-		join__process(p->cfg, ev);
+		join__process(p->cfg, p->owners, ev);
 	pipeline__sinks(p, ev);
 	join__release(ev);
+}
+
+static int pipeline__open(struct pipeline *p, const struct sink_ops *ops)
+{
+	struct sink *s = &p->sinks[p->nsinks];
+
+	s->ops = ops;
+	if (ops->open(s, p->cfg)) {
+		/* What it opened goes with it. */
+		ops->close(s);
+		free(s->priv);
+		memset(s, 0, sizeof(*s));
+		return 1;
+	}
+	p->nsinks++;
+	return 0;
 }
 
 int pipeline__init(struct pipeline *p, const struct config *cfg)
 {
 	/* -r prints events (a capture is read, not written). */
 	bool capture = cfg->write_file && !cfg->read_file;
-	const char *name = capture ? "pcapng" : cfg->format == OUTPUT_JSON ? "json" : "text";
+	static const char *const formats[] = { [OUTPUT_TEXT] = "text", [OUTPUT_JSON] = "json",
+					       [OUTPUT_TABLE] = "table" };
+	const char *name = capture ? "pcapng" : formats[cfg->format];
 	const struct sink_ops *ops = sinks__find(name);
 
 	memset(p, 0, sizeof(*p));
 	p->base.emit = pipeline__emit;
 	p->base.done = pipeline__out_done;
 	p->cfg = cfg;
-	p->sinks[0].ops = ops;
-	if (ops->open(&p->sinks[0], cfg))
+	if (pipeline__open(p, ops))
 		return 1;
-	p->nsinks = 1;
+	/* The log directory, besides what goes to stdout or to the capture file. */
+	if (cfg->log_dir && pipeline__open(p, sinks__find("logdir")))
+		return 1;
+	if (cfg->syslog_target && pipeline__open(p, sinks__find("syslog")))
+		return 1;
 	return 0;
+}
+
+uint64_t pipeline__losses(const struct pipeline *p, char *what, size_t n)
+{
+	uint64_t sum = 0;
+	size_t len = 0;
+
+	if (!p->nsinks) {
+		snprintf(what, n, "%s", p->closed_what);
+		return p->closed_lost; /* closed: what they said last */
+	}
+	if (n)
+		what[0] = '\0';
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const struct sink *s = &p->sinks[i];
+		uint64_t l;
+
+		if (!s->ops->losses || !(l = s->ops->losses(s, what + len, n - len)))
+			continue;
+		sum += l;
+		len += strlen(what + len);
+		if (len + 2 < n)
+			len += (size_t)snprintf(what + len, n - len, "; ");
+	}
+	if (len >= 2 && what[len - 2] == ';')
+		what[len - 2] = '\0';
+	return sum;
 }
 
 void pipeline__reopen(struct pipeline *p)
@@ -111,8 +159,11 @@ void pipeline__flush(struct pipeline *p)
 
 void pipeline__free(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nsinks; i++) {
+	for (size_t i = 0; i < p->nsinks; i++)
 		p->sinks[i].ops->close(&p->sinks[i]);
+	/* Closing wrote out what was buffered: the losses are final now. */
+	p->closed_lost = pipeline__losses(p, p->closed_what, sizeof(p->closed_what));
+	for (size_t i = 0; i < p->nsinks; i++) {
 		free(p->sinks[i].priv);
 		p->sinks[i].priv = NULL;
 	}

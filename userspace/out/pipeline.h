@@ -28,6 +28,9 @@ struct pipeline {
 	uint64_t filtered; /* events the selectors left out */
 	uint64_t packets_filtered; /* -w: packet copies the process selectors left out */
 	bool failed; /* a sink's write failed (closed pipe, full disk): stop */
+	/* What the sinks could not write, as they said it when they closed. */
+	uint64_t closed_lost;
+	char closed_what[512];
 	/*
 	 * Written out before the record that made it is released: on attach's
 	 * pinned rings, which the next agent reads again after a SIGKILL, an event
@@ -45,6 +48,9 @@ void pipeline__free(struct pipeline *p);
 void pipeline__reopen(struct pipeline *p);
 /* The open sink called name, or NULL. */
 struct sink *pipeline__sink(struct pipeline *p, const char *name);
+/* Events sinks could not write and went on without (log files on a full disk):
+ * the count, and per sink and file in words. */
+uint64_t pipeline__losses(const struct pipeline *p, char *what, size_t n);
 /* -c reached, or a write failed. */
 bool pipeline__done(const struct pipeline *p);
 

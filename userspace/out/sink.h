@@ -26,6 +26,9 @@ struct sink_ops {
 	void (*close)(struct sink *s);
 	/* SIGHUP: files moved away (logrotate) are written anew; NULL: nothing to do. */
 	void (*reopen)(struct sink *s);
+	/* Events it could not write and goes on without (a full disk): how many, and
+	 * where in words; NULL: it has none (a failed write stops it instead). */
+	uint64_t (*losses)(const struct sink *s, char *what, size_t n);
 };
 
 struct sink {
@@ -40,10 +43,16 @@ struct sink {
 	bool done; /* wants nothing more (-c packets written, -W's last file full) */
 };
 
-extern const struct sink_ops sink_text_ops, sink_json_ops, sink_pcapng_ops;
+extern const struct sink_ops sink_text_ops, sink_json_ops, sink_pcapng_ops, sink_logdir_ops,
+	sink_table_ops, sink_syslog_ops;
 
 /* The sink called name in the table, or NULL. */
 const struct sink_ops *sinks__find(const char *name);
+
+/* The ECS JSON object of an event in s->j (s->host names the host), for every sink that
+ * writes JSON: false when the event has none (packets) or memory ran out. */
+void sink_json__init(struct sink *s);
+bool sink_json__render(struct sink *s, const struct event *ev);
 
 /* For sinks that write lines to standard output (text, JSON). */
 int sink__open_stdout(struct sink *s, const struct config *cfg);

@@ -564,11 +564,7 @@ static void json__process(struct json *j, const struct proc_view *v)
 		json__str(j, "end", v->ts);
 		json__i64(j, "exit_code", v->exit_code);
 	}
-	json__obj_open(j, "parent");
-	json__i64(j, "pid", p->ppid);
-	if (p->pcomm[0])
-		json__str(j, "name", p->pcomm);
-	json__obj_close(j);
+	owner__json_parent(j, p, v->parent);
 	json__id_name(j, "user", p->uid, v->user);
 	json__id_name(j, "group", p->gid, v->group);
 	json__obj_close(j);
@@ -620,18 +616,14 @@ static void json__proc(struct sink *s, const struct proc_view *v, const char *id
 	}
 	json__whoflow(j, v);
 	json__obj_close(j);
-	if (!j->oom) {
-		fwrite(j->buf, 1, j->len, s->f);
-		fputc('\n', s->f);
-	}
 }
 
-static void sink_json__write(struct sink *s, const struct event *ev)
+bool sink_json__render(struct sink *s, const struct event *ev)
 {
 	switch (ev->kind) {
 	case EVENT_PROC:
 		json__proc(s, &ev->proc, ev->id);
-		return; /* writes its own line */
+		break;
 	case EVENT_FLOW:
 		json_net__flow(s, ev);
 		break;
@@ -645,19 +637,29 @@ static void sink_json__write(struct sink *s, const struct event *ev)
 		json_net__http(s, ev);
 		break;
 	case EVENT_PACKET:
-		return; /* for the capture sink */
+		return false; /* for the capture sink */
 	}
-	if (!s->j.oom) {
+	return !s->j.oom;
+}
+
+static void sink_json__write(struct sink *s, const struct event *ev)
+{
+	if (sink_json__render(s, ev)) {
 		fwrite(s->j.buf, 1, s->j.len, s->f);
 		fputc('\n', s->f);
 	}
 }
 
-static int sink_json__open(struct sink *s, const struct config *cfg)
+void sink_json__init(struct sink *s)
 {
 	json__init(&s->j);
 	if (gethostname(s->host, sizeof(s->host) - 1))
 		strcpy(s->host, "localhost");
+}
+
+static int sink_json__open(struct sink *s, const struct config *cfg)
+{
+	sink_json__init(s);
 	return sink__open_stdout(s, cfg);
 }
 

@@ -63,7 +63,7 @@ static int capture__open_file(struct capture *c, bool to_stdout)
 	setvbuf(c->f, NULL, _IOFBF, 1 << 20);
 	uname(&u);
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
-	c->opened = time(NULL);
+	rotor__start(&c->rot, 0, time(NULL));
 	/* -s 0, or none: the largest the kernel path copies, as tcpdump's -s 0 means its largest. */
 	return pcapw__open(&c->w, c->f, !cfg->pcap_classic,
 			   cfg->snaplen && cfg->snaplen < WF_CAP_MAX ? cfg->snaplen : WF_CAP_MAX,
@@ -113,6 +113,8 @@ static int capture__open(struct capture *c, const struct config *cfg)
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
 	c->drops_fd = -1;
+	c->rot.max_bytes = cfg->rotate_mb * 1000000ull;
+	c->rot.max_seconds = cfg->rotate_seconds;
 	return capture__next_file(c);
 }
 
@@ -120,13 +122,13 @@ static int capture__open(struct capture *c, const struct config *cfg)
 static int capture__rotate(struct capture *c, size_t next)
 {
 	const struct config *cfg = c->cfg;
-	bool by_size = cfg->rotate_mb && c->w.good_bytes + next > cfg->rotate_mb * 1000000ull;
-	bool by_time = cfg->rotate_seconds &&
-		       (unsigned long)(time(NULL) - c->opened) >= cfg->rotate_seconds;
+	time_t now = time(NULL);
 
-	if ((!by_size && !by_time) || !strcmp(cfg->write_file, "-"))
+	c->rot.bytes = c->w.good_bytes;
+	if (!rotor__due(&c->rot, next, now) || !strcmp(cfg->write_file, "-"))
 		return 0;
-	if (by_time && cfg->rotate_files && !cfg->rotate_mb && c->files >= cfg->rotate_files) {
+	if (cfg->rotate_seconds && cfg->rotate_files && !cfg->rotate_mb &&
+	    c->files >= cfg->rotate_files) {
 		c->stopped = true; /* -G with -W: that many files, then stop, as tcpdump does */
 		return -ECANCELED;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "pcapng.h"
+#include "rotate.h"
 
 struct config;
 struct sink;
@@ -19,7 +20,7 @@ struct capture {
 	FILE *f;
 	char path[PATH_MAX];
 	unsigned files; /* files opened so far */
-	time_t opened;
+	struct rotor rot; /* -C, -G: when the next file is due (lib/rotate.h) */
 	uint64_t written; /* packets written, all files (-c) */
 	uint64_t user_dropped; /* not written: link type the file cannot hold, or write failure */
 	bool stopped; /* a write failed, or -W's last file is full, or -c was reached */

@@ -12,6 +12,27 @@
 #include "proc_info.h"
 #include "sink.h"
 
+static void text__kv(FILE *f, const char *key, const char *val);
+
+/* A TLS list by name, GREASE left out: " key=a,b,c". */
+static void tls_list_text(FILE *f, const char *key, const struct tls_u16_list *l, bool groups)
+{
+	char nb[32];
+	bool first = true;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (tls__is_grease(l->v[i]))
+			continue;
+		fprintf(f, "%s%s", first ? " " : ",", first ? key : "");
+		if (first)
+			fputc('=', f);
+		fputs(groups ? tls__group_name(l->v[i], nb, sizeof(nb)) :
+			       tls__cipher_name(l->v[i], nb, sizeof(nb)),
+		      f);
+		first = false;
+	}
+}
+
 static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoints *ep,
 		      const struct owner_view *ov, const struct owner_view *peer)
 {
@@ -53,9 +74,15 @@ static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints 
 	if (e->flags & 0x8000) {
 		fprintf(f, " rcode=%s answers=%zu", dns__rcode_name(m->rcode, rb, sizeof(rb)),
 			m->nrrs[DNS_SECTION_ANSWER]);
-		for (size_t i = 0; i < m->nrrs[DNS_SECTION_ANSWER]; i++)
-			fprintf(f, " %s=\"%s\"", dns__type_name(m->rrs[0][i].type, tb, sizeof(tb)),
-				m->rrs[0][i].data);
+		/* each answer whole: owner name, TTL, type, data */
+		for (size_t i = 0; i < m->nrrs[DNS_SECTION_ANSWER]; i++) {
+			const struct dns_rr *rr = &m->rrs[DNS_SECTION_ANSWER][i];
+			char a[DNS_NAME_TEXT_MAX + DNS_DATA_TEXT_MAX + 48];
+
+			snprintf(a, sizeof(a), "%s %u %s %s", rr->name, rr->ttl,
+				 dns__type_name(rr->type, tb, sizeof(tb)), rr->data);
+			text__kv(f, "answer", a);
+		}
 	}
 	if (dv->has_rtt)
 		fprintf(f, " rtt=%.3fms", dv->rtt_ns / 1e6);
@@ -91,6 +118,8 @@ static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints 
 	}
 	if (tv->has_sh && tv->sh.hello_retry)
 		fprintf(f, " hello_retry=yes");
+	tls_list_text(f, "ciphers", &tv->ch.ciphers, false);
+	tls_list_text(f, "groups", &tv->ch.groups, true);
 	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5, tv->ja4);
 	if (tv->ch.malformed)
 		fprintf(f, " malformed=\"%s\"", tv->ch.malformed_reason);

@@ -9,6 +9,9 @@ static const struct sink_ops *const sink_table[] = {
 	&sink_text_ops,
 	&sink_json_ops,
 	&sink_pcapng_ops,
+	&sink_logdir_ops,
+	&sink_table_ops,
+	&sink_syslog_ops,
 };
 
 const struct sink_ops *sinks__find(const char *name)

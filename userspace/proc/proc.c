@@ -133,6 +133,16 @@ const struct proc_info *proc_tracker__lookup(const struct proc_tracker *t, pid_t
 	return NULL;
 }
 
+const struct proc_info *proc_tracker__parent(const struct proc_tracker *t,
+					     const struct proc_info *p)
+{
+	const struct proc_info *q = proc_table__find(&t->table, p->ppid);
+
+	if (!q || q->start_ns > p->start_ns)
+		q = proc_table__find(&t->exited, p->ppid);
+	return q && q != p && q->start_ns <= p->start_ns ? q : NULL;
+}
+
 bool proc_tracker__in_scope(const struct proc_tracker *t, const char *path)
 {
 	size_t n = strlen(t->scope_path);

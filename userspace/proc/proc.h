@@ -56,6 +56,9 @@ void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns);
  * recently exited; *reused when the pid now names another process. */
 const struct proc_info *proc_tracker__lookup(const struct proc_tracker *t, pid_t pid,
 					     uint64_t start_ns, bool *reused);
+/* p's parent (by ppid, started no later than p), running or recently exited; NULL if unknown. */
+const struct proc_info *proc_tracker__parent(const struct proc_tracker *t,
+					     const struct proc_info *p);
 bool proc_tracker__in_scope(const struct proc_tracker *t, const char *cgroup_path);
 
 #endif

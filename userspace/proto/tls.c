@@ -357,12 +357,29 @@ const char *tls__version_name(uint16_t v, char *buf, size_t n)
 	return buf;
 }
 
+struct tls_code_name {
+	uint16_t v;
+	const char *name;
+};
+
+/* A registry's name for v; GREASE values, and those it lacks, by number. */
+static const char *tls__code_name(const struct tls_code_name *names, size_t count, uint16_t v,
+				  char *buf, size_t n)
+{
+	if (tls__is_grease(v)) {
+		snprintf(buf, n, "GREASE_0x%04x", v);
+		return buf;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (names[i].v == v)
+			return names[i].name;
+	snprintf(buf, n, "0x%04x", v);
+	return buf;
+}
+
 const char *tls__cipher_name(uint16_t v, char *buf, size_t n)
 {
-	static const struct {
-		uint16_t v;
-		const char *name;
-	} names[] = {
+	static const struct tls_code_name names[] = {
 		{ 0x1301, "TLS_AES_128_GCM_SHA256" },
 		{ 0x1302, "TLS_AES_256_GCM_SHA384" },
 		{ 0x1303, "TLS_CHACHA20_POLY1305_SHA256" },
@@ -400,13 +417,18 @@ const char *tls__cipher_name(uint16_t v, char *buf, size_t n)
 		{ 0x5600, "TLS_FALLBACK_SCSV" },
 	};
 
-	if (tls__is_grease(v)) {
-		snprintf(buf, n, "GREASE_0x%04x", v);
-		return buf;
-	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].v == v)
-			return names[i].name;
-	snprintf(buf, n, "0x%04x", v);
-	return buf;
+	return tls__code_name(names, sizeof(names) / sizeof(names[0]), v, buf, n);
+}
+
+const char *tls__group_name(uint16_t v, char *buf, size_t n)
+{
+	static const struct tls_code_name names[] = {
+		{ 23, "secp256r1" },	     { 24, "secp384r1" },	{ 25, "secp521r1" },
+		{ 29, "x25519" },	     { 30, "x448" },		{ 256, "ffdhe2048" },
+		{ 257, "ffdhe3072" },	     { 258, "ffdhe4096" },	{ 259, "ffdhe6144" },
+		{ 260, "ffdhe8192" },	     { 0x11eb, "SecP256r1MLKEM768" },
+		{ 0x11ec, "X25519MLKEM768" }, { 0x6399, "X25519Kyber768Draft00" },
+	};
+
+	return tls__code_name(names, sizeof(names) / sizeof(names[0]), v, buf, n);
 }

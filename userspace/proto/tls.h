@@ -80,6 +80,8 @@ long tls__walk_handshakes(const uint8_t *s, size_t n, uint8_t type,
 
 /* IANA name of a cipher suite, or "0xNNNN" (GREASE: "GREASE_0xNNNN"). */
 const char *tls__cipher_name(uint16_t v, char *buf, size_t n);
+/* IANA name of a supported group (x25519, secp256r1, X25519MLKEM768 ...), or "0xNNNN". */
+const char *tls__group_name(uint16_t v, char *buf, size_t n);
 /* "TLS 1.3", "SSL 3.0", ... or "0xNNNN". */
 const char *tls__version_name(uint16_t v, char *buf, size_t n);
 
