@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -362,6 +363,35 @@ def bench_dns(net, cgroup, results):
                                "qps": sent / 3.0}
 
 
+def store_run(net, cgroup, qps=None):
+    """The agent with --db under dnsperf (queries and answers: two events a query)."""
+    tmp = tempfile.mkdtemp()
+    db = os.path.join(tmp, "bench.db")
+    out = open(os.devnull, "w")
+    try:
+        agent = Agent(net, cgroup, "--db", db, out_file=out)
+        t0 = time.monotonic()
+        sent, done = dnsperf(net, 2 * SECONDS, qps=qps)
+        cpu = agent.cpu_percent()
+        summary = agent.stop()  # commits everything queued before it exits
+        elapsed = time.monotonic() - t0
+        rows = int(run("sqlite3", db, "SELECT count(*) FROM events").stdout.strip())
+        size = os.path.getsize(db)
+        lost = int([l for l in agent.stderr if "sink_lost=" in l][-1].split("sink_lost=")[1].split()[0])
+    finally:
+        out.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"queries_sent": sent, "events_stored": rows, "events_lost": lost, "seconds": elapsed,
+            "events_per_s": rows / elapsed, "agent_cpu_percent": cpu, "db_bytes": size,
+            "offered_per_s": 2 * sent / (2 * SECONDS), "lost_in_kernel": summary.get("pkt_ringbuf_full")}
+
+
+def bench_store(net, cgroup, results):
+    """9. The store (--db): at dnsperf's full rate, the events per second it commits (from the
+    load's start until the last one is in the file); at 50,000 events/s offered, what it loses."""
+    results["store"] = {"full": store_run(net, cgroup), "at_50k": store_run(net, cgroup, qps=25000)}
+
+
 def storm(cgroup, rate):
     p = subprocess.Popen([PROCS, "storm", str(rate), str(SECONDS)], stdout=subprocess.PIPE, text=True,
                          preexec_fn=cgroup.enter_fn(), start_new_session=True)
@@ -651,6 +681,20 @@ def table(r):
                           ("tls_server_hello_ingress_ns", "TLS server flight, ingress (ServerHello shipped)")):
             if key in p:
                 out.append("   %-46s %6.0f  %.1fx" % (name, p[key], p[key] / fl if fl else 0))
+    st = r.get("store")
+    if st:
+        f, q = st["full"], st["at_50k"]
+        out.append("")
+        out.append("9. Store (--db), dnsperf queries and answers:")
+        out.append("   full rate (%.0f events/s offered): %d committed in %.1f s = %.0f events/s (%d lost, counted), "
+                   "agent CPU %.0f%%, file %.0f MiB  goal >= 50000 events/s: %s" % (
+                       f["offered_per_s"], f["events_stored"], f["seconds"], f["events_per_s"], f["events_lost"],
+                       f["agent_cpu_percent"], f["db_bytes"] / 1048576.0,
+                       "met" if f["events_per_s"] >= 50000 else "MISSED"))
+        out.append("   %.0f events/s offered: %d committed, %d lost in the store, %s in the kernel, agent CPU %.0f%%  "
+                   "goal 0 lost: %s" % (q["offered_per_s"], q["events_stored"], q["events_lost"], q["lost_in_kernel"],
+                                        q["agent_cpu_percent"],
+                                        "met" if q["events_lost"] == 0 and not q["lost_in_kernel"] else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -675,7 +719,8 @@ def main():
         for name, fn in (("1 per-packet cost", bench_per_packet), ("2 throughput", bench_throughput),
                          ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
                          ("6 scale", bench_scale),
-                         ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost)):
+                         ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
+                         ("9 store", bench_store)):
             if os.environ.get("BENCH_ONLY") and not name.startswith(tuple(os.environ["BENCH_ONLY"].split(","))):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)

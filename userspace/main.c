@@ -200,6 +200,37 @@ static int parse__packet_option(struct config *cfg, int opt, const char *arg)
 	return -1;
 }
 
+/* A number with an optional unit: --db-retain 7d (s m h d), --db-max-size 1G (K M G, of 1024). */
+static int parse__db_limit(struct config *cfg, int opt, const char *arg)
+{
+	static const char units[2][5] = { "smhd", "KMG" };
+	static const unsigned long long mult[2][4] = { { 1, 60, 3600, 86400 },
+						       { 1024, 1048576, 1073741824 } };
+	bool size = opt == OPT_DB_MAX_SIZE;
+	unsigned long long v, m = 1;
+	const char *u;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end && !end[1] && (u = strchr(units[size], *end)))
+		m = mult[size][u - units[size]];
+	else if (*end)
+		end = NULL;
+	if (errno || !end || end == arg || *arg == '-' || !v || v > (1ull << 50) / m)
+		return usage__error(
+			size ? "bad --db-max-size '%s' (bytes, or a number with K, M "
+			       "or G)" :
+			       "bad --db-retain '%s' (seconds, or a number with s, m, h "
+			       "or d)",
+			arg);
+	if (size)
+		cfg->db_max_bytes = v * m;
+	else
+		cfg->db_retain_s = (unsigned long)(v * m);
+	return 0;
+}
+
 /* --syslog and its facility and severity: checked now, so a typo is a usage error. */
 static int parse__syslog(struct config *cfg, int opt, const char *arg)
 {
@@ -402,6 +433,12 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_LOG_COMPRESS:
 		cfg->log_compress = true;
 		return 0;
+	case OPT_DB:
+		cfg->db_path = arg;
+		return 0;
+	case OPT_DB_RETAIN:
+	case OPT_DB_MAX_SIZE:
+		return parse__db_limit(cfg, opt, arg);
 	case OPT_SYSLOG:
 	case OPT_SYSLOG_FACILITY:
 	case OPT_SYSLOG_SEVERITY:

@@ -115,6 +115,8 @@ class Agent:
 
     def _read_stdout(self):
         for raw in self.proc.stdout:
+            if not raw.endswith(b"\n"):
+                break  # the last line of an agent killed while writing it
             line = raw.decode("utf-8", "strict").rstrip("\n")
             self.lines.put(json.loads(line) if self.json_output else line)
         self.lines.put(None)
@@ -140,6 +142,14 @@ class Agent:
             raise EOFError("agent output ended")
         self.events.append(item)
         return item
+
+    def drain(self):
+        """Every event printed so far, taking what has arrived without waiting for more."""
+        while True:
+            try:
+                self._pull(0)
+            except (queue.Empty, EOFError):
+                return self.events
 
     def wait_for(self, pred, timeout=EVENT_TIMEOUT):
         """Returns the first event (old or new) matching pred, awaiting it if needed."""

@@ -160,7 +160,7 @@ static void monitor__warn_sink_losses(const struct pipeline *out, uint64_t *last
 	uint64_t n = pipeline__losses(out, what, sizeof(what));
 
 	if (n > *last)
-		pr_warn("warning: %" PRIu64 " lines not written so far (%s)\n", n, what);
+		pr_warn("warning: %" PRIu64 " events not written so far (%s)\n", n, what);
 	*last = n;
 }
 
@@ -181,7 +181,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       " pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
 	       " http_ringbuf_full=%" PRIu64 " dns_fragments=%" PRIu64 " flow_table_full=%" PRIu64
 	       " socket_owners_full=%" PRIu64 " socket_tuples_full=%" PRIu64
-	       "; sockets snapshot=%" PRIu64 "; log_lines_lost=%" PRIu64 "\n",
+	       "; sockets snapshot=%" PRIu64 "; sink_lost=%" PRIu64 "\n",
 	       t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 	       t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
 	       tls_sessions__reported(ft->tls), ft->http_reported, out->emitted, out->filtered,
@@ -192,7 +192,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       s[WF_STAT_FLOW_FULL], so[WF_SOCK_OWNERS_FULL], so[WF_SOCK_TUPLES_FULL],
 	       st->snapshot_sockets, pipeline__losses(out, what, sizeof(what)));
 	if (what[0])
-		pr_say("summary: log lines not written: %s\n", what);
+		pr_say("summary: not written by sinks: %s\n", what);
 }
 
 /*

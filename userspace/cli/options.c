@@ -177,6 +177,16 @@ const struct option_def option_defs[] = {
 	{ OPT_LOG_KEEP, "log-keep", "N", "rotated files kept of each log", "5", M, 0 },
 	{ OPT_LOG_COMPRESS, "log-compress", NULL, "gzip rotated files (FILE.1.gz ...)", NULL, M,
 	  0 },
+	{ OPT_DB, "db", "PATH",
+	  "also keep every event in a SQLite store at PATH (made 0600; WAL; docs/store.md), "
+	  "written off the readers' path",
+	  NULL, M, 0 },
+	{ OPT_DB_RETAIN, "db-retain", "AGE",
+	  "remove events older than AGE (seconds, or with s, m, h or d: 7d)", NULL, M, 0 },
+	{ OPT_DB_MAX_SIZE, "db-max-size", "SIZE",
+	  "remove the oldest events while the data is larger than SIZE (bytes, or with K, M or G: "
+	  "1G)",
+	  NULL, M, 0 },
 	{ OPT_SYSLOG, "syslog", "TARGET",
 	  "also send each event to syslog as an RFC 5424 message (MSGID the event type, the JSON "
 	  "object as MSG): unix (/dev/log), unix:PATH, udp://HOST:PORT or tcp://HOST:PORT "

@@ -61,6 +61,9 @@ enum option_id {
 	OPT_SYSLOG,
 	OPT_SYSLOG_FACILITY,
 	OPT_SYSLOG_SEVERITY,
+	OPT_DB,
+	OPT_DB_RETAIN,
+	OPT_DB_MAX_SIZE,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

@@ -84,6 +84,9 @@ struct config {
 	unsigned long log_rotate_seconds; /* --log-rotate-interval */
 	unsigned long log_keep; /* --log-keep */
 	bool log_compress; /* --log-compress */
+	const char *db_path; /* --db: the SQLite store */
+	unsigned long db_retain_s; /* --db-retain, 0: forever */
+	unsigned long long db_max_bytes; /* --db-max-size, 0: no limit */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */

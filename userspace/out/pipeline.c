@@ -31,6 +31,7 @@ static bool pipeline__out_done(const struct event_out *o)
 
 static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 {
+	sink_json__forget(); /* a new event: its JSON is rendered at most once, for all sinks */
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct sink *s = &p->sinks[i];
 
@@ -88,8 +89,9 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 {
 	/* -r prints events (a capture is read, not written). */
 	bool capture = cfg->write_file && !cfg->read_file;
-	static const char *const formats[] = { [OUTPUT_TEXT] = "text", [OUTPUT_JSON] = "json",
-					       [OUTPUT_TABLE] = "table" };
+	static const char *const formats[] = {
+		[OUTPUT_TEXT] = "text", [OUTPUT_JSON] = "json", [OUTPUT_TABLE] = "table"
+	};
 	const char *name = capture ? "pcapng" : formats[cfg->format];
 	const struct sink_ops *ops = sinks__find(name);
 
@@ -103,6 +105,8 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 	if (cfg->log_dir && pipeline__open(p, sinks__find("logdir")))
 		return 1;
 	if (cfg->syslog_target && pipeline__open(p, sinks__find("syslog")))
+		return 1;
+	if (cfg->db_path && pipeline__open(p, sinks__find("db")))
 		return 1;
 	return 0;
 }
@@ -168,4 +172,5 @@ void pipeline__free(struct pipeline *p)
 		p->sinks[i].priv = NULL;
 	}
 	p->nsinks = 0;
+	sink_json__object_free();
 }

@@ -44,15 +44,20 @@ struct sink {
 };
 
 extern const struct sink_ops sink_text_ops, sink_json_ops, sink_pcapng_ops, sink_logdir_ops,
-	sink_table_ops, sink_syslog_ops;
+	sink_table_ops, sink_syslog_ops, sink_db_ops;
 
 /* The sink called name in the table, or NULL. */
 const struct sink_ops *sinks__find(const char *name);
 
-/* The ECS JSON object of an event in s->j (s->host names the host), for every sink that
- * writes JSON: false when the event has none (packets) or memory ran out. */
+/* The ECS JSON object of an event in s->j (s->host names the host): false when the event
+ * has none (packets) or memory ran out. */
 void sink_json__init(struct sink *s);
 bool sink_json__render(struct sink *s, const struct event *ev);
+/* The same, rendered once per event for every sink that writes JSON (NULL: none). The
+ * pipeline forgets the last one before each event; object_free at the end. */
+const struct json *sink_json__object(const struct event *ev);
+void sink_json__forget(void);
+void sink_json__object_free(void);
 
 /* For sinks that write lines to standard output (text, JSON). */
 int sink__open_stdout(struct sink *s, const struct config *cfg);

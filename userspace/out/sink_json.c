@@ -644,8 +644,10 @@ bool sink_json__render(struct sink *s, const struct event *ev)
 
 static void sink_json__write(struct sink *s, const struct event *ev)
 {
-	if (sink_json__render(s, ev)) {
-		fwrite(s->j.buf, 1, s->j.len, s->f);
+	const struct json *j = sink_json__object(ev);
+
+	if (j) {
+		fwrite(j->buf, 1, j->len, s->f);
 		fputc('\n', s->f);
 	}
 }
@@ -659,14 +661,12 @@ void sink_json__init(struct sink *s)
 
 static int sink_json__open(struct sink *s, const struct config *cfg)
 {
-	sink_json__init(s);
 	return sink__open_stdout(s, cfg);
 }
 
 static void sink_json__close(struct sink *s)
 {
 	sink__close_stdout(s);
-	json__free(&s->j);
 }
 
 const struct sink_ops sink_json_ops = {

@@ -38,7 +38,6 @@ struct logdir {
 	char session[33];
 	struct log_file files[LOG__N];
 	struct row_buf rows[LOG__N];
-	struct sink json; /* --log-format json: sink_json's rendering */
 };
 
 static struct logdir *logdir__of(const struct sink *s)
@@ -148,8 +147,6 @@ static int sink_logdir__open(struct sink *s, const struct config *cfg)
 		return err;
 	}
 	err = logdir__open_files(d, cfg);
-	if (!err && cfg->log_json)
-		sink_json__init(&d->json);
 	if (!err)
 		pr_info("log files in %s, session_uid %s\n", cfg->log_dir, d->session);
 	return err;
@@ -237,11 +234,13 @@ static void logdir__json(struct logdir *d, const struct event *ev)
 {
 	struct row_buf *b = &d->rows[log_rows__kind(ev)];
 
-	if (!sink_json__render(&d->json, ev)) {
+	const struct json *j = sink_json__object(ev);
+
+	if (!j) {
 		b->oom = true; /* counted as lost */
 		return;
 	}
-	row_buf__line(b, d->json.j.buf, d->json.j.len);
+	row_buf__line(b, j->buf, j->len);
 }
 
 static void sink_logdir__write(struct sink *s, const struct event *ev)
@@ -319,8 +318,6 @@ static void sink_logdir__close(struct sink *s)
 			close(d->files[k].fd);
 		row_buf__free(&d->rows[k]);
 	}
-	if (d->cfg->log_json)
-		json__free(&d->json.j);
 }
 
 const struct sink_ops sink_logdir_ops = {

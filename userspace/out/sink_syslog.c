@@ -39,7 +39,7 @@ struct syslog_out {
 	uint64_t sent, lost;
 	int err; /* the last error while failing, 0 when sending works */
 	pid_t pid;
-	struct sink json;
+	char host[256];
 };
 
 static struct syslog_out *syslog__of(const struct sink *s)
@@ -207,7 +207,9 @@ static void sink_syslog__write(struct sink *s, const struct event *ev)
 
 	if (ev->kind == EVENT_PACKET)
 		return;
-	if (!sink_json__render(&o->json, ev)) {
+	const struct json *j = sink_json__object(ev);
+
+	if (!j) {
 		o->lost++;
 		return;
 	}
@@ -215,8 +217,8 @@ static void sink_syslog__write(struct sink *s, const struct event *ev)
 	snprintf(stamp, sizeof(stamp), "%.26sZ", ts);
 	hl = (size_t)snprintf(head, sizeof(head),
 			      "<%d>1 %s %s whoflow %d %s [whoflow@32473 event_id=\"%s\"] ",
-			      o->t.pri, stamp, o->json.host, o->pid, syslog__msgid(ev), ev->id);
-	total = hl + o->json.j.len;
+			      o->t.pri, stamp, o->host, o->pid, syslog__msgid(ev), ev->id);
+	total = hl + j->len;
 	/* TCP: octet counting, "LEN SP MSG" */
 	msg = malloc(total + 24);
 	if (!msg) {
@@ -229,7 +231,7 @@ static void sink_syslog__write(struct sink *s, const struct event *ev)
 		if (o->t.kind == SYSLOG_TCP)
 			off = (size_t)sprintf(msg, "%zu ", total);
 		memcpy(msg + off, head, hl);
-		memcpy(msg + off + hl, o->json.j.buf, o->json.j.len);
+		memcpy(msg + off + hl, j->buf, j->len);
 		if (!syslog__enqueue(o, msg, off + total))
 			o->lost++;
 	}
@@ -255,7 +257,8 @@ static int sink_syslog__open(struct sink *s, const struct config *cfg)
 		pr_warn("cannot use --syslog %s: %s\n", cfg->syslog_target, o->t.error);
 		return -1;
 	}
-	sink_json__init(&o->json);
+	if (gethostname(o->host, sizeof(o->host) - 1))
+		strcpy(o->host, "localhost");
 	syslog__connect(o);
 	pr_info("syslog: sending to %s\n", o->t.text);
 	return 0;
@@ -285,7 +288,6 @@ static void sink_syslog__close(struct sink *s)
 	if (o->fd >= 0)
 		close(o->fd);
 	free(o->q);
-	json__free(&o->json.j);
 }
 
 static uint64_t sink_syslog__losses(const struct sink *s, char *what, size_t n)

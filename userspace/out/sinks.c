@@ -5,6 +5,7 @@
 #include "sink.h"
 
 /* One row per output: a new sink is a file and a row here. */
+/* clang-format off */
 static const struct sink_ops *const sink_table[] = {
 	&sink_text_ops,
 	&sink_json_ops,
@@ -12,7 +13,9 @@ static const struct sink_ops *const sink_table[] = {
 	&sink_logdir_ops,
 	&sink_table_ops,
 	&sink_syslog_ops,
+	&sink_db_ops,
 };
+/* clang-format on */
 
 const struct sink_ops *sinks__find(const char *name)
 {

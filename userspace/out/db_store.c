@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The SQLite store: schema, migrations, inserts, retention (see db_store.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "db_store.h"
+
+struct db_store {
+	sqlite3 *db;
+	sqlite3_stmt *ins_event, *ins_proc, *add_proc;
+};
+
+/* Each step takes the schema from version i to i + 1. */
+static const char *const migrations[DB_SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" event_id TEXT NOT NULL UNIQUE," /* event.id: a re-read after a restart is one row */
+	" ts INTEGER NOT NULL," /* ns since the epoch, UTC */
+	" type TEXT NOT NULL," /* exec fork exit flow dns tls http */
+	" entity_id TEXT, pid INTEGER, comm TEXT,"
+	" network_uid TEXT, src TEXT, sport INTEGER, dst TEXT, dport INTEGER,"
+	" name TEXT," /* DNS question, TLS SNI, HTTP host */
+	" json TEXT NOT NULL);"
+	"CREATE INDEX events_ts ON events(ts);"
+	"CREATE INDEX events_entity ON events(entity_id, ts);"
+	/* Few indexes: each one costs every insert. Type and pid filters ride on time and
+	 * entity (a pid is an entity through processes). */
+	"CREATE INDEX events_name ON events(name);"
+	"CREATE INDEX events_dst ON events(dst);"
+	"CREATE TABLE processes ("
+	" entity_id TEXT PRIMARY KEY,"
+	" pid INTEGER, ppid INTEGER, parent_entity_id TEXT, comm TEXT, exe TEXT,"
+	" command_line TEXT, cwd TEXT, uid INTEGER, user TEXT, gid INTEGER,"
+	" container_id TEXT, cgroup TEXT, md5 TEXT, sha256 TEXT,"
+	" start_ts INTEGER, exit_ts INTEGER, exit_code INTEGER, seen_ts INTEGER);"
+	"CREATE INDEX processes_pid ON processes(pid);"
+	"CREATE INDEX processes_parent ON processes(parent_entity_id);"
+	"CREATE INDEX processes_comm ON processes(comm);"
+	"CREATE INDEX processes_container ON processes(container_id);",
+};
+
+static const char ins_event_sql[] =
+	"INSERT OR IGNORE INTO events(event_id, ts, type, entity_id, pid, comm, network_uid, src,"
+	" sport, dst, dport, name, json) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
+
+/* An exec replaces the image; an exit completes the row. */
+#define PROC_COLUMNS                                                                      \
+	"INTO processes(entity_id, pid, ppid, parent_entity_id, comm, exe, command_line," \
+	" cwd, uid, user, gid, container_id, cgroup, md5, sha256, start_ts, exit_ts,"     \
+	" exit_code, seen_ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15," \
+	"?16,?17,?18,?19)"
+static const char ins_proc_sql[] =
+	"INSERT " PROC_COLUMNS " ON CONFLICT(entity_id) DO UPDATE SET"
+	" ppid = excluded.ppid,"
+	" parent_entity_id = coalesce(excluded.parent_entity_id, parent_entity_id),"
+	" comm = CASE WHEN ?20 THEN excluded.comm ELSE comm END,"
+	" exe = CASE WHEN ?20 THEN excluded.exe ELSE coalesce(exe, excluded.exe) END,"
+	" command_line = CASE WHEN ?20 THEN excluded.command_line"
+	"  ELSE coalesce(command_line, excluded.command_line) END,"
+	" cwd = coalesce(excluded.cwd, cwd), md5 = coalesce(excluded.md5, md5),"
+	" sha256 = coalesce(excluded.sha256, sha256),"
+	" container_id = coalesce(excluded.container_id, container_id),"
+	" cgroup = coalesce(excluded.cgroup, cgroup),"
+	" exit_ts = coalesce(excluded.exit_ts, exit_ts),"
+	" exit_code = coalesce(excluded.exit_code, exit_code)";
+/* Any other event: a process whoflow first meets as a socket's owner gets its row, one it
+ * knows costs a lookup, not a write. */
+static const char add_proc_sql[] = "INSERT OR IGNORE " PROC_COLUMNS;
+
+static int store__exec(struct db_store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int store__version(struct db_store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int store__migrate(struct db_store *s, char *err, size_t errsz)
+{
+	int v = store__version(s);
+	char sql[64];
+
+	if (v < 0) {
+		snprintf(err, errsz, "cannot read its schema version: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (v > DB_SCHEMA_VERSION) {
+		snprintf(err, errsz,
+			 "it was made by a newer whoflow (schema version %d, this one knows %d)", v,
+			 DB_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < DB_SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (store__exec(s, "BEGIN") || store__exec(s, migrations[v]) ||
+		    store__exec(s, sql) || store__exec(s, "COMMIT")) {
+			snprintf(err, errsz, "cannot bring its schema to version %d: %s", v + 1,
+				 sqlite3_errmsg(s->db));
+			store__exec(s, "ROLLBACK");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The file is made 0600 before SQLite opens it: it holds command lines and environments. */
+static int store__create(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Only the store's writer thread calls SQLite: no locks inside it, no memory statistics. */
+static void store__config_once(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+struct db_store *db_store__open(const char *path, char *err, size_t errsz)
+{
+	struct db_store *s = calloc(1, sizeof(*s));
+
+	if (errsz)
+		err[0] = '\0';
+	store__config_once();
+	if (!s || store__create(path)) {
+		snprintf(err, errsz, "%m");
+		free(s);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    /* page size first, then auto_vacuum, both before the first table */
+	    store__exec(s, "PRAGMA page_size = 8192") || /* rows are 1-2 KiB of JSON */
+	    store__exec(s, "PRAGMA auto_vacuum = INCREMENTAL") ||
+	    sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    store__exec(s, "PRAGMA synchronous = NORMAL") || /* WAL: safe from a killed process */
+	    store__exec(s, "PRAGMA journal_size_limit = 67108864") ||
+	    store__exec(s, "PRAGMA cache_size = -65536") || /* 64 MiB: index pages stay in */
+	    /* index pages written many times between checkpoints are copied once */
+	    store__exec(s, "PRAGMA wal_autocheckpoint = 8192") ||
+	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK) {
+		snprintf(err, errsz, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		db_store__close(s);
+		return NULL;
+	}
+	if (store__migrate(s, err, errsz) ||
+	    sqlite3_prepare_v2(s->db, ins_event_sql, -1, &s->ins_event, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, ins_proc_sql, -1, &s->ins_proc, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, add_proc_sql, -1, &s->add_proc, NULL) != SQLITE_OK) {
+		if (!err[0])
+			snprintf(err, errsz, "%s", sqlite3_errmsg(s->db));
+		db_store__close(s);
+		return NULL;
+	}
+	return s;
+}
+
+int db_store__begin(struct db_store *s)
+{
+	return store__exec(s, "BEGIN");
+}
+
+int db_store__commit(struct db_store *s)
+{
+	return store__exec(s, "COMMIT");
+}
+
+static void bind__str(sqlite3_stmt *st, int i, const struct db_row *r, enum db_str k)
+{
+	if (r->s[k])
+		sqlite3_bind_text(st, i, r->s[k], (int)r->n[k], SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind__int(sqlite3_stmt *st, int i, int64_t v, bool have)
+{
+	if (have)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int store__step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int store__process(struct db_store *s, const struct db_row *r)
+{
+	bool exec = r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "exec");
+	bool exit = r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "exit");
+	bool proc = exec || exit || (r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "fork"));
+	sqlite3_stmt *st = proc ? s->ins_proc : s->add_proc;
+
+	bind__str(st, 1, r, DBS_ENTITY);
+	sqlite3_bind_int64(st, 2, r->i[DBI_PID]);
+	sqlite3_bind_int64(st, 3, r->i[DBI_PPID]);
+	bind__str(st, 4, r, DBS_PARENT);
+	bind__str(st, 5, r, DBS_COMM);
+	bind__str(st, 6, r, DBS_EXE);
+	bind__str(st, 7, r, DBS_CMDLINE);
+	bind__str(st, 8, r, DBS_CWD);
+	sqlite3_bind_int64(st, 9, r->i[DBI_UID]);
+	bind__str(st, 10, r, DBS_USER);
+	sqlite3_bind_int64(st, 11, r->i[DBI_GID]);
+	bind__str(st, 12, r, DBS_CONTAINER);
+	bind__str(st, 13, r, DBS_CGROUP);
+	bind__str(st, 14, r, DBS_MD5);
+	bind__str(st, 15, r, DBS_SHA256);
+	sqlite3_bind_int64(st, 16, r->i[DBI_START]);
+	bind__int(st, 17, r->i[DBI_EXIT_TS], exit);
+	bind__int(st, 18, r->i[DBI_EXIT_CODE], exit);
+	sqlite3_bind_int64(st, 19, r->i[DBI_TS]);
+	if (proc)
+		sqlite3_bind_int(st, 20, exec);
+	return store__step(st);
+}
+
+int db_store__insert(struct db_store *s, const struct db_row *r)
+{
+	sqlite3_stmt *st = s->ins_event;
+	bool net = r->s[DBS_SRC] != NULL;
+
+	bind__str(st, 1, r, DBS_EVENT_ID);
+	sqlite3_bind_int64(st, 2, r->i[DBI_TS]);
+	bind__str(st, 3, r, DBS_TYPE);
+	bind__str(st, 4, r, DBS_ENTITY);
+	bind__int(st, 5, r->i[DBI_PID], r->i[DBI_PID] > 0);
+	bind__str(st, 6, r, DBS_COMM);
+	bind__str(st, 7, r, DBS_NETWORK_UID);
+	bind__str(st, 8, r, DBS_SRC);
+	bind__int(st, 9, r->i[DBI_SPORT], net);
+	bind__str(st, 10, r, DBS_DST);
+	bind__int(st, 11, r->i[DBI_DPORT], net);
+	bind__str(st, 12, r, DBS_NAME);
+	bind__str(st, 13, r, DBS_JSON);
+	if (store__step(st))
+		return -1;
+	return r->has_process ? store__process(s, r) : 0;
+}
+
+static int64_t store__int(struct db_store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The bytes the data takes (free pages left out). */
+static uint64_t store__used(struct db_store *s)
+{
+	return (uint64_t)(store__int(s, "PRAGMA page_count") -
+			  store__int(s, "PRAGMA freelist_count")) *
+	       (uint64_t)store__int(s, "PRAGMA page_size");
+}
+
+uint64_t db_store__trim(struct db_store *s, int64_t cutoff_ns, uint64_t max_bytes)
+{
+	uint64_t removed = 0;
+	char sql[512];
+
+	if (cutoff_ns > 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM events WHERE ts < %lld",
+			 (long long)cutoff_ns);
+		if (!store__exec(s, sql))
+			removed += (uint64_t)sqlite3_changes(s->db);
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM processes WHERE exit_ts < %lld OR (exit_ts IS NULL AND"
+			 " seen_ts < %lld AND entity_id NOT IN (SELECT entity_id FROM events"
+			 " WHERE entity_id IS NOT NULL))",
+			 (long long)cutoff_ns, (long long)cutoff_ns);
+		store__exec(s, sql);
+	}
+	/* Oldest tenth at a time, until the data fits. */
+	for (int round = 0; max_bytes && round < 20 && store__used(s) > max_bytes; round++) {
+		int64_t n = store__int(s, "SELECT count(*) FROM events") / 10 + 1;
+
+		snprintf(
+			sql, sizeof(sql),
+			"DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT %lld)",
+			(long long)n);
+		if (store__exec(s, sql))
+			break;
+		removed += (uint64_t)sqlite3_changes(s->db);
+		store__exec(s,
+			    "DELETE FROM processes WHERE exit_ts IS NOT NULL AND entity_id NOT IN "
+			    "(SELECT entity_id FROM events WHERE entity_id IS NOT NULL)");
+	}
+	if (removed) {
+		store__exec(s, "PRAGMA incremental_vacuum");
+		store__exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+	}
+	return removed;
+}
+
+const char *db_store__error(struct db_store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+void db_store__close(struct db_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_proc);
+	sqlite3_finalize(s->add_proc);
+	sqlite3_close(s->db);
+	free(s);
+}
