@@ -16,11 +16,11 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 # Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.
-STAGES   := cli core proc sock net proto join select out lib
+STAGES   := cli api core proc sock net proto join select out lib
 CPPFLAGS += -I$(BUILD) -Ibpf/include $(addprefix -Iuserspace/,$(STAGES)) $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 
@@ -34,7 +34,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 # Pure modules (decoders and helpers): no BPF, no globals beyond their own; the
 # unit tests link them directly.
 LIB_SRCS := $(wildcard userspace/proto/*.c userspace/lib/*.c)
-AGENT_SRCS := userspace/main.c $(foreach d,cli core proc sock net join select out,$(wildcard userspace/$(d)/*.c))
+AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select out,$(wildcard userspace/$(d)/*.c))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev libxdp-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
-	python3-scapy rsyslog libsqlite3-dev sqlite3
+	python3-scapy rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
@@ -63,6 +63,11 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 		rc=$$?; [ -z "$$own_policy" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
 	fi
+	@command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; }
+	@cmp -s tests/npm/package.json $(BUILD)/npm/package.json && [ -d $(BUILD)/npm/node_modules ] || \
+		{ mkdir -p $(BUILD)/npm && cp tests/npm/package.json $(BUILD)/npm/ && \
+		  cd $(BUILD)/npm && npm install --no-audit --no-fund --loglevel=error; }
 
 $(BUILD)/.dir:
 	@mkdir -p $(BUILD)/bpf/trace $(BUILD)/bpf/tc $(BUILD)/bpf/cgroup $(BUILD)/tests $(addprefix $(BUILD)/userspace/,$(STAGES))
@@ -121,6 +126,10 @@ $(BUILD)/tests/test_log_rows: tests/unit/test_log_rows.c $(BUILD)/userspace/out/
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/out/log_rows.o \
 		$(BUILD)/userspace/out/net_fmt.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+
+# The OpenAPI document is assembled into the program (.incbin): rebuilt when it changes.
+$(BUILD)/userspace/api/openapi.o: userspace/api/openapi.json
+$(BUILD)/userspace/api/ui.o: $(wildcard userspace/api/ui/*)
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;

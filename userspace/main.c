@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "options.h"
 #include "cmd_pin.h"
+#include "cmd_serve.h"
 #include "xdp.h"
 
 #define WHOFLOW_VERSION "0.1.0"
@@ -29,10 +30,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ CMD_MONITOR, monitor__run },
-	{ CMD_ATTACH, cmd__attach },
-	{ CMD_DETACH, cmd__detach },
-	{ CMD_STATUS, cmd__status },
+	{ CMD_MONITOR, monitor__run }, { CMD_ATTACH, cmd__attach }, { CMD_DETACH, cmd__detach },
+	{ CMD_STATUS, cmd__status },   { CMD_SERVE, cmd__serve },
 };
 
 /* "whoflow", or "whoflow attach" once a command was named: where --help is. */
@@ -435,6 +434,12 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_DB:
 		cfg->db_path = arg;
+		return 0;
+	case OPT_API:
+		cfg->api_listen = arg;
+		return 0;
+	case OPT_API_TOKEN_FILE:
+		cfg->api_token_file = arg;
 		return 0;
 	case OPT_DB_RETAIN:
 	case OPT_DB_MAX_SIZE:

@@ -87,7 +87,7 @@ def options_of(help_text):
     return set(re.findall(r"^  (?:-\w, |    )(--[a-z][a-z-]+)", help_text, re.M))
 
 
-COMMANDS = ["monitor", "attach", "detach", "status"]
+COMMANDS = ["monitor", "attach", "detach", "status", "serve"]
 
 
 def test_usage_doc_matches_help():
@@ -98,7 +98,7 @@ def test_usage_doc_matches_help():
     doc = open(os.path.join(DOCS, "usage.md")).read()
     man = open(os.path.join(DOCS, "whoflow.8")).read()
     assert help_text in doc
-    for cmd in ["attach", "detach", "status"]:
+    for cmd in ["attach", "detach", "status", "serve"]:
         assert run([cmd, "--help"]).stdout in doc, "whoflow %s --help is not in docs/usage.md" % cmd
     opts = sorted(options_of(help_text))
     assert len(opts) > 50

@@ -7,6 +7,8 @@ import signal
 import stat
 import subprocess
 
+import pytest
+
 import whoflow_harness as h
 from whoflow_harness import get
 from test_dns_flow import dnsmasq  # noqa: F401 (a fixture)
@@ -20,11 +22,15 @@ def sql(db, query):
     return json.loads(r.stdout) if r.stdout.strip() else []
 
 
-def test_store_holds_what_was_printed(agents, topo, cgroup, dnsmasq, cert, tmp_path):  # noqa: F811
+@pytest.fixture
+def known_store(agents, topo, cgroup, dnsmasq, cert, tmp_path):  # noqa: F811
+    """A store made while known processes ran (--hash-binaries on): one asks a name and opens a
+    TLS session (the actor: what it did comes back as did), a shell forks dig. Returns
+    (db, the agent, did, the shell's pid)."""
     db = tmp_path / "whoflow.db"
     srv = s_server(topo, cert)
     try:
-        a = agents(["--cgroup", cgroup.path, "--db", str(db)], netns=topo.host).wait_ready()
+        a = agents(["--cgroup", cgroup.path, "--db", str(db), "--hash-binaries"], netns=topo.host).wait_ready()
         actor = cgroup.spawn(topo.in_ns(topo.host, ["/usr/bin/python3", ACTOR, topo.SERVER4, "www.test.example",
                                                     topo.SERVER4, str(PORT), SNI]), stdout=subprocess.PIPE)
         did = json.loads(actor.communicate(timeout=60)[0])
@@ -39,6 +45,11 @@ def test_store_holds_what_was_printed(agents, topo, cgroup, dnsmasq, cert, tmp_p
     finally:
         srv.kill()
         srv.wait()
+    return db, a, did, sh.pid
+
+
+def test_store_holds_what_was_printed(known_store, topo):
+    db, a, did, shell = known_store
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     assert sql(db, "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
     assert sql(db, "PRAGMA user_version") == [{"user_version": 1}]
@@ -61,7 +72,7 @@ def test_store_holds_what_was_printed(agents, topo, cgroup, dnsmasq, cert, tmp_p
     tls = sql(db, "SELECT name FROM events WHERE type = 'tls' AND sport = %d" % did["tcp_port"])
     assert tls == [{"name": SNI}]
     # the tree: the shell's child is dig, with the shell as its parent and the exit it had
-    shell = sql(db, "SELECT entity_id, comm FROM processes WHERE pid = %d" % sh.pid)
+    shell = sql(db, "SELECT entity_id, comm FROM processes WHERE pid = %d" % shell)
     assert [r["comm"] for r in shell] == ["sh"]
     kids = sql(db, "SELECT comm, exe, exit_code, exit_ts > start_ts AS ended FROM processes "
                    "WHERE parent_entity_id = '%s'" % shell[0]["entity_id"])

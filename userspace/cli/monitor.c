@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "api.h"
+#include "cmd_serve.h"
 #include "config.h"
 #include "log.h"
 #include "monitor.h"
@@ -443,6 +445,7 @@ int monitor__run(struct config *cfg)
 	struct capture *cap;
 	struct loop loop = { .epfd = -1 };
 	struct nsguard guard[16];
+	struct api *api = NULL;
 	size_t nwatch = 0, nguard = 0;
 	int rc;
 
@@ -458,6 +461,11 @@ int monitor__run(struct config *cfg)
 				       names->v[i]);
 				return 2;
 			}
+	}
+	if (cfg->api_listen && !cfg->db_path) {
+		pr_say("--api serves the store: give --db PATH too\nTry 'whoflow --help' for more "
+		       "information.\n");
+		return 2;
 	}
 	/* A bad expression is a usage error, found before anything is loaded. */
 	if (cfg->nexpr) {
@@ -478,6 +486,14 @@ int monitor__run(struct config *cfg)
 	if (monitor__check_ifaces(cfg))
 		return 1;
 	monitor__signals();
+	/* The API is up before 'ready' (the store it reads is made just after). */
+	if (cfg->api_listen) {
+		struct api_config ac;
+
+		cmd__api_config(cfg, &ac);
+		if (api__start(&api, &ac))
+			return 1;
+	}
 	/* -w: the capture sink opens its file first (pipeline__init), so that an
 	 * unwritable path fails before any hook; -c then counts packets written,
 	 * and events are not printed, as with tcpdump. */
@@ -521,6 +537,7 @@ int monitor__run(struct config *cfg)
 		       s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
 		       out.packets_filtered);
 	}
+	api__stop(api); /* before the store's writer goes */
 	pipeline__free(&out); /* the capture file gets its statistics and closes */
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);

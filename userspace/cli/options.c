@@ -10,6 +10,7 @@
 #define A CMD_ATTACH
 #define D CMD_DETACH
 #define S CMD_STATUS
+#define SV CMD_SERVE
 
 #define OPTS_SECTION(title)                                   \
 	{                                                     \
@@ -29,6 +30,8 @@ const struct command_def command_defs[] = {
 	  "remove what attach attached (exit 3: not attached)", "IFACE" },
 	{ S, "status", "whoflow status [--json] [--netns NAME]",
 	  "list pinned attachments in every namespace", NULL },
+	{ SV, "serve", "whoflow serve --db PATH [--api ADDR:PORT]",
+	  "serve the HTTP API over a store that --db made, without monitoring", NULL },
 };
 
 const size_t command_defs_n = sizeof(command_defs) / sizeof(command_defs[0]);
@@ -160,7 +163,7 @@ const struct option_def option_defs[] = {
 	  "decode a pcap or pcapng file with the same classifier instead of watching interfaces "
 	  "(no process events)",
 	  NULL, M, 0 },
-	OPTS_SECTION("Log files (besides the output on stdout):"),
+	OPTS_SECTION("Log files and syslog (besides the output on stdout):"),
 	{ OPT_LOG_DIR, "log-dir", "DIR",
 	  "append each event to its type's file in DIR: process.log, network.log, dns.log, "
 	  "tls.log, http.log, and env.log with --env; made 0700 if missing, files 0600",
@@ -177,16 +180,6 @@ const struct option_def option_defs[] = {
 	{ OPT_LOG_KEEP, "log-keep", "N", "rotated files kept of each log", "5", M, 0 },
 	{ OPT_LOG_COMPRESS, "log-compress", NULL, "gzip rotated files (FILE.1.gz ...)", NULL, M,
 	  0 },
-	{ OPT_DB, "db", "PATH",
-	  "also keep every event in a SQLite store at PATH (made 0600; WAL; docs/store.md), "
-	  "written off the readers' path",
-	  NULL, M, 0 },
-	{ OPT_DB_RETAIN, "db-retain", "AGE",
-	  "remove events older than AGE (seconds, or with s, m, h or d: 7d)", NULL, M, 0 },
-	{ OPT_DB_MAX_SIZE, "db-max-size", "SIZE",
-	  "remove the oldest events while the data is larger than SIZE (bytes, or with K, M or G: "
-	  "1G)",
-	  NULL, M, 0 },
 	{ OPT_SYSLOG, "syslog", "TARGET",
 	  "also send each event to syslog as an RFC 5424 message (MSGID the event type, the JSON "
 	  "object as MSG): unix (/dev/log), unix:PATH, udp://HOST:PORT or tcp://HOST:PORT "
@@ -196,6 +189,24 @@ const struct option_def option_defs[] = {
 	  "daemon", M, 0 },
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },
 	{ OPT_LEGEND, "legend", NULL, "print every log file's columns and what they mean, and exit",
+	  NULL, M, 0 },
+	OPTS_SECTION("Store and API:"),
+	{ OPT_DB, "db", "PATH",
+	  "also keep every event in a SQLite store at PATH (made 0600; WAL; docs/store.md), "
+	  "written off the readers' path (serve: the store to read)",
+	  NULL, M | SV, 0 },
+	{ OPT_API, "api", "ADDR:PORT",
+	  "serve the HTTP API over the --db store (docs/api.md; its contract at /openapi.json); "
+	  "every endpoint but /health needs the bearer token in --api-token-file",
+	  "127.0.0.1:8080 with serve", M | SV, OPTDEF_DEF_TEXT },
+	{ OPT_API_TOKEN_FILE, "api-token-file", "PATH",
+	  "the API's token, made (random, 0600) when missing and kept",
+	  "/var/lib/whoflow/api.token", M | SV, OPTDEF_DEF_TEXT },
+	{ OPT_DB_RETAIN, "db-retain", "AGE",
+	  "remove events older than AGE (seconds, or with s, m, h or d: 7d)", NULL, M, 0 },
+	{ OPT_DB_MAX_SIZE, "db-max-size", "SIZE",
+	  "remove the oldest events while the data is larger than SIZE (bytes, or with K, M or G: "
+	  "1G)",
 	  NULL, M, 0 },
 	OPTS_SECTION(
 		"Process selectors, of process events and of network events by their owner\n(all given must match; comma lists match any item):"),

@@ -64,6 +64,8 @@ enum option_id {
 	OPT_DB,
 	OPT_DB_RETAIN,
 	OPT_DB_MAX_SIZE,
+	OPT_API,
+	OPT_API_TOKEN_FILE,
 };
 
 /* The subcommands, as bits: an option names those that take it. */
@@ -72,7 +74,8 @@ enum command_id {
 	CMD_ATTACH = 2,
 	CMD_DETACH = 4,
 	CMD_STATUS = 8,
-	CMD_ANY = 15,
+	CMD_SERVE = 16,
+	CMD_ANY = 31,
 };
 
 enum option_flags {

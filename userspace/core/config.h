@@ -87,6 +87,8 @@ struct config {
 	const char *db_path; /* --db: the SQLite store */
 	unsigned long db_retain_s; /* --db-retain, 0: forever */
 	unsigned long long db_max_bytes; /* --db-max-size, 0: no limit */
+	const char *api_listen; /* --api ADDR:PORT */
+	const char *api_token_file; /* --api-token-file */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */

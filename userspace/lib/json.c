@@ -241,3 +241,9 @@ void json__bool(struct json *j, const char *key, bool val)
 	json__key(j, key);
 	json__put(j, val ? "true" : "false", val ? 4 : 5);
 }
+
+void json__raw(struct json *j, const char *key, const char *text, size_t len)
+{
+	json__key(j, key);
+	json__put(j, text, len);
+}

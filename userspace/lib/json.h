@@ -33,6 +33,8 @@ void json__u64(struct json *j, const char *key, uint64_t val);
 void json__i64(struct json *j, const char *key, int64_t val);
 void json__bool(struct json *j, const char *key, bool val);
 void json__null(struct json *j, const char *key);
+/* A value already in JSON (an object the store kept), written as it is. */
+void json__raw(struct json *j, const char *key, const char *text, size_t len);
 
 /* Appends s (len bytes) as the body of a JSON string, without quotes. */
 void json__escape(struct json *j, const char *s, size_t len);

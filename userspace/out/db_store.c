@@ -128,15 +128,16 @@ static int store__create(const char *path)
 	return 0;
 }
 
-/* Only the store's writer thread calls SQLite: no locks inside it, no memory statistics. */
-static void store__config_once(void)
+void db_store__config(void)
 {
 	static bool done;
 
 	if (done)
 		return;
 	done = true;
-	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	/* Each connection is used by one thread at a time (the writer's, or one API
+	 * request's): no lock inside a connection, none for memory statistics. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
@@ -146,7 +147,7 @@ struct db_store *db_store__open(const char *path, char *err, size_t errsz)
 
 	if (errsz)
 		err[0] = '\0';
-	store__config_once();
+	db_store__config();
 	if (!s || store__create(path)) {
 		snprintf(err, errsz, "%m");
 		free(s);

@@ -60,6 +60,9 @@ struct db_row {
 
 struct db_store;
 
+/* Sets SQLite up for this process's use of it, before the first connection (once). */
+void db_store__config(void);
+
 /* Opens (creating it 0600) and migrates; NULL with the reason in err. */
 struct db_store *db_store__open(const char *path, char *err, size_t errsz);
 int db_store__begin(struct db_store *s);

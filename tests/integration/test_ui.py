@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The web UI in a real browser: Debian's chromium driven by playwright-core (tests/npm), over a
+store made from known processes; screenshots of each page (docs/ui.md shows them)."""
+import json
+import os
+import shutil
+import subprocess
+
+import whoflow_harness as h
+from test_api import Server
+from test_dns_flow import dnsmasq  # noqa: F401 (a fixture known_store uses)
+from test_store import known_store  # noqa: F401 (a fixture)
+from test_tls import SNI, cert  # noqa: F401 (cert: a fixture known_store uses)
+
+NPM = os.path.join(h.ROOT, "build", "npm", "node_modules")
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ui_check.js")
+
+
+def test_ui_shows_the_tree_and_what_each_process_did(known_store, tmp_path):
+    assert os.path.isdir(os.path.join(NPM, "playwright-core")), "run make deps (npm tools of tests/npm)"
+    db, a, did, shell = known_store
+    srv = Server(db, tmp_path)
+    try:
+        procs = {p["pid"]: p for p in srv.call("/api/processes?limit=1000")["items"]}
+        actor, sh = procs[did["pid"]], procs[shell]
+        dig = next(p for p in procs.values() if p["comm"] == "dig")
+        shots = tmp_path / "shots"
+        shots.mkdir()
+        want = {"actor": actor["entity_id"], "actor_pid": did["pid"], "shell": sh["entity_id"],
+                "dig": dig["entity_id"], "dns_name": "www.test.example"}
+        r = subprocess.run(["node", SCRIPT, "http://127.0.0.1:%d/" % srv.port, srv.token, str(shots), json.dumps(want)],
+                           capture_output=True, text=True, timeout=180,
+                           env=dict(os.environ, PLAYWRIGHT_CORE=os.path.join(NPM, "playwright-core")))
+        assert r.returncode == 0, r.stderr[-3000:]
+        saw = json.loads(r.stdout.strip().splitlines()[-1])
+    finally:
+        srv.stop()
+    assert saw["errors"] == [], saw["errors"]
+    # nothing but whoflow's own address: no CDN, works offline
+    assert all(u.startswith("http://127.0.0.1:%d/" % srv.port) for u in saw["requests"]), saw["requests"]
+    assert saw["login_shown"] and "refused" in saw["bad_token_message"]
+    assert not saw["login_after_reload"]  # kept for the tab (session storage)
+    # the tree: dig under the shell that forked it; the actor exited, greyed
+    assert saw["dig_parent"] == sh["entity_id"]
+    assert saw["actor_exited"] is True
+    assert "host" in saw["groups"]
+    assert dig["entity_id"] in saw["matches"] and actor["entity_id"] not in saw["matches"]
+    # the actor's page: what it really did, in its timeline
+    f = saw["process_fields"]
+    assert f["pid"] == str(did["pid"]) and f["command line"].endswith(SNI)
+    kinds = [k for k, _, _ in saw["timeline"]]
+    assert kinds.count("flow") == 2 and "tls-client-hello" in kinds and kinds.count("exec") == 2
+    assert any(what == "asked www.test.example A" for k, what, _ in saw["timeline"])
+    assert any(what.startswith("answer www.test.example") and "198.18.0.10" in more for k, what, more in saw["timeline"])
+    assert any(what == "TLS to " + SNI and more == "TLS " + did["tls_version"].replace("TLSv", "")
+               for k, what, more in saw["timeline"])
+    assert any(":%d → " % did["tcp_port"] in what for k, what, _ in saw["timeline"])
+    assert saw["shell_children"] == ["dig %d" % dig["pid"]]
+    assert len(saw["flows"]) == 2 and all(p == "python3 %d" % did["pid"] for p, _ in saw["flows"])
+    assert {p for p, _, _ in saw["dns"]} == {"python3 %d" % did["pid"]} and len(saw["dns"]) == 2
+    for name in ("processes", "process", "flows", "dns"):
+        png = (shots / (name + ".png")).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    if os.environ.get("WHOFLOW_UI_SHOTS"):  # to refresh docs/ui/ from a run
+        for name in ("processes", "process", "flows", "dns"):
+            shutil.copy(shots / (name + ".png"), os.path.join(os.environ["WHOFLOW_UI_SHOTS"], name + ".png"))

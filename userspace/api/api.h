@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_API_H
+#define WHOFLOW_API_H
+
+/*
+ * The HTTP API over the store (docs/api.md, its contract openapi.json):
+ * libmicrohttpd, a thread per connection with a timeout (a stuck client holds
+ * only its own), a bearer token on every endpoint but /health and
+ * /openapi.json, read-only SQL with bound parameters only.
+ */
+#include <stdbool.h>
+
+struct api;
+
+struct api_config {
+	const char *listen; /* ADDR:PORT, [ADDR6]:PORT */
+	const char *db_path; /* the store it reads */
+	const char *token_file; /* made (0600) on first run, kept after */
+};
+
+/* 0 with *out running, or -1 having said why. */
+int api__start(struct api **out, const struct api_config *c);
+void api__stop(struct api *a);
+
+#endif

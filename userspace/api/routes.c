@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The API's endpoints: parameters checked, SQL with bound values only, JSON out (see api.h). */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "api_int.h"
+#include "timeconv.h"
+
+/* -- parameters ---------------------------------------------------------------------- */
+
+static const char *param(const struct api_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparams; i++)
+		if (!strcmp(r->params[i].name, name))
+			return r->params[i].value;
+	return NULL;
+}
+
+/* 0, or -1 with a 400 naming the first parameter the endpoint does not take. */
+static int params__only(struct api_req *r, const char *const *allowed)
+{
+	for (size_t i = 0; i < r->nparams; i++) {
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(*a, r->params[i].name);
+		if (!ok) {
+			api__error(r, 400, r->params[i].name, "unknown parameter '%s'",
+				   r->params[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* An integer in [min, max]; absent: def (has stays false). */
+static int param__int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
+		      int64_t *out, bool *has)
+{
+	const char *v = param(r, name);
+	char *end;
+	long long x;
+
+	*out = def;
+	if (has)
+		*has = v != NULL;
+	if (!v)
+		return 0;
+	x = strtoll(v, &end, 10);
+	if (!*v || *end || x < min || x > max) {
+		api__error(r, 400, name, "'%s' must be a whole number from %" PRId64 " to %" PRId64,
+			   name, min, max);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+/* RFC 3339 in UTC (2026-12-01T13:00:00Z, a fraction allowed) or seconds since the epoch. */
+static int param__time(struct api_req *r, const char *name, int64_t *ns)
+{
+	const char *v = param(r, name);
+	struct tm tm = { 0 };
+	char frac[16] = "", z[4] = "";
+	int n = 0;
+
+	*ns = 0;
+	if (!v)
+		return 0;
+	if (*v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 11) {
+		*ns = strtoll(v, NULL, 10) * 1000000000;
+		return 0;
+	}
+	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6 &&
+	    (sscanf(v + n, ".%9[0-9]%3s", frac, z) == 2 || sscanf(v + n, "%3s", z) == 1) &&
+	    !strcmp(z, "Z") && tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1 &&
+	    tm.tm_mday <= 31 && tm.tm_hour < 24 && tm.tm_min < 60 && tm.tm_sec <= 60) {
+		long long f = 0;
+
+		for (int i = 0; i < 9; i++)
+			f = f * 10 + (frac[i] ? frac[i] - '0' : 0);
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		*ns = (int64_t)timegm(&tm) * 1000000000 + f;
+		return 0;
+	}
+	api__error(r, 400, name,
+		   "'%s' must be a time: RFC 3339 in UTC (2026-12-01T13:00:00Z) "
+		   "or seconds since the epoch",
+		   name);
+	return -1;
+}
+
+static bool is_entity(const char *v)
+{
+	return v && strlen(v) == 32 && strspn(v, "0123456789abcdef") == 32;
+}
+
+/* -- queries ------------------------------------------------------------------------- */
+
+struct q {
+	char sql[1024];
+	size_t len;
+	struct {
+		bool is_int;
+		int64_t i;
+		const char *s;
+	} b[16];
+	int n;
+};
+
+static void q__sql(struct q *q, const char *s)
+{
+	q->len += (size_t)snprintf(q->sql + q->len, sizeof(q->sql) - q->len, "%s", s);
+}
+
+/* " AND <cond>" with its one value, bound (never pasted into the SQL). */
+static void q__and_s(struct q *q, const char *cond, const char *v)
+{
+	q__sql(q, " AND ");
+	q__sql(q, cond);
+	q->b[q->n].is_int = false;
+	q->b[q->n++].s = v;
+}
+
+static void q__and_i(struct q *q, const char *cond, int64_t v)
+{
+	q__sql(q, " AND ");
+	q__sql(q, cond);
+	q->b[q->n].is_int = true;
+	q->b[q->n++].i = v;
+}
+
+static sqlite3_stmt *q__prepare(struct api_req *r, struct q *q)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(r->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
+		return NULL;
+	}
+	for (int i = 0; i < q->n; i++) {
+		if (q->b[i].is_int)
+			sqlite3_bind_int64(st, i + 1, q->b[i].i);
+		else
+			sqlite3_bind_text(st, i + 1, q->b[i].s, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
+static void out__time(struct json *j, const char *key, sqlite3_stmt *st, int col)
+{
+	char ts[40];
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		json__null(j, key);
+		return;
+	}
+	timeconv__rfc3339((uint64_t)sqlite3_column_int64(st, col), ts, sizeof(ts));
+	json__str(j, key, ts);
+}
+
+static void out__col(struct json *j, const char *key, sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		json__null(j, key);
+		break;
+	case SQLITE_INTEGER:
+		json__i64(j, key, sqlite3_column_int64(st, col));
+		break;
+	default:
+		json__str(j, key, (const char *)sqlite3_column_text(st, col));
+	}
+}
+
+/* Lists: {"items": [...], "next_cursor": "ID" or null}, newest first. */
+static void out__list_end(struct api_req *r, int64_t last_id, int64_t got, int64_t limit)
+{
+	char cur[24];
+
+	json__arr_close(&r->out);
+	if (got == limit && last_id > 1) {
+		snprintf(cur, sizeof(cur), "%" PRId64, last_id);
+		json__str(&r->out, "next_cursor", cur);
+	} else {
+		json__null(&r->out, "next_cursor");
+	}
+	json__obj_close(&r->out);
+}
+
+/* -- events -------------------------------------------------------------------------- */
+
+static const char *const event_types[] = { "exec", "fork", "exit", "flow",
+					   "dns",  "tls",  "http", NULL };
+
+static void route__events(struct api_req *r, const char *type, const char *entity)
+{
+	static const char *const allowed[] = { "type",	"pid",	 "command", "entity_id", "name",
+					       "since", "until", "limit",   "cursor",	 NULL };
+	const char *t = type ? type : param(r, "type");
+	int64_t pid, limit, cursor, since, until, got = 0, last = 0;
+	bool has_pid, has_cursor, known = !t;
+	struct q q = { 0 };
+	sqlite3_stmt *st;
+
+	if (params__only(r, allowed + (type ? 1 : 0)) ||
+	    param__int(r, "pid", 1, INT32_MAX, 0, &pid, &has_pid) ||
+	    param__int(r, "limit", 1, API_LIMIT_MAX, API_LIMIT_DEFAULT, &limit, NULL) ||
+	    param__int(r, "cursor", 1, INT64_MAX, 0, &cursor, &has_cursor) ||
+	    param__time(r, "since", &since) || param__time(r, "until", &until))
+		return;
+	for (const char *const *e = event_types; t && *e; e++)
+		known |= !strcmp(*e, t);
+	if (!known) {
+		api__error(r, 400, "type",
+			   "'type' must be one of exec, fork, exit, flow, dns, tls, http");
+		return;
+	}
+	if (!entity)
+		entity = param(r, "entity_id");
+	if (entity && !is_entity(entity)) {
+		api__error(r, entity == param(r, "entity_id") ? 400 : 404, "entity_id",
+			   "an entity id is 32 hex digits");
+		return;
+	}
+	q__sql(&q, "SELECT id, json FROM events WHERE 1");
+	if (t)
+		q__and_s(&q, "type = ?", t);
+	if (has_pid)
+		q__and_i(&q, "pid = ?", pid);
+	if (param(r, "command"))
+		q__and_s(&q, "comm = ?", param(r, "command"));
+	if (entity)
+		q__and_s(&q, "entity_id = ?", entity);
+	if (param(r, "name"))
+		q__and_s(&q, "name = ?", param(r, "name"));
+	if (since)
+		q__and_i(&q, "ts >= ?", since);
+	if (until)
+		q__and_i(&q, "ts <= ?", until);
+	if (has_cursor)
+		q__and_i(&q, "id < ?", cursor);
+	q__and_i(&q, "1 ORDER BY id DESC LIMIT ?", limit);
+	if (!(st = q__prepare(r, &q)))
+		return;
+	json__obj_open(&r->out, NULL);
+	json__arr_open(&r->out, "items");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 0);
+		json__raw(&r->out, NULL, (const char *)sqlite3_column_text(st, 1),
+			  (size_t)sqlite3_column_bytes(st, 1));
+		got++;
+	}
+	sqlite3_finalize(st);
+	out__list_end(r, last, got, limit);
+}
+
+/* -- processes ----------------------------------------------------------------------- */
+
+#define PROC_SELECT                                                                          \
+	"SELECT entity_id, pid, ppid, parent_entity_id, comm, exe, command_line, cwd, uid, " \
+	"user, gid, container_id, cgroup, md5, sha256, start_ts, exit_ts, exit_code, rowid " \
+	"FROM processes"
+
+static void out__process(struct json *j, sqlite3_stmt *st)
+{
+	static const char *const cols[] = {
+		"entity_id", "pid",	   "ppid",	   "parent_entity_id",
+		"comm",	     "executable", "command_line", "cwd",
+		"uid",	     "user",	   "gid",	   "container_id",
+		"cgroup",    "md5",	   "sha256"
+	};
+
+	for (int i = 0; i < 15; i++)
+		out__col(j, cols[i], st, i);
+	out__time(j, "start", st, 15);
+	out__time(j, "end", st, 16);
+	out__col(j, "exit_code", st, 17);
+}
+
+static void route__processes(struct api_req *r)
+{
+	static const char *const allowed[] = { "pid",	"comm",	 "exe",	  "container", "user",
+					       "since", "until", "limit", "cursor",    NULL };
+	int64_t pid, limit, cursor, since, until, got = 0, last = 0;
+	bool has_pid, has_cursor;
+	struct q q = { 0 };
+	sqlite3_stmt *st;
+
+	if (params__only(r, allowed) || param__int(r, "pid", 1, INT32_MAX, 0, &pid, &has_pid) ||
+	    param__int(r, "limit", 1, API_LIMIT_MAX, API_LIMIT_DEFAULT, &limit, NULL) ||
+	    param__int(r, "cursor", 1, INT64_MAX, 0, &cursor, &has_cursor) ||
+	    param__time(r, "since", &since) || param__time(r, "until", &until))
+		return;
+	q__sql(&q, PROC_SELECT " WHERE 1");
+	if (has_pid)
+		q__and_i(&q, "pid = ?", pid);
+	if (param(r, "comm"))
+		q__and_s(&q, "comm = ?", param(r, "comm"));
+	if (param(r, "exe"))
+		q__and_s(&q, "exe = ?", param(r, "exe"));
+	if (param(r, "container"))
+		q__and_s(&q, "instr(container_id, ?) = 1", param(r, "container"));
+	if (param(r, "user"))
+		q__and_s(&q, "user = ?", param(r, "user"));
+	if (since)
+		q__and_i(&q, "coalesce(exit_ts, seen_ts) >= ?", since);
+	if (until)
+		q__and_i(&q, "start_ts <= ?", until);
+	if (has_cursor)
+		q__and_i(&q, "rowid < ?", cursor);
+	q__and_i(&q, "1 ORDER BY rowid DESC LIMIT ?", limit);
+	if (!(st = q__prepare(r, &q)))
+		return;
+	json__obj_open(&r->out, NULL);
+	json__arr_open(&r->out, "items");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		last = sqlite3_column_int64(st, 18);
+		json__obj_open(&r->out, NULL);
+		out__process(&r->out, st);
+		json__obj_close(&r->out);
+		got++;
+	}
+	sqlite3_finalize(st);
+	out__list_end(r, last, got, limit);
+}
+
+/* The tree under a process: rows of (depth-first order, parent index), children nested. */
+struct tree_node {
+	char entity[33];
+	int parent; /* index, -1: the root */
+	size_t rowid;
+};
+
+static void out__children(struct api_req *r, sqlite3 *db, const struct tree_node *n, size_t nn,
+			  int at, int depth)
+{
+	sqlite3_stmt *st;
+
+	json__arr_open(&r->out, "children");
+	for (size_t i = 0; i < nn; i++) {
+		if (n[i].parent != at)
+			continue;
+		if (sqlite3_prepare_v2(db, PROC_SELECT " WHERE rowid = ?", -1, &st, NULL) !=
+		    SQLITE_OK)
+			break;
+		sqlite3_bind_int64(st, 1, (int64_t)n[i].rowid);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			json__obj_open(&r->out, NULL);
+			out__process(&r->out, st);
+			if (depth < 64)
+				out__children(r, db, n, nn, (int)i, depth + 1);
+			json__obj_close(&r->out);
+		}
+		sqlite3_finalize(st);
+	}
+	json__arr_close(&r->out);
+}
+
+/* Every descendant (at most 10000), breadth first, each with its parent's index. */
+static size_t tree__collect(sqlite3 *db, const char *root, struct tree_node *n, size_t max)
+{
+	size_t nn = 0;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT entity_id, rowid FROM processes WHERE parent_entity_id = ?"
+			       " AND entity_id != parent_entity_id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	for (size_t at = 0, first = 1; first || at < nn; first = 0) {
+		const char *parent = first ? root : n[at].entity;
+		int pidx = first ? -1 : (int)at;
+
+		sqlite3_bind_text(st, 1, parent, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW && nn < max) {
+			snprintf(n[nn].entity, sizeof(n[nn].entity), "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+			n[nn].parent = pidx;
+			n[nn++].rowid = (size_t)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (!first)
+			at++;
+	}
+	sqlite3_finalize(st);
+	return nn;
+}
+
+static void route__process(struct api_req *r, const char *entity)
+{
+	static const char *const none[] = { NULL };
+	char cur[33];
+	struct tree_node *nodes;
+	sqlite3_stmt *st;
+	size_t nn;
+
+	if (params__only(r, none))
+		return;
+	if (!is_entity(entity)) {
+		api__error(r, 404, NULL, "no process %s (an entity id is 32 hex digits)", entity);
+		return;
+	}
+	if (sqlite3_prepare_v2(r->db, PROC_SELECT " WHERE entity_id = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
+		return;
+	}
+	sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		api__error(r, 404, NULL, "no process %s in the store", entity);
+		return;
+	}
+	json__obj_open(&r->out, NULL);
+	json__obj_open(&r->out, "process");
+	out__process(&r->out, st);
+	json__obj_close(&r->out);
+	snprintf(cur, sizeof(cur), "%s",
+		 sqlite3_column_type(st, 3) == SQLITE_NULL ?
+			 "" :
+			 (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	/* ancestors, the parent first */
+	json__arr_open(&r->out, "ancestors");
+	for (int depth = 0; cur[0] && depth < 64; depth++) {
+		if (sqlite3_prepare_v2(r->db, PROC_SELECT " WHERE entity_id = ?", -1, &st, NULL) !=
+		    SQLITE_OK)
+			break;
+		sqlite3_bind_text(st, 1, cur, -1, SQLITE_TRANSIENT);
+		cur[0] = '\0';
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			json__obj_open(&r->out, NULL);
+			out__process(&r->out, st);
+			json__obj_close(&r->out);
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				snprintf(cur, sizeof(cur), "%s",
+					 (const char *)sqlite3_column_text(st, 3));
+		}
+		sqlite3_finalize(st);
+	}
+	json__arr_close(&r->out);
+	nodes = calloc(10000, sizeof(*nodes));
+	nn = nodes ? tree__collect(r->db, entity, nodes, 10000) : 0;
+	out__children(r, r->db, nodes, nn, -1, 0);
+	free(nodes);
+	json__obj_close(&r->out);
+}
+
+/* -- per-process summaries (ebpf-server's) --------------------------------------------- */
+
+static void out__now(struct json *j, const char *key)
+{
+	struct timespec ts;
+	char buf[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	timeconv__rfc3339((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec, buf,
+			  sizeof(buf));
+	json__str(j, key, buf);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void route__connection_summary(struct api_req *r)
+{
+	static const char *const allowed[] = { "pid", "command", "duration_seconds", NULL };
+	int64_t pid, dur, n = 0;
+	bool has_pid;
+	struct q q = { 0 };
+	sqlite3_stmt *st;
+
+	if (params__only(r, allowed) || param__int(r, "pid", 1, INT32_MAX, 0, &pid, &has_pid) ||
+	    param__int(r, "duration_seconds", 1, 365 * 86400, 60, &dur, NULL))
+		return;
+	q__sql(&q, "SELECT count(*) FROM events WHERE type = 'flow'");
+	if (has_pid)
+		q__and_i(&q, "pid = ?", pid);
+	if (param(r, "command"))
+		q__and_s(&q, "comm = ?", param(r, "command"));
+	q__and_i(&q, "ts >= ?", now_ns() - dur * 1000000000);
+	if (!(st = q__prepare(r, &q)))
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	json__obj_open(&r->out, NULL);
+	json__i64(&r->out, "count", n);
+	if (has_pid)
+		json__i64(&r->out, "pid", pid);
+	else
+		json__null(&r->out, "pid");
+	if (param(r, "command"))
+		json__str(&r->out, "command", param(r, "command"));
+	else
+		json__null(&r->out, "command");
+	json__i64(&r->out, "duration_seconds", dur);
+	out__now(&r->out, "query_time");
+	json__obj_close(&r->out);
+}
+
+static void route__list_connections(struct api_req *r)
+{
+	static const char *const allowed[] = { "duration_seconds", NULL };
+	int64_t dur, pids = 0, total = 0;
+	bool has_dur;
+	struct q q = { 0 };
+	sqlite3_stmt *st;
+
+	if (params__only(r, allowed) ||
+	    param__int(r, "duration_seconds", 1, 365 * 86400, 0, &dur, &has_dur))
+		return;
+	q__sql(&q, "SELECT pid, count(*) FROM events WHERE type = 'flow' AND pid IS NOT NULL");
+	if (has_dur)
+		q__and_i(&q, "ts >= ?", now_ns() - dur * 1000000000);
+	q__sql(&q, " GROUP BY pid ORDER BY pid");
+	if (!(st = q__prepare(r, &q)))
+		return;
+	json__obj_open(&r->out, NULL);
+	json__obj_open(&r->out, "events_by_pid");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char key[24];
+
+		snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
+		json__i64(&r->out, key, sqlite3_column_int64(st, 1));
+		pids++;
+		total += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	json__obj_close(&r->out);
+	json__i64(&r->out, "total_pids", pids);
+	json__i64(&r->out, "total_events", total);
+	out__now(&r->out, "query_time");
+	json__obj_close(&r->out);
+}
+
+/* -- binaries ------------------------------------------------------------------------ */
+
+static void route__binaries(struct api_req *r)
+{
+	static const char *const allowed[] = { "limit", NULL };
+	int64_t limit;
+	sqlite3_stmt *st, *ps;
+
+	if (params__only(r, allowed) ||
+	    param__int(r, "limit", 1, API_LIMIT_MAX, API_LIMIT_DEFAULT, &limit, NULL))
+		return;
+	if (sqlite3_prepare_v2(
+		    r->db,
+		    "SELECT sha256, min(md5), min(exe), count(*) FROM processes WHERE sha256 "
+		    "IS NOT NULL GROUP BY sha256 ORDER BY max(start_ts) DESC LIMIT ?",
+		    -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+		    r->db,
+		    "SELECT entity_id, pid, start_ts FROM processes WHERE sha256 = ? ORDER "
+		    "BY start_ts DESC LIMIT 100",
+		    -1, &ps, NULL) != SQLITE_OK) {
+		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
+		return;
+	}
+	sqlite3_bind_int64(st, 1, limit);
+	json__obj_open(&r->out, NULL);
+	json__arr_open(&r->out, "items");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json__obj_open(&r->out, NULL);
+		out__col(&r->out, "sha256", st, 0);
+		out__col(&r->out, "md5", st, 1);
+		out__col(&r->out, "executable", st, 2);
+		out__col(&r->out, "process_count", st, 3);
+		json__arr_open(&r->out, "processes");
+		sqlite3_bind_text(ps, 1, (const char *)sqlite3_column_text(st, 0), -1,
+				  SQLITE_TRANSIENT);
+		while (sqlite3_step(ps) == SQLITE_ROW) {
+			json__obj_open(&r->out, NULL);
+			out__col(&r->out, "entity_id", ps, 0);
+			out__col(&r->out, "pid", ps, 1);
+			out__time(&r->out, "start", ps, 2);
+			json__obj_close(&r->out);
+		}
+		sqlite3_reset(ps);
+		json__arr_close(&r->out);
+		json__obj_close(&r->out);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ps);
+	json__arr_close(&r->out);
+	json__obj_close(&r->out);
+}
+
+/* -- dispatch ------------------------------------------------------------------------ */
+
+static bool method_is(struct api_req *r, const char *allowed)
+{
+	size_t n = strlen(r->method);
+
+	for (const char *a = allowed; *a; a += strcspn(a, " "), a += *a == ' ')
+		if (!strncmp(a, r->method, n) && (a[n] == ' ' || !a[n]))
+			return true;
+	api__error(r, 405, NULL, "%s is not allowed here (%s)", r->method, allowed);
+	return false;
+}
+
+void routes__dispatch(struct api_req *r)
+{
+	static const char *const typed[] = { "flows", "flow", "dns",  "dns", "tls",
+					     "tls",   "http", "http", NULL };
+	const char *p = r->path;
+
+	if (!strncmp(p, "/api/", 5))
+		p += 5;
+	else
+		goto none;
+	if (!strcmp(p, "connection-summary")) {
+		if (method_is(r, "GET POST"))
+			route__connection_summary(r);
+		return;
+	}
+	if (!method_is(r, "GET"))
+		return;
+	if (!strcmp(p, "events"))
+		return route__events(r, NULL, NULL);
+	for (int i = 0; typed[i]; i += 2)
+		if (!strcmp(p, typed[i]))
+			return route__events(r, typed[i + 1], NULL);
+	if (!strcmp(p, "processes"))
+		return route__processes(r);
+	if (!strncmp(p, "processes/", 10)) {
+		char id[64];
+		const char *rest = p + 10, *slash = strchr(rest, '/');
+
+		snprintf(id, sizeof(id), "%.*s", (int)(slash ? slash - rest : (long)strlen(rest)),
+			 rest);
+		if (!slash)
+			return route__process(r, id);
+		if (!strcmp(slash, "/events")) {
+			if (!is_entity(id)) {
+				api__error(r, 404, NULL,
+					   "no process %s (an entity id is 32 hex digits)", id);
+				return;
+			}
+			return route__events(r, NULL, id);
+		}
+	}
+	if (!strcmp(p, "list-connections"))
+		return route__list_connections(r);
+	if (!strcmp(p, "binaries"))
+		return route__binaries(r);
+none:
+	api__error(r, 404, NULL, "no such endpoint: %s (see /openapi.json)", r->path);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The API's HTTP side: libmicrohttpd, the token, parameters, the answer (see api.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include "api.h"
+#include "api_int.h"
+#include "db_store.h"
+#include "log.h"
+#include "token.h"
+
+struct api {
+	struct MHD_Daemon *d;
+	char token[160];
+	char db_path[PATH_MAX];
+};
+
+/* One connection's request: its body as it arrives. */
+struct conn {
+	char body[API_BODY_MAX + 1];
+	size_t len;
+	bool too_big;
+	char values[API_BODY_MAX + 256]; /* a JSON body's values, as strings */
+};
+
+void api__error(struct api_req *r, int status, const char *param, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->status = status;
+	json__reset(&r->out);
+	json__obj_open(&r->out, NULL);
+	json__str(&r->out, "error", msg);
+	if (param)
+		json__str(&r->out, "parameter", param);
+	json__obj_close(&r->out);
+}
+
+static enum MHD_Result api__param(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	struct api_req *r = cls;
+
+	if (r->nparams >= sizeof(r->params) / sizeof(r->params[0])) {
+		r->status = 400;
+		return MHD_NO;
+	}
+	r->params[r->nparams++] = (struct api_param){ k, v ? v : "" };
+	return MHD_YES;
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A JSON string (no escapes but \" and \\) or a bare number/literal, copied to *out. */
+static const char *body__value(const char *p, char **out, char *end)
+{
+	char *o = *out;
+
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			else if (*p == '\\' || (unsigned char)*p < 0x20)
+				return NULL;
+			if (o + 1 >= end)
+				return NULL;
+			*o++ = *p;
+		}
+		if (*p++ != '"')
+			return NULL;
+	} else {
+		while (*p && strchr("-+.0123456789eEtruefalsn", *p) && o + 1 < end)
+			*o++ = *p++;
+		if (o == *out)
+			return NULL;
+	}
+	*o++ = '\0';
+	*out = o;
+	return p;
+}
+
+/* POST bodies are flat JSON objects: their members become parameters. */
+static int body__params(struct api_req *r, struct conn *c)
+{
+	char *out = c->values, *end = c->values + sizeof(c->values);
+	const char *p;
+
+	c->body[c->len] = '\0';
+	p = skip_ws(c->body);
+	if (*p++ != '{')
+		return -1;
+	for (p = skip_ws(p); *p != '}';) {
+		char *k = out, *v;
+
+		if (*p != '"' || !(p = body__value(p, &out, end)))
+			return -1;
+		p = skip_ws(p);
+		if (*p++ != ':')
+			return -1;
+		v = out;
+		if (!(p = body__value(skip_ws(p), &out, end)))
+			return -1;
+		if (r->nparams >= sizeof(r->params) / sizeof(r->params[0]))
+			return -1;
+		if (strcmp(v, "null"))
+			r->params[r->nparams++] = (struct api_param){ k, v };
+		p = skip_ws(p);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+		else if (*p != '}')
+			return -1;
+	}
+	return *skip_ws(p + 1) ? -1 : 0;
+}
+
+/* Compares without stopping at the first difference: the time says nothing of the token. */
+static bool token__equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return !d;
+}
+
+static bool api__authorized(struct api *a, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+	return h && !strncmp(h, "Bearer ", 7) && token__equal(h + 7, a->token);
+}
+
+static enum MHD_Result api__reply_as(struct MHD_Connection *c, int status, const char *body,
+				     size_t len, const char *type)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", type);
+	/* The UI loads nothing from anywhere else, and nothing may frame it. */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+	ret = MHD_queue_response(c, (unsigned int)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result api__reply(struct MHD_Connection *c, int status, const char *body,
+				  size_t len)
+{
+	return api__reply_as(c, status, body, len, "application/json");
+}
+
+/* The UI's files: open to all, as they hold no data. NULL: not one of them. */
+static const char *ui__file(const char *url, const char **type)
+{
+	static const struct {
+		const char *url, *type, *body;
+	} files[] = {
+		{ "/", "text/html; charset=utf-8", api_ui_index_html },
+		{ "/ui/app.js", "text/javascript; charset=utf-8", api_ui_app_js },
+		{ "/ui/style.css", "text/css; charset=utf-8", api_ui_style_css },
+		{ "/ui/icon.svg", "image/svg+xml", api_ui_icon_svg },
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!strcmp(url, files[i].url)) {
+			*type = files[i].type;
+			return files[i].body;
+		}
+	}
+	return NULL;
+}
+
+static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st, struct api_req *r)
+{
+	if (st->too_big) {
+		api__error(r, 400, "body", "the body is larger than %d bytes", API_BODY_MAX);
+		return;
+	}
+	if (!api__authorized(a, c)) {
+		api__error(r, 401, NULL, "a bearer token is needed (Authorization: Bearer TOKEN)");
+		return;
+	}
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, api__param, r);
+	if (r->status == 400) {
+		api__error(r, 400, NULL, "too many parameters");
+		return;
+	}
+	if (!strcmp(r->method, "POST") && st->len && body__params(r, st)) {
+		api__error(r, 400, "body",
+			   "the body is not a flat JSON object of strings and numbers");
+		return;
+	}
+	if (sqlite3_open_v2(a->db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		api__error(r, 503, NULL, "cannot open the store: %s", sqlite3_errmsg(r->db));
+		return;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	routes__dispatch(r);
+}
+
+static enum MHD_Result api__handler(void *cls, struct MHD_Connection *c, const char *url,
+				    const char *method, const char *version, const char *upload,
+				    size_t *upload_size, void **con_cls)
+{
+	struct api *a = cls;
+	struct conn *st = *con_cls;
+	struct api_req r = { .method = method, .path = url, .status = 200 };
+	const char *ui, *type;
+	enum MHD_Result ret;
+
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		*con_cls = st;
+		return st ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		if (st->len + *upload_size > API_BODY_MAX)
+			st->too_big = true;
+		else
+			memcpy(st->body + st->len, upload, *upload_size), st->len += *upload_size;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!strcmp(url, "/openapi.json"))
+		return api__reply(c, 200, api_openapi_json, strlen(api_openapi_json));
+	if (!strcmp(method, "GET") && (ui = ui__file(url, &type)))
+		return api__reply_as(c, 200, ui, strlen(ui), type);
+	json__init(&r.out);
+	if (!strcmp(url, "/health") && strcmp(method, "GET")) {
+		api__error(&r, 405, NULL, "%s is not allowed here (GET)", method);
+	} else if (!strcmp(url, "/health")) {
+		json__obj_open(&r.out, NULL);
+		json__str(&r.out, "status", "ok");
+		json__i64(&r.out, "schema_version", DB_SCHEMA_VERSION);
+		json__obj_close(&r.out);
+	} else {
+		api__serve(a, c, st, &r);
+	}
+	sqlite3_close(r.db);
+	ret = api__reply(c, r.out.oom ? 500 : r.status, r.out.buf ? r.out.buf : "{}",
+			 r.out.buf ? r.out.len : 2);
+	json__free(&r.out);
+	return ret;
+}
+
+static void api__done(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static int api__address(const char *listen, struct sockaddr_storage *ss, unsigned int *flags)
+{
+	char host[64];
+	const char *port = strrchr(listen, ':');
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	long p;
+
+	if (!port || (size_t)(port - listen) >= sizeof(host))
+		return -1;
+	p = strtol(port + 1, NULL, 10);
+	if (p < 1 || p > 65535 || strspn(port + 1, "0123456789") != strlen(port + 1))
+		return -1;
+	snprintf(host, sizeof(host), "%.*s", (int)(port - listen), listen);
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		*flags |= MHD_USE_IPv6;
+		return inet_pton(AF_INET6, host + 1, &in6->sin6_addr) == 1 ? 0 : -1;
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)p);
+	return inet_pton(AF_INET, host, &in->sin_addr) == 1 ? 0 : -1;
+}
+
+int api__start(struct api **out, const struct api_config *cfg)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	struct sockaddr_storage ss;
+	char abs[PATH_MAX];
+
+	if (!a)
+		return -1;
+	snprintf(a->db_path, sizeof(a->db_path), "%s", cfg->db_path);
+	if (api__address(cfg->listen, &ss, &flags)) {
+		pr_warn("bad --api '%s': ADDR:PORT or [ADDR6]:PORT, an address and port 1-65535\n",
+			cfg->listen);
+		free(a);
+		return -1;
+	}
+	if (token__load(cfg->token_file, a->token, sizeof(a->token), abs, sizeof(abs))) {
+		free(a);
+		return -1;
+	}
+	db_store__config();
+	a->d = MHD_start_daemon(flags, 0, NULL, NULL, api__handler, a, MHD_OPTION_SOCK_ADDR, &ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				MHD_OPTION_NOTIFY_COMPLETED, api__done, NULL, MHD_OPTION_END);
+	if (!a->d) {
+		pr_warn("cannot serve the API on %s: %m (is the port taken?)\n", cfg->listen);
+		free(a);
+		return -1;
+	}
+	pr_say("API on http://%s/ reading %s; its token is in %s\n", cfg->listen, cfg->db_path,
+	       abs);
+	*out = a;
+	return 0;
+}
+
+void api__stop(struct api *a)
+{
+	if (!a)
+		return;
+	MHD_stop_daemon(a->d);
+	free(a);
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// whoflow's web UI: plain JavaScript over the API (docs/api.md), no library, no network beyond it.
+"use strict";
+
+const state = { token: sessionStorage.getItem("whoflow-token") || "", timer: null };
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k.nodeType ? k : document.createTextNode(String(k)));
+  return e;
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Authorization: "Bearer " + state.token } });
+  if (r.status === 401) { sessionStorage.removeItem("whoflow-token"); state.token = ""; showLogin("The token was refused."); throw new Error("401"); }
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || r.status);
+  return body;
+}
+
+async function all(path, max) {
+  let items = [], cursor = null;
+  do {
+    const page = await api(path + (path.includes("?") ? "&" : "?") + "limit=1000" + (cursor ? "&cursor=" + cursor : ""));
+    items = items.concat(page.items);
+    cursor = page.next_cursor;
+  } while (cursor && items.length < (max || 20000));
+  return items;
+}
+
+function showLogin(msg) {
+  $("#login").hidden = false;
+  $("#view").replaceChildren();
+  $("#login-error").textContent = msg || "";
+  $("#token").focus();
+}
+
+$("#login").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  state.token = $("#token").value.trim();
+  try {
+    await api("/api/processes?limit=1");
+    sessionStorage.setItem("whoflow-token", state.token);
+    $("#login").hidden = true;
+    route();
+  } catch (e) { if (e.message !== "401") $("#login-error").textContent = e.message; }
+});
+
+function setStatus(text) { $("#status").textContent = text; }
+
+// -- the process tree ---------------------------------------------------------------
+
+function treeOf(procs) {
+  const by = new Map(procs.map((p) => [p.entity_id, { p, kids: [] }]));
+  const roots = [];
+  for (const n of by.values()) {
+    const parent = n.p.parent_entity_id && by.get(n.p.parent_entity_id);
+    // a container's processes start a group of their own where the parent is outside it
+    if (parent && parent.p.container_id === n.p.container_id) parent.kids.push(n); else roots.push(n);
+  }
+  const order = (a, b) => (a.p.start || "").localeCompare(b.p.start || "");
+  for (const n of by.values()) n.kids.sort(order);
+  roots.sort(order);
+  return roots;
+}
+
+function matches(p, q) {
+  if (!q) return false;
+  q = q.toLowerCase();
+  return [p.comm, String(p.pid), p.executable, p.container_id, p.command_line].some((v) => v && v.toLowerCase().includes(q));
+}
+
+function renderNode(n, q) {
+  const p = n.p;
+  const li = el("li", { class: "node" + (p.end ? " exited" : "") + (matches(p, q) ? " match" : ""), "data-entity": p.entity_id, "data-pid": p.pid },
+    el("a", { href: "#/process/" + p.entity_id }, p.comm || "?"),
+    el("span", { class: "pid" }, p.pid),
+    el("span", { class: "exe" }, p.command_line || p.executable || ""));
+  if (n.kids.length) li.append(el("ul", {}, ...n.kids.map((k) => renderNode(k, q))));
+  return li;
+}
+
+async function viewProcesses() {
+  const q = (new URLSearchParams(location.hash.split("?")[1] || "")).get("q") || "";
+  const procs = await all("/api/processes");
+  const roots = treeOf(procs);
+  const groups = new Map();
+  for (const r of roots) {
+    const key = r.p.container_id || "";
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  const search = el("input", { id: "search", type: "search", placeholder: "name, pid, executable or container", value: q, size: 40 });
+  search.addEventListener("change", () => { location.hash = "#/processes?q=" + encodeURIComponent(search.value); });
+  const view = el("div", {}, el("div", { class: "toolbar" }, search, el("span", {}, procs.length + " processes, exited ones greyed")));
+  for (const [key, rs] of [...groups.entries()].sort()) {
+    view.append(el("div", { class: "group", "data-container": key || "host" },
+      el("h2", {}, key ? "container " + key.slice(0, 12) : "host"), el("ul", { class: "tree" }, ...rs.map((r) => renderNode(r, q)))));
+  }
+  $("#view").replaceChildren(view);
+  setStatus("updated " + new Date().toLocaleTimeString());
+}
+
+// -- one process ----------------------------------------------------------------------
+
+function describe(ev) {
+  const g = (path) => path.split(".").reduce((o, k) => (o == null ? o : o[k]), ev);
+  const kind = g("event.action");
+  if (kind === "flow") return [g("network.transport") + " " + g("source.ip") + ":" + g("source.port") + " → " + g("destination.ip") + ":" + g("destination.port"), (g("network.bytes") || 0) + " bytes"];
+  if (g("dns.type")) return [(g("dns.type") === "query" ? "asked " : "answer ") + g("dns.question.name") + " " + (g("dns.question.type") || ""), (g("dns.resolved_ip") || []).join(", ")];
+  if (kind === "tls-client-hello") return ["TLS to " + (g("tls.client.server_name") || g("destination.ip")), g("tls.version") ? "TLS " + g("tls.version") : ""];
+  if (kind === "http-request") return [g("http.request.method") + " " + (g("url.domain") || "") + (g("url.path") || ""), ""];
+  if (kind === "exec") return ["exec " + (g("process.command_line") || ""), ""];
+  if (kind === "exit") return ["exit " + g("process.exit_code"), ""];
+  return [kind, ""];
+}
+
+async function viewProcess(id) {
+  const t = await api("/api/processes/" + id);
+  const evs = await all("/api/processes/" + id + "/events", 5000);
+  const p = t.process;
+  const exec = evs.find((e) => e.event && e.event.action === "exec");
+  const env = exec && exec.process && exec.process.env_vars;
+  const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v == null ? "—" : v)];
+  const dl = el("dl", { class: "kv", id: "process-fields" },
+    ...kv("command line", p.command_line), ...kv("executable", p.executable), ...kv("pid", p.pid), ...kv("parent", t.ancestors.length ? t.ancestors[0].comm + " " + t.ancestors[0].pid : p.ppid),
+    ...kv("user", p.user), ...kv("working directory", p.cwd), ...kv("container", p.container_id), ...kv("cgroup", p.cgroup),
+    ...kv("started", p.start), ...kv("ended", p.end ? p.end + " (exit " + p.exit_code + ")" : null),
+    ...kv("md5", p.md5), ...kv("sha256", p.sha256), ...kv("environment", env ? env.join("\n") : null));
+  const byTime = (a, b) => a["@timestamp"].localeCompare(b["@timestamp"]);
+  const rows = evs.slice().sort(byTime).map((e) => {
+    const [what, more] = describe(e);
+    return el("tr", { "data-kind": e.event.action }, el("td", {}, e["@timestamp"]), el("td", { class: "kind" }, e.event.action), el("td", {}, what), el("td", {}, more));
+  });
+  const anc = t.ancestors.slice().reverse().map((a) => el("a", { href: "#/process/" + a.entity_id }, a.comm + " " + a.pid));
+  const path = el("p", { id: "ancestry" });
+  anc.forEach((a) => path.append(a, " › "));
+  path.append(el("strong", {}, p.comm + " " + p.pid));
+  const kids = t.children.map((c) => el("li", {}, el("a", { href: "#/process/" + c.entity_id }, c.comm + " " + c.pid)));
+  $("#view").replaceChildren(el("div", { id: "process" }, path, dl,
+    el("h2", {}, "Children"), kids.length ? el("ul", { id: "children" }, ...kids) : el("p", {}, "none"),
+    el("h2", {}, "Timeline"), el("table", { id: "timeline" }, el("tr", {}, el("th", {}, "time"), el("th", {}, "event"), el("th", {}, "what"), el("th", {}, "")), ...rows)));
+  setStatus(evs.length + " events");
+}
+
+// -- flows and DNS ----------------------------------------------------------------------
+
+async function viewList(kind) {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const filter = {};
+  for (const k of ["pid", "command", "name"]) if (params.get(k)) filter[k] = params.get(k);
+  const qs = new URLSearchParams(filter).toString();
+  const evs = await all("/api/" + kind + (qs ? "?" + qs : ""), 5000);
+  const inputs = ["pid", "command"].concat(kind === "dns" ? ["name"] : []).map((k) =>
+    el("label", {}, k + " ", el("input", { id: "filter-" + k, value: filter[k] || "", size: 14 })));
+  const apply = el("button", { id: "apply", onclick: () => {
+    const f = {};
+    for (const k of ["pid", "command", "name"]) { const i = $("#filter-" + k); if (i && i.value) f[k] = i.value; }
+    location.hash = "#/" + kind + "?" + new URLSearchParams(f).toString();
+  } }, "Filter");
+  const rows = evs.map((e) => {
+    const [what, more] = describe(e);
+    const pr = e.process || {};
+    return el("tr", {}, el("td", {}, e["@timestamp"]),
+      el("td", {}, pr.entity_id ? el("a", { href: "#/process/" + pr.entity_id }, (pr.name || "?") + " " + pr.pid) : "unknown"),
+      el("td", {}, what), el("td", {}, more));
+  });
+  $("#view").replaceChildren(el("div", {}, el("div", { class: "toolbar" }, ...inputs, apply, el("span", {}, evs.length + " events")),
+    el("table", { id: kind + "-table" }, el("tr", {}, el("th", {}, "time"), el("th", {}, "process"), el("th", {}, "what"), el("th", {}, "")), ...rows)));
+  setStatus("updated " + new Date().toLocaleTimeString());
+}
+
+// -- routing ---------------------------------------------------------------------------
+
+async function route() {
+  clearInterval(state.timer);
+  if (!state.token) return showLogin();
+  const h = location.hash || "#/processes";
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("on", h.startsWith(a.getAttribute("href")));
+  try {
+    if (h.startsWith("#/process/")) await viewProcess(h.slice(10).split("?")[0]);
+    else if (h.startsWith("#/flows")) await viewList("flows");
+    else if (h.startsWith("#/dns")) await viewList("dns");
+    else {
+      await viewProcesses();
+      state.timer = setInterval(() => viewProcesses().catch(() => {}), 3000); // live
+    }
+  } catch (e) { if (e.message !== "401") setStatus("error: " + e.message); }
+}
+
+window.addEventListener("hashchange", route);
+route();
