@@ -392,6 +392,73 @@ def bench_store(net, cgroup, results):
     results["store"] = {"full": store_run(net, cgroup), "at_50k": store_run(net, cgroup, qps=25000)}
 
 
+API_CLIENTS = r"""
+import json, sys, threading, time, urllib.request
+port, token, seconds, n = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+since = int(time.time()) - 5
+paths = ["/api/events?limit=100", "/api/dns?name=www.bench.example&limit=100", "/api/processes?limit=100",
+         "/api/connection-summary?command=dnsperf&duration_seconds=60", "/api/flows?limit=100",
+         "/api/events?type=dns&limit=100&since=%d" % since, "/api/list-connections?duration_seconds=60"]
+lat, errors = [], []
+def worker(i):
+    end, k = time.monotonic() + seconds, i
+    while time.monotonic() < end:
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, paths[k % len(paths)]),
+                                     headers={"Authorization": "Bearer " + token})
+        t0 = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                r.read()
+        except Exception as e:
+            errors.append(str(e))
+        lat.append((time.monotonic() - t0) * 1000)
+        k += 1
+ts = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(json.dumps({"latencies_ms": lat, "errors": errors[:5], "n_errors": len(errors)}))
+"""
+
+
+def bench_api(net, cgroup, results):
+    """10. The API under load: a store grown past 1M events, then 50 clients (5 processes of 10
+    threads) querying it through the agent's --api while it ingests DNS at 50,000 events/s."""
+    tmp = tempfile.mkdtemp()
+    db, tok, port = os.path.join(tmp, "api.db"), os.path.join(tmp, "token"), 18088
+    out = open(os.devnull, "w")
+    try:
+        agent = Agent(net, cgroup, "--db", db, out_file=out)
+        dnsperf(net, 2 * SECONDS)
+        agent.stop()
+        rows = int(run("sqlite3", db, "SELECT count(*) FROM events").stdout)
+        for i in range(8):  # copies of what was stored, older, until there are 1M
+            if rows >= 1000000:
+                break
+            run("sqlite3", db, "INSERT INTO events(event_id, ts, type, entity_id, pid, comm, network_uid, src, "
+                "sport, dst, dport, name, json) SELECT event_id || '-%d', ts - %d, type, entity_id, pid, comm, "
+                "network_uid, src, sport, dst, dport, name, json FROM events" % (i, (i + 1) * 86400 * 10 ** 9))
+            rows = int(run("sqlite3", db, "SELECT count(*) FROM events").stdout)
+        agent = Agent(net, cgroup, "--db", db, "--api", "127.0.0.1:%d" % port, "--api-token-file", tok,
+                      out_file=out)
+        token = open(tok).read().strip()
+        clients = [subprocess.Popen(net.cmd(net.c, sys.executable, "-c", API_CLIENTS, str(port), token,
+                                            str(2 * SECONDS), "10"), stdout=subprocess.PIPE, text=True)
+                   for _ in range(5)]
+        sent, _ = dnsperf(net, 2 * SECONDS, qps=25000)
+        got = [json.loads(c.communicate(timeout=120)[0]) for c in clients]
+        summary = agent.stop()
+        lost = int([l for l in agent.stderr if "sink_lost=" in l][-1].split("sink_lost=")[1].split()[0])
+    finally:
+        out.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    lat = sorted(x for g in got for x in g["latencies_ms"])
+    results["api"] = {"rows": rows, "queries": len(lat), "errors": sum(g["n_errors"] for g in got),
+                      "error_samples": [e for g in got for e in g["errors"]][:5],
+                      "p50_ms": lat[len(lat) // 2] if lat else None, "p99_ms": lat[int(len(lat) * 0.99)] if lat else None,
+                      "max_ms": lat[-1] if lat else None, "seconds": 2 * SECONDS, "offered_per_s": sent / SECONDS,
+                      "store_lost": lost, "lost_in_kernel": summary.get("pkt_ringbuf_full")}
+
+
 def storm(cgroup, rate):
     p = subprocess.Popen([PROCS, "storm", str(rate), str(SECONDS)], stdout=subprocess.PIPE, text=True,
                          preexec_fn=cgroup.enter_fn(), start_new_session=True)
@@ -695,6 +762,15 @@ def table(r):
                    "goal 0 lost: %s" % (q["offered_per_s"], q["events_stored"], q["events_lost"], q["lost_in_kernel"],
                                         q["agent_cpu_percent"],
                                         "met" if q["events_lost"] == 0 and not q["lost_in_kernel"] else "MISSED"))
+    ap = r.get("api")
+    if ap:
+        out.append("")
+        out.append("10. API under load: 50 clients over a %d-event store while the agent ingests %.0f events/s: %d "
+                   "queries in %.0f s (%d failed), latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; events lost %d in "
+                   "the store, %s in the kernel  goal 0 lost: %s" % (
+                       ap["rows"], ap["offered_per_s"], ap["queries"], ap["seconds"], ap["errors"], ap["p50_ms"] or 0,
+                       ap["p99_ms"] or 0, ap["max_ms"] or 0, ap["store_lost"], ap["lost_in_kernel"],
+                       "met" if ap["store_lost"] == 0 and not ap["lost_in_kernel"] and not ap["errors"] else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -720,7 +796,7 @@ def main():
                          ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
                          ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
-                         ("9 store", bench_store)):
+                         ("9 store", bench_store), ("10 api", bench_api)):
             if os.environ.get("BENCH_ONLY") and not name.startswith(tuple(os.environ["BENCH_ONLY"].split(","))):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)

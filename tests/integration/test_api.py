@@ -103,7 +103,7 @@ def test_api_answers_from_the_store(known_store, tmp_path):
         assert stat.S_IMODE(os.stat(srv.token_file.parent).st_mode) == 0o700
         assert re.fullmatch(r"[0-9a-f]{64}\n", srv.token_file.read_text())
         assert any("its token is in %s" % srv.token_file in line for line in srv.stderr)
-        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 1}
+        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 2}
         assert "bearer" in srv.call("/api/events", token=False, status=401)["error"]
         srv.call("/api/events", token="0" * 64, status=401)
 
