@@ -130,6 +130,12 @@ $(BUILD)/tests/test_log_rows: tests/unit/test_log_rows.c $(BUILD)/userspace/out/
 # The OpenAPI document is assembled into the program (.incbin): rebuilt when it changes.
 $(BUILD)/userspace/api/openapi.o: userspace/api/openapi.json
 $(BUILD)/userspace/api/ui.o: $(wildcard userspace/api/ui/*)
+# /docs: swagger-ui-dist from npm (make deps), when it is there.
+SWAGGER_DIR := $(BUILD)/npm/node_modules/swagger-ui-dist
+ifneq ($(wildcard $(SWAGGER_DIR)/swagger-ui-bundle.js),)
+$(BUILD)/userspace/api/docs.o: CPPFLAGS += -DWHOFLOW_SWAGGER_DIR=\"$(SWAGGER_DIR)\"
+$(BUILD)/userspace/api/docs.o: $(SWAGGER_DIR)/swagger-ui-bundle.js $(SWAGGER_DIR)/swagger-ui.css
+endif
 
 BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;

@@ -58,9 +58,14 @@ def test_ui_shows_the_tree_and_what_each_process_did(known_store, tmp_path):
     assert saw["shell_children"] == ["dig %d" % dig["pid"]]
     assert len(saw["flows"]) == 2 and all(p == "python3 %d" % did["pid"] for p, _ in saw["flows"])
     assert {p for p, _, _ in saw["dns"]} == {"python3 %d" % did["pid"]} and len(saw["dns"]) == 2
-    for name in ("processes", "process", "flows", "dns"):
+    # /docs: every path of the document, from files the server itself serves
+    with open(os.path.join(h.ROOT, "userspace", "api", "openapi.json")) as f:
+        doc = json.load(f)
+    assert sorted(set(saw["docs_paths"])) == sorted(doc["paths"])
+    assert saw["docs_title"].startswith("whoflow API")
+    for name in ("processes", "process", "flows", "dns", "docs"):
         png = (shots / (name + ".png")).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     if os.environ.get("WHOFLOW_UI_SHOTS"):  # to refresh docs/ui/ from a run
-        for name in ("processes", "process", "flows", "dns"):
+        for name in ("processes", "process", "flows", "dns", "docs"):
             shutil.copy(shots / (name + ".png"), os.path.join(os.environ["WHOFLOW_UI_SHOTS"], name + ".png"))

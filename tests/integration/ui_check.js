@@ -65,6 +65,13 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE);
   out.dns = await page.$$eval("#dns-table tr", (rs) => rs.slice(1).map((r) => [r.cells[1].textContent, r.cells[2].textContent, r.cells[3].textContent]));
   await page.screenshot({ path: shots + "/dns.png", fullPage: true });
 
+  // /docs: swagger-ui over the server's own contract, every path in it
+  await page.goto(url + "docs");
+  await page.waitForSelector(".opblock-summary-path");
+  out.docs_paths = await page.$$eval(".opblock-summary-path", (ps) => ps.map((p) => p.getAttribute("data-path")));
+  out.docs_title = await page.textContent(".info .title");
+  await page.screenshot({ path: shots + "/docs.png" });
+
   console.log(JSON.stringify(out));
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -35,5 +35,9 @@ void api__error(struct api_req *r, int status, const char *param, const char *fm
 /* The embedded OpenAPI document, and the web UI's files. */
 extern const char api_openapi_json[];
 extern const char api_ui_index_html[], api_ui_app_js[], api_ui_style_css[], api_ui_icon_svg[];
+extern const char api_ui_docs_html[], api_ui_docs_js[];
+/* swagger-ui-dist, when the build had it (docs.c). */
+extern const char api_docs_bundle_js[], api_docs_css[];
+extern const bool api_docs_built;
 
 #endif

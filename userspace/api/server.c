@@ -154,9 +154,11 @@ static enum MHD_Result api__reply_as(struct MHD_Connection *c, int status, const
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
-	/* The UI loads nothing from anywhere else, and nothing may frame it. */
+	/* The UI loads nothing from anywhere else, and nothing may frame it (swagger-ui
+	 * sets styles inline and draws icons from data: URLs). */
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'self'; frame-ancestors 'none'");
+				"default-src 'self'; style-src 'self' 'unsafe-inline'; "
+				"img-src 'self' data:; frame-ancestors 'none'");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (status == 401)
@@ -172,18 +174,32 @@ static enum MHD_Result api__reply(struct MHD_Connection *c, int status, const ch
 	return api__reply_as(c, status, body, len, "application/json");
 }
 
+static const char docs_missing[] =
+	"<!doctype html><title>whoflow API</title><p>This whoflow was built without swagger-ui-dist: "
+	"run <code>make deps</code> (it installs it from npm) and build again. The contract is at "
+	"<a href=\"/openapi.json\">/openapi.json</a>.";
+
 /* The UI's files: open to all, as they hold no data. NULL: not one of them. */
 static const char *ui__file(const char *url, const char **type)
 {
 	static const struct {
 		const char *url, *type, *body;
 	} files[] = {
+		{ "/docs", "text/html; charset=utf-8", api_ui_docs_html },
+		{ "/docs/init.js", "text/javascript; charset=utf-8", api_ui_docs_js },
+		{ "/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8",
+		  api_docs_bundle_js },
+		{ "/docs/swagger-ui.css", "text/css; charset=utf-8", api_docs_css },
 		{ "/", "text/html; charset=utf-8", api_ui_index_html },
 		{ "/ui/app.js", "text/javascript; charset=utf-8", api_ui_app_js },
 		{ "/ui/style.css", "text/css; charset=utf-8", api_ui_style_css },
 		{ "/ui/icon.svg", "image/svg+xml", api_ui_icon_svg },
 	};
 
+	if (!api_docs_built && !strncmp(url, "/docs", 5)) {
+		*type = "text/html; charset=utf-8";
+		return docs_missing;
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (!strcmp(url, files[i].url)) {
 			*type = files[i].type;
