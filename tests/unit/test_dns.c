@@ -10,6 +10,7 @@
 #include <string.h>
 #include "dns.h"
 #include "dns_vectors.h"
+#include "dns_types.h"
 
 #define VEC(x) x, sizeof(x), x##_rrs
 
@@ -108,21 +109,72 @@ static void expect_malformed(const uint8_t *b, size_t n, const char *reason_part
 
 static void test_compression_faults(void **state)
 {
-	/* A pointer to itself, and one pointing forwards: both would loop or read ahead. */
+	/* A pointer to itself, and two pointing at each other: loops, named as such. */
 	static const uint8_t self[] = { HDR(1, 0), 0xc0, 12, 0, 1, 0, 1 };
-	static const uint8_t fwd[] = { HDR(1, 0), 0xc0, 14, 0, 0, 1, 0, 1 };
-	/* Two labels pointing at each other's start: a loop of backward-looking pointers. */
-	static const uint8_t loop[] = { HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 0xc0, 12,
+	static const uint8_t pair[] = { HDR(2, 0), 0xc0, 18, 0, 1, 0, 1, 0xc0, 12, 0, 1, 0, 1 };
+	/* A pointer back to a finished name, into a record whose data is too short. */
+	static const uint8_t back[] = { HDR(1, 1), 1, 'a', 0, 0, 1, 0, 1, 0xc0, 12,
 					0,	   1, 0,   1, 0, 0, 0, 0, 0,	0 };
 	static const uint8_t cut_ptr[] = { HDR(1, 0), 0xc0 };
 	static const uint8_t reserved[] = { HDR(1, 0), 0x41, 'a', 0, 0, 1, 0, 1 };
+	static const uint8_t past[] = { HDR(1, 0), 0xc0, 0xff, 0, 1, 0, 1 };
 
-	expect_malformed(self, sizeof(self), "backwards");
-	expect_malformed(fwd, sizeof(fwd), "backwards");
+	expect_malformed(self, sizeof(self), "compression pointer loop");
+	expect_malformed(pair, sizeof(pair), "compression pointer loop");
 	expect_malformed(cut_ptr, sizeof(cut_ptr), "past the message");
 	expect_malformed(reserved, sizeof(reserved), "reserved label type");
-	/* The loop case is not a loop here: the pointer goes back to a finished name. */
-	expect_malformed(loop, sizeof(loop), "address record has a bad length");
+	expect_malformed(past, sizeof(past), "points past the message");
+	expect_malformed(back, sizeof(back), "address record has a bad length");
+}
+
+/* RFC 1035 says "a prior occurance"; Wireshark, Suricata and resolvers take forward
+ * pointers too, and real queries carry them: the name is read. */
+static void test_forward_pointer(void **state)
+{
+	/* question: pointer to the answer's owner name; answer: www.example A 192.0.2.1 */
+	static const uint8_t msg[] = { HDR(1, 1), 0xc0, 18, 0,	 1,   0,   1,	3,   'w',
+				       'w',	  'w',	7,  'e', 'x', 'a', 'm', 'p', 'l',
+				       'e',	  0,	0,  1,	 0,   1,   0,	0,   0,
+				       60,	  0,	4,  192, 0,   2,   1 };
+	struct dns_msg m;
+
+	assert_int_equal(dns__parse(msg, sizeof(msg), &m), 0);
+	assert_int_equal(m.nquestions, 1);
+	assert_string_equal(m.questions[0].name, "www.example");
+	assert_int_equal(m.nrrs[DNS_SECTION_ANSWER], 1);
+	assert_string_equal(m.rrs[DNS_SECTION_ANSWER][0].name, "www.example");
+	assert_string_equal(m.rrs[DNS_SECTION_ANSWER][0].data, "192.0.2.1");
+	dns__free(&m);
+}
+
+/* A bad name costs its question only: the rest is read, the fault said with its place. */
+static void test_bad_name_keeps_the_rest(void **state)
+{
+	uint8_t b[512] = { HDR(2, 1) };
+	size_t n = 12;
+	struct dns_msg m;
+	char why[160];
+
+	b[n++] = 1, b[n++] = 'a', b[n++] = 0, b[n++] = 0, b[n++] = 1, b[n++] = 0, b[n++] = 1;
+	for (int l = 0; l < 5; l++) { /* 5 labels of 63: 320 bytes, over 255 */
+		b[n++] = 63;
+		memset(b + n, 'x', 63);
+		n += 63;
+	}
+	b[n++] = 0, b[n++] = 0, b[n++] = 1, b[n++] = 0, b[n++] = 1;
+	/* answer: a. A 192.0.2.7 (owner: a pointer to the first question) */
+	const uint8_t an[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0, 0, 4, 192, 0, 2, 7 };
+	memcpy(b + n, an, sizeof(an));
+	n += sizeof(an);
+	assert_int_equal(dns__parse(b, n, &m), -1);
+	assert_true(m.malformed);
+	assert_int_equal(m.nquestions, 1);
+	assert_string_equal(m.questions[0].name, "a");
+	assert_int_equal(m.nrrs[DNS_SECTION_ANSWER], 1);
+	assert_string_equal(m.rrs[DNS_SECTION_ANSWER][0].data, "192.0.2.7");
+	dns__malformed_text(&m, why, sizeof(why));
+	assert_string_equal(why, "question 2: name longer than 255 bytes");
+	dns__free(&m);
 }
 
 static void test_long_labels_and_names(void **state)
@@ -215,12 +267,29 @@ static void test_every_truncation(void **state)
 	}
 }
 
+/* Every type dnspython names, named the same (NULL was TYPE10); a few it lacks, from IANA. */
+static void test_type_names(void **state)
+{
+	char buf[16];
+
+	for (size_t i = 0; i < sizeof(dnspython_types) / sizeof(dnspython_types[0]); i++)
+		assert_string_equal(
+			dns__type_name((uint16_t)dnspython_types[i].v, buf, sizeof(buf)),
+			dnspython_types[i].name);
+	assert_string_equal(dns__type_name(10, buf, sizeof(buf)), "NULL");
+	assert_string_equal(dns__type_name(261, buf, sizeof(buf)), "RESINFO");
+	assert_string_equal(dns__type_name(54, buf, sizeof(buf)), "TYPE54"); /* unassigned */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_header_and_edns),
 		cmocka_unit_test(test_compression_faults),
+		cmocka_unit_test(test_forward_pointer),
+		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_bad_name_keeps_the_rest),
 		cmocka_unit_test(test_long_labels_and_names),
 		cmocka_unit_test(test_lengths_past_the_end),
 		cmocka_unit_test(test_every_truncation),

@@ -260,8 +260,11 @@ static void dns_json__whoflow(struct json *j, const struct dns_view *dv,
 		json__u64(j, "rtt_ns", dv->rtt_ns);
 	json__u64(j, "size", dv->e->msg_len);
 	if (m->malformed) {
+		char why[160];
+
+		dns__malformed_text(m, why, sizeof(why));
 		json__bool(j, "malformed", true);
-		json__str(j, "malformed_reason", m->malformed_reason);
+		json__str(j, "malformed_reason", why);
 	}
 	if (dv->capture_cut)
 		json__bool(j, "capture_truncated", true);

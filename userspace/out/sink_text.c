@@ -86,8 +86,12 @@ static void dns_text(FILE *f, const struct dns_view *dv, const struct endpoints 
 	}
 	if (dv->has_rtt)
 		fprintf(f, " rtt=%.3fms", dv->rtt_ns / 1e6);
-	if (m->malformed)
-		fprintf(f, " malformed=\"%s\"", m->malformed_reason);
+	if (m->malformed) {
+		char why[160];
+
+		dns__malformed_text(m, why, sizeof(why));
+		fprintf(f, " malformed=\"%s\"", why);
+	}
 	fprintf(f, " flow=%s community_id=%s", dv->flow_id, ep->community_id);
 	owner__text(f, "", ov);
 	fputc('\n', f);

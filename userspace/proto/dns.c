@@ -10,6 +10,7 @@
 struct dns_cur {
 	const uint8_t *buf;
 	size_t len, pos;
+	size_t whole; /* the message's length: where compression pointers may lead */
 };
 
 static int cur__u16(struct dns_cur *c, uint16_t *v)
@@ -84,36 +85,59 @@ static void text__label(struct text *t, const uint8_t *l, size_t n)
 }
 
 /*
- * Reads a possibly compressed name at c->pos into text, advancing c past it.
- * Pointers must point before the label that holds them, which rules out loops;
- * DNS_MAX_HOPS bounds the work anyway. The root is ".".
+ * Where the name at pos ends in the message: after its zero label, or after its
+ * first compression pointer. (size_t)-1 when the message ends first or a label
+ * type is reserved: nothing after it can be found then.
  */
-static const char *dns__read_name(struct dns_cur *c, struct text *t)
+static size_t dns__name_end(const struct dns_cur *c, size_t pos)
 {
-	size_t pos = c->pos, wire = 0, end = 0;
-	int hops = 0;
-	bool jumped = false;
+	while (pos < c->len) {
+		uint8_t l = c->buf[pos];
 
+		if ((l & 0xc0) == 0xc0)
+			return pos + 2 <= c->len ? pos + 2 : (size_t)-1;
+		if (l & 0xc0)
+			return (size_t)-1;
+		if (l == 0)
+			return pos + 1;
+		pos += 1 + (size_t)l;
+	}
+	return (size_t)-1;
+}
+
+/*
+ * Reads a possibly compressed name at c->pos into text and moves c past it.
+ * Pointers may point forward (RFC 1035 says "prior", real traffic does not
+ * always); DNS_MAX_HOPS bounds the work, and more hops than that is a loop. A
+ * fault in the name leaves c past it when its end is known (*lost false): the
+ * message can be read on. The root is ".".
+ */
+static const char *dns__read_name(struct dns_cur *c, struct text *t, bool *lost)
+{
+	size_t end = dns__name_end(c, c->pos), pos = c->pos, wire = 0, len = c->len;
+	int hops = 0;
+
+	*lost = end == (size_t)-1;
+	if (*lost)
+		return c->pos >= c->len ? "name runs past the message" :
+					  "name runs past the message or has a reserved label type";
+	c->pos = end;
 	for (;;) {
 		uint8_t l;
 
-		if (pos >= c->len)
+		if (pos >= len)
 			return "name runs past the message";
 		l = c->buf[pos];
 		if ((l & 0xc0) == 0xc0) {
-			size_t target;
-
-			if (pos + 2 > c->len)
+			if (pos + 2 > len)
 				return "compression pointer runs past the message";
-			target = (size_t)(l & 0x3f) << 8 | c->buf[pos + 1];
-			if (target >= pos)
-				return "compression pointer does not point backwards";
+			pos = (size_t)(l & 0x3f) << 8 | c->buf[pos + 1];
+			/* a name in a record's data may point anywhere in the message */
+			len = c->whole;
+			if (pos >= len)
+				return "compression pointer points past the message";
 			if (++hops > DNS_MAX_HOPS)
-				return "too many compression pointers";
-			if (!jumped)
-				end = pos + 2;
-			jumped = true;
-			pos = target;
+				return "compression pointer loop";
 			continue;
 		}
 		if (l & 0xc0)
@@ -121,12 +145,9 @@ static const char *dns__read_name(struct dns_cur *c, struct text *t)
 		wire += l + 1;
 		if (wire > 255)
 			return "name longer than 255 bytes";
-		if (l == 0) {
-			if (!jumped)
-				end = pos + 1;
+		if (l == 0)
 			break;
-		}
-		if (pos + 1 + l > c->len)
+		if (pos + 1 + l > len)
 			return "label runs past the message";
 		if (t->len)
 			text__put(t, ".", 1);
@@ -135,23 +156,23 @@ static const char *dns__read_name(struct dns_cur *c, struct text *t)
 	}
 	if (!t->len)
 		text__put(t, ".", 1);
-	c->pos = end;
 	return NULL;
 }
 
-static const char *dns__name_into(struct dns_cur *c, char *out, size_t outsz)
+static const char *dns__name_into(struct dns_cur *c, char *out, size_t outsz, bool *lost)
 {
 	struct text t = { out, outsz, 0, false };
 
 	out[0] = '\0';
-	return dns__read_name(c, &t);
+	return dns__read_name(c, &t, lost);
 }
 
-/* A name inside RDATA, appended to the data text. */
+/* A name inside RDATA, appended to the data text (the record's length bounds it). */
 static const char *rdata__name(struct dns_cur *c, struct text *t)
 {
 	char name[DNS_NAME_TEXT_MAX];
-	const char *err = dns__name_into(c, name, sizeof(name));
+	bool lost;
+	const char *err = dns__name_into(c, name, sizeof(name), &lost);
 
 	if (!err)
 		text__put(t, name, strlen(name));
@@ -334,7 +355,7 @@ static const char *dns__rdata(struct dns_cur *c, uint16_t type, uint16_t rdlen, 
 			      size_t outsz)
 {
 	struct text t = { out, outsz, 0, false };
-	struct dns_cur rc = { c->buf, c->pos + rdlen, c->pos };
+	struct dns_cur rc = { c->buf, c->pos + rdlen, c->pos, c->whole };
 	const char *err = NULL;
 
 	out[0] = '\0';
@@ -377,15 +398,17 @@ static const char *dns__rdata(struct dns_cur *c, uint16_t type, uint16_t rdlen, 
 	return err;
 }
 
-static const char *dns__question(struct dns_cur *c, struct dns_question *q)
+static const char *dns__question(struct dns_cur *c, struct dns_question *q, bool *fatal)
 {
-	const char *err = dns__name_into(c, q->name, sizeof(q->name));
+	const char *err = dns__name_into(c, q->name, sizeof(q->name), fatal);
 
-	if (err)
+	if (*fatal)
 		return err;
-	if (cur__u16(c, &q->type) || cur__u16(c, &q->qclass))
+	if (cur__u16(c, &q->type) || cur__u16(c, &q->qclass)) {
+		*fatal = true;
 		return "question runs past the message";
-	return NULL;
+	}
+	return err;
 }
 
 /* OPT carries EDNS: UDP size in CLASS, extended rcode, version and DO in TTL. */
@@ -398,18 +421,37 @@ static void dns__edns(struct dns_msg *m, uint16_t rclass, uint32_t ttl)
 	m->edns_do = ttl & 0x8000;
 }
 
-static const char *dns__rr(struct dns_cur *c, struct dns_msg *m, struct dns_rr *rr, bool *is_opt)
+/* The first fault is the one the message reports, with where it was. */
+static void dns__fault(struct dns_msg *m, const char *err, const char *field, unsigned int index)
+{
+	if (m->malformed)
+		return;
+	m->malformed = true;
+	m->malformed_reason = err;
+	m->malformed_field = field;
+	m->malformed_index = (uint16_t)index;
+}
+
+/* One record; a fault in its owner name or its data costs this record only (*fatal false). */
+static const char *dns__rr(struct dns_cur *c, struct dns_msg *m, struct dns_rr *rr, bool *is_opt,
+			   bool *fatal)
 {
 	uint16_t rdlen;
-	const char *err = dns__name_into(c, rr->name, sizeof(rr->name));
+	const char *err = dns__name_into(c, rr->name, sizeof(rr->name), fatal);
 
-	if (err)
+	if (*fatal)
 		return err;
+	*fatal = true;
 	if (cur__u16(c, &rr->type) || cur__u16(c, &rr->rclass) || cur__u32(c, &rr->ttl) ||
 	    cur__u16(c, &rdlen))
 		return "record header runs past the message";
 	if (c->pos + rdlen > c->len)
 		return "record data runs past the message";
+	*fatal = false;
+	if (err) {
+		c->pos += rdlen;
+		return err;
+	}
 	*is_opt = rr->type == 41;
 	if (*is_opt) {
 		dns__edns(m, rr->rclass, rr->ttl);
@@ -419,11 +461,11 @@ static const char *dns__rr(struct dns_cur *c, struct dns_msg *m, struct dns_rr *
 	return dns__rdata(c, rr->type, rdlen, rr->data, sizeof(rr->data));
 }
 
-static const char *dns__section(struct dns_cur *c, struct dns_msg *m, enum dns_section s,
-				uint16_t count)
-{
-	const char *err = NULL;
+static const char *const section_names[DNS_SECTION__MAX] = { "answer", "authority", "additional" };
 
+/* Returns false when a fault hides where the next record starts: nothing more can be read. */
+static bool dns__section(struct dns_cur *c, struct dns_msg *m, enum dns_section s, uint16_t count)
+{
 	/*
 	 * A record takes 11 bytes at least: never allocate for more than the rest of
 	 * the message can hold, whatever the header claims.
@@ -431,22 +473,30 @@ static const char *dns__section(struct dns_cur *c, struct dns_msg *m, enum dns_s
 	size_t room = (c->len - c->pos) / 11 + 1;
 
 	m->rrs[s] = calloc(count < room ? count : room, sizeof(struct dns_rr));
-	if (!m->rrs[s])
-		return "out of memory";
-	for (uint16_t i = 0; i < count && !err; i++) {
+	if (!m->rrs[s]) {
+		dns__fault(m, "out of memory", section_names[s], 0);
+		return false;
+	}
+	for (uint16_t i = 0; i < count; i++) {
 		struct dns_rr *rr = &m->rrs[s][m->nrrs[s]];
-		bool is_opt = false;
+		bool is_opt = false, fatal = false;
+		const char *err;
 
 		if (m->nrrs[s] >= room) {
-			err = "more records than the message can hold";
-			break;
+			dns__fault(m, "more records than the message can hold", section_names[s],
+				   i + 1u);
+			return false;
 		}
-		err = dns__rr(c, m, rr, &is_opt);
-		/* A record cut by a fault is dropped: never a wrong field. */
+		err = dns__rr(c, m, rr, &is_opt, &fatal);
+		if (err)
+			dns__fault(m, err, section_names[s], i + 1u);
+		if (fatal)
+			return false;
+		/* A record with a fault is left out: never a wrong field. */
 		if (!err && !is_opt)
 			m->nrrs[s]++;
 	}
-	return err;
+	return true;
 }
 
 static void dns__header(struct dns_msg *m, const uint8_t *b)
@@ -467,37 +517,53 @@ static size_t dns__fit(size_t claimed, size_t room)
 
 int dns__parse(const uint8_t *buf, size_t len, struct dns_msg *m)
 {
-	struct dns_cur c = { buf, len, 12 };
-	const char *err = NULL;
+	struct dns_cur c = { buf, len, 12, len };
+	bool go = true;
 
 	memset(m, 0, sizeof(*m));
 	if (len < 12) {
-		m->malformed = true;
-		m->malformed_reason = "shorter than a DNS header";
+		dns__fault(m, "shorter than a DNS header", "header", 0);
 		return -1;
 	}
 	dns__header(m, buf);
 	/* A question takes 5 bytes at least (root name, type, class). */
 	m->questions = calloc(dns__fit(m->counts[0], (len - 12) / 5 + 1), sizeof(*m->questions));
-	if (!m->questions)
-		err = "out of memory";
-	for (uint16_t i = 0; !err && i < m->counts[0]; i++) {
+	if (!m->questions) {
+		dns__fault(m, "out of memory", "question", 0);
+		return -1;
+	}
+	for (uint16_t i = 0; go && i < m->counts[0]; i++) {
+		bool fatal = false;
+		const char *err;
+
 		if (i >= (len - 12) / 5 + 1) {
-			err = "more questions than the message can hold";
+			dns__fault(m, "more questions than the message can hold", "question",
+				   i + 1u);
+			go = false;
 			break;
 		}
-		err = dns__question(&c, &m->questions[i]);
+		err = dns__question(&c, &m->questions[m->nquestions], &fatal);
+		if (err)
+			dns__fault(m, err, "question", i + 1u);
+		go = !fatal;
 		if (!err)
 			m->nquestions++;
 	}
-	for (int s = 0; !err && s < DNS_SECTION__MAX; s++)
-		err = dns__section(&c, m, (enum dns_section)s, m->counts[1 + s]);
-	if (err) {
-		m->malformed = true;
-		m->malformed_reason = err;
-		return -1;
-	}
-	return 0;
+	for (int s = 0; go && s < DNS_SECTION__MAX; s++)
+		go = dns__section(&c, m, (enum dns_section)s, m->counts[1 + s]);
+	return m->malformed ? -1 : 0;
+}
+
+void dns__malformed_text(const struct dns_msg *m, char *out, size_t outsz)
+{
+	if (!m->malformed)
+		snprintf(out, outsz, "%s", "");
+	else if (m->malformed_index)
+		snprintf(out, outsz, "%s %u: %s", m->malformed_field, m->malformed_index,
+			 m->malformed_reason);
+	else
+		snprintf(out, outsz, "%s: %s", m->malformed_field ? m->malformed_field : "message",
+			 m->malformed_reason);
 }
 
 void dns__free(struct dns_msg *m)
@@ -508,18 +574,38 @@ void dns__free(struct dns_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* IANA's "Resource Record (RR) TYPEs" registry, names as dig, tshark and dnspython print them. */
 const char *dns__type_name(uint16_t type, char *out, size_t outsz)
 {
 	static const struct {
 		uint16_t v;
 		const char *name;
-	} names[] = { { 1, "A" },	{ 2, "NS" },	 { 5, "CNAME" },  { 6, "SOA" },
-		      { 12, "PTR" },	{ 13, "HINFO" }, { 15, "MX" },	  { 16, "TXT" },
-		      { 28, "AAAA" },	{ 33, "SRV" },	 { 35, "NAPTR" }, { 39, "DNAME" },
-		      { 41, "OPT" },	{ 43, "DS" },	 { 46, "RRSIG" }, { 47, "NSEC" },
-		      { 48, "DNSKEY" }, { 50, "NSEC3" }, { 52, "TLSA" },  { 64, "SVCB" },
-		      { 65, "HTTPS" },	{ 99, "SPF" },	 { 251, "IXFR" }, { 252, "AXFR" },
-		      { 255, "ANY" },	{ 257, "CAA" } };
+	} names[] = {
+		{ 1, "A" },	     { 2, "NS" },	 { 3, "MD" },	       { 4, "MF" },
+		{ 5, "CNAME" },	     { 6, "SOA" },	 { 7, "MB" },	       { 8, "MG" },
+		{ 9, "MR" },	     { 10, "NULL" },	 { 11, "WKS" },	       { 12, "PTR" },
+		{ 13, "HINFO" },     { 14, "MINFO" },	 { 15, "MX" },	       { 16, "TXT" },
+		{ 17, "RP" },	     { 18, "AFSDB" },	 { 19, "X25" },	       { 20, "ISDN" },
+		{ 21, "RT" },	     { 22, "NSAP" },	 { 23, "NSAP-PTR" },   { 24, "SIG" },
+		{ 25, "KEY" },	     { 26, "PX" },	 { 27, "GPOS" },       { 28, "AAAA" },
+		{ 29, "LOC" },	     { 30, "NXT" },	 { 31, "EID" },	       { 32, "NIMLOC" },
+		{ 33, "SRV" },	     { 34, "ATMA" },	 { 35, "NAPTR" },      { 36, "KX" },
+		{ 37, "CERT" },	     { 38, "A6" },	 { 39, "DNAME" },      { 40, "SINK" },
+		{ 41, "OPT" },	     { 42, "APL" },	 { 43, "DS" },	       { 44, "SSHFP" },
+		{ 45, "IPSECKEY" },  { 46, "RRSIG" },	 { 47, "NSEC" },       { 48, "DNSKEY" },
+		{ 49, "DHCID" },     { 50, "NSEC3" },	 { 51, "NSEC3PARAM" }, { 52, "TLSA" },
+		{ 53, "SMIMEA" },    { 55, "HIP" },	 { 56, "NINFO" },      { 57, "RKEY" },
+		{ 58, "TALINK" },    { 59, "CDS" },	 { 60, "CDNSKEY" },    { 61, "OPENPGPKEY" },
+		{ 62, "CSYNC" },     { 63, "ZONEMD" },	 { 64, "SVCB" },       { 65, "HTTPS" },
+		{ 66, "DSYNC" },     { 99, "SPF" },	 { 100, "UINFO" },     { 101, "UID" },
+		{ 102, "GID" },	     { 103, "UNSPEC" },	 { 104, "NID" },       { 105, "L32" },
+		{ 106, "L64" },	     { 107, "LP" },	 { 108, "EUI48" },     { 109, "EUI64" },
+		{ 128, "NXNAME" },   { 249, "TKEY" },	 { 250, "TSIG" },      { 251, "IXFR" },
+		{ 252, "AXFR" },     { 253, "MAILB" },	 { 254, "MAILA" },     { 255, "ANY" },
+		{ 256, "URI" },	     { 257, "CAA" },	 { 258, "AVC" },       { 259, "DOA" },
+		{ 260, "AMTRELAY" }, { 261, "RESINFO" }, { 262, "WALLET" },    { 32768, "TA" },
+		{ 32769, "DLV" },
+	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].v == type)

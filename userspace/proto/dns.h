@@ -8,9 +8,13 @@
 
 /*
  * DNS message decoder (RFC 1035 and successors). Everything is bounds-checked
- * against the bytes given; compression pointers must point backwards and are
- * followed at most DNS_MAX_HOPS times. On a fault the message is marked
- * malformed with a reason and keeps every record decoded before the fault.
+ * against the bytes given; compression pointers may point anywhere in the
+ * message (forward ones too, as Wireshark, Suricata and resolvers accept) and
+ * are followed at most DNS_MAX_HOPS times (more is a loop). A fault in one
+ * name or one record's data costs that question or record only: the message
+ * is marked malformed with the first fault and where it was, and every
+ * question and record that decodes is kept. A fault that hides where the next
+ * field starts (a name or record cut by the end) stops the decoding there.
  */
 
 #define DNS_NAME_TEXT_MAX 1024 /* presentation form: \DDD escapes can quadruple 255 bytes */
@@ -53,8 +57,13 @@ struct dns_msg {
 	uint8_t edns_version;
 	bool edns_do;
 	bool malformed;
-	const char *malformed_reason; /* static string */
+	const char *malformed_reason; /* static string: the first fault */
+	const char *malformed_field; /* where: "header", "question", "answer", "authority", "additional" */
+	uint16_t malformed_index; /* which one of them, from 1 (0: the header) */
 };
+
+/* "answer 2: name longer than 255 bytes", for the events. */
+void dns__malformed_text(const struct dns_msg *m, char *out, size_t outsz);
 
 /* Returns 0 when the whole message decoded, -1 when it is malformed (see msg). */
 int dns__parse(const uint8_t *buf, size_t len, struct dns_msg *msg);
