@@ -4,7 +4,8 @@ name among good records, the NULL type. Crafted with scapy, replayed with -r, ts
 import json
 import subprocess
 
-from scapy.all import DNS, DNSQR, DNSRR, IP, UDP, Ether, Raw, wrpcap
+import pytest
+from scapy.all import DNS, DNSQR, DNSRR, IP, UDP, Dot1Q, Ether, IPv6, Raw, wrpcap
 
 import whoflow_harness as h
 
@@ -80,3 +81,40 @@ def test_pointer_loop_is_malformed_as_such(tmp_path):
     ev = replay(path)
     w = ev[0]["whoflow"]["dns"]
     assert w["malformed"] is True and w["malformed_reason"] == "question 1: compression pointer loop"
+
+
+LINK_CASES = {
+    # DLT_NULL: the family in the writer's byte order (here little-endian, as a BSD on x86 writes it)
+    "null-ipv4": (0, lambda ip: (2).to_bytes(4, "little") + bytes(ip)),
+    "null-ipv6": (0, lambda ip: (30).to_bytes(4, "little") + bytes(ip)),  # AF_INET6 on macOS
+    # DLT_LOOP (OpenBSD): network byte order
+    "loop-ipv4": (108, lambda ip: (2).to_bytes(4, "big") + bytes(ip)),
+    "raw": (101, lambda ip: bytes(ip)),
+    "sll": (113, lambda ip: bytes.fromhex("0000000100060200000000010000") + (0x0800 if ip.version == 4 else 0x86dd)
+            .to_bytes(2, "big") + bytes(ip)),
+    "dot1q": (1, lambda ip: bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / Dot1Q(vlan=5) / ip)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LINK_CASES))
+def test_link_types_a_user_hands_in(tmp_path, case):
+    """BSD loopback, raw IP, Linux cooked and 802.1Q-tagged captures replay like Ethernet ones:
+    the DNS question tshark reads from the file, whoflow reports."""
+    linktype, frame = LINK_CASES[case]
+    v6 = case.endswith("ipv6")
+    ip = (IPv6(src="2001:db8::1", dst="2001:db8::53") if v6 else IP(src="192.0.2.1", dst="192.0.2.53")) / \
+        UDP(sport=40001, dport=53) / DNS(id=9, rd=1, qd=DNSQR(qname="link.example", qtype="A"))
+    path = tmp_path / ("%s.pcap" % case)
+    wrpcap(str(path), [Raw(frame(ip))], linktype=linktype)
+    (qname,) = tshark(path, "dns.qry.name")[0]
+    ev = replay(path)
+    assert qname == "link.example"
+    assert [e["dns"]["question"]["name"] for e in ev] == [qname]
+
+
+def test_other_link_types_are_refused_saying_why(tmp_path):
+    path = tmp_path / "wifi.pcap"
+    wrpcap(str(path), [Raw(b"\x08\x00" + b"\x00" * 30)], linktype=105)  # IEEE 802.11
+    r = subprocess.run([h.WHOFLOW, "-r", str(path)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "its link type is IEEE802_11" in r.stderr and "BSD loopback (NULL, LOOP)" in r.stderr

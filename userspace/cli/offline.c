@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,11 @@ struct replay {
 };
 
 /*
- * The classifier expects an Ethernet header: link types without one get a
- * synthetic header whose ethertype comes from the capture (or the IP version).
+ * The classifier expects an Ethernet header (802.1Q and 802.1ad tags in it are
+ * parsed): link types without one get a synthetic header whose ethertype comes
+ * from the capture, or from the IP version where the capture's own field is a
+ * host's address family (BSD loopback: DLT_NULL in the writer's byte order,
+ * DLT_LOOP in network order, with family numbers that differ between systems).
  */
 static long frame__build(int dlt, const u_char *data, uint32_t len, uint8_t *out, size_t outsz)
 {
@@ -54,6 +58,11 @@ static long frame__build(int dlt, const u_char *data, uint32_t len, uint8_t *out
 	case DLT_LINUX_SLL2:
 		skip = 20;
 		proto = len >= 2 ? (uint16_t)(data[0] << 8 | data[1]) : 0;
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		skip = 4;
+		proto = len > 4 && (data[4] >> 4) == 6 ? 0x86dd : 0x0800;
 		break;
 	default:
 		return -2;
@@ -92,13 +101,36 @@ static void replay__packet(struct flow_tracker *ft, int dlt, const struct pcap_p
 		r->failed++;
 }
 
+static bool offline__link_ok(int dlt)
+{
+	static const int ok[] = { DLT_EN10MB,	 DLT_RAW,	 DLT_IPV4, DLT_IPV6,
+				  DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_NULL, DLT_LOOP };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (ok[i] == dlt)
+			return true;
+	return false;
+}
+
 static int offline__open(const char *path, pcap_t **p)
 {
 	char err[PCAP_ERRBUF_SIZE];
+	int dlt;
 
 	*p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 	if (!*p) {
-		pr_say( "cannot read %s: %s\n", path, err);
+		pr_say("cannot read %s: %s\n", path, err);
+		return 1;
+	}
+	dlt = pcap_datalink(*p);
+	if (!offline__link_ok(dlt)) {
+		pr_say("cannot replay %s: its link type is %s (%s), and the classifier reads IP "
+		       "packets from Ethernet (802.1Q tags included), Linux cooked (SLL, SLL2), raw "
+		       "IP (RAW, IPV4, IPV6) and BSD loopback (NULL, LOOP) captures only\n",
+		       path, pcap_datalink_val_to_name(dlt) ?: "?",
+		       pcap_datalink_val_to_description(dlt) ?: "unknown");
+		pcap_close(*p);
+		*p = NULL;
 		return 1;
 	}
 	return 0;
@@ -110,24 +142,22 @@ static void offline__summary(const struct flow_tracker *ft, const struct pipelin
 	uint64_t s[WF_STAT__MAX];
 
 	flow_tracker__stats(ft, s);
-	pr_say(
-		"summary: read %" PRIu64 " packets from %s (%" PRIu64
-		" longer than %d bytes "
-		"and %" PRIu64 " of other link types not replayed, %" PRIu64
-		" failed); events flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
-		" printed=%" PRIu64 " filtered=%" PRIu64 "; packets not_ip=%" PRIu64
-		" truncated=%" PRIu64 " malformed=%" PRIu64 " left_out=%" PRIu64
-		"; lost pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
-		" flow_table_full=%" PRIu64 "\n",
-		r->packets, path, r->too_big, REPLAY_MAX, r->other_link, r->failed,
-		ft->flows_reported, ft->dns_seen, tls_sessions__reported(ft->tls),
-		ft->http_reported, out->emitted, out->filtered, s[WF_STAT_NOT_IP],
-		s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED], s[WF_STAT_FILTERED],
-		s[WF_STAT_RINGBUF_LOST], s[WF_STAT_TLS_LOST], s[WF_STAT_FLOW_FULL]);
+	pr_say("summary: read %" PRIu64 " packets from %s (%" PRIu64 " longer than %d bytes "
+	       "and %" PRIu64 " of other link types not replayed, %" PRIu64
+	       " failed); events flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64
+	       " printed=%" PRIu64 " filtered=%" PRIu64 "; packets not_ip=%" PRIu64
+	       " truncated=%" PRIu64 " malformed=%" PRIu64 " left_out=%" PRIu64
+	       "; lost pkt_ringbuf_full=%" PRIu64 " tls_ringbuf_full=%" PRIu64
+	       " flow_table_full=%" PRIu64 "\n",
+	       r->packets, path, r->too_big, REPLAY_MAX, r->other_link, r->failed,
+	       ft->flows_reported, ft->dns_seen, tls_sessions__reported(ft->tls), ft->http_reported,
+	       out->emitted, out->filtered, s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED],
+	       s[WF_STAT_MALFORMED], s[WF_STAT_FILTERED], s[WF_STAT_RINGBUF_LOST],
+	       s[WF_STAT_TLS_LOST], s[WF_STAT_FLOW_FULL]);
 }
 
-static int offline__loop(struct flow_tracker *ft, struct loop *l, pcap_t *p,
-			 struct replay *r, const struct config *cfg)
+static int offline__loop(struct flow_tracker *ft, struct loop *l, pcap_t *p, struct replay *r,
+			 const struct config *cfg)
 {
 	uint64_t next_scan = 0, now = 0;
 	struct pcap_pkthdr *h;
@@ -148,7 +178,7 @@ static int offline__loop(struct flow_tracker *ft, struct loop *l, pcap_t *p,
 			return 0;
 	}
 	if (rc == -1)
-		pr_say( "reading the capture failed: %s\n", pcap_geterr(p));
+		pr_say("reading the capture failed: %s\n", pcap_geterr(p));
 	flow_tracker__scan(ft, now, true);
 	return rc == -1 ? 1 : 0;
 }
@@ -170,8 +200,8 @@ int offline__run(struct config *cfg)
 	     loop__init(&loop) || flow_tracker__add_ring(&ft, &loop);
 	if (!rc) {
 		ft.offline_ifname = cfg->read_file;
-		pr_say( "reading %s (link type %s)\n", cfg->read_file,
-			pcap_datalink_val_to_name(pcap_datalink(p)) ?: "?");
+		pr_say("reading %s (link type %s)\n", cfg->read_file,
+		       pcap_datalink_val_to_name(pcap_datalink(p)) ?: "?");
 		rc = offline__loop(&ft, &loop, p, &r, cfg);
 		pipeline__free(&out);
 		offline__summary(&ft, &out, &r, cfg->read_file);
