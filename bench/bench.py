@@ -129,7 +129,7 @@ class Agent:
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(60)
         time.sleep(0.2)  # the reader threads see EOF
-        summary = [l for l in self.stderr if l.startswith("whoflow: summary")]
+        summary = [l for l in self.stderr if l.startswith("whoflow: summary: events")]
         return h.parse_summary(summary[-1]) if summary else {}
 
 

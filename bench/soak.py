@@ -133,7 +133,7 @@ class SoakAgent:
             m = re.search(r"process events lost so far \(ring buffer full: (\d+), unreadable argv/env: (\d+)\)", l)
             if m:
                 got.update(proc_ringbuf=int(m[1]), proc_read=int(m[2]))
-            if l.startswith("whoflow: summary"):
+            if l.startswith("whoflow: summary: events"):  # not the sinks' line after it
                 s = h.parse_summary(l)
                 got.update(dns=s["pkt_ringbuf_full"], tls=s["tls_ringbuf_full"], http=s["http_ringbuf_full"],
                            flow=s["flow_table_full"], proc_ringbuf=s["ringbuf_full"], proc_read=s["argv_unreadable"])

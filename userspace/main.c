@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "api.h"
 #include "attach.h"
 #include "config.h"
 #include "filter.h"
@@ -436,6 +437,10 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->db_path = arg;
 		return 0;
 	case OPT_API:
+		if (api__check_listen(arg))
+			return usage__error("bad --api '%s' (ADDR:PORT or [ADDR6]:PORT: an address, "
+					    "not a name, and a port 1-65535)",
+					    arg);
 		cfg->api_listen = arg;
 		return 0;
 	case OPT_API_TOKEN_FILE:

@@ -253,6 +253,9 @@ def test_monitor_serves_the_api_beside_monitoring(agents, netns, cgroup, tmp_pat
     assert a.stop()[0] == 0
     r = subprocess.run([h.WHOFLOW, "--api", "127.0.0.1:1"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "give --db PATH too" in r.stderr
+    for bad in ("localhost:80", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:99999", "[::1]x:80", "1.2.3:80"):
+        r = subprocess.run([h.WHOFLOW, "serve", "--db", "x", "--api", bad], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 2 and "bad --api '%s'" % bad in r.stderr, (bad, r.stderr)
 
 
 def test_openapi_document_lints_clean():

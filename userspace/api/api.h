@@ -18,6 +18,8 @@ struct api_config {
 	const char *token_file; /* made (0600) on first run, kept after */
 };
 
+/* 0 when listen is an ADDR:PORT or [ADDR6]:PORT the API can bind (checked at parse time). */
+int api__check_listen(const char *listen);
 /* 0 with *out running, or -1 having said why. */
 int api__start(struct api **out, const struct api_config *c);
 void api__stop(struct api *a);

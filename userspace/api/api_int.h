@@ -12,6 +12,7 @@
 #define API_LIMIT_MAX 1000
 #define API_LIMIT_DEFAULT 100
 #define API_BODY_MAX 4096
+#define API_NICE 10 /* the connection threads' niceness (see server.c) */
 
 struct api_param {
 	const char *name, *value;

@@ -5,8 +5,10 @@
 #include <stdbool.h>
 
 #ifdef WHOFLOW_SWAGGER_DIR
+/* A section of their own, away from the data every run reads: otherwise the kernel's
+ * fault-around makes a megabyte of them resident in every monitor. */
 #define DOCS_FILE(sym, path)                           \
-	__asm__(".section .rodata\n"                   \
+	__asm__(".section .whoflow_docs, \"a\"\n"      \
 		".global " #sym "\n"                   \
 		".type " #sym ", @object\n" #sym ":\n" \
 		".incbin \"" path "\"\n"               \

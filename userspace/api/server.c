@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <microhttpd.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include "api.h"
 #include "api_int.h"
 #include "db_store.h"
 #include "log.h"
+#include "mhd.h"
 #include "token.h"
 
 struct api {
@@ -139,7 +142,7 @@ static bool token__equal(const char *a, const char *b)
 
 static bool api__authorized(struct api *a, struct MHD_Connection *c)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *h = mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 
 	return h && !strncmp(h, "Bearer ", 7) && token__equal(h + 7, a->token);
 }
@@ -148,23 +151,23 @@ static enum MHD_Result api__reply_as(struct MHD_Connection *c, int status, const
 				     size_t len, const char *type)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+		mhd.create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", type);
+	mhd.add_response_header(resp, "Content-Type", type);
 	/* The UI loads nothing from anywhere else, and nothing may frame it (swagger-ui
 	 * sets styles inline and draws icons from data: URLs). */
-	MHD_add_response_header(resp, "Content-Security-Policy",
+	mhd.add_response_header(resp, "Content-Security-Policy",
 				"default-src 'self'; style-src 'self' 'unsafe-inline'; "
 				"img-src 'self' data:; frame-ancestors 'none'");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	mhd.add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	mhd.add_response_header(resp, "Cache-Control", "no-store");
 	if (status == 401)
-		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
-	ret = MHD_queue_response(c, (unsigned int)status, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, "WWW-Authenticate", "Bearer");
+	ret = mhd.queue_response(c, (unsigned int)status, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -219,7 +222,7 @@ static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st,
 		api__error(r, 401, NULL, "a bearer token is needed (Authorization: Bearer TOKEN)");
 		return;
 	}
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, api__param, r);
+	mhd.get_connection_values(c, MHD_GET_ARGUMENT_KIND, api__param, r);
 	if (r->status == 400) {
 		api__error(r, 400, NULL, "too many parameters");
 		return;
@@ -248,6 +251,9 @@ static enum MHD_Result api__handler(void *cls, struct MHD_Connection *c, const c
 	enum MHD_Result ret;
 
 	if (!st) {
+		/* A connection's thread yields to the ring-buffer readers and the store's
+		 * writer: however many clients ask at once, no event waits for them. */
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_NICE);
 		st = calloc(1, sizeof(*st));
 		*con_cls = st;
 		return st ? MHD_YES : MHD_NO;
@@ -316,6 +322,14 @@ static int api__address(const char *listen, struct sockaddr_storage *ss, unsigne
 	return inet_pton(AF_INET, host, &in->sin_addr) == 1 ? 0 : -1;
 }
 
+int api__check_listen(const char *listen)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags = 0;
+
+	return api__address(listen, &ss, &flags);
+}
+
 int api__start(struct api **out, const struct api_config *cfg)
 {
 	struct api *a = calloc(1, sizeof(*a));
@@ -337,7 +351,11 @@ int api__start(struct api **out, const struct api_config *cfg)
 		return -1;
 	}
 	db_store__config();
-	a->d = MHD_start_daemon(flags, 0, NULL, NULL, api__handler, a, MHD_OPTION_SOCK_ADDR, &ss,
+	if (mhd__load()) {
+		free(a);
+		return -1;
+	}
+	a->d = mhd.start_daemon(flags, 0, NULL, NULL, api__handler, a, MHD_OPTION_SOCK_ADDR, &ss,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 				MHD_OPTION_NOTIFY_COMPLETED, api__done, NULL, MHD_OPTION_END);
@@ -356,6 +374,6 @@ void api__stop(struct api *a)
 {
 	if (!a)
 		return;
-	MHD_stop_daemon(a->d);
+	mhd.stop_daemon(a->d);
 	free(a);
 }

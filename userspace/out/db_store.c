@@ -170,8 +170,10 @@ struct db_store *db_store__open(const char *path, char *err, size_t errsz)
 	    store__exec(s, "PRAGMA synchronous = NORMAL") || /* WAL: safe from a killed process */
 	    store__exec(s, "PRAGMA journal_size_limit = 67108864") ||
 	    store__exec(s, "PRAGMA cache_size = -65536") || /* 64 MiB: index pages stay in */
-	    /* index pages written many times between checkpoints are copied once */
-	    store__exec(s, "PRAGMA wal_autocheckpoint = 8192") ||
+	    /* Checkpoints are the writer's, once a second (db_store__checkpoint), not after
+	     * a commit: with readers on the file (the API), SQLite's own would start over
+	     * after every commit, copying the same pages again. */
+	    store__exec(s, "PRAGMA wal_autocheckpoint = 0") ||
 	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK) {
 		snprintf(err, errsz, "%s", s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		db_store__close(s);
@@ -336,6 +338,12 @@ uint64_t db_store__trim(struct db_store *s, int64_t cutoff_ns, uint64_t max_byte
 		store__exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
 	}
 	return removed;
+}
+
+void db_store__checkpoint(struct db_store *s)
+{
+	/* PASSIVE: what no reader still needs goes into the file; never waits for one. */
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 const char *db_store__error(struct db_store *s)

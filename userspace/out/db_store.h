@@ -73,6 +73,8 @@ int db_store__commit(struct db_store *s);
 /* Retention: events older than cutoff_ns (0: none); then the oldest, until the data
  * fits max_bytes (0: no limit). Returns the events removed. */
 uint64_t db_store__trim(struct db_store *s, int64_t cutoff_ns, uint64_t max_bytes);
+/* Copies the WAL into the file as far as readers allow (the writer, once a second). */
+void db_store__checkpoint(struct db_store *s);
 const char *db_store__error(struct db_store *s);
 void db_store__close(struct db_store *s);
 

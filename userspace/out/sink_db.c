@@ -309,7 +309,7 @@ static void db__trim(struct db_sink *d)
 static void *db__writer(void *arg)
 {
 	struct db_sink *d = arg;
-	time_t next_trim = 0;
+	time_t next_trim = 0, next_checkpoint = 0;
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
@@ -329,6 +329,10 @@ static void *db__writer(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (d->out.len)
 			db__write_batch(d, &d->out);
+		if (time(NULL) >= next_checkpoint) {
+			db_store__checkpoint(d->store);
+			next_checkpoint = time(NULL) + 1;
+		}
 		if (time(NULL) >= next_trim) {
 			unsigned long every = d->cfg->db_retain_s / 2;
 
