@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Command line: a subcommand table, tcpdump's letters where they mean the same. */
 #include <errno.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -438,13 +439,19 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_API:
 		if (api__check_listen(arg))
-			return usage__error("bad --api '%s' (ADDR:PORT or [ADDR6]:PORT: an address, "
-					    "not a name, and a port 1-65535)",
-					    arg);
+			return usage__error(
+				"bad --api '%s' (ADDR:PORT or [ADDR6]:PORT: an address, "
+				"not a name, and a port 1-65535)",
+				arg);
 		cfg->api_listen = arg;
 		return 0;
 	case OPT_API_TOKEN_FILE:
 		cfg->api_token_file = arg;
+		return 0;
+	case OPT_USER:
+		if (!getpwnam(arg))
+			return usage__error("bad --user '%s' (no such user on this host)", arg);
+		cfg->run_user = arg;
 		return 0;
 	case OPT_DB_RETAIN:
 	case OPT_DB_MAX_SIZE:

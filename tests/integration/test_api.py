@@ -103,6 +103,12 @@ def test_api_answers_from_the_store(known_store, tmp_path):
         assert stat.S_IMODE(os.stat(srv.token_file.parent).st_mode) == 0o700
         assert re.fullmatch(r"[0-9a-f]{64}\n", srv.token_file.read_text())
         assert any("its token is in %s" % srv.token_file in line for line in srv.stderr)
+        # serve started as root runs as nobody, with no capability and no way back, and answers
+        status = open("/proc/%d/status" % srv.p.pid).read()
+        assert re.search(r"^Uid:\s+65534\s+65534\s+65534\s+65534$", status, re.M), status
+        assert re.search(r"^Gid:\s+65534\s+65534\s+65534\s+65534$", status, re.M), status
+        assert re.search(r"^CapEff:\s+0+$", status, re.M) and re.search(r"^CapPrm:\s+0+$", status, re.M)
+        assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
         assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 2}
         assert "bearer" in srv.call("/api/events", token=False, status=401)["error"]
         srv.call("/api/events", token="0" * 64, status=401)
@@ -253,6 +259,9 @@ def test_monitor_serves_the_api_beside_monitoring(agents, netns, cgroup, tmp_pat
     assert a.stop()[0] == 0
     r = subprocess.run([h.WHOFLOW, "--api", "127.0.0.1:1"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "give --db PATH too" in r.stderr
+    r = subprocess.run([h.WHOFLOW, "serve", "--db", "x", "--user", "no-such-user-here"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 2 and "bad --user 'no-such-user-here'" in r.stderr
     for bad in ("localhost:80", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:99999", "[::1]x:80", "1.2.3:80"):
         r = subprocess.run([h.WHOFLOW, "serve", "--db", "x", "--api", bad], capture_output=True, text=True, timeout=10)
         assert r.returncode == 2 and "bad --api '%s'" % bad in r.stderr, (bad, r.stderr)

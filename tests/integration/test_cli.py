@@ -118,7 +118,8 @@ def option_words(opt, help_text):
         return [opt, arg.split("|")[0]]
     values = {"--flow-timeouts": "1,2", "--host": "10.0.0.1", "--src": "10.0.0.1", "--dst": "10.0.0.1",
               "--buffer-size": "64", "--flow-table": "64", "--socket-table": "64", "--syslog": "unix",
-              "--syslog-facility": "local0", "--syslog-severity": "info", "--api": "127.0.0.1:8080"}
+              "--syslog-facility": "local0", "--syslog-severity": "info", "--api": "127.0.0.1:8080",
+              "--user": "nobody"}
     return [opt, values.get(opt, "1")]
 
 

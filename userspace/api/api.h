@@ -16,6 +16,10 @@ struct api_config {
 	const char *listen; /* ADDR:PORT, [ADDR6]:PORT */
 	const char *db_path; /* the store it reads */
 	const char *token_file; /* made (0600) on first run, kept after */
+	/* Open the store's connections now, a pool the requests borrow from, so that
+	 * they keep working once the process has given up the rights to open it
+	 * (serve --user). Without it, each request opens its own. */
+	bool pool;
 };
 
 /* 0 when listen is an ADDR:PORT or [ADDR6]:PORT the API can bind (checked at parse time). */

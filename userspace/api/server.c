@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +19,69 @@
 #include "mhd.h"
 #include "token.h"
 
+#define API_POOL 16
+
 struct api {
 	struct MHD_Daemon *d;
 	char token[160];
 	char db_path[PATH_MAX];
+	/* serve's connections to the store, opened before the privileges go */
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	sqlite3 *pool[API_POOL];
+	bool busy[API_POOL];
+	size_t npool;
 };
+
+/* A pooled connection, waiting a few seconds at most for one; NULL: none came. */
+static sqlite3 *pool__take(struct api *a, int *slot)
+{
+	struct timespec until;
+	sqlite3 *db = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&a->lock);
+	while (!db) {
+		for (size_t i = 0; i < a->npool && !db; i++)
+			if (!a->busy[i]) {
+				a->busy[i] = true;
+				db = a->pool[i];
+				*slot = (int)i;
+			}
+		if (!db && pthread_cond_timedwait(&a->freed, &a->lock, &until))
+			break;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return db;
+}
+
+static void pool__give(struct api *a, int slot)
+{
+	pthread_mutex_lock(&a->lock);
+	a->busy[slot] = false;
+	pthread_cond_signal(&a->freed);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Opens the pool's connections and reads through each once, so that the store, its WAL
+ * and its shared memory are open files before the process gives up its rights. */
+static int pool__open(struct api *a)
+{
+	for (a->npool = 0; a->npool < API_POOL; a->npool++) {
+		sqlite3 **db = &a->pool[a->npool];
+
+		if (sqlite3_open_v2(a->db_path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+		    sqlite3_exec(*db, "SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)", NULL,
+				 NULL, NULL) != SQLITE_OK) {
+			pr_warn("cannot read the store %s: %s\n", a->db_path, sqlite3_errmsg(*db));
+			sqlite3_close(*db);
+			return -1;
+		}
+		sqlite3_busy_timeout(*db, 5000);
+	}
+	return 0;
+}
 
 /* One connection's request: its body as it arrives. */
 struct conn {
@@ -232,6 +292,20 @@ static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st,
 			   "the body is not a flat JSON object of strings and numbers");
 		return;
 	}
+	if (a->npool) {
+		int slot = -1;
+
+		r->db = pool__take(a, &slot);
+		if (!r->db) {
+			api__error(r, 503, NULL,
+				   "every connection to the store is busy: try again");
+			return;
+		}
+		routes__dispatch(r);
+		r->db = NULL;
+		pool__give(a, slot);
+		return;
+	}
 	if (sqlite3_open_v2(a->db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		api__error(r, 503, NULL, "cannot open the store: %s", sqlite3_errmsg(r->db));
 		return;
@@ -351,7 +425,11 @@ int api__start(struct api **out, const struct api_config *cfg)
 		return -1;
 	}
 	db_store__config();
-	if (mhd__load()) {
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->freed, NULL);
+	if (mhd__load() || (cfg->pool && pool__open(a))) {
+		for (size_t i = 0; i < a->npool; i++)
+			sqlite3_close(a->pool[i]);
 		free(a);
 		return -1;
 	}
@@ -375,5 +453,7 @@ void api__stop(struct api *a)
 	if (!a)
 		return;
 	mhd.stop_daemon(a->d);
+	for (size_t i = 0; i < a->npool; i++)
+		sqlite3_close(a->pool[i]);
 	free(a);
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* whoflow serve: the HTTP API over a store, no BPF (see cmd_serve.h). */
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include "api.h"
 #include "cmd_serve.h"
 #include "log.h"
@@ -14,6 +17,31 @@ static volatile sig_atomic_t serve_stop;
 static void serve__signal(int sig)
 {
 	serve_stop = 1;
+}
+
+/* Gives up root: the supplementary groups, the group, the user, every capability (a
+ * change of uid from 0 clears them), and any way back (no_new_privs). */
+static int serve__drop(const char *name)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		pr_say("no user %s on this host\n", name);
+		return -1;
+	}
+	if (!pw->pw_uid)
+		return 0; /* root asked for: nothing to give up */
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		pr_say("cannot run as %s: %m\n", name);
+		return -1;
+	}
+	if (!setuid(0)) {
+		pr_say("could take root back after running as %s: stopping\n", name);
+		return -1;
+	}
+	pr_info("running as %s (uid %u), no capabilities\n", name, pw->pw_uid);
+	return 0;
 }
 
 void cmd__api_config(const struct config *cfg, struct api_config *out)
@@ -39,6 +67,7 @@ int cmd__serve(struct config *cfg)
 		return 1;
 	}
 	cmd__api_config(cfg, &ac);
+	ac.pool = true; /* the store stays readable once the rights to open it are gone */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* The signals wait, blocked, for sigsuspend: none slips in before it. */
@@ -48,6 +77,12 @@ int cmd__serve(struct config *cfg)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if (api__start(&api, &ac))
 		return 1;
+	/* Nothing left that needs root: the port is bound, the token read, the store open. */
+	if ((cfg->run_user || !geteuid()) &&
+	    serve__drop(cfg->run_user ? cfg->run_user : "nobody")) {
+		api__stop(api);
+		return 1;
+	}
 	pr_say("ready\n");
 	while (!serve_stop)
 		sigsuspend(&old);

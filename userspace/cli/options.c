@@ -199,6 +199,10 @@ const struct option_def option_defs[] = {
 	  "serve the HTTP API over the --db store (docs/api.md; its contract at /openapi.json); "
 	  "every endpoint but /health needs the bearer token in --api-token-file",
 	  "127.0.0.1:8080 with serve", M | SV, OPTDEF_DEF_TEXT },
+	{ OPT_USER, "user", "NAME",
+	  "once the port is bound, the token read and the store open, run as this user, with no "
+	  "capabilities (root keeps them)",
+	  "nobody, when started as root", SV, OPTDEF_DEF_TEXT },
 	{ OPT_API_TOKEN_FILE, "api-token-file", "PATH",
 	  "the API's token, made (random, 0600) when missing and kept",
 	  "/var/lib/whoflow/api.token", M | SV, OPTDEF_DEF_TEXT },

@@ -66,6 +66,7 @@ enum option_id {
 	OPT_DB_MAX_SIZE,
 	OPT_API,
 	OPT_API_TOKEN_FILE,
+	OPT_USER,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

@@ -89,6 +89,7 @@ struct config {
 	unsigned long long db_max_bytes; /* --db-max-size, 0: no limit */
 	const char *api_listen; /* --api ADDR:PORT */
 	const char *api_token_file; /* --api-token-file */
+	const char *run_user; /* --user: serve runs as this user once set up */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */
