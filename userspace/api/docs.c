@@ -5,16 +5,11 @@
 #include <stdbool.h>
 
 #ifdef WHOFLOW_SWAGGER_DIR
+#include "incbin.h"
+
 /* A section of their own, away from the data every run reads: otherwise the kernel's
  * fault-around makes a megabyte of them resident in every monitor. */
-#define DOCS_FILE(sym, path)                           \
-	__asm__(".section .whoflow_docs, \"a\"\n"      \
-		".global " #sym "\n"                   \
-		".type " #sym ", @object\n" #sym ":\n" \
-		".incbin \"" path "\"\n"               \
-		".byte 0\n"                            \
-		".size " #sym ", . - " #sym "\n"       \
-		".previous\n")
+#define DOCS_FILE(sym, path) INCBIN(sym, path, ".whoflow_docs")
 DOCS_FILE(api_docs_bundle_js, WHOFLOW_SWAGGER_DIR "/swagger-ui-bundle.js");
 DOCS_FILE(api_docs_css, WHOFLOW_SWAGGER_DIR "/swagger-ui.css");
 const bool api_docs_built = true;

@@ -56,17 +56,12 @@ static void view__env(struct proc_view *v, const struct proc_info *p)
 static void proc_view__make(struct proc_view *v, enum proc_view_kind kind,
 			    const struct proc_info *p, uint64_t ts_ns)
 {
-	size_t n;
-
 	memset(v, 0, sizeof(*v));
 	v->kind = kind;
 	v->p = p;
 	timeconv__rfc3339(timeconv__boot_to_real(ts_ns), v->ts, sizeof(v->ts));
 	timeconv__rfc3339(timeconv__boot_to_real(p->start_ns), v->start, sizeof(v->start));
-	n = cmdline__format(p->args, p->args_len, NULL, 0);
-	v->command_line = malloc(n + 1);
-	if (v->command_line)
-		cmdline__format(p->args, p->args_len, v->command_line, n + 1);
+	v->command_line = cmdline__dup(p->args, p->args_len);
 	if (p->env)
 		view__env(v, p);
 	if (kind == PROC_VIEW_EXIT) {

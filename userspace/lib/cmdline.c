@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include "cmdline.h"
 
 size_t cmdline__each(const char *buf, size_t len, void (*fn)(const char *arg, size_t n, void *ctx),
@@ -144,4 +145,14 @@ size_t cmdline__format(const char *buf, size_t len, char *out, size_t outsz)
 		out[0] = '\0';
 	cmdline__each(buf, len, format__one, &b);
 	return b.len;
+}
+
+char *cmdline__dup(const char *buf, size_t len)
+{
+	size_t n = cmdline__format(buf, len, NULL, 0);
+	char *out = malloc(n + 1);
+
+	if (out)
+		cmdline__format(buf, len, out, n + 1);
+	return out;
 }

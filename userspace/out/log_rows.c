@@ -296,16 +296,7 @@ static void row__addr(struct row_buf *b, const char *ifname, const struct endpoi
 
 static char *row__cmdline(const struct proc_info *p)
 {
-	size_t n;
-	char *cl;
-
-	if (!p || !p->args_len)
-		return NULL;
-	n = cmdline__format(p->args, p->args_len, NULL, 0);
-	cl = malloc(n + 1);
-	if (cl)
-		cmdline__format(p->args, p->args_len, cl, n + 1);
-	return cl;
+	return p && p->args_len ? cmdline__dup(p->args, p->args_len) : NULL;
 }
 
 static void row__process(struct row_buf *b, const struct event *ev, const char *session)

@@ -23,14 +23,12 @@ void owner__json_parent(struct json *j, const struct proc_info *p, const struct 
 	if (p->pcomm[0])
 		json__str(j, "name", p->pcomm);
 	if (parent) {
-		size_t n = cmdline__format(parent->args, parent->args_len, NULL, 0);
-		char *cl = parent->args_len ? malloc(n + 1) : NULL;
+		char *cl = parent->args_len ? cmdline__dup(parent->args, parent->args_len) : NULL;
 
 		json__str(j, "entity_id", parent->entity_id);
 		if (parent->exe)
 			json__str(j, "executable", parent->exe);
 		if (cl) {
-			cmdline__format(parent->args, parent->args_len, cl, n + 1);
 			json__str(j, "command_line", cl);
 			free(cl);
 		}
@@ -54,14 +52,12 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 	json__obj_close(j);
 	json__str(j, "name", p ? p->comm : v->o.comm);
 	if (p) {
-		size_t n = cmdline__format(p->args, p->args_len, NULL, 0);
-		char *cl = malloc(n + 1);
+		char *cl = cmdline__dup(p->args, p->args_len);
 
 		json__str(j, "entity_id", p->entity_id);
 		if (p->exe)
 			json__str(j, "executable", p->exe);
 		if (cl) {
-			cmdline__format(p->args, p->args_len, cl, n + 1);
 			json__str(j, "command_line", cl);
 			free(cl);
 		}
@@ -170,11 +166,9 @@ void owner__comment(const struct owner_view *v, char *out, size_t n)
 	if (p && p->exe)
 		comment__kv(out, n, &len, "exe", p->exe);
 	if (p && p->args_len) {
-		size_t cl = cmdline__format(p->args, p->args_len, NULL, 0);
-		char *buf = malloc(cl + 1);
+		char *buf = cmdline__dup(p->args, p->args_len);
 
 		if (buf) {
-			cmdline__format(p->args, p->args_len, buf, cl + 1);
 			comment__kv(out, n, &len, "cmdline", buf);
 			free(buf);
 		}

@@ -79,16 +79,7 @@ static void row__str(struct db_row *r, enum db_str k, const char *v)
 
 static char *db__cmdline(const struct proc_info *p)
 {
-	size_t n;
-	char *cl;
-
-	if (!p || !p->args_len)
-		return NULL;
-	n = cmdline__format(p->args, p->args_len, NULL, 0);
-	cl = malloc(n + 1);
-	if (cl)
-		cmdline__format(p->args, p->args_len, cl, n + 1);
-	return cl;
+	return p && p->args_len ? cmdline__dup(p->args, p->args_len) : NULL;
 }
 
 /* The process columns, from what the join found. */

@@ -203,12 +203,10 @@ static void text__ku(FILE *f, const char *key, long long val)
 /* The environment as shell words (NAME=VALUE each), like the command line. */
 static void text__env(FILE *f, const struct proc_view *v)
 {
-	size_t n = cmdline__format(v->env, v->env_len, NULL, 0);
-	char *words = malloc(n + 1);
+	char *words = cmdline__dup(v->env, v->env_len);
 
 	if (!words)
 		return;
-	cmdline__format(v->env, v->env_len, words, n + 1);
 	text__kv(f, "env", words);
 	free(words);
 }
