@@ -46,7 +46,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev libxdp-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
-	python3-scapy rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium
+	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 

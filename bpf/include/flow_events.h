@@ -20,6 +20,7 @@
 #define WF_TLS_CHUNK 4096 /* bytes per record; a GSO packet can need several */
 #define WF_TLS_CHUNKS_PER_PACKET 4
 #define WF_SNI_MAX 256
+#define WF_TLS_LATER_TRIES 24 /* segments of an upgradable flow judged for a late hello */
 #define WF_TLS_EXT_MAX 32 /* extensions walked in the kernel looking for server_name */
 
 enum wf_hook {
@@ -183,7 +184,8 @@ struct flow_value {
 	__u8 http_tries; /* payload segments judged while http_state was unknown */
 	__u8 key_rev; /* the initiator is the key's second endpoint (daddr, dport) */
 	__u8 tls_hrr; /* the server answered with a HelloRetryRequest: second hellos follow */
-	__u8 pad3[2];
+	__u8 tls_upgrade; /* a direction began with what precedes TLS later (CONNECT, STARTTLS...) */
+	__u8 tls_tries; /* segments judged in WF_TLS_LATER, both directions */
 	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
 	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
 	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */
@@ -199,6 +201,11 @@ enum wf_tls_state {
 	WF_TLS_CAPTURE = 1, /* the stream starts with a hello: its bytes are shipped */
 	WF_TLS_NOT_TLS = 2, /* the stream starts with something else: never looked at again */
 	WF_TLS_DONE = 3, /* every byte that could hold a hello was shipped */
+	/* The stream starts with what comes before TLS on an upgraded connection (an
+	 * HTTP CONNECT and its answer, a mail or chat protocol's STARTTLS dialogue, a
+	 * PROXY header): each segment's start is judged again for a hello, up to
+	 * WF_TLS_LATER_TRIES segments. */
+	WF_TLS_LATER = 4,
 };
 
 enum wf_http_state {

@@ -210,8 +210,10 @@ static __always_inline int CTX_FN(parse__tcp)(CTX_T *ctx, struct pkt_meta *m)
 		return PARSE_TRUNCATED;
 	m->sport = bpf_ntohs(tcp.source);
 	m->dport = bpf_ntohs(tcp.dest);
-	m->tcp_seq = bpf_ntohl(tcp.seq);
 	m->tcp_flags = ((__u8 *)&tcp)[13];
+	/* The first payload byte's sequence number: a SYN takes one, so data on a
+	 * SYN (TCP Fast Open) starts one after the segment's number. */
+	m->tcp_seq = bpf_ntohl(tcp.seq) + ((m->tcp_flags & 0x02) ? 1 : 0);
 	m->payload_off = m->l4_off + hlen;
 	m->payload_len -= hlen;
 	return 0;

@@ -44,7 +44,7 @@ struct pkt_meta {
 	__u16 sport, dport;
 	__u32 payload_len; /* L4 payload per the IP length fields (Ethernet padding excluded) */
 	__u32 ip_id; /* IPv4 id or IPv6 fragment identification */
-	__u32 tcp_seq;
+	__u32 tcp_seq; /* of the first payload byte (a SYN's own number + 1) */
 	__u16 frag_off; /* bytes: where this fragment's data sits in its datagram */
 	__u8 more_frags; /* MF: more fragments follow */
 	__u8 pad;

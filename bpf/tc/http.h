@@ -23,6 +23,8 @@ static __always_inline bool http__is_request(const __u8 *h)
 		return h[4] == 'H' && h[5] == ' ';
 	case 0x4f505449: /* "OPTI"ONS */
 		return h[4] == 'O' && h[5] == 'N' && h[6] == 'S' && h[7] == ' ';
+	case 0x434f4e4e: /* "CONN"ECT: a proxy tunnel (its TLS follows: see tls.h) */
+		return h[4] == 'E' && h[5] == 'C' && h[6] == 'T' && h[7] == ' ';
 	}
 	return false;
 }

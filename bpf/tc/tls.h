@@ -155,7 +155,123 @@ static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_
 }
 
 /*
- * TLS on any TCP port: a direction whose first payload is a hello has its
+ * The 4 bytes a direction of a connection that turns to TLS later starts with:
+ * an HTTP proxy's CONNECT, a PROXY header, or a STARTTLS protocol's greeting
+ * or first command (SMTP, FTP, POP3, IMAP, XMPP).
+ */
+static __always_inline bool tls__upgrade_start(const __u8 *h)
+{
+	__u32 w = (__u32)h[0] << 24 | (__u32)h[1] << 16 | (__u32)h[2] << 8 | h[3];
+
+	switch (w) {
+	case 0x434f4e4e: /* "CONN"ECT */
+	case 0x50524f58: /* "PROX"Y, v1, with nothing after it in its segment */
+	case 0x0d0a0d0a: /* PROXY v2 signature */
+	case 0x32323020: /* "220 ": SMTP and FTP greetings */
+	case 0x3232302d: /* "220-" */
+	case 0x2b4f4b20: /* "+OK ": POP3 */
+	case 0x2a204f4b: /* "* OK": IMAP */
+	case 0x2a205052: /* "* PR"EAUTH */
+	case 0x3c3f786d: /* "<?xm"l: XMPP */
+	case 0x3c737472: /* "<str"eam */
+	case 0x45484c4f: /* "EHLO" */
+	case 0x48454c4f: /* "HELO" */
+	case 0x53544152: /* "STAR"TTLS */
+	case 0x53544c53: /* "STLS" */
+	case 0x41555448: /* "AUTH" TLS */
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The length of a PROXY protocol header at the payload's start (v2: 16 bytes
+ * and its length field; v1: a text line of at most 107 bytes), 0 if none: the
+ * client's own bytes, a hello among them, follow it in the same segment.
+ */
+static __always_inline __u32 tls__proxy_len(struct __sk_buff *skb, const struct pkt_meta *m)
+{
+	static const __u8 sig2[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+				       0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	static const __u8 sig1[6] = { 'P', 'R', 'O', 'X', 'Y', ' ' };
+	__u8 h[16];
+	bool v1 = true, v2 = true;
+
+	if (m->payload_len < 16 || ctx__skb_load(skb, m->payload_off, h, sizeof(h)))
+		return 0;
+	for (int i = 0; i < 12; i++) {
+		v2 &= h[i] == sig2[i];
+		v1 &= i >= 6 || h[i] == sig1[i];
+	}
+	if (v2)
+		return 16 + ((__u32)h[14] << 8 | h[15]);
+	if (!v1)
+		return 0;
+	for (__u32 at = 0; at < 112; at += 8) {
+		__u32 from = at + 8 <= m->payload_len ? at : m->payload_len - 8;
+		__u8 w[8];
+
+		if (ctx__skb_load(skb, m->payload_off + from, w, sizeof(w)))
+			return 0;
+		for (int j = 0; j < 8; j++)
+			if (w[j] == '\n')
+				return from + j + 1;
+		if (from != at)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * A segment of a direction not yet known to carry TLS: a hello at its start
+ * (or after a PROXY header) opens the capture there. Otherwise the direction
+ * is not TLS for good, unless it starts the way an upgraded connection does
+ * (or the flow's other direction did): then the next segments are judged too,
+ * up to WF_TLS_LATER_TRIES, and the hello after CONNECT or STARTTLS is seen.
+ */
+static __always_inline void tls__judge(struct __sk_buff *skb, const struct pkt_meta *m,
+				       struct flow_value *v, __u8 d)
+{
+	bool first = v->tls_state[d] == WF_TLS_UNKNOWN;
+	struct pkt_meta after = *m;
+	__u32 skip = 0, want;
+	__u8 h[4] = {};
+
+	want = tls__want(skb, m);
+	if (!want && first) {
+		skip = tls__proxy_len(skb, m);
+		if (skip && skip < m->payload_len) {
+			after.payload_off += skip;
+			after.payload_len -= skip;
+			want = tls__want(skb, &after);
+		}
+	}
+	if (want) {
+		v->tls_want[d] = want;
+		v->tls_isn[d] = m->tcp_seq + skip;
+		v->tls_state[d] = WF_TLS_CAPTURE;
+		if (!skip && tls__is_hrr(skb, m))
+			v->tls_hrr = 1;
+		return;
+	}
+	if (!first) {
+		if (++v->tls_tries >= WF_TLS_LATER_TRIES)
+			v->tls_state[d] = WF_TLS_NOT_TLS;
+		return;
+	}
+	if (skip || v->tls_upgrade ||
+	    (m->payload_len >= 4 && !ctx__skb_load(skb, m->payload_off, h, sizeof(h)) &&
+	     tls__upgrade_start(h))) {
+		v->tls_upgrade = 1;
+		v->tls_state[d] = WF_TLS_LATER;
+	} else {
+		v->tls_state[d] = WF_TLS_NOT_TLS;
+	}
+}
+
+/*
+ * TLS on any TCP port: a direction whose first payload is a hello (or whose
+ * hello follows a CONNECT, a STARTTLS dialogue or a PROXY header) has its
  * first bytes shipped by stream offset, so userspace reassembles hellos split
  * over segments and records, larger than the MTU, retransmitted or reordered.
  */
@@ -164,29 +280,37 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 {
 	__u8 hook = hook_dir__hook(hook_dir), d = hook_dir__dir(hook_dir);
 	__u32 zero = 0, off, n, room;
+	struct pkt_meta seg;
 	struct chunk_event *e;
 
 	if (!skb || !m || !k || !v)
 		return 0;
 	if (v->tls_state[d] == WF_TLS_NOT_TLS || v->tls_state[d] == WF_TLS_DONE)
 		return 0;
-	if (v->tls_state[d] == WF_TLS_UNKNOWN) {
-		v->tls_want[d] = tls__want(skb, m);
-		v->tls_isn[d] = m->tcp_seq;
-		v->tls_state[d] = v->tls_want[d] ? WF_TLS_CAPTURE : WF_TLS_NOT_TLS;
-		if (!v->tls_want[d])
+	if (v->tls_state[d] == WF_TLS_UNKNOWN || v->tls_state[d] == WF_TLS_LATER) {
+		tls__judge(skb, m, v, d);
+		if (v->tls_state[d] != WF_TLS_CAPTURE)
 			return 0;
-		if (tls__is_hrr(skb, m))
-			v->tls_hrr = 1;
 	}
+	seg = *m;
 	off = m->tcp_seq - v->tls_isn[d]; /* wraps correctly across 2^32 */
-	/* Past every byte a hello could use (not a segment from before the start,
-	 * whose offset wraps): this direction needs nothing more. */
-	if (off >= WF_TLS_CLIENT_MAX && off < (1u << 31)) {
+	/* A segment that starts before the stream (a PROXY header ahead of the
+	 * hello, a retransmit from before it): only its part from the start on. */
+	if (off >= (1u << 31)) {
+		__u32 skip = -off;
+
+		if (skip >= seg.payload_len)
+			return 0;
+		seg.payload_off += skip;
+		seg.payload_len -= skip;
+		off = 0;
+	}
+	/* Past every byte a hello could use: this direction needs nothing more. */
+	if (off >= WF_TLS_CLIENT_MAX) {
 		v->tls_state[d] = WF_TLS_DONE;
 		return 0;
 	}
-	if (off >= v->tls_want[d] && !tls__extend(skb, m, v, d, off))
+	if (off >= v->tls_want[d] && !tls__extend(skb, &seg, v, d, off))
 		return 0;
 	/*
 	 * After a HelloRetryRequest the whole segment goes (up to the cap), not
@@ -194,8 +318,8 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	 * gap before the next hello. Otherwise what follows the hello is
 	 * encrypted and stays in the kernel (a server's first flight is kilobytes).
 	 */
-	room = skb->len > m->payload_off ? skb->len - m->payload_off : 0;
-	n = m->payload_len < room ? m->payload_len : room;
+	room = skb->len > seg.payload_off ? skb->len - seg.payload_off : 0;
+	n = seg.payload_len < room ? seg.payload_len : room;
 	if (!v->tls_hrr && off < v->tls_want[d] && n > v->tls_want[d] - off)
 		n = v->tls_want[d] - off;
 	if (n > WF_TLS_CLIENT_MAX - off)
@@ -203,14 +327,14 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	e = bpf_map_lookup_elem(&tls_scratch, &zero);
 	if (!e || !n)
 		return 0;
-	chunk__fill(e, WF_PKT_EVENT_TLS, skb, m, k, v, hook, d);
+	chunk__fill(e, WF_PKT_EVENT_TLS, skb, &seg, k, v, hook, d);
 	e->sni_len = 0;
-	if (off == 0 && tls__is_client_hello(skb, m)) {
-		wf_tls_sni(skb, m, e);
+	if (off == 0 && tls__is_client_hello(skb, &seg)) {
+		wf_tls_sni(skb, &seg, e);
 		if (capture_by_name && e->sni_len && !v->capture_sel)
 			v->capture_sel = wf_name_selected((const struct wf_name *)e->sni, e->sni_len);
 	}
-	chunk__ship(skb, m, e, off, n, WF_STAT_TLS_LOST);
+	chunk__ship(skb, &seg, e, off, n, WF_STAT_TLS_LOST);
 	return 0;
 }
 

@@ -634,6 +634,122 @@ static void test_tls_kernel_sni(void **state)
 	ring_buffer__free(rb);
 }
 
+/*
+ * Hellos that are not where a stream's first payload starts (#14 items 2, 8),
+ * table-driven: each case sends its segments (TCP flags, payload) on a flow of
+ * its own, and says which chunks come out (stream offset, first bytes).
+ */
+static struct flow_value segment_flow(uint16_t sport);
+
+struct late_seg {
+	uint8_t flags;
+	const char *data; /* NULL: the hello */
+	size_t n;
+};
+
+struct late_case {
+	const char *name;
+	struct late_seg seg[WF_TLS_LATER_TRIES + 3];
+	int nseg;
+	int chunks; /* TLS chunks expected, each starting with the hello's bytes at its offset */
+	uint8_t state; /* the client direction's tls_state after the last segment */
+};
+
+#define PROXY2 "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c" "\xc0\x00\x02\x0a\xcb\x00\x71\x02\xc8\x22\x11\x5c"
+
+static void late__send(struct pkt *p, uint16_t sport, uint32_t seq, uint8_t flags,
+		       const uint8_t *d, size_t n)
+{
+	tls_segment(p, sport, seq, d, n);
+	p->b[p->l4_off + 13] = flags;
+}
+
+static void test_tls_late_starts(void **state)
+{
+	static const struct late_case cases[] = {
+		{ "hello on a SYN (TFO), rest after", { { 0x02, NULL, 40 }, { 0x18, NULL, 0 } }, 2, 2,
+		  WF_TLS_CAPTURE },
+		{ "CONNECT, then the hello", { { 0x18, "CONNECT h:443 HTTP/1.1\r\n\r\n", 26 },
+					       { 0x18, NULL, 0 } }, 2, 1, WF_TLS_CAPTURE },
+		{ "PROXY v2 and the hello in one segment", { { 0x18, PROXY2, 28 } }, 1, 1,
+		  WF_TLS_CAPTURE },
+		{ "PROXY v1 alone, then the hello",
+		  { { 0x18, "PROXY TCP4 192.0.2.1 203.0.113.2 1 2\r\n", 38 }, { 0x18, NULL, 0 } }, 2, 1,
+		  WF_TLS_CAPTURE },
+		{ "STARTTLS greeting, then the hello", { { 0x18, "220 mail ESMTP\r\n", 16 },
+							 { 0x18, NULL, 0 } }, 2, 1, WF_TLS_CAPTURE },
+		{ "plain start: never judged again", { { 0x18, "GET / HTTP/1.1\r\n\r\n", 18 },
+						       { 0x18, NULL, 0 } }, 2, 0, WF_TLS_NOT_TLS },
+	};
+	uint8_t hello[200] = { 22, 3, 1, 0, 195, 1, 0, 0, 191 };
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const struct late_case *lc = &cases[c];
+		struct tls_seen s = { 0 };
+		struct ring_buffer *rb =
+			ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_tls, &s, NULL);
+		uint16_t sport = (uint16_t)(50100 + c);
+		uint32_t seq = 5000;
+		size_t sent_hello = 0;
+
+		assert_non_null(rb);
+		ring_buffer__consume(rb);
+		s.n = 0;
+		for (int i = 0; i < lc->nseg; i++) {
+			const struct late_seg *sg = &lc->seg[i];
+			uint8_t buf[256];
+			size_t n = 0;
+			struct pkt p = { 0 };
+
+			if (sg->data) {
+				memcpy(buf, sg->data, sg->n);
+				n = sg->n;
+			}
+			/* The hello (its rest, after a first part): alone, or after a PROXY v2 header. */
+			if (!sg->data || !memcmp(sg->data, "\r\n\r\n", 4)) {
+				size_t part = sg->n && !sg->data ? sg->n : sizeof(hello) - sent_hello;
+
+				memcpy(buf + n, hello + sent_hello, part);
+				n += part;
+				sent_hello += part;
+			}
+			late__send(&p, sport, seq, sg->flags, buf, n);
+			run(&p, egress);
+			seq += (uint32_t)n + ((sg->flags & 0x02) ? 1 : 0);
+		}
+		ring_buffer__consume(rb);
+		print_message("%s\n", lc->name);
+		assert_int_equal(s.n, lc->chunks);
+		for (int i = 0; i < s.n; i++)
+			assert_memory_equal(s.ev[i].data, hello + s.ev[i].stream_off, s.ev[i].len);
+		if (lc->chunks)
+			assert_int_equal(s.ev[s.n - 1].stream_off + s.ev[s.n - 1].len, sizeof(hello));
+		assert_int_equal(segment_flow(sport).tls_state[WF_DIR_ORIG], lc->state);
+		ring_buffer__free(rb);
+	}
+}
+
+/* After an upgradable start, WF_TLS_LATER_TRIES segments without a hello end the judging. */
+static void test_tls_late_tries(void **state)
+{
+	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
+	uint32_t seq = 9000;
+	struct pkt p = { 0 };
+
+	late__send(&p, 50200, seq, 0x18, (const uint8_t *)"220 ftp\r\n", 9);
+	run(&p, egress);
+	seq += 9;
+	for (int i = 0; i < WF_TLS_LATER_TRIES; i++) {
+		memset(&p, 0, sizeof(p));
+		late__send(&p, 50200, seq, 0x18, (const uint8_t *)"250 ok\r\n", 8);
+		run(&p, egress);
+		seq += 8;
+		assert_int_equal(segment_flow(50200).tls_state[WF_DIR_ORIG],
+				 i + 1 < WF_TLS_LATER_TRIES ? WF_TLS_LATER : WF_TLS_NOT_TLS);
+	}
+}
+
 static int on_http(void *ctx, void *data, size_t len)
 {
 	struct tls_seen *s = ctx;
@@ -786,6 +902,8 @@ int main(void)
 		cmocka_unit_test(test_flow_accounting),
 		cmocka_unit_test(test_flow_canonical_key),
 		cmocka_unit_test(test_tls_capture),
+		cmocka_unit_test(test_tls_late_starts),
+		cmocka_unit_test(test_tls_late_tries),
 		cmocka_unit_test(test_http_requests),
 		cmocka_unit_test(test_http_state),
 		cmocka_unit_test(test_tls_kernel_sni),

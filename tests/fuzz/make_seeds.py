@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Writes seed corpora for make fuzz: DNS messages from dnspython, TLS client
-streams from Python's ssl module (whole, split over records). Debian's python."""
+streams from Python's ssl module (whole, split over records) and the odd hellos
+of the integration tests, HTTP requests (CONNECT among them). Debian's python."""
 import os
 import sys
 
@@ -13,7 +14,8 @@ def main(out):
     os.makedirs(os.path.join(out, "tls"), exist_ok=True)
     os.makedirs(os.path.join(out, "http"), exist_ok=True)
     for i, req in enumerate([b"GET /a?b=c HTTP/1.1\r\nHost: h:80\r\nUser-Agent: curl/7.88.1\r\n\r\n",
-                             b"POST http://[::1]:8/x HTTP/1.0\nuser-agent: y\n\n"]):
+                             b"POST http://[::1]:8/x HTTP/1.0\nuser-agent: y\n\n",
+                             b"CONNECT svc.example:443 HTTP/1.1\r\nHost: svc.example:443\r\n\r\n"]):
         with open(os.path.join(out, "http", "req%d" % i), "wb") as f:
             f.write(req)
     import io
@@ -27,6 +29,12 @@ def main(out):
     for i, (alpn, records) in enumerate([(["h2"], 1), (["h2", "http/1.1"], 3), ([], 1), (["x" * 200] * 10, 2)]):
         data = tls_client.reframe(tls_client.client_hello("seed%d.example" % i, alpn), records)
         with open(os.path.join(out, "tls", "hello%d" % i), "wb") as f:
+            f.write(data)
+    # The odd hellos of test_tls_odd.py: 350 suites, an odd-length list, a list past the end,
+    # an extension that overruns, SSLv2.
+    import test_tls_odd
+    for name, data in test_tls_odd.CASES.items():
+        with open(os.path.join(out, "tls", "odd-" + name), "wb") as f:
             f.write(data)
 
 

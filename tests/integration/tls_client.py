@@ -3,7 +3,9 @@
 way a test asks: split over several TCP segments, over several TLS records, or
 padded past the MTU with a long ALPN list. Prints the hello's SNI and ALPN.
 
-usage: tls_client.py HOST PORT SNI SEGMENTS RECORDS ALPN_COUNT
+usage: tls_client.py HOST PORT SNI SEGMENTS RECORDS ALPN_COUNT [tfo]
+
+With tfo, the first segment rides on the SYN (TCP Fast Open, MSG_FASTOPEN).
 """
 import socket
 import ssl
@@ -39,12 +41,21 @@ def main():
     host, port, sni, segments, records, alpn_count = sys.argv[1:7]
     alpn = ["h2", "http/1.1"] + ["x-whoflow-test-protocol-%02d-%s" % (i, "p" * 30) for i in range(int(alpn_count))]
     data = reframe(client_hello(sni, alpn), int(records))
-    s = socket.create_connection((host, int(port)))
-    # Nagle off: each send() leaves as its own segment.
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    tfo = sys.argv[7:8] == ["tfo"]
     n = int(segments)
     step = (len(data) + n - 1) // n
-    for i in range(0, len(data), step):
+    if tfo:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sent = s.sendto(data[:step], socket.MSG_FASTOPEN, (host, int(port)))
+        assert sent == step, sent  # all of it on the SYN, or the test proves nothing
+        start = step
+    else:
+        s = socket.create_connection((host, int(port)))
+        # Nagle off: each send() leaves as its own segment.
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        start = 0
+    for i in range(start, len(data), step):
         s.sendall(data[i:i + step])
     s.settimeout(5)
     try:

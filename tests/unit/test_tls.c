@@ -10,15 +10,49 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ja.h"
 #include "tls.h"
 
 struct buf {
-	uint8_t b[8192];
+	uint8_t b[70000]; /* room for a hello with the most suites TLS allows */
 	size_t n;
 };
+
+#define JA3_STRING_MAX 4096
+#define JA4_R_MAX 4096
+
+/* The decoders, freeing what the previous decoding into ch held. */
+static int hello_parse(const uint8_t *b, size_t n, struct tls_client_hello *ch)
+{
+	tls__client_hello_free(ch);
+	return tls__client_hello(b, n, ch);
+}
+
+static int hello_parse_v2(const uint8_t *b, size_t n, struct tls_client_hello *ch)
+{
+	tls__client_hello_free(ch);
+	return tls__sslv2_client_hello(b, n, ch);
+}
+
+/* JA3 string and MD5 into fixed buffers ("" when none), as the tests compare them. */
+static void ja3_of_hello(const struct tls_client_hello *ch, char *s, size_t n, char md5[33])
+{
+	char *r = ja3__compute(ch, md5);
+
+	snprintf(s, n, "%s", r ? r : "");
+	free(r);
+}
+
+static void ja4_of_hello(const struct tls_client_hello *ch, char ja4[JA4_MAX], char *s, size_t n)
+{
+	char *r = ja4__compute(ch, ja4);
+
+	snprintf(s, n, "%s", r ? r : "");
+	free(r);
+}
 
 static void put8(struct buf *b, uint8_t v)
 {
@@ -161,21 +195,22 @@ static void build_foxio(struct buf *b)
 static void test_foxio_vector(void **state)
 {
 	struct buf b = { .n = 0 };
-	struct tls_client_hello ch;
+	struct tls_client_hello ch = {};
 	char ja4[JA4_MAX], ja4_r[JA4_R_MAX];
 
 	build_foxio(&b);
-	assert_int_equal(tls__client_hello(b.b, b.n, &ch), 0);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
 	assert_string_equal(ch.sni, "example.com");
 	assert_int_equal(ch.nalpn, 2);
 	assert_string_equal(ch.alpn[1], "http/1.1");
 	assert_int_equal(ch.extensions.n, 16);
-	ja4__compute(&ch, ja4, ja4_r, sizeof(ja4_r));
+	ja4_of_hello(&ch, ja4, ja4_r, sizeof(ja4_r));
 	assert_string_equal(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
 	assert_string_equal(ja4_r,
 			    "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,"
 			    "c02f,c030,cca8,cca9_0005,000a,000b,000d,0012,0015,0017,001b,0023,"
 			    "002b,002d,0033,4469,ff01_0403,0804,0401,0503,0805,0501,0806,0601");
+	tls__client_hello_free(&ch);
 }
 
 /* A Chrome hello (published with its JA3 and JA4), with GREASE added everywhere. */
@@ -221,18 +256,18 @@ static void test_chrome_vector(void **state)
 {
 	for (int grease = 0; grease < 2; grease++) {
 		struct buf b = { .n = 0 };
-		struct tls_client_hello ch;
+		struct tls_client_hello ch = {};
 		char ja3[JA3_STRING_MAX], md5[33], ja4[JA4_MAX], ja4_r[JA4_R_MAX];
 
 		build_chrome(&b, grease);
-		assert_int_equal(tls__client_hello(b.b, b.n, &ch), 0);
-		ja3__compute(&ch, ja3, sizeof(ja3), md5);
+		assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
+		ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
 		assert_string_equal(ja3,
 				    "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-"
 				    "49171-49172-156-157-47-53,45-51-16-65037-23-17613-0-11-10-"
 				    "43-65281-35-18-5-13-27,4588-29-23-24,0");
 		assert_string_equal(md5, "98487aa16281980e7d1120d399efb6a4");
-		ja4__compute(&ch, ja4, ja4_r, sizeof(ja4_r));
+		ja4_of_hello(&ch, ja4, ja4_r, sizeof(ja4_r));
 		assert_string_equal(ja4, "t13d1516h2_8daaf6152771_d8a2da3f94cd");
 		assert_string_equal(ja4_r,
 				    "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,"
@@ -242,6 +277,7 @@ static void test_chrome_vector(void **state)
 		assert_string_equal(ch.sni, "tls.browserleaks.com");
 		assert_int_equal(ch.key_shares.n, 1);
 		assert_int_equal(ch.key_shares.v[0], 0x001d);
+		tls__client_hello_free(&ch);
 	}
 }
 
@@ -250,7 +286,7 @@ static void ja4_of(const char *alpn, size_t alpn_len, bool sigalgs, char ja4[JA4
 		   size_t rsz)
 {
 	struct buf b = { .n = 0 };
-	struct tls_client_hello ch;
+	struct tls_client_hello ch = {};
 	size_t ext = hello_start(&b, (const uint16_t[]){ 0x1301 }, 1);
 
 	if (alpn) {
@@ -263,8 +299,9 @@ static void ja4_of(const char *alpn, size_t alpn_len, bool sigalgs, char ja4[JA4
 	if (sigalgs)
 		ext_u16_list(&b, 13, 2, (const uint16_t[]){ 0x0403, 0x2a2a }, 2);
 	patch(&b, ext, 2);
-	assert_int_equal(tls__client_hello(b.b, b.n, &ch), 0);
-	ja4__compute(&ch, ja4, ja4_r, rsz);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
+	ja4_of_hello(&ch, ja4, ja4_r, rsz);
+	tls__client_hello_free(&ch);
 }
 
 static void test_ja4_edge_cases(void **state)
@@ -298,7 +335,7 @@ static void test_ja4_edge_cases(void **state)
 static void test_no_extensions_and_many_ciphers(void **state)
 {
 	struct buf b = { .n = 0 };
-	struct tls_client_hello ch;
+	struct tls_client_hello ch = {};
 	uint16_t many[120];
 	char ja4[JA4_MAX], r[JA4_R_MAX];
 	uint8_t random[32] = { 0 };
@@ -313,21 +350,22 @@ static void test_no_extensions_and_many_ciphers(void **state)
 		put16(&b, many[i]);
 	put8(&b, 1);
 	put8(&b, 0);
-	assert_int_equal(tls__client_hello(b.b, b.n, &ch), 0);
-	ja4__compute(&ch, ja4, r, sizeof(r));
+	assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
 	assert_memory_equal(ja4, "t10i990000_", 11);
 	assert_string_equal(ja4 + 24, "000000000000");
+	tls__client_hello_free(&ch);
 }
 
 static void test_malformed_hellos(void **state)
 {
 	struct buf b = { .n = 0 };
-	struct tls_client_hello ch;
+	struct tls_client_hello ch = {};
 
 	build_foxio(&b);
 	/* Every cut of the hello is malformed, never a crash, never a fingerprint of garbage. */
 	for (size_t cut = 0; cut < b.n; cut++) {
-		int rc = tls__client_hello(b.b, cut, &ch);
+		int rc = hello_parse(b.b, cut, &ch);
 
 		/* The one cut that ends exactly before the extensions is a valid old-style hello. */
 		if (rc == 0)
@@ -345,7 +383,7 @@ static void test_malformed_hellos(void **state)
 		put(&b, "abc", 3);
 		patch(&b, ext, 2);
 	}
-	assert_int_equal(tls__client_hello(b.b, b.n, &ch), -1);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), -1);
 	assert_string_equal(ch.malformed_reason, "extension runs past the extension list");
 	/* A zero-length server_name extension is accepted as "has SNI". */
 	b.n = 0;
@@ -355,9 +393,10 @@ static void test_malformed_hellos(void **state)
 		ext_raw(&b, 0, "", 0);
 		patch(&b, ext, 2);
 	}
-	assert_int_equal(tls__client_hello(b.b, b.n, &ch), 0);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
 	assert_true(ch.has_sni);
 	assert_string_equal(ch.sni, "");
+	tls__client_hello_free(&ch);
 }
 
 struct hello_seen {
@@ -439,22 +478,136 @@ static void test_server_hello(void **state)
 	assert_false(sh.hello_retry);
 }
 
+/* SSLv2: specs kept as sent; fingerprints as the references give them (#14 item 4). */
 static void test_sslv2_hello(void **state)
 {
 	/* SSLv2 record: length 0x8000|n, type 1, version 3.1, specs 6 bytes, sid 0, challenge 16. */
 	uint8_t b[64] = { 0x80, 0x1f, 0x01, 0x03, 0x01, 0x00, 0x06, 0x00, 0x00,
 			  0x00, 0x10, 0x00, 0x00, 0x2f, 0x07, 0x00, 0xc0 };
-	struct tls_client_hello ch;
-	char ja4[JA4_MAX], r[JA4_R_MAX];
+	struct tls_client_hello ch = {};
+	char ja4[JA4_MAX], r[JA4_R_MAX], ja3[JA3_STRING_MAX], md5[33];
 
-	assert_int_equal(tls__sslv2_client_hello(b, 33, &ch), 0);
+	assert_int_equal(hello_parse_v2(b, 33, &ch), 0);
 	assert_true(ch.sslv2);
-	assert_int_equal(ch.ciphers.n, 2);
+	assert_int_equal(ch.nsslv2_specs, 2);
+	assert_int_equal(ch.sslv2_specs[0], 0x00002f);
+	assert_int_equal(ch.sslv2_specs[1], 0x0700c0);
+	/* Only the V3-form spec is a TLS suite: no made-up codes. */
+	assert_int_equal(ch.ciphers.n, 1);
 	assert_int_equal(ch.ciphers.v[0], 0x002f);
-	assert_int_equal(ch.ciphers.v[1], 0xff07);
-	ja4__compute(&ch, ja4, r, sizeof(r));
-	assert_memory_equal(ja4, "ts2i020000_", 11);
-	assert_int_equal(tls__sslv2_client_hello(b, 12, &ch), -1);
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
+	assert_string_equal(ja4, "ts2i000000_000000000000_000000000000");
+	ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
+	assert_string_equal(ja3, "");
+	assert_string_equal(md5, "");
+	assert_int_equal(hello_parse_v2(b, 12, &ch), -1);
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
+	assert_string_equal(ja4, "");
+	tls__client_hello_free(&ch);
+}
+
+/* A hello with the most suites TLS allows: every one in both fingerprints (#14 item 1). */
+static void test_every_suite_counts(void **state)
+{
+	static struct buf b;
+	struct tls_client_hello ch = {};
+	char md5[33], ja4[JA4_MAX];
+	uint8_t random[32] = { 0 };
+	char *ja3, *ja4_r, *last;
+
+	b.n = 0;
+	put16(&b, 0x0303);
+	put(&b, random, 32);
+	put8(&b, 0);
+	put16(&b, 65534);
+	for (int i = 0; i < 32767; i++)
+		put16(&b, (uint16_t)(i + 1));
+	put8(&b, 1);
+	put8(&b, 0);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), 0);
+	assert_int_equal(ch.ciphers.n, 32767);
+	assert_false(ch.ciphers.cut);
+	ja3 = ja3__compute(&ch, md5);
+	assert_non_null(ja3);
+	assert_memory_equal(ja3, "771,1-2-3-", 10);
+	last = strrchr(ja3, '-');
+	assert_string_equal(last, "-32767,,,");
+	ja4_r = ja4__compute(&ch, ja4);
+	assert_non_null(ja4_r);
+	assert_memory_equal(ja4, "t12i990000_", 11);
+	/* Every value but the 8 GREASE ones below 0x8000: four digits and a comma
+	 * each, after the 11-byte prefix and before the final "_". */
+	assert_int_equal(strlen(ja4_r), 11 + (32767 - 8) * 5 - 1 + 1);
+	free(ja3);
+	free(ja4_r);
+	tls__client_hello_free(&ch);
+}
+
+/* Builds a TLS 1.0 hello whose cipher-suite length field says len, followed by raw. */
+static void odd_hello(struct buf *b, uint16_t len, const uint8_t *raw, size_t rawn)
+{
+	uint8_t random[32] = { 0 };
+
+	b->n = 0;
+	put16(b, 0x0301);
+	put(b, random, 32);
+	put8(b, 0);
+	put16(b, len);
+	put(b, raw, rawn);
+}
+
+/* Malformed hellos fingerprinted as the references do (#14 item 3). */
+static void test_malformed_fingerprints(void **state)
+{
+	struct buf b = { .n = 0 };
+	struct tls_client_hello ch = {};
+	char ja3[JA3_STRING_MAX], md5[33], ja4[JA4_MAX], r[JA4_R_MAX];
+	uint8_t raw[200];
+
+	for (int i = 0; i < 133; i++)
+		raw[i] = (uint8_t)(i + 1);
+	/* Odd length 133: tshark reads 66 suites (JA4 counts them); ja3.py fails. */
+	odd_hello(&b, 133, raw, 133);
+	memcpy(raw, "\x01\x00", 2);
+	put(&b, raw, 2); /* compression: one method, null */
+	assert_int_equal(hello_parse(b.b, b.n, &ch), -1);
+	assert_string_equal(ch.malformed_reason, "cipher suites have an odd length");
+	assert_int_equal(ch.ciphers.n, 66);
+	ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
+	assert_string_equal(md5, "");
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
+	assert_memory_equal(ja4, "t10i660000_", 11);
+	/* A length past the hello: neither reference reads a suite: no fingerprint. */
+	odd_hello(&b, 600, (const uint8_t *)"\x00\x2f\x00\x35\x01\x00", 6);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), -1);
+	assert_string_equal(ch.malformed_reason, "cipher suites run past the hello");
+	ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
+	assert_string_equal(md5, "");
+	assert_string_equal(ja4, "");
+	/* An extension that overruns its list: ja3.py keeps its type, tshark (JA4) drops it. */
+	odd_hello(&b, 2, (const uint8_t *)"\x00\x2f\x01\x00", 4);
+	put16(&b, 4 + 4 + 2);
+	ext_raw(&b, 0x0017, "", 0);
+	put16(&b, 0x0023);
+	put16(&b, 50);
+	put(&b, "xx", 2);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), -1);
+	assert_string_equal(ch.malformed_reason, "extension runs past the extension list");
+	ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
+	assert_string_equal(ja3, "769,47,23-35,,");
+	ja4_of_hello(&ch, ja4, r, sizeof(r));
+	assert_string_equal(r, "t10i010100_002f_0017");
+	/* A broken server_name does not hide the extensions after it. */
+	odd_hello(&b, 2, (const uint8_t *)"\x00\x2f\x01\x00", 4);
+	put16(&b, 4 + 3 + 8);
+	ext_raw(&b, 0x0000, "\x00\x09\x00", 3);
+	ext_u16_list(&b, 10, 2, (const uint16_t[]){ 0x001d }, 1);
+	assert_int_equal(hello_parse(b.b, b.n, &ch), -1);
+	assert_string_equal(ch.malformed_reason, "server_name list runs past its extension");
+	ja3_of_hello(&ch, ja3, sizeof(ja3), md5);
+	assert_string_equal(ja3, "769,47,0-10,29,");
+	tls__client_hello_free(&ch);
 }
 
 /* Code points by IANA name; GREASE and unknown ones by number. */
@@ -483,6 +636,8 @@ int main(void)
 		cmocka_unit_test(test_records_split_and_joined),
 		cmocka_unit_test(test_server_hello),
 		cmocka_unit_test(test_sslv2_hello),
+		cmocka_unit_test(test_every_suite_counts),
+		cmocka_unit_test(test_malformed_fingerprints),
 	};
 
 	return cmocka_run_group_tests_name("tls", tests, NULL, NULL);

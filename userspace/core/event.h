@@ -109,10 +109,10 @@ struct tls_view {
 	struct tls_client_hello ch;
 	bool has_sh;
 	struct tls_server_hello sh;
-	char ja3[JA3_STRING_MAX];
-	char ja3_md5[33];
-	char ja4[JA4_MAX];
-	char ja4_r[JA4_R_MAX];
+	char *ja3; /* the JA3 string (malloc'd), NULL when the reference gives none */
+	char ja3_md5[33]; /* "" when none */
+	char ja4[JA4_MAX]; /* "" when none */
+	char *ja4_r; /* malloc'd, NULL when none */
 	bool incomplete; /* the hello never arrived whole */
 	uint32_t captured, wanted;
 };

@@ -66,6 +66,11 @@ struct tls_sessions *tls_sessions__new(struct event_out *out)
 
 static void session__free(struct session *s)
 {
+	for (int i = 0; i < TLS_HELLOS_MAX; i++) {
+		tls__client_hello_free(&s->ch[i].v.ch);
+		free(s->ch[i].v.ja3);
+		free(s->ch[i].v.ja4_r);
+	}
 	for (int d = 0; d < 2; d++) {
 		free(s->dir[d].buf);
 		free(s->dir[d].have);
@@ -192,8 +197,8 @@ static void pending__fill(struct pending *p, const struct walk_ctx *w)
 	v->ts_ns = w->st->first_ts;
 	v->captured = w->st->prefix;
 	v->wanted = w->st->want;
-	ja3__compute(&v->ch, v->ja3, sizeof(v->ja3), v->ja3_md5);
-	ja4__compute(&v->ch, v->ja4, v->ja4_r, sizeof(v->ja4_r));
+	v->ja3 = ja3__compute(&v->ch, v->ja3_md5);
+	v->ja4_r = ja4__compute(&v->ch, v->ja4);
 }
 
 static void on_client_hello(const uint8_t *body, size_t len, void *ctx)
@@ -271,6 +276,22 @@ void tls_sessions__chunk(struct tls_sessions *t, const struct chunk_event *e, si
 	stream__walk(&w);
 }
 
+/*
+ * The bytes a hello needs, from its own record and handshake headers, as the
+ * kernel judges it (a hello over several records pays a header per record),
+ * but without the kernel's cap: what a hello larger than the capture needed.
+ */
+static uint32_t stream__hello_size(const struct stream *st)
+{
+	uint32_t rec, hs;
+
+	if (st->prefix < 9)
+		return st->want;
+	rec = (uint32_t)st->buf[3] << 8 | st->buf[4];
+	hs = ((uint32_t)st->buf[6] << 16 | (uint32_t)st->buf[7] << 8 | st->buf[8]) + 4;
+	return hs <= rec ? 5 + rec : hs + 5 * (hs / (rec ? rec : 1) + 1);
+}
+
 /* A client stream that never yielded a hello: report it as incomplete. */
 static void session__incomplete(struct tls_sessions *t, struct session *s)
 {
@@ -284,8 +305,13 @@ static void session__incomplete(struct tls_sessions *t, struct session *s)
 		memset(&s->ch[0], 0, sizeof(s->ch[0]));
 		s->ch[0].v.ch.malformed = true;
 		s->ch[0].v.ch.malformed_reason = "ClientHello incomplete";
+		/* Neither reference fingerprints a hello it never had whole. */
+		s->ch[0].v.ch.ja3_none = s->ch[0].v.ch.ja4_none = true;
 		pending__fill(&s->ch[0], &w);
 		s->ch[0].v.incomplete = true;
+		s->ch[0].v.wanted = stream__hello_size(st);
+		if (s->ch[0].v.wanted > WF_TLS_CLIENT_MAX)
+			s->ch[0].v.ch.malformed_reason = "ClientHello larger than the 16384 bytes captured";
 		s->nch = 1;
 	}
 }

@@ -12,6 +12,7 @@
 #include "owner_fmt.h"
 #include "proc_info.h"
 #include "sink.h"
+#include "tls_json.h"
 #include "timeconv.h"
 
 static void json__endpoint(struct json *j, const char *key, const char *ip, uint16_t port,
@@ -275,131 +276,6 @@ static void dns_json__whoflow(struct json *j, const struct dns_view *dv,
 	json__obj_close(j);
 }
 
-static void json__u16_list(struct json *j, const char *key, const struct tls_u16_list *l)
-{
-	json__arr_open(j, key);
-	for (size_t i = 0; i < l->n; i++)
-		json__u64(j, NULL, l->v[i]);
-	json__arr_close(j);
-}
-
-static void json__hex16(struct json *j, const char *key, uint16_t v)
-{
-	char b[8];
-
-	snprintf(b, sizeof(b), "0x%04x", v);
-	json__str(j, key, b);
-}
-
-/* ECS tls.version: "1.3" of TLS 1.3; only once the server said which it chose. */
-static void tls_json__ecs(struct json *j, const struct tls_view *tv)
-{
-	const struct tls_client_hello *ch = &tv->ch;
-	char vb[16], cb[24];
-
-	json__obj_open(j, "tls");
-	if (tv->has_sh && !tv->sh.malformed && !tv->sh.hello_retry) {
-		uint16_t v =
-			tv->sh.selected_version ? tv->sh.selected_version : tv->sh.legacy_version;
-		const char *name = tls__version_name(v, vb, sizeof(vb));
-
-		json__str(j, "version",
-			  strncmp(name, "TLS ", 4) && strncmp(name, "SSL ", 4) ? name : name + 4);
-		json__str(j, "version_protocol", strncmp(name, "SSL ", 4) ? "tls" : "ssl");
-		json__str(j, "cipher", tls__cipher_name(tv->sh.cipher, cb, sizeof(cb)));
-		if (tv->sh.alpn[0])
-			json__str(j, "next_protocol", tv->sh.alpn);
-	}
-	json__obj_open(j, "client");
-	if (ch->has_sni)
-		json__str(j, "server_name", ch->sni);
-	json__arr_open(j, "supported_ciphers");
-	for (size_t i = 0; i < ch->ciphers.n; i++)
-		json__str(j, NULL, tls__cipher_name(ch->ciphers.v[i], cb, sizeof(cb)));
-	json__arr_close(j);
-	json__str(j, "ja3", tv->ja3_md5);
-	json__str(j, "ja4", tv->ja4);
-	json__str(j, "ja4_r", tv->ja4_r);
-	json__obj_close(j);
-	json__obj_close(j);
-}
-
-static void tls_json__client(struct json *j, const struct tls_client_hello *ch, const char *ja3)
-{
-	json__obj_open(j, "client");
-	json__hex16(j, "legacy_version", ch->legacy_version);
-	json__bool(j, "sslv2", ch->sslv2);
-	json__arr_open(j, "supported_versions");
-	for (size_t i = 0; i < ch->versions.n; i++) {
-		char b[8];
-
-		snprintf(b, sizeof(b), "0x%04x", ch->versions.v[i]);
-		json__str(j, NULL, b);
-	}
-	json__arr_close(j);
-	json__arr_open(j, "alpn");
-	for (size_t i = 0; i < ch->nalpn; i++)
-		json__str(j, NULL, ch->alpn[i]);
-	json__arr_close(j);
-	json__u16_list(j, "ciphers", &ch->ciphers);
-	json__u16_list(j, "extensions", &ch->extensions);
-	json__u16_list(j, "supported_groups", &ch->groups);
-	json__u16_list(j, "signature_algorithms", &ch->sig_algs);
-	json__u16_list(j, "key_share_groups", &ch->key_shares);
-	json__arr_open(j, "ec_point_formats");
-	for (size_t i = 0; i < ch->npoint_formats; i++)
-		json__u64(j, NULL, ch->point_formats[i]);
-	json__arr_close(j);
-	json__arr_open(j, "compression_methods");
-	for (size_t i = 0; i < ch->ncompression; i++)
-		json__u64(j, NULL, ch->compression[i]);
-	json__arr_close(j);
-	json__str(j, "ja3_string", ja3);
-	json__obj_close(j);
-}
-
-static void tls_json__whoflow(struct json *j, const struct tls_view *tv,
-			      const struct owner_view *ov)
-{
-	json__obj_open(j, "whoflow");
-	owner__json_whoflow(j, ov);
-	json__obj_open(j, "flow");
-	json__str(j, "id", tv->flow_id);
-	json__obj_close(j);
-	json__obj_open(j, "tls");
-	tls_json__client(j, &tv->ch, tv->ja3);
-	if (tv->has_sh) {
-		json__obj_open(j, "server");
-		json__hex16(j, "legacy_version", tv->sh.legacy_version);
-		if (tv->sh.selected_version)
-			json__hex16(j, "selected_version", tv->sh.selected_version);
-		json__hex16(j, "cipher", tv->sh.cipher);
-		if (tv->sh.alpn[0])
-			json__str(j, "alpn", tv->sh.alpn);
-		json__bool(j, "hello_retry", tv->sh.hello_retry);
-		json__obj_close(j);
-	}
-	if (tv->ch.malformed) {
-		json__bool(j, "malformed", true);
-		json__str(j, "malformed_reason", tv->ch.malformed_reason);
-	}
-	if (tv->e->sni_len) {
-		char sni[WF_SNI_MAX];
-
-		snprintf(sni, sizeof(sni), "%.*s", (int)tv->e->sni_len, tv->e->sni);
-		json__str(j, "kernel_sni", sni);
-	}
-	if (tv->incomplete) {
-		json__u64(j, "captured_bytes", tv->captured);
-		json__u64(j, "wanted_bytes", tv->wanted);
-	}
-	json__obj_close(j);
-	json__obj_open(j, "netns");
-	json__u64(j, "cookie", tv->e->h.netns);
-	json__obj_close(j);
-	json__obj_close(j);
-}
-
 static void http_json__body(struct json *j, const struct http_view *hv, const struct owner_view *ov)
 {
 	const struct http_request *r = &hv->req;
@@ -417,7 +293,8 @@ static void http_json__body(struct json *j, const struct http_view *hv, const st
 		json__str(j, "domain", r->domain);
 	if (r->port)
 		json__u64(j, "port", (uint64_t)r->port);
-	json__str(j, "path", r->path);
+	if (r->path[0]) /* CONNECT has none */
+		json__str(j, "path", r->path);
 	if (r->has_query)
 		json__str(j, "query", r->query);
 	json__obj_close(j);

@@ -124,7 +124,8 @@ static void tls_text(FILE *f, const struct tls_view *tv, const struct endpoints 
 		fprintf(f, " hello_retry=yes");
 	tls_list_text(f, "ciphers", &tv->ch.ciphers, false);
 	tls_list_text(f, "groups", &tv->ch.groups, true);
-	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5, tv->ja4);
+	fprintf(f, " ja3=%s ja4=%s", tv->ja3_md5[0] ? tv->ja3_md5 : "-",
+		tv->ja4[0] ? tv->ja4 : "-");
 	if (tv->ch.malformed)
 		fprintf(f, " malformed=\"%s\"", tv->ch.malformed_reason);
 	fprintf(f, " flow=%s community_id=%s", tv->flow_id, ep->community_id);

@@ -87,6 +87,14 @@ static void http__target(struct http_request *r)
 {
 	char *t = r->target, *q;
 
+	/* CONNECT names host:port (authority form), no path: a tunnel's far end. */
+	if (!strcmp(r->method, "CONNECT")) {
+		if (!r->has_host) {
+			snprintf(r->host, sizeof(r->host), "%.*s", (int)sizeof(r->host) - 1, t);
+			r->has_host = true;
+		}
+		return;
+	}
 	if (!strncasecmp(t, "http://", 7) || !strncasecmp(t, "https://", 8)) {
 		char *auth = strstr(t, "//") + 2, *slash = strchr(auth, '/');
 

@@ -7,42 +7,107 @@
 #include "ja.h"
 #include "tls.h"
 
-/* Appends the non-GREASE values of a list, joined by sep, in the given format. */
-static size_t list__join(const uint16_t *v, size_t n, const char *fmt, char sep, char *out,
-			 size_t outsz)
-{
-	size_t len = 0;
+/*
+ * A string that grows as a fingerprint's lists need (a hello may carry tens of
+ * thousands of values); oom once an allocation failed: the result is then not
+ * given at all rather than given cut.
+ */
+struct sb {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
 
-	out[0] = '\0';
+static void sb__put(struct sb *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 256) + n;
+		char *ns = realloc(b->s, cap);
+
+		if (!ns) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb__num(struct sb *b, const char *fmt, unsigned int v)
+{
+	char tmp[16];
+	int n = snprintf(tmp, sizeof(tmp), fmt, v);
+
+	if (n > 0)
+		sb__put(b, tmp, (size_t)n);
+}
+
+static char *sb__take(struct sb *b)
+{
+	if (b->oom) {
+		free(b->s);
+		return NULL;
+	}
+	return b->s ? b->s : strdup("");
+}
+
+/* Appends the non-GREASE values of a list, joined by sep, in the given format. */
+static void sb__list(struct sb *b, const uint16_t *v, size_t n, const char *fmt, char sep)
+{
+	bool first = true;
+
 	for (size_t i = 0; i < n; i++) {
 		if (tls__is_grease(v[i]))
 			continue;
-		if (len && len + 1 < outsz)
-			out[len++] = sep;
-		len += snprintf(out + len, len < outsz ? outsz - len : 0, fmt, v[i]);
-		if (len >= outsz)
-			len = outsz - 1;
+		if (!first)
+			sb__put(b, &sep, 1);
+		first = false;
+		sb__num(b, fmt, v[i]);
 	}
-	out[len] = '\0';
-	return len;
 }
 
-void ja3__compute(const struct tls_client_hello *ch, char *str, size_t strsz, char md5[33])
+static void md__hex(const EVP_MD *md, const char *s, size_t n, char *out, size_t hexlen)
 {
-	char c[2048], e[1024], g[1024], f[512] = "";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t fl = 0;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
 
-	list__join(ch->ciphers.v, ch->ciphers.n, "%u", '-', c, sizeof(c));
-	list__join(ch->extensions.v, ch->extensions.n, "%u", '-', e, sizeof(e));
-	list__join(ch->groups.v, ch->groups.n, "%u", '-', g, sizeof(g));
-	for (size_t i = 0; i < ch->npoint_formats && fl + 5 < sizeof(f); i++)
-		fl += snprintf(f + fl, sizeof(f) - fl, "%s%u", i ? "-" : "", ch->point_formats[i]);
-	snprintf(str, strsz, "%u,%s,%s,%s,%s", ch->legacy_version, c, e, g, f);
-	EVP_Digest(str, strlen(str), md, &mdlen, EVP_md5(), NULL);
-	for (unsigned int i = 0; i < mdlen; i++)
-		sprintf(md5 + 2 * i, "%02x", md[i]);
+	EVP_Digest(s, n, d, &dlen, md, NULL);
+	for (size_t i = 0; i < hexlen / 2 && i < dlen; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+	out[hexlen] = '\0';
+}
+
+char *ja3__compute(const struct tls_client_hello *ch, char md5[33])
+{
+	struct sb b = {};
+	char *s;
+
+	md5[0] = '\0';
+	if (ch->ja3_none)
+		return NULL;
+	sb__num(&b, "%u,", ch->legacy_version);
+	sb__list(&b, ch->ciphers.v, ch->ciphers.n, "%u", '-');
+	sb__put(&b, ",", 1);
+	sb__list(&b, ch->extensions.v, ch->extensions.n, "%u", '-');
+	if (ch->has_overrun_ext && !tls__is_grease(ch->overrun_ext)) {
+		if (ch->extensions.n)
+			sb__put(&b, "-", 1);
+		sb__num(&b, "%u", ch->overrun_ext);
+	}
+	sb__put(&b, ",", 1);
+	sb__list(&b, ch->groups.v, ch->groups.n, "%u", '-');
+	sb__put(&b, ",", 1);
+	for (size_t i = 0; i < ch->npoint_formats; i++)
+		sb__num(&b, i ? "-%u" : "%u", ch->point_formats[i]);
+	s = sb__take(&b);
+	if (s)
+		md__hex(EVP_md5(), s, strlen(s), md5, 32);
+	return s;
 }
 
 static const char *ja4__version(const struct tls_client_hello *ch)
@@ -94,60 +159,76 @@ static int u16__cmp(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* A sorted copy without GREASE (and without SNI and ALPN when drop_sni_alpn). */
-static size_t list__sorted(const struct tls_u16_list *l, bool drop_sni_alpn, uint16_t *out)
+/* The list sorted, without GREASE (and without SNI and ALPN when drop_sni_alpn), joined. */
+static void sb__sorted(struct sb *b, const struct tls_u16_list *l, bool drop_sni_alpn)
 {
+	uint16_t *sorted = malloc((l->n + 1) * sizeof(*sorted));
 	size_t n = 0;
 
+	if (!sorted) {
+		b->oom = true;
+		return;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		uint16_t v = l->v[i];
 
 		if (tls__is_grease(v) || (drop_sni_alpn && (v == 0 || v == 16)))
 			continue;
-		out[n++] = v;
+		sorted[n++] = v;
 	}
-	qsort(out, n, sizeof(*out), u16__cmp);
-	return n;
+	qsort(sorted, n, sizeof(*sorted), u16__cmp);
+	sb__list(b, sorted, n, "%04x", ',');
+	free(sorted);
 }
 
-static void hash12(const char *s, char out[13])
+static void hash12(const char *s, size_t n, char out[13])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (!*s) {
+	if (!n) {
 		strcpy(out, "000000000000");
 		return;
 	}
-	EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL);
-	for (int i = 0; i < 6; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
+	md__hex(EVP_sha256(), s, n, out, 12);
 }
 
-void ja4__compute(const struct tls_client_hello *ch, char ja4[JA4_MAX], char *ja4_r, size_t rsz)
+char *ja4__compute(const struct tls_client_hello *ch, char ja4[JA4_MAX])
 {
-	uint16_t sorted[TLS_LIST_MAX];
-	char first[16], ciphers[TLS_LIST_MAX * 5 + 1], exts[TLS_LIST_MAX * 10 + 8], h1[13], h2[13];
+	/* SSLv2: FoxIO's code reads its version and nothing else. */
+	static const struct tls_u16_list none;
+	const struct tls_u16_list *ciphers = ch->sslv2 ? &none : &ch->ciphers,
+				  *exts = ch->sslv2 ? &none : &ch->extensions,
+				  *sigs = ch->sslv2 ? &none : &ch->sig_algs;
+	struct sb c = {}, e = {}, r = {};
+	char first[16], h1[13], h2[13];
 	bool sni = false;
-	size_t n, len;
 
-	for (size_t i = 0; i < ch->extensions.n; i++)
-		sni |= ch->extensions.v[i] == 0;
+	ja4[0] = '\0';
+	if (ch->ja4_none)
+		return NULL;
+	for (size_t i = 0; i < exts->n; i++)
+		sni |= exts->v[i] == 0;
 	snprintf(first, sizeof(first), "t%s%c%02zu%02zu%c%c", ja4__version(ch), sni ? 'd' : 'i',
-		 count__non_grease(&ch->ciphers), count__non_grease(&ch->extensions),
-		 ch->nalpn && ch->alpn0_len ? alpn__char(ch->alpn0_first) : '0',
-		 ch->nalpn && ch->alpn0_len > 1 ? alpn__char(ch->alpn0_last) : '0');
-	n = list__sorted(&ch->ciphers, false, sorted);
-	list__join(sorted, n, "%04x", ',', ciphers, sizeof(ciphers));
-	n = list__sorted(&ch->extensions, true, sorted);
-	len = list__join(sorted, n, "%04x", ',', exts, sizeof(exts));
-	if (count__non_grease(&ch->sig_algs)) {
-		exts[len++] = '_';
-		list__join(ch->sig_algs.v, ch->sig_algs.n, "%04x", ',', exts + len,
-			   sizeof(exts) - len);
+		 count__non_grease(ciphers), count__non_grease(exts),
+		 !ch->sslv2 && ch->nalpn && ch->alpn0_len ? alpn__char(ch->alpn0_first) : '0',
+		 !ch->sslv2 && ch->nalpn && ch->alpn0_len > 1 ? alpn__char(ch->alpn0_last) : '0');
+	sb__sorted(&c, ciphers, false);
+	sb__sorted(&e, exts, true);
+	if (count__non_grease(sigs)) {
+		sb__put(&e, "_", 1);
+		sb__list(&e, sigs->v, sigs->n, "%04x", ',');
 	}
-	hash12(ciphers, h1);
-	hash12(exts, h2);
+	hash12(c.s ? c.s : "", c.len, h1);
+	hash12(e.s ? e.s : "", e.len, h2);
 	snprintf(ja4, JA4_MAX, "%s_%s_%s", first, h1, h2);
-	snprintf(ja4_r, rsz, "%s_%s_%s", first, ciphers, exts);
+	sb__put(&r, first, strlen(first));
+	sb__put(&r, "_", 1);
+	sb__put(&r, c.s ? c.s : "", c.len);
+	sb__put(&r, "_", 1);
+	sb__put(&r, e.s ? e.s : "", e.len);
+	if (c.oom || e.oom)
+		r.oom = true;
+	free(c.s);
+	free(e.s);
+	if (r.oom)
+		ja4[0] = '\0';
+	return sb__take(&r);
 }

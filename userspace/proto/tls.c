@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tls.h"
 #include "textesc.h"
@@ -47,53 +48,100 @@ static bool rd__block(struct rd *r, int lenbytes, struct rd *sub)
 	return true;
 }
 
-static void list__add(struct tls_u16_list *l, uint16_t v)
+/* The first fault names the hello's malformed_reason; later ones only mark it. */
+static void ch__fault(struct tls_client_hello *ch, const char *why)
 {
-	if (l->n < TLS_LIST_MAX)
-		l->v[l->n++] = v;
-	else
-		l->cut = true;
+	if (!ch->malformed_reason)
+		ch->malformed_reason = why;
+	ch->malformed = true;
 }
 
+static void list__add(struct tls_u16_list *l, uint16_t v)
+{
+	if (l->cut)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		uint16_t *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			l->cut = true;
+			return;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = v;
+}
+
+/* Every whole 16-bit value of the block; false when a byte is left over. */
 static bool rd__u16_list(struct rd *r, struct tls_u16_list *l)
 {
 	uint16_t v;
 
-	if (r->n % 2)
-		return false;
 	while (rd__u16(r, &v))
 		list__add(l, v);
-	return true;
+	return r->pos == r->n;
 }
 
-static const char *ext__sni(struct rd *e, struct tls_client_hello *ch)
+/*
+ * A length-prefixed list inside an extension, read as far as the extension
+ * holds it (as tshark and ja3.py's parser read it): 1 on a fault (length past
+ * the extension, odd length), 2 when not even the length is there, else 0.
+ */
+static int ext__list(struct rd *e, int lenbytes, struct tls_u16_list *l)
+{
+	struct rd list;
+	size_t len = 0;
+	uint8_t b;
+
+	for (int i = 0; i < lenbytes; i++) {
+		if (!rd__u8(e, &b))
+			return 2;
+		len = len << 8 | b;
+	}
+	list = (struct rd){ e->b + e->pos, len <= e->n - e->pos ? len : e->n - e->pos, 0 };
+	e->pos += list.n;
+	if (!rd__u16_list(&list, l))
+		return 2;
+	return len > list.n ? 1 : 0;
+}
+
+static void ext__sni(struct rd *e, struct tls_client_hello *ch)
 {
 	struct rd list, name;
 	uint8_t type;
 
 	ch->has_sni = true;
 	if (e->n == 0)
-		return NULL; /* empty server_name: allowed in ServerHello-like echoes */
-	if (!rd__block(e, 2, &list))
-		return "server_name list runs past its extension";
+		return; /* empty server_name: allowed in ServerHello-like echoes */
+	if (!rd__block(e, 2, &list)) {
+		ch__fault(ch, "server_name list runs past its extension");
+		return;
+	}
 	while (list.pos < list.n) {
-		if (!rd__u8(&list, &type) || !rd__block(&list, 2, &name))
-			return "server_name entry runs past its list";
+		if (!rd__u8(&list, &type) || !rd__block(&list, 2, &name)) {
+			ch__fault(ch, "server_name entry runs past its list");
+			return;
+		}
 		if (type == 0 && !ch->sni[0])
 			textesc__ascii(ch->sni, sizeof(ch->sni), name.b, name.n);
 	}
-	return NULL;
 }
 
-static const char *ext__alpn(struct rd *e, struct tls_client_hello *ch)
+static void ext__alpn(struct rd *e, struct tls_client_hello *ch)
 {
 	struct rd list, proto;
 
-	if (!rd__block(e, 2, &list))
-		return "ALPN list runs past its extension";
+	if (!rd__block(e, 2, &list)) {
+		ch__fault(ch, "ALPN list runs past its extension");
+		return;
+	}
 	while (list.pos < list.n) {
-		if (!rd__block(&list, 1, &proto))
-			return "ALPN protocol runs past its list";
+		if (!rd__block(&list, 1, &proto)) {
+			ch__fault(ch, "ALPN protocol runs past its list");
+			return;
+		}
 		if (ch->nalpn == 0) {
 			ch->alpn0_len = proto.n;
 			ch->alpn0_first = proto.n ? proto.b[0] : 0;
@@ -102,111 +150,190 @@ static const char *ext__alpn(struct rd *e, struct tls_client_hello *ch)
 		if (ch->nalpn < TLS_ALPN_MAX)
 			textesc__ascii(ch->alpn[ch->nalpn++], sizeof(ch->alpn[0]), proto.b,
 				       proto.n);
+		else
+			ch->alpn_cut = true;
 	}
-	return NULL;
 }
 
-static const char *ext__key_share(struct rd *e, struct tls_client_hello *ch)
+static void ext__key_share(struct rd *e, struct tls_client_hello *ch)
 {
 	struct rd list, key;
 	uint16_t group;
 
-	if (!rd__block(e, 2, &list))
-		return "key_share list runs past its extension";
+	if (!rd__block(e, 2, &list)) {
+		ch__fault(ch, "key_share list runs past its extension");
+		return;
+	}
 	while (list.pos < list.n) {
-		if (!rd__u16(&list, &group) || !rd__block(&list, 2, &key))
-			return "key_share entry runs past its list";
+		if (!rd__u16(&list, &group) || !rd__block(&list, 2, &key)) {
+			ch__fault(ch, "key_share entry runs past its list");
+			return;
+		}
 		list__add(&ch->key_shares, group);
 	}
-	return NULL;
 }
 
-static const char *ext__u16_list(struct rd *e, int lenbytes, struct tls_u16_list *l,
-				 const char *err)
+static void ext__point_formats(struct rd *e, struct tls_client_hello *ch)
 {
-	struct rd list;
+	size_t len;
+	uint8_t n, f;
 
-	if (!rd__block(e, lenbytes, &list) || !rd__u16_list(&list, l))
-		return err;
-	return NULL;
+	if (!rd__u8(e, &n)) {
+		ch__fault(ch, "ec_point_formats is empty");
+		ch->ja3_none = true; /* ja3.py's parser fails on it */
+		return;
+	}
+	len = n <= e->n - e->pos ? n : e->n - e->pos;
+	if (len < n)
+		ch__fault(ch, "ec_point_formats runs past its extension");
+	for (size_t i = 0; i < len && rd__u8(e, &f); i++)
+		ch->point_formats[ch->npoint_formats++] = f;
 }
 
-static const char *ext__point_formats(struct rd *e, struct tls_client_hello *ch)
+static void ext__groups(struct rd *e, struct tls_client_hello *ch)
 {
-	struct rd list;
-	uint8_t f;
+	int st = ext__list(e, 2, &ch->groups);
 
-	if (!rd__block(e, 1, &list))
-		return "ec_point_formats runs past its extension";
-	while (rd__u8(&list, &f))
-		if (ch->npoint_formats < TLS_LIST_MAX)
-			ch->point_formats[ch->npoint_formats++] = f;
-	return NULL;
+	if (st)
+		ch__fault(ch, "supported_groups runs past its extension or has an odd length");
+	/* ja3.py reads what is there, and fails on a missing length or an odd one. */
+	if (st == 2)
+		ch->ja3_none = true;
 }
 
-static const char *ch__extension(uint16_t type, struct rd *e, struct tls_client_hello *ch)
+static void ch__extension(uint16_t type, struct rd *e, struct tls_client_hello *ch)
 {
 	switch (type) {
 	case 0:
-		return ext__sni(e, ch);
+		ext__sni(e, ch);
+		break;
 	case 10:
-		return ext__u16_list(e, 2, &ch->groups, "supported_groups runs past its extension");
+		ext__groups(e, ch);
+		break;
 	case 11:
-		return ext__point_formats(e, ch);
+		/* Formats of several ec_point_formats extensions would overflow the array. */
+		if (!ch->npoint_formats)
+			ext__point_formats(e, ch);
+		break;
 	case 13:
-		return ext__u16_list(e, 2, &ch->sig_algs,
-				     "signature_algorithms runs past its extension");
+		if (ext__list(e, 2, &ch->sig_algs))
+			ch__fault(ch, "signature_algorithms runs past its extension");
+		break;
 	case 16:
-		return ext__alpn(e, ch);
+		ext__alpn(e, ch);
+		break;
 	case 43:
-		return ext__u16_list(e, 1, &ch->versions,
-				     "supported_versions runs past its extension");
+		if (ext__list(e, 1, &ch->versions))
+			ch__fault(ch, "supported_versions runs past its extension");
+		break;
 	case 51:
-		return ext__key_share(e, ch);
+		ext__key_share(e, ch);
+		break;
 	}
-	return NULL;
 }
 
-static const char *ch__extensions(struct rd *r, struct tls_client_hello *ch)
+/*
+ * The extension list. An extension whose length runs past the list ends it:
+ * its type is kept apart (ja3.py counts it, tshark does not) and its content
+ * read as far as it goes.
+ */
+static void ch__extension_list(struct rd *exts, struct tls_client_hello *ch)
 {
-	struct rd exts, e;
-	uint16_t type;
+	while (exts->pos < exts->n) {
+		struct rd e;
+		uint16_t type, len;
 
-	if (r->pos == r->n)
-		return NULL; /* no extensions at all: a valid (old) hello */
-	if (!rd__block(r, 2, &exts))
-		return "extensions run past the hello";
-	while (exts.pos < exts.n) {
-		const char *err;
-
-		if (!rd__u16(&exts, &type) || !rd__block(&exts, 2, &e))
-			return "extension runs past the extension list";
+		if (!rd__u16(exts, &type) || !rd__u16(exts, &len)) {
+			ch__fault(ch, "extension header runs past the extension list");
+			ch->ja3_none = true;
+			return;
+		}
+		e = (struct rd){ exts->b + exts->pos, len, 0 };
+		if (len > exts->n - exts->pos) {
+			ch__fault(ch, "extension runs past the extension list");
+			e.n = exts->n - exts->pos;
+			ch->has_overrun_ext = true;
+			ch->overrun_ext = type;
+			ch__extension(type, &e, ch);
+			return;
+		}
+		exts->pos += len;
 		list__add(&ch->extensions, type);
-		err = ch__extension(type, &e, ch);
-		if (err)
-			return err;
+		ch__extension(type, &e, ch);
 	}
-	return NULL;
 }
 
-static const char *ch__body(struct rd *r, struct tls_client_hello *ch)
+static void ch__extensions(struct rd *r, struct tls_client_hello *ch)
+{
+	size_t rest = r->n - r->pos;
+	struct rd exts;
+
+	if (rest == 0)
+		return; /* no extensions at all: a valid (old) hello */
+	if (!rd__block(r, 2, &exts)) {
+		ch__fault(ch, "extensions run past the hello");
+		/* ja3.py's parser looks at extensions only when 6 bytes are left. */
+		ch->ja3_none = rest >= 6;
+		return;
+	}
+	ch__extension_list(&exts, ch);
+}
+
+static void ch__body(struct rd *r, struct tls_client_hello *ch)
 {
 	struct rd sid, ciphers, comp;
 	uint8_t c;
 
-	if (!rd__u16(r, &ch->legacy_version) || r->pos + 32 > r->n)
-		return "hello shorter than its fixed fields";
+	if (!rd__u16(r, &ch->legacy_version) || r->pos + 32 > r->n) {
+		ch__fault(ch, "hello shorter than its fixed fields");
+		ch->ja3_none = ch->ja4_none = true;
+		return;
+	}
 	r->pos += 32; /* random */
-	if (!rd__block(r, 1, &sid) || sid.n > 32)
-		return "session id runs past the hello";
-	if (!rd__block(r, 2, &ciphers) || !rd__u16_list(&ciphers, &ch->ciphers))
-		return "cipher suites run past the hello";
-	if (!rd__block(r, 1, &comp))
-		return "compression methods run past the hello";
+	if (!rd__block(r, 1, &sid)) {
+		ch__fault(ch, "session id runs past the hello");
+		ch->ja3_none = ch->ja4_none = true;
+		return;
+	}
+	if (sid.n > 32) {
+		/* tshark stops here (JA4 from nothing: none); ja3.py reads on. */
+		ch__fault(ch, "session id longer than 32 bytes");
+		ch->ja4_none = true;
+	}
+	if (!rd__block(r, 2, &ciphers)) {
+		ch__fault(ch, "cipher suites run past the hello");
+		ch->ja3_none = ch->ja4_none = true;
+		return;
+	}
+	/* An odd length: tshark reads the whole suites (JA4 counts them), ja3.py fails. */
+	if (!rd__u16_list(&ciphers, &ch->ciphers)) {
+		ch__fault(ch, "cipher suites have an odd length");
+		ch->ja3_none = true;
+	}
+	if (r->pos == r->n) {
+		ch__fault(ch, "compression methods missing");
+		ch->ja3_none = true;
+		return;
+	}
+	/* Past the hello: both references stop, with the suites they read. */
+	if (!rd__block(r, 1, &comp)) {
+		ch__fault(ch, "compression methods run past the hello");
+		return;
+	}
 	while (rd__u8(&comp, &c))
-		if (ch->ncompression < TLS_LIST_MAX)
-			ch->compression[ch->ncompression++] = c;
-	return ch__extensions(r, ch);
+		ch->compression[ch->ncompression++] = c;
+	ch__extensions(r, ch);
+}
+
+void tls__client_hello_free(struct tls_client_hello *ch)
+{
+	struct tls_u16_list *lists[] = { &ch->ciphers, &ch->extensions, &ch->groups,
+					 &ch->sig_algs, &ch->versions, &ch->key_shares };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		free(lists[i]->v);
+	free(ch->sslv2_specs);
+	memset(ch, 0, sizeof(*ch));
 }
 
 int tls__client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch)
@@ -214,15 +341,16 @@ int tls__client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch)
 	struct rd r = { b, n, 0 };
 
 	memset(ch, 0, sizeof(*ch));
-	ch->malformed_reason = ch__body(&r, ch);
-	ch->malformed = ch->malformed_reason != NULL;
+	ch__body(&r, ch);
 	return ch->malformed ? -1 : 0;
 }
 
 /*
  * SSLv2 CLIENT-HELLO (RFC 6101 appendix E.2): 2-byte length with the top bit
  * set, type 1, version, then lengths of the 3-byte cipher specs, session id and
- * challenge. Cipher specs of the V3 form (0x00XXXX) map to 16-bit suites.
+ * challenge. The specs are kept as sent; those of the V3 form (0x00XXXX) are
+ * TLS suites and are listed as ciphers too. Neither reference fingerprints
+ * them (ja3.py reads TLS records only; FoxIO's code sees no suites).
  */
 int tls__sslv2_client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch)
 {
@@ -232,17 +360,24 @@ int tls__sslv2_client_hello(const uint8_t *b, size_t n, struct tls_client_hello 
 
 	memset(ch, 0, sizeof(*ch));
 	ch->sslv2 = true;
+	ch->ja3_none = true;
 	if (!rd__u16(&r, &len) || !(len & 0x8000) || !rd__u8(&r, &type) || type != 1 ||
 	    !rd__u16(&r, &ch->legacy_version) || !rd__u16(&r, &cs_len) || !rd__u16(&r, &sid_len) ||
 	    !rd__u16(&r, &chal_len) || cs_len % 3 || r.pos + cs_len > r.n) {
 		ch->malformed = true;
 		ch->malformed_reason = "not a complete SSLv2 client hello";
+		ch->ja4_none = true;
 		return -1;
 	}
+	ch->sslv2_specs = malloc((cs_len / 3 + 1) * sizeof(*ch->sslv2_specs));
 	for (size_t i = 0; i < cs_len; i += 3) {
 		const uint8_t *s = b + r.pos + i;
 
-		list__add(&ch->ciphers, (uint16_t)(s[0] ? 0xff00 | s[0] : s[1] << 8 | s[2]));
+		if (ch->sslv2_specs)
+			ch->sslv2_specs[ch->nsslv2_specs++] =
+				(uint32_t)s[0] << 16 | (uint32_t)s[1] << 8 | s[2];
+		if (!s[0])
+			list__add(&ch->ciphers, (uint16_t)(s[1] << 8 | s[2]));
 	}
 	return 0;
 }

@@ -12,14 +12,20 @@
  * on a fault the hello is marked malformed with what was decoded before it.
  */
 
-#define TLS_LIST_MAX 256
+/* One-byte-length lists (point formats, compression methods) hold at most 255. */
+#define TLS_U8_LIST_MAX 256
 #define TLS_SNI_MAX 256
 #define TLS_ALPN_MAX 64
 
+/*
+ * A list of 16-bit values as long as the hello makes it (a hello may carry
+ * 32,767 cipher suites): grown on the heap, freed by tls__client_hello_free.
+ * cut: memory ran out and the list lacks its tail (shown on the event).
+ */
 struct tls_u16_list {
-	uint16_t v[TLS_LIST_MAX];
-	size_t n;
-	bool cut; /* more than TLS_LIST_MAX in the hello */
+	uint16_t *v;
+	size_t n, cap;
+	bool cut;
 };
 
 struct tls_client_hello {
@@ -31,18 +37,32 @@ struct tls_client_hello {
 	struct tls_u16_list sig_algs; /* signature_algorithms (13) only */
 	struct tls_u16_list versions; /* supported_versions (43) */
 	struct tls_u16_list key_shares; /* key_share (51) groups */
-	uint8_t point_formats[TLS_LIST_MAX];
+	uint8_t point_formats[TLS_U8_LIST_MAX];
 	size_t npoint_formats;
-	uint8_t compression[TLS_LIST_MAX];
+	uint8_t compression[TLS_U8_LIST_MAX];
 	size_t ncompression;
+	uint32_t *sslv2_specs; /* SSLv2 hello: its 3-byte cipher specs, as sent */
+	size_t nsslv2_specs;
 	bool has_sni;
 	char sni[TLS_SNI_MAX]; /* host name as sent; unprintable bytes escaped \xNN */
 	char alpn[TLS_ALPN_MAX][64]; /* as sent; unprintable bytes escaped */
 	uint8_t alpn0_first, alpn0_last; /* raw first and last byte of the first ALPN value */
 	size_t alpn0_len;
 	size_t nalpn;
+	bool alpn_cut; /* more than TLS_ALPN_MAX protocols: the rest not kept */
 	bool malformed;
-	const char *malformed_reason;
+	const char *malformed_reason; /* the first fault found */
+	/*
+	 * What the fingerprint references make of this hello (see ja.h). ja3_none:
+	 * Salesforce's ja3.py gives no JA3 (its parser fails on the fault).
+	 * ja4_none: nothing past the fixed fields could be read (FoxIO's code would
+	 * fingerprint an empty hello; whoflow gives none).
+	 */
+	bool ja3_none, ja4_none;
+	/* An extension whose data ran past its list: ja3.py keeps its type (its
+	 * parser truncates), tshark, and so JA4, drops it. */
+	bool has_overrun_ext;
+	uint16_t overrun_ext;
 };
 
 struct tls_server_hello {
@@ -60,10 +80,17 @@ static inline bool tls__is_grease(uint16_t v)
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
-/* Decodes a ClientHello body (after the 4-byte handshake header). */
+/*
+ * Decodes a ClientHello body (after the 4-byte handshake header) into ch, which
+ * must be zeroed or freed first. A fault marks the hello malformed (the first
+ * one names the reason) and parsing goes on where the fault allows: an
+ * extension's broken content does not hide the extensions after it.
+ */
 int tls__client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch);
 /* Decodes an SSLv2-format ClientHello record (starting at its 2-byte length). */
 int tls__sslv2_client_hello(const uint8_t *b, size_t n, struct tls_client_hello *ch);
+/* Frees the lists a decoded hello holds; ch is zeroed. */
+void tls__client_hello_free(struct tls_client_hello *ch);
 int tls__server_hello(const uint8_t *b, size_t n, struct tls_server_hello *sh);
 
 /*
