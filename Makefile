@@ -16,14 +16,14 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c
 # libmicrohttpd: its headers at build time; the library is loaded when the API starts
 # (userspace/api/mhd.c), so a monitor without --api does not map it and GnuTLS.
 PKGS_CFLAGS_ONLY := libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 # Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.
-STAGES   := cli api core proc sock net proto join select out lib
+STAGES   := cli api core proc sock net proto join select detect out lib
 CPPFLAGS += -I$(BUILD) -Ibpf/include $(addprefix -Iuserspace/,$(STAGES)) $(shell pkg-config --cflags $(PKGS) $(PKGS_CFLAGS_ONLY))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 
@@ -37,7 +37,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 # Pure modules (decoders and helpers): no BPF, no globals beyond their own; the
 # unit tests link them directly.
 LIB_SRCS := $(wildcard userspace/proto/*.c userspace/lib/*.c)
-AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select out,$(wildcard userspace/$(d)/*.c))
+AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select detect out,$(wildcard userspace/$(d)/*.c))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -46,7 +46,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libssl-dev libpcap-dev libnl-3-dev libnl-route-3-dev libxdp-dev pkg-config \
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
-	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium
+	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium \
+	libyaml-dev libpcre2-dev libjson-c-dev
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
@@ -122,6 +123,14 @@ $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/s
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/select/select.o \
 		$(BUILD)/userspace/select/filter.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+
+# The Sigma matcher: the rules' reader and compiler, without the pipeline's events.
+SIGMA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c,\
+	$(wildcard userspace/detect/*.c)))
+$(BUILD)/tests/test_sigma: tests/unit/test_sigma.c $(SIGMA_OBJS) $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(SIGMA_OBJS) $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz \
+		-lyaml -lpcre2-8 -ljson-c
 
 # The log files' lines, with the formatters they share with the other sinks.
 $(BUILD)/tests/test_log_rows: tests/unit/test_log_rows.c $(BUILD)/userspace/out/log_rows.o \

@@ -21,6 +21,7 @@
 #include "monitor.h"
 #include "options.h"
 #include "cmd_pin.h"
+#include "cmd_rules.h"
 #include "cmd_serve.h"
 #include "xdp.h"
 
@@ -33,7 +34,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ CMD_MONITOR, monitor__run }, { CMD_ATTACH, cmd__attach }, { CMD_DETACH, cmd__detach },
-	{ CMD_STATUS, cmd__status },   { CMD_SERVE, cmd__serve },
+	{ CMD_STATUS, cmd__status },   { CMD_SERVE, cmd__serve }, { CMD_RULES, cmd__rules },
 };
 
 /* "whoflow", or "whoflow attach" once a command was named: where --help is. */
@@ -437,6 +438,15 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_DB:
 		cfg->db_path = arg;
 		return 0;
+	case OPT_RULES: {
+		char why[512];
+
+		if (access(arg, R_OK)) {
+			snprintf(why, sizeof(why), "%s: %s", arg, strerror(errno));
+			return usage__error("--rules %s (a directory or file of Sigma rules)", why);
+		}
+		return strlist__add(&cfg->rules_dirs, arg) ? usage__error("%s", "out of memory") : 0;
+	}
 	case OPT_API:
 		if (api__check_listen(arg))
 			return usage__error(
@@ -553,6 +563,7 @@ static void config__free(struct config *cfg)
 	strlist__free(&cfg->pkt.snis);
 	strlist__free(&cfg->pkt.dns_types);
 	strlist__free(&cfg->pkt.tls_versions);
+	strlist__free(&cfg->rules_dirs);
 }
 
 int main(int argc, char **argv)

@@ -109,7 +109,7 @@ def test_api_answers_from_the_store(known_store, tmp_path):
         assert re.search(r"^Gid:\s+65534\s+65534\s+65534\s+65534$", status, re.M), status
         assert re.search(r"^CapEff:\s+0+$", status, re.M) and re.search(r"^CapPrm:\s+0+$", status, re.M)
         assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
-        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 2}
+        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 3}
         assert "bearer" in srv.call("/api/events", token=False, status=401)["error"]
         srv.call("/api/events", token="0" * 64, status=401)
 

@@ -87,7 +87,7 @@ def options_of(help_text):
     return set(re.findall(r"^  (?:-\w, |    )(--[a-z][a-z-]+)", help_text, re.M))
 
 
-COMMANDS = ["monitor", "attach", "detach", "status", "serve"]
+COMMANDS = ["monitor", "attach", "detach", "status", "serve", "rules"]
 
 
 def test_usage_doc_matches_help():
@@ -98,7 +98,7 @@ def test_usage_doc_matches_help():
     doc = open(os.path.join(DOCS, "usage.md")).read()
     man = open(os.path.join(DOCS, "whoflow.8")).read()
     assert help_text in doc
-    for cmd in ["attach", "detach", "status", "serve"]:
+    for cmd in ["attach", "detach", "status", "serve", "rules"]:
         assert run([cmd, "--help"]).stdout in doc, "whoflow %s --help is not in docs/usage.md" % cmd
     opts = sorted(options_of(help_text))
     assert len(opts) > 50
@@ -119,7 +119,8 @@ def option_words(opt, help_text):
     values = {"--flow-timeouts": "1,2", "--host": "10.0.0.1", "--src": "10.0.0.1", "--dst": "10.0.0.1",
               "--buffer-size": "64", "--flow-table": "64", "--socket-table": "64", "--syslog": "unix",
               "--syslog-facility": "local0", "--syslog-severity": "info", "--api": "127.0.0.1:8080",
-              "--user": "nobody"}
+              "--user": "nobody", "--rules": os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                          "sigma_rules")}
     return [opt, values.get(opt, "1")]
 
 

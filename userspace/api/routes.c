@@ -196,7 +196,7 @@ static void out__list_end(struct api_req *r, int64_t last_id, int64_t got, int64
 /* -- events -------------------------------------------------------------------------- */
 
 static const char *const event_types[] = { "exec", "fork", "exit", "flow",
-					   "dns",  "tls",  "http", NULL };
+					   "dns",  "tls",  "http", "alert", NULL };
 
 static void route__events(struct api_req *r, const char *type, const char *entity)
 {
@@ -219,7 +219,7 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 			known = true, t = *e;
 	if (!known) {
 		api__error(r, 400, "type",
-			   "'type' must be one of exec, fork, exit, flow, dns, tls, http");
+			   "'type' must be one of exec, fork, exit, flow, dns, tls, http, alert");
 		return;
 	}
 	if (!entity)
@@ -628,8 +628,8 @@ static bool method_is(struct api_req *r, const char *allowed)
 
 void routes__dispatch(struct api_req *r)
 {
-	static const char *const typed[] = { "flows", "flow", "dns",  "dns", "tls",
-					     "tls",   "http", "http", NULL };
+	static const char *const typed[] = { "flows", "flow", "dns",	"dns",	 "tls",
+					     "tls",   "http", "http", "alerts", "alert", NULL };
 	const char *p = r->path;
 
 	if (!strncmp(p, "/api/", 5))

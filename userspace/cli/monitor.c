@@ -172,6 +172,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], so[WF_SOCK_STAT__MAX];
 	char what[512];
 
+	pipeline__say_rules(out);
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
@@ -296,6 +297,15 @@ static void monitor__every_second(void *ctx, uint64_t now)
 	proc_tracker__expire(m->t, now);
 }
 
+/* --rules: a rule file changed: the set is reloaded (or kept, when a file is broken). */
+static int monitor__rules_changed(void *ctx, uint32_t events)
+{
+	struct monitor_run *m = ctx;
+
+	detect__poll(m->out->detect);
+	return LOOP_GO;
+}
+
 static int monitor__loop(struct loop *l, struct monitor_run *m)
 {
 	int rc;
@@ -304,6 +314,8 @@ static int monitor__loop(struct loop *l, struct monitor_run *m)
 		if (m->w[i].lw.fd >= 0)
 			loop__add_fd(l, m->w[i].lw.fd, EPOLLIN, monitor__link_event, &m->w[i]);
 	loop__add_fd(l, STDOUT_FILENO, 0, monitor__stdout_gone, m);
+	if (detect__fd(m->out->detect) >= 0)
+		loop__add_fd(l, detect__fd(m->out->detect), EPOLLIN, monitor__rules_changed, m);
 	loop__after_batch(l, monitor__after_batch, m);
 	loop__every(l, 1000000000ull, monitor__every_second, m);
 	rc = loop__run(l, &exiting);

@@ -142,6 +142,7 @@ static void offline__summary(const struct flow_tracker *ft, const struct pipelin
 	uint64_t s[WF_STAT__MAX];
 
 	flow_tracker__stats(ft, s);
+	pipeline__say_rules(out);
 	pr_say("summary: read %" PRIu64 " packets from %s (%" PRIu64 " longer than %d bytes "
 	       "and %" PRIu64 " of other link types not replayed, %" PRIu64
 	       " failed); events flow=%" PRIu64 " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64

@@ -11,6 +11,7 @@
 #define D CMD_DETACH
 #define S CMD_STATUS
 #define SV CMD_SERVE
+#define R CMD_RULES
 
 #define OPTS_SECTION(title)                                   \
 	{                                                     \
@@ -32,6 +33,12 @@ const struct command_def command_defs[] = {
 	  "list pinned attachments in every namespace", NULL },
 	{ SV, "serve", "whoflow serve --db PATH [--api ADDR:PORT]",
 	  "serve the HTTP API over a store that --db made, without monitoring", NULL },
+	{ R, "rules", "whoflow rules check DIR...\n       whoflow rules test RULES EVENTS.jsonl",
+	  "check Sigma rules: one line per rule, usable, skipped: WHY or broken: WHERE, then the "
+	  "counts (exit 1 when a rule is broken); or evaluate the rules in RULES (a file or a "
+	  "directory) on recorded events (whoflow --json lines, - for stdin) and print each alert "
+	  "as a JSON line",
+	  "check DIR... | test RULES EVENTS" },
 };
 
 const size_t command_defs_n = sizeof(command_defs) / sizeof(command_defs[0]);
@@ -190,6 +197,12 @@ const struct option_def option_defs[] = {
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },
 	{ OPT_LEGEND, "legend", NULL, "print every log file's columns and what they mean, and exit",
 	  NULL, M, 0 },
+	OPTS_SECTION("Detection:"),
+	{ OPT_RULES, "rules", "DIR",
+	  "evaluate the Sigma rules under DIR (*.yml and *.yaml, subfolders too; a file works too) "
+	  "on every event and report each match as an alert event (docs/sigma.md); repeatable; "
+	  "reloaded when the directory changes",
+	  NULL, M, 0 },
 	OPTS_SECTION("Store and API:"),
 	{ OPT_DB, "db", "PATH",
 	  "also keep every event in a SQLite store at PATH (made 0600; WAL; docs/store.md), "
@@ -342,6 +355,7 @@ static void usage__overview(FILE *f)
 	for (size_t i = 0; i < command_defs_n; i++) {
 		snprintf(col, sizeof(col), "  %s%s%s", command_defs[i].name,
 			 command_defs[i].words ? " " : "",
+			 command_defs[i].id == CMD_RULES ? "check|test ..." :
 			 command_defs[i].words && command_defs[i].id != CMD_MONITOR ? "IFACE..." :
 										      "");
 		usage__entry(f, col, command_defs[i].summary, NULL);
@@ -354,7 +368,7 @@ void options__usage(FILE *f, const struct command_def *cmd)
 	if (!cmd) {
 		usage__overview(f);
 	} else {
-		char text[256];
+		char text[1024];
 
 		snprintf(text, sizeof(text), "%s.", cmd->summary);
 		text[0] = (char)toupper((unsigned char)text[0]);
@@ -366,6 +380,8 @@ void options__usage(FILE *f, const struct command_def *cmd)
 	fputs("\n", f);
 	if (!cmd || cmd->id == CMD_MONITOR)
 		fputs(usage_tail, f);
+	else if (cmd->id == CMD_RULES)
+		fputs("A rule's verdicts and the Sigma features whoflow supports: docs/sigma.md.\n", f);
 	else if (cmd->words)
 		fputs("Trailing words are interface names, as with -i.\n", f);
 }

@@ -67,6 +67,7 @@ enum option_id {
 	OPT_API,
 	OPT_API_TOKEN_FILE,
 	OPT_USER,
+	OPT_RULES,
 };
 
 /* The subcommands, as bits: an option names those that take it. */
@@ -76,7 +77,8 @@ enum command_id {
 	CMD_DETACH = 4,
 	CMD_STATUS = 8,
 	CMD_SERVE = 16,
-	CMD_ANY = 31,
+	CMD_RULES = 32,
+	CMD_ANY = 63,
 };
 
 enum option_flags {

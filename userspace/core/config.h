@@ -84,6 +84,7 @@ struct config {
 	unsigned long log_rotate_seconds; /* --log-rotate-interval */
 	unsigned long log_keep; /* --log-keep */
 	bool log_compress; /* --log-compress */
+	struct strlist rules_dirs; /* --rules DIR, repeatable: Sigma rules */
 	const char *db_path; /* --db: the SQLite store */
 	unsigned long db_retain_s; /* --db-retain, 0: forever */
 	unsigned long long db_max_bytes; /* --db-max-size, 0: no limit */

@@ -29,6 +29,7 @@ struct dns_event;
 struct chunk_event;
 struct pkt_event_hdr;
 struct cap_event;
+struct event;
 
 enum event_kind {
 	EVENT_PROC,
@@ -37,6 +38,7 @@ enum event_kind {
 	EVENT_TLS,
 	EVENT_HTTP,
 	EVENT_PACKET, /* a packet copy for -w */
+	EVENT_ALERT, /* a Sigma rule matched an event (the detect stage) */
 };
 
 enum proc_view_kind {
@@ -123,6 +125,25 @@ struct packet_view {
 	const char *ifname; /* its interface's name, NULL if unknown */
 };
 
+#define ALERT_FIELDS_MAX 16
+
+/*
+ * A Sigma rule's match (detect stage): what the rule says of itself, the event
+ * it matched and the process that event names, and the fields that matched
+ * (Sigma names and values).
+ */
+struct alert_view {
+	const char *rule_id, *title, *author, *license, *level, *status, *description, *file;
+	const char *const *tags;
+	size_t ntags;
+	const struct event *ev; /* the matched event */
+	const struct proc_info *p; /* its process (for a flow, the end the rule read), or NULL */
+	const struct proc_info *parent;
+	const char *category; /* the Sigma log source category it was read as */
+	const char *names[ALERT_FIELDS_MAX], *values[ALERT_FIELDS_MAX];
+	size_t nfields;
+};
+
 /* The process a network event is attributed to, completed from the process table (join). */
 struct owner_view {
 	bool known;
@@ -167,13 +188,22 @@ struct event {
 		const struct tls_view *tls;
 		const struct http_view *http;
 		const struct packet_view *packet;
+		const struct alert_view *alert;
 	};
 	/* What the join adds: */
 	struct proc_view proc; /* EVENT_PROC */
 	const struct pkt_event_hdr *rec; /* DNS, TLS, HTTP: the record's header */
 	struct endpoints ep; /* network events */
 	struct owner_view owner, peer; /* network events; peer: a flow's other local end */
+	/* Flows: the name the initiating process itself resolved to the destination (join). */
+	const char *dest_domain;
 };
+
+/* An event's time as the sinks print it (joined events). */
+static inline const char *event__ts(const struct event *ev)
+{
+	return ev->kind == EVENT_PROC ? ev->proc.ts : ev->ep.ts;
+}
 
 /* Where sources hand their events (the pipeline). */
 struct event_out {

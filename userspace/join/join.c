@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <linux/types.h>
+#include "dns_names.h"
 #include "flow_events.h"
 #include "join.h"
 #include "owner.h"
@@ -48,6 +49,11 @@ static void join__flow(const struct owner_ctx *oc, struct event *ev)
 			    v->had_sk);
 	endpoints__fill(&ev->ep, k->family, k->saddr, k->daddr, k->proto, k->sport, k->dport,
 			v->last_ns);
+	/* The name the initiator resolved to where it connected (flow keys hold the
+	 * initiator first in reports). */
+	ev->dest_domain = e == WF_DIR_ORIG && ev->owner.known ?
+				  dns_names__find(&ev->owner.o, k->family, k->daddr, v->last_ns) :
+				  NULL;
 }
 
 /*
@@ -74,6 +80,7 @@ void join__network(const struct owner_ctx *oc, struct event *ev)
 	case EVENT_DNS:
 		ev->rec = &ev->dns->e->h;
 		join__packet(oc, ev, &ev->dns->e->id, 12, ev->rec->ts_ns);
+		dns_names__learn(ev);
 		break;
 	case EVENT_TLS:
 		ev->rec = &ev->tls->e->h;
@@ -90,6 +97,7 @@ void join__network(const struct owner_ctx *oc, struct event *ev)
 		break;
 	}
 	case EVENT_PROC:
+	case EVENT_ALERT:
 		break;
 	}
 }

@@ -156,3 +156,20 @@ char *cmdline__dup(const char *buf, size_t len)
 		cmdline__format(buf, len, out, n + 1);
 	return out;
 }
+
+/* The arguments joined by single spaces, unquoted, as Sysmon reports a command line. */
+char *cmdline__join(const char *buf, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		out[n++] = buf[i] ? buf[i] : ' ';
+	/* argv's last NUL is a terminator, not a separator. */
+	if (n && !buf[len - 1])
+		n--;
+	out[n] = '\0';
+	return out;
+}

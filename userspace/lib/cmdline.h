@@ -32,6 +32,12 @@ size_t cmdline__format(const char *buf, size_t len, char *out, size_t outsz);
 /* The same, in a string of its own to free ("" for no arguments); NULL: out of memory. */
 char *cmdline__dup(const char *buf, size_t len);
 
+/*
+ * The arguments joined by single spaces, without quoting (Sysmon's and Sigma's
+ * CommandLine), in a string of its own to free; NULL: out of memory.
+ */
+char *cmdline__join(const char *buf, size_t len);
+
 /* Quotes one word with the same rules as cmdline__format. */
 size_t cmdline__quote_word(const char *s, size_t n, char *out, size_t outsz);
 

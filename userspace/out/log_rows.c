@@ -123,6 +123,21 @@ static const struct log_col env_cols[] = {
 	C("name", "a variable captured at exec"),
 	C("value", "its value, secret-looking ones redacted as on stdout"),
 };
+static const struct log_col sigma_cols[] = {
+	C("ts", "the matched event's time, RFC 3339 UTC with nanoseconds"),
+	C("session_uid", "one per agent run: 32 hex digits, new at every start"),
+	C("event_id", "the alert's event.id (as in JSON and the store)"),
+	C("matched_event_id", "the matched event's event.id (its line in the other files has it)"),
+	C("rule_id", "the rule's id"),
+	C("rule", "the rule's title"),
+	C("level", "the rule's level: informational, low, medium, high or critical"),
+	C("category", "the log source category the event was read as"),
+	C("process_uid", "the process the event names (joins process.log)"),
+	C("pid", "its process id"),
+	C("exe", "its executable"),
+	C("matched", "the fields of the selections that matched, Field=value, ', ' between"),
+	C("rule_file", "the file the rule came from"),
+};
 
 #define SCHEMA(f, what, c)                           \
 	{                                            \
@@ -136,6 +151,7 @@ const struct log_schema log_schemas[LOG__N] = {
 	SCHEMA("http.log", "HTTP requests", http_cols),
 	SCHEMA("env.log", "the environment at exec, one variable a line (text, with --env)",
 	       env_cols),
+	SCHEMA("sigma.log", "Sigma rule matches (with --rules)", sigma_cols),
 };
 
 void log_rows__legend(FILE *f)
@@ -521,6 +537,38 @@ static void row__http(struct row_buf *b, const struct event *ev, const char *ses
 	row__end(b);
 }
 
+static void row__alert(struct row_buf *b, const struct event *ev, const char *session)
+{
+	const struct alert_view *a = ev->alert;
+	char matched[2048];
+	size_t len = 0;
+
+	matched[0] = '\0';
+	for (size_t i = 0; i < a->nfields; i++) {
+		int n = snprintf(matched + len, sizeof(matched) - len, "%s%s=%s", i ? ", " : "",
+				 a->names[i], a->values[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(matched) - len)
+			break;
+		len += (size_t)n;
+	}
+	row__head(b, event__ts(a->ev), session, ev->id);
+	row__col(b, false, a->ev->id);
+	row__col(b, false, a->rule_id);
+	row__col(b, false, a->title);
+	row__col(b, false, a->level);
+	row__col(b, false, a->category);
+	row__col(b, false, a->p ? a->p->entity_id : NULL);
+	if (a->p)
+		row__colf(b, "%d", a->p->pid);
+	else
+		row__col(b, false, NULL);
+	row__col(b, false, a->p ? a->p->exe : NULL);
+	row__col(b, false, matched);
+	row__col(b, false, a->file);
+	row__end(b);
+}
+
 enum log_kind log_rows__kind(const struct event *ev)
 {
 	switch (ev->kind) {
@@ -532,6 +580,8 @@ enum log_kind log_rows__kind(const struct event *ev)
 		return LOG_TLS;
 	case EVENT_HTTP:
 		return LOG_HTTP;
+	case EVENT_ALERT:
+		return LOG_SIGMA;
 	default:
 		return LOG_PROCESS;
 	}
@@ -556,6 +606,9 @@ void log_rows__event(struct row_buf bufs[LOG__N], const struct event *ev, const 
 		break;
 	case EVENT_HTTP:
 		row__http(&bufs[LOG_HTTP], ev, session);
+		break;
+	case EVENT_ALERT:
+		row__alert(&bufs[LOG_SIGMA], ev, session);
 		break;
 	case EVENT_PACKET:
 		break;

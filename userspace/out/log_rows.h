@@ -23,6 +23,7 @@ enum log_kind {
 	LOG_TLS,
 	LOG_HTTP,
 	LOG_ENV,
+	LOG_SIGMA,
 	LOG__N,
 };
 

@@ -32,6 +32,11 @@ void owner__json_parent(struct json *j, const struct proc_info *p, const struct 
 			json__str(j, "command_line", cl);
 			free(cl);
 		}
+		if (parent->args_len) {
+			json__arr_open(j, "args");
+			cmdline__each(parent->args, parent->args_len, json__arg, j);
+			json__arr_close(j);
+		}
 	}
 	json__obj_close(j);
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Join, select, sinks: one path for every event (see pipeline.h). */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
+#include "dns_names.h"
 #include "join.h"
 #include "log.h"
 #include "pipeline.h"
@@ -47,26 +50,42 @@ static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 		p->emitted++;
 }
 
+/* A rule's match: out like any event, right after the event it matched. */
+static void pipeline__alert(void *ctx, const struct event *alert)
+{
+	struct pipeline *p = ctx;
+
+	if (!pipeline__done(p))
+		pipeline__sinks(p, alert);
+}
+
 static void pipeline__emit(struct event_out *o, struct event *ev)
 {
 	struct pipeline *p = pipeline__of(o);
-	bool proc = ev->kind == EVENT_PROC;
+	bool proc = ev->kind == EVENT_PROC, selected, joined = false;
 
 	if (pipeline__done(p))
 		return;
 	if (!proc)
 		join__network(p->owners, ev);
-	if (!select__event(p->cfg, p->owners, ev)) {
+	selected = select__event(p->cfg, p->owners, ev);
+	if (!selected) {
 		if (ev->kind == EVENT_PACKET)
 			p->packets_filtered++;
 		else
 			p->filtered++;
-		return;
 	}
-	if (proc)
+	/* Rules see every event, selected or not: a selector narrows what is printed. */
+	if (proc && (selected || p->detect)) {
 		join__process(p->cfg, p->owners, ev);
-	pipeline__sinks(p, ev);
-	join__release(ev);
+		joined = true;
+	}
+	if (selected)
+		pipeline__sinks(p, ev);
+	if (p->detect)
+		detect__event(p->detect, ev, pipeline__alert, p);
+	if (joined)
+		join__release(ev);
 }
 
 static int pipeline__open(struct pipeline *p, const struct sink_ops *ops)
@@ -108,6 +127,11 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 		return 1;
 	if (cfg->db_path && pipeline__open(p, sinks__find("db")))
 		return 1;
+	if (cfg->rules_dirs.n &&
+	    !(p->detect = detect__open((const char *const *)cfg->rules_dirs.v, cfg->rules_dirs.n))) {
+		pr_warn("whoflow: cannot load the rules: out of memory\n");
+		return 1;
+	}
 	return 0;
 }
 
@@ -173,4 +197,28 @@ void pipeline__free(struct pipeline *p)
 	}
 	p->nsinks = 0;
 	sink_json__object_free();
+	detect__stats(p->detect, &p->detect_stats);
+	detect__close(p->detect);
+	p->detect = NULL;
+	dns_names__free();
+}
+
+void pipeline__say_rules(const struct pipeline *p)
+{
+	struct detect_stats st;
+
+	if (!p->cfg->rules_dirs.n)
+		return;
+	pipeline__detect_stats(p, &st);
+	pr_say("summary: rules usable=%u skipped=%u broken=%u alerts=%" PRIu64 " reloads=%" PRIu64
+	       " reloads_refused=%" PRIu64 "\n",
+	       st.usable, st.skipped, st.broken, st.alerts, st.reloads, st.reload_refused);
+}
+
+void pipeline__detect_stats(const struct pipeline *p, struct detect_stats *st)
+{
+	if (p->detect)
+		detect__stats(p->detect, st);
+	else
+		*st = p->detect_stats;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "config.h"
+#include "detect.h"
 #include "event.h"
 #include "sink.h"
 
@@ -37,6 +38,8 @@ struct pipeline {
 	 * is then printed at least once (a double keeps its event.id).
 	 */
 	bool flush_each;
+	struct detect *detect; /* --rules: the Sigma rules, NULL without */
+	struct detect_stats detect_stats; /* kept when it closes, for the summary */
 };
 
 /* Opens the sinks cfg asks for: text or JSON, or with -w the capture file (events
@@ -51,6 +54,10 @@ struct sink *pipeline__sink(struct pipeline *p, const char *name);
 /* Events sinks could not write and went on without (log files on a full disk):
  * the count, and per sink and file in words. */
 uint64_t pipeline__losses(const struct pipeline *p, char *what, size_t n);
+/* The rules' counts and alerts (also after pipeline__free). */
+void pipeline__detect_stats(const struct pipeline *p, struct detect_stats *st);
+/* With --rules: "summary: rules usable=N ... alerts=N" on stderr (before the summary line). */
+void pipeline__say_rules(const struct pipeline *p);
 /* -c reached, or a write failed. */
 bool pipeline__done(const struct pipeline *p);
 

@@ -166,6 +166,13 @@ static bool row__make(struct db_sink *d, const struct event *ev)
 		row__network(d, ev, ev->http->flow_id,
 			     ev->http->req.has_host ? ev->http->req.domain : NULL);
 		break;
+	case EVENT_ALERT:
+		row__str(r, DBS_TYPE, "alert");
+		r->i[DBI_TS] = db__ts(event__ts(ev->alert->ev));
+		row__str(r, DBS_NAME, ev->alert->title);
+		if (ev->alert->p)
+			row__process(d, ev->alert->p, ev->alert->parent, NULL);
+		break;
 	case EVENT_PACKET:
 		return false;
 	}

@@ -13,6 +13,7 @@
 #include "proc_info.h"
 #include "sink.h"
 #include "tls_json.h"
+#include "alert_json.h"
 #include "timeconv.h"
 
 static void json__endpoint(struct json *j, const char *key, const char *ip, uint16_t port,
@@ -91,6 +92,8 @@ static void flow_json__body(struct json *j, const struct event *ev, const char *
 	json__u64(j, "bytes", v->orig.bytes);
 	json__obj_close(j);
 	json__endpoint(j, "destination", ep->dst, ep->dport, ports);
+	if (ev->dest_domain)
+		json__str(j, "domain", ev->dest_domain);
 	json__u64(j, "packets", v->reply.packets);
 	json__u64(j, "bytes", v->reply.bytes);
 	json__obj_close(j);
@@ -110,6 +113,8 @@ static void flow_json__body(struct json *j, const struct event *ev, const char *
 	json__obj_open(j, "flow");
 	json__str(j, "id", fv->flow_id);
 	json__str(j, "reason", fv->reason);
+	if (ov->known)
+		json__bool(j, "initiated", v->ep_attr[WF_DIR_ORIG] != WF_ATTR_NONE);
 	if (v->socket_cookie)
 		json__u64(j, "socket_cookie", v->socket_cookie);
 	if (ep->proto == 6) {
@@ -515,6 +520,12 @@ bool sink_json__render(struct sink *s, const struct event *ev)
 		break;
 	case EVENT_HTTP:
 		json_net__http(s, ev);
+		break;
+	case EVENT_ALERT:
+		json__reset(&s->j);
+		json__obj_open(&s->j, NULL);
+		alert_json__body(&s->j, ev, s->host);
+		json__obj_close(&s->j);
 		break;
 	case EVENT_PACKET:
 		return false; /* for the capture sink */

@@ -116,6 +116,8 @@ static int logdir__open_files(struct logdir *d, const struct config *cfg)
 		snprintf(f->path, sizeof(f->path), "%s/%s", cfg->log_dir, log_schemas[k].file);
 		if (k == LOG_ENV && (!cfg->env || cfg->log_json))
 			continue; /* JSON carries the environment in the process object */
+		if (k == LOG_SIGMA && !cfg->rules_dirs.n)
+			continue; /* alerts come with --rules */
 		err = file__open(f, (enum log_kind)k, cfg->log_json);
 		if (err) {
 			pr_warn("cannot write %s: %s; give --log-dir a directory whoflow can "

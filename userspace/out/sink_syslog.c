@@ -192,6 +192,8 @@ static const char *syslog__msgid(const struct event *ev)
 		return "tls";
 	case EVENT_HTTP:
 		return "http";
+	case EVENT_ALERT:
+		return "sigma";
 	default:
 		return "-";
 	}
@@ -200,7 +202,7 @@ static const char *syslog__msgid(const struct event *ev)
 static void sink_syslog__write(struct sink *s, const struct event *ev)
 {
 	struct syslog_out *o = syslog__of(s);
-	const char *ts = ev->kind == EVENT_PROC ? ev->proc.ts : ev->ep.ts;
+	const char *ts = event__ts(ev->kind == EVENT_ALERT ? ev->alert->ev : ev);
 	char head[512], stamp[40];
 	size_t hl, total;
 	char *msg;

@@ -195,6 +195,14 @@ static void sink_table__write(struct sink *s, const struct event *ev)
 	case EVENT_HTTP:
 		table__http(t, ev);
 		break;
+	case EVENT_ALERT: {
+		const struct alert_view *a = ev->alert;
+
+		table__start(t, event__ts(a->ev), "ALERT", a->p ? a->p->comm : NULL,
+			     a->p ? (long)a->p->pid : 0, a->p ? (long)a->p->ppid : 0);
+		table__add(t, "%s [%s]", a->title, a->level ? a->level : "-");
+		break;
+	}
 	case EVENT_PACKET:
 		return;
 	}

@@ -264,10 +264,37 @@ static void text__proc(struct sink *s, const struct proc_view *v)
 	fputc('\n', f);
 }
 
+/* ALERT ts= rule= level= category= pid= comm= exe= matched Field=value ... event= */
+static void text__alert(FILE *f, const struct event *ev)
+{
+	const struct alert_view *a = ev->alert;
+
+	fputs("ALERT", f);
+	text__kv(f, "ts", event__ts(a->ev));
+	text__kv(f, "rule", a->title);
+	if (a->rule_id)
+		text__kv(f, "rule_id", a->rule_id);
+	if (a->level)
+		text__kv(f, "level", a->level);
+	text__kv(f, "category", a->category);
+	if (a->p) {
+		text__ku(f, "pid", a->p->pid);
+		text__kv(f, "comm", a->p->comm);
+		if (a->p->exe)
+			text__kv(f, "exe", a->p->exe);
+	}
+	for (size_t i = 0; i < a->nfields; i++)
+		text__kv(f, a->names[i], a->values[i]);
+	text__kv(f, "event", a->ev->id);
+	fputc('\n', f);
+}
+
 static void sink_text__write(struct sink *s, const struct event *ev)
 {
 	if (ev->kind == EVENT_PROC)
 		text__proc(s, &ev->proc);
+	else if (ev->kind == EVENT_ALERT)
+		text__alert(s->f, ev);
 	else if (ev->kind != EVENT_PACKET)
 		text_net__write(s, ev);
 }

@@ -113,6 +113,8 @@ bool select__event(const struct config *cfg, const struct owner_ctx *oc, const s
 		return http__selected(f, &ev->http->req) && owner__selected(oc, &ev->owner);
 	case EVENT_PACKET: /* packet selectors ran in the kernel */
 		return owner__selected(oc, &ev->owner);
+	case EVENT_ALERT: /* matched on every event, selected or not */
+		return true;
 	}
 	return false;
 }

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_DETECT_H
+#define WHOFLOW_DETECT_H
+
+#include <stdint.h>
+#include "event.h"
+
+struct detect;
+
+/* Where alerts go (the pipeline's sinks). */
+typedef void (*detect_emit_fn)(void *ctx, const struct event *alert);
+
+struct detect_stats {
+	unsigned int usable, skipped, broken;
+	uint64_t alerts, reloads, reload_refused;
+};
+
+/* Loads the rules under dirs (kept by the caller), says what loaded, watches the directories.
+ * NULL only when memory ran out. */
+struct detect *detect__open(const char *const *dirs, size_t ndirs);
+/* Evaluates one joined event; each match is an alert event given to emit. */
+void detect__event(struct detect *d, const struct event *ev, detect_emit_fn emit, void *ctx);
+/* The inotify descriptor of the rule directories (readable: something changed), or -1. */
+int detect__fd(const struct detect *d);
+/* Reloads the rules when their directories changed. */
+void detect__poll(struct detect *d);
+void detect__stats(const struct detect *d, struct detect_stats *st);
+void detect__close(struct detect *d);
+
+#endif
