@@ -249,7 +249,16 @@ soak: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
 	userspace/lib/textesc.c
-FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http
+FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http \
+	$(BUILD)/fuzz/fuzz_sigma
+# The Sigma rule reader and matcher, with the libraries they use.
+FUZZ_SIGMA_SRCS := $(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c \
+	userspace/detect/sigma_jsonl.c,$(wildcard userspace/detect/*.c))
+
+$(BUILD)/fuzz/fuzz_sigma: tests/fuzz/fuzz_sigma.c $(FUZZ_SIGMA_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(addprefix -Iuserspace/,$(STAGES)) $< \
+		$(FUZZ_SIGMA_SRCS) -o $@ -lyaml -lpcre2-8
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)
@@ -257,7 +266,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 
 fuzz: deps $(FUZZ_TARGETS)
 	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds
-	@set -e; cd $(BUILD)/fuzz; for t in dns tls http; do \
+	@set -e; cd $(BUILD)/fuzz; for t in dns tls http sigma; do \
 		mkdir -p corpus-$$t; echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
 		./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
 			corpus-$$t seeds/$$t 2>&1 | grep -E "^(stat::|==|SUMMARY|INFO: (Running|Done))" ; \

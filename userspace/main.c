@@ -278,6 +278,8 @@ static int parse__flow_timeouts(struct config *cfg, const char *arg)
 	return 0;
 }
 
+static int parse__udp(struct config *cfg, const char *arg);
+
 static int parse__option(struct config *cfg, int opt, const char *arg)
 {
 	unsigned long v;
@@ -438,6 +440,17 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_DB:
 		cfg->db_path = arg;
 		return 0;
+	case OPT_UDP:
+		return parse__udp(cfg, arg);
+	case OPT_UDP_MAX_SIZE: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*end || v < 256 || v > 65507)
+			return usage__error("bad --udp-max-size '%s' (256 to 65507 bytes)", arg);
+		cfg->udp_max_size = v;
+		return 0;
+	}
 	case OPT_RULES: {
 		char why[512];
 
@@ -495,6 +508,32 @@ static int parse__applies(const struct command_def *cmd, int opt, bool as_long)
 		cmd->name, names);
 	fprintf(stderr, "Try '%s --help' for more information.\n", usage_where);
 	return 2;
+}
+
+/* --udp HOST:PORT[,HOST:PORT]: each target checked (and its name resolved) now. */
+static int parse__udp(struct config *cfg, const char *arg)
+{
+	struct strlist items = { 0 };
+	int rc = 0;
+
+	if (strlist__add_csv(&items, arg))
+		return usage__error("%s", "out of memory");
+	for (size_t i = 0; !rc && i < items.n; i++) {
+		struct syslog_target t;
+		char url[300];
+
+		snprintf(url, sizeof(url), "udp://%s", items.v[i]);
+		if (syslog_target__parse(&t, url, NULL, NULL)) {
+			char why[400];
+
+			snprintf(why, sizeof(why), "%s' (HOST:PORT: %s", items.v[i], t.error);
+			rc = usage__error("bad --udp '%s)", why);
+		} else if (strlist__add(&cfg->udp_targets, items.v[i])) {
+			rc = usage__error("%s", "out of memory");
+		}
+	}
+	strlist__free(&items);
+	return rc;
 }
 
 /* Every default the option table gives as a value is applied through the same
@@ -564,6 +603,7 @@ static void config__free(struct config *cfg)
 	strlist__free(&cfg->pkt.dns_types);
 	strlist__free(&cfg->pkt.tls_versions);
 	strlist__free(&cfg->rules_dirs);
+	strlist__free(&cfg->udp_targets);
 }
 
 int main(int argc, char **argv)

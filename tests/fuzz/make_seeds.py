@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Writes seed corpora for make fuzz: DNS messages from dnspython, TLS client
 streams from Python's ssl module (whole, split over records) and the odd hellos
-of the integration tests, HTTP requests (CONNECT among them). Debian's python."""
+of the integration tests, HTTP requests (CONNECT among them), the integration
+tests' Sigma rules. Debian's python."""
 import os
 import sys
 
@@ -13,6 +14,14 @@ def main(out):
     os.makedirs(os.path.join(out, "dns"), exist_ok=True)
     os.makedirs(os.path.join(out, "tls"), exist_ok=True)
     os.makedirs(os.path.join(out, "http"), exist_ok=True)
+    os.makedirs(os.path.join(out, "sigma"), exist_ok=True)
+    # The integration tests' rules, every category and verdict among them.
+    rules = os.path.join(os.path.dirname(__file__), "..", "integration", "sigma_rules")
+    for dirpath, _, files in os.walk(rules):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as src, \
+                    open(os.path.join(out, "sigma", name), "wb") as dst:
+                dst.write(src.read())
     for i, req in enumerate([b"GET /a?b=c HTTP/1.1\r\nHost: h:80\r\nUser-Agent: curl/7.88.1\r\n\r\n",
                              b"POST http://[::1]:8/x HTTP/1.0\nuser-agent: y\n\n",
                              b"CONNECT svc.example:443 HTTP/1.1\r\nHost: svc.example:443\r\n\r\n"]):

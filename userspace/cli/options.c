@@ -192,6 +192,14 @@ const struct option_def option_defs[] = {
 	  "object as MSG): unix (/dev/log), unix:PATH, udp://HOST:PORT or tcp://HOST:PORT "
 	  "(octet counting; reconnects)",
 	  NULL, M, 0 },
+	{ OPT_UDP, "udp", "HOST:PORT[,HOST:PORT]",
+	  "also send each event as one JSON datagram to each target (HOST a name, an IPv4 "
+	  "address or [IPv6]), repeatable; never fragmented: an event larger than the path allows "
+	  "goes cut, in a wrapper that says so; what a target refuses is counted",
+	  NULL, M, 0 },
+	{ OPT_UDP_MAX_SIZE, "udp-max-size", "BYTES",
+	  "the largest datagram --udp sends (events above it go cut)",
+	  "the path's MTU, at most 65507", M, OPTDEF_DEF_TEXT },
 	{ OPT_SYSLOG_FACILITY, "syslog-facility", "NAME", "the messages' facility (local0 ...)",
 	  "daemon", M, 0 },
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },

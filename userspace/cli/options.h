@@ -68,6 +68,8 @@ enum option_id {
 	OPT_API_TOKEN_FILE,
 	OPT_USER,
 	OPT_RULES,
+	OPT_UDP,
+	OPT_UDP_MAX_SIZE,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

@@ -91,6 +91,8 @@ struct config {
 	const char *api_listen; /* --api ADDR:PORT */
 	const char *api_token_file; /* --api-token-file */
 	const char *run_user; /* --user: serve runs as this user once set up */
+	struct strlist udp_targets; /* --udp HOST:PORT, repeatable, comma lists */
+	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */

@@ -14,6 +14,7 @@ static const struct sink_ops *const sink_table[] = {
 	&sink_table_ops,
 	&sink_syslog_ops,
 	&sink_db_ops,
+	&sink_udp_ops,
 };
 /* clang-format on */
 

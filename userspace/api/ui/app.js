@@ -117,6 +117,7 @@ function describe(ev) {
   if (kind === "http-request") return [g("http.request.method") + " " + (g("url.domain") || "") + (g("url.path") || ""), ""];
   if (kind === "exec") return ["exec " + (g("process.command_line") || ""), ""];
   if (kind === "exit") return ["exit " + g("process.exit_code"), ""];
+  if (kind === "sigma-match") return ["alert: " + g("rule.name"), g("whoflow.rule.level") || ""];
   return [kind, ""];
 }
 
