@@ -442,6 +442,13 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_UDP:
 		return parse__udp(cfg, arg);
+	case OPT_METRICS:
+		if (api__check_listen(arg))
+			return usage__error("bad --metrics '%s' (ADDR:PORT or [ADDR6]:PORT, an address "
+					    "and port 1-65535)",
+					    arg);
+		cfg->metrics_listen = arg;
+		return 0;
 	case OPT_UDP_MAX_SIZE: {
 		char *end;
 		unsigned long v = strtoul(arg, &end, 10);

@@ -109,6 +109,9 @@ def test_api_answers_from_the_store(known_store, tmp_path):
         assert re.search(r"^Gid:\s+65534\s+65534\s+65534\s+65534$", status, re.M), status
         assert re.search(r"^CapEff:\s+0+$", status, re.M) and re.search(r"^CapPrm:\s+0+$", status, re.M)
         assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
+        # No detection under serve: the rules list says so.
+        assert srv.call("/api/rules") == {"detection": False, "items": [],
+                                          "counts": {"usable": 0, "skipped": 0, "broken": 0, "files": 0}}
         assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 3}
         assert "bearer" in srv.call("/api/events", token=False, status=401)["error"]
         srv.call("/api/events", token="0" * 64, status=401)
@@ -277,5 +280,5 @@ def test_openapi_document_lints_clean():
     assert "valid" in r.stdout + r.stderr and "warning" not in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
     # every endpoint the server routes is in the document
     src = open(os.path.join(h.ROOT, "userspace", "api", "routes.c")).read()
-    for name in re.findall(r'"((?:connection-summary|list-connections|binaries|events|processes))"', src):
+    for name in re.findall(r'"((?:connection-summary|list-connections|binaries|events|processes|rules))"', src):
         assert "/api/" + name in DOC["paths"], name

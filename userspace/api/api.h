@@ -24,6 +24,9 @@ struct api_config {
 
 /* 0 when listen is an ADDR:PORT or [ADDR6]:PORT the API can bind (checked at parse time). */
 int api__check_listen(const char *listen);
+/* ADDR:PORT or [ADDR6]:PORT as a socket address (MHD_USE_IPv6 added to *flags for IPv6). */
+struct sockaddr_storage;
+int api__address(const char *listen, struct sockaddr_storage *ss, unsigned int *flags);
 /* 0 with *out running, or -1 having said why. */
 int api__start(struct api **out, const struct api_config *c);
 void api__stop(struct api *a);

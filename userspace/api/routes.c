@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "api_int.h"
+#include "detect.h"
 #include "timeconv.h"
 
 /* -- parameters ---------------------------------------------------------------------- */
@@ -562,6 +563,22 @@ static void route__list_connections(struct api_req *r)
 
 /* -- binaries ------------------------------------------------------------------------ */
 
+/* The Sigma rules the agent runs (--rules beside --api); none with serve. */
+static void route__rules(struct api_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	static const char none[] = "{\"detection\":false,\"counts\":{\"usable\":0,\"skipped\":0,"
+				   "\"broken\":0,\"files\":0},\"items\":[]}";
+	size_t len = 0;
+	char *text;
+
+	if (params__only(r, allowed))
+		return;
+	text = detect__rules_json(&len);
+	json__raw(&r->out, NULL, text ? text : none, text ? len : sizeof(none) - 1);
+	free(text);
+}
+
 static void route__binaries(struct api_req *r)
 {
 	static const char *const allowed[] = { "limit", NULL };
@@ -671,6 +688,8 @@ void routes__dispatch(struct api_req *r)
 		return route__list_connections(r);
 	if (!strcmp(p, "binaries"))
 		return route__binaries(r);
+	if (!strcmp(p, "rules"))
+		return route__rules(r);
 none:
 	api__error(r, 404, NULL, "no such endpoint: %s (see /openapi.json)", r->path);
 }

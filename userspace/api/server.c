@@ -369,7 +369,7 @@ static void api__done(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static int api__address(const char *listen, struct sockaddr_storage *ss, unsigned int *flags)
+int api__address(const char *listen, struct sockaddr_storage *ss, unsigned int *flags)
 {
 	char host[64];
 	const char *port = strrchr(listen, ':');

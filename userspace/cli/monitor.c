@@ -26,6 +26,8 @@
 #include "sock.h"
 #include "linkwatch.h"
 #include "loop.h"
+#include "metrics_http.h"
+#include "monitor_metrics.h"
 #include "nsguard.h"
 #include "owner_sweep.h"
 #include "sink_pcapng.h"
@@ -254,6 +256,8 @@ static void monitor__check_netns(struct flow_tracker *ft, struct flow_watch *w, 
 struct monitor_run {
 	struct proc_tracker *t;
 	struct flow_tracker *ft;
+	struct sock_tracker *st;
+	struct metrics_http *metrics;
 	struct pipeline *out;
 	struct flow_watch *w;
 	size_t nw;
@@ -295,6 +299,7 @@ static void monitor__every_second(void *ctx, uint64_t now)
 	}
 	flow_tracker__scan(m->ft, now, false);
 	proc_tracker__expire(m->t, now);
+	monitor_metrics__publish(m->metrics, m->t, m->ft, m->st, m->out);
 }
 
 /* --rules: a rule file changed: the set is reloaded (or kept, when a file is broken). */
@@ -458,6 +463,7 @@ int monitor__run(struct config *cfg)
 	struct loop loop = { .epfd = -1 };
 	struct nsguard guard[16];
 	struct api *api = NULL;
+	struct metrics_http *metrics = NULL;
 	size_t nwatch = 0, nguard = 0;
 	int rc;
 
@@ -506,6 +512,10 @@ int monitor__run(struct config *cfg)
 		if (api__start(&api, &ac))
 			return 1;
 	}
+	if (cfg->metrics_listen && metrics_http__start(&metrics, cfg->metrics_listen)) {
+		api__stop(api);
+		return 1;
+	}
 	/* -w: the capture sink opens its file first (pipeline__init), so that an
 	 * unwritable path fails before any hook; -c then counts packets written,
 	 * and events are not printed, as with tcpdump. */
@@ -520,8 +530,12 @@ int monitor__run(struct config *cfg)
 		if (!nsguard__open(&guard[nguard], cfg->netnses.v[i]))
 			nguard++;
 	if (!rc)
+		monitor_metrics__publish(metrics, &t, &ft, &st, &out);
+	if (!rc)
 		rc = monitor__loop(&loop, &(struct monitor_run){ .t = &t,
 								 .ft = &ft,
+								 .st = &st,
+								 .metrics = metrics,
 								 .out = &out,
 								 .w = watch,
 								 .nw = nwatch,
@@ -550,6 +564,7 @@ int monitor__run(struct config *cfg)
 		       out.packets_filtered);
 	}
 	api__stop(api); /* before the store's writer goes */
+	metrics_http__stop(metrics);
 	pipeline__free(&out); /* the capture file gets its statistics and closes */
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);

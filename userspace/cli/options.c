@@ -205,6 +205,12 @@ const struct option_def option_defs[] = {
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },
 	{ OPT_LEGEND, "legend", NULL, "print every log file's columns and what they mean, and exit",
 	  NULL, M, 0 },
+	{ OPT_METRICS, "metrics", "ADDR:PORT",
+	  "serve the agent's counters for Prometheus at http://ADDR:PORT/metrics (events by "
+	  "type, losses by cause, packets, flows, processes, DNS rcodes, TLS versions, outputs, "
+	  "CPU, memory), refreshed every second; bind it to 127.0.0.1 unless a scraper elsewhere "
+	  "needs it",
+	  NULL, M, 0 },
 	OPTS_SECTION("Detection:"),
 	{ OPT_RULES, "rules", "DIR",
 	  "evaluate the Sigma rules under DIR (*.yml and *.yaml, subfolders too; a file works too) "

@@ -70,6 +70,7 @@ enum option_id {
 	OPT_RULES,
 	OPT_UDP,
 	OPT_UDP_MAX_SIZE,
+	OPT_METRICS,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

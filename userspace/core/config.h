@@ -89,6 +89,7 @@ struct config {
 	unsigned long db_retain_s; /* --db-retain, 0: forever */
 	unsigned long long db_max_bytes; /* --db-max-size, 0: no limit */
 	const char *api_listen; /* --api ADDR:PORT */
+	const char *metrics_listen; /* --metrics ADDR:PORT */
 	const char *api_token_file; /* --api-token-file */
 	const char *run_user; /* --user: serve runs as this user once set up */
 	struct strlist udp_targets; /* --udp HOST:PORT, repeatable, comma lists */

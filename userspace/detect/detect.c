@@ -6,7 +6,9 @@
  * watched (inotify): a change reloads the whole set, and the new set replaces
  * the old only when no file of it is broken.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include "detect.h"
 #include "event_id.h"
+#include "json.h"
 #include "log.h"
 #include "proc_info.h"
 #include "sigma_bag.h"
@@ -29,6 +32,14 @@ static const char *const cat_names[] = {
 	[SIGMA_CAT_DNS_ANSWER] = "dns_query",
 	[SIGMA_CAT_PROXY] = "proxy",
 };
+
+/*
+ * The rules as the API lists them (/api/rules), rebuilt at every load: the API
+ * answers from its own threads and never touches the set itself.
+ */
+static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *snapshot;
+static size_t snapshot_len;
 
 struct detect {
 	struct sigma_set *set;
@@ -92,6 +103,69 @@ static void detect__watch(struct detect *d)
 		watch__dir(d, d->dirs[i], 0);
 }
 
+static void snapshot__rule(void *ctx, const struct sigma_rule_info *r, enum sigma_cat cat)
+{
+	struct json *j = ctx;
+
+	json__obj_open(j, NULL);
+	if (r->id)
+		json__str(j, "id", r->id);
+	json__str(j, "title", r->title);
+	if (r->level)
+		json__str(j, "level", r->level);
+	if (r->status)
+		json__str(j, "status", r->status);
+	json__str(j, "category", cat_names[cat]);
+	json__str(j, "file", r->file);
+	json__arr_open(j, "tags");
+	for (size_t i = 0; i < r->ntags; i++)
+		json__str(j, NULL, r->tags[i]);
+	json__arr_close(j);
+	json__obj_close(j);
+}
+
+/* {"detection":true,"counts":{...},"items":[the usable rules]} */
+static void detect__snapshot(const struct detect *d)
+{
+	struct sigma_counts c = sigma_set__counts(d->set);
+	struct json j;
+	char *text;
+
+	json__init(&j);
+	json__obj_open(&j, NULL);
+	json__bool(&j, "detection", true);
+	json__obj_open(&j, "counts");
+	json__u64(&j, "usable", c.usable);
+	json__u64(&j, "skipped", c.skipped);
+	json__u64(&j, "broken", c.broken);
+	json__u64(&j, "files", c.files);
+	json__obj_close(&j);
+	json__arr_open(&j, "items");
+	sigma_set__each(d->set, snapshot__rule, &j);
+	json__arr_close(&j);
+	json__obj_close(&j);
+	text = j.oom ? NULL : strndup(j.buf, j.len);
+	pthread_mutex_lock(&snapshot_lock);
+	free(snapshot);
+	snapshot = text;
+	snapshot_len = text ? j.len : 0;
+	pthread_mutex_unlock(&snapshot_lock);
+	json__free(&j);
+}
+
+char *detect__rules_json(size_t *len)
+{
+	char *copy = NULL;
+
+	pthread_mutex_lock(&snapshot_lock);
+	if (snapshot && (copy = malloc(snapshot_len + 1))) {
+		memcpy(copy, snapshot, snapshot_len + 1);
+		*len = snapshot_len;
+	}
+	pthread_mutex_unlock(&snapshot_lock);
+	return copy;
+}
+
 static void detect__say_counts(const struct detect *d, const char *what)
 {
 	struct sigma_counts c = sigma_set__counts(d->set);
@@ -115,6 +189,7 @@ struct detect *detect__open(const char *const *dirs, size_t ndirs)
 		return NULL;
 	}
 	detect__say_counts(d, "loaded:");
+	detect__snapshot(d);
 	detect__watch(d);
 	return d;
 }
@@ -143,6 +218,7 @@ static void detect__reload(struct detect *d)
 	d->set = s;
 	d->reloads++;
 	detect__say_counts(d, "reloaded:");
+	detect__snapshot(d);
 }
 
 /*
@@ -267,5 +343,9 @@ void detect__close(struct detect *d)
 		close(d->ifd);
 	sigma_set__free(d->set);
 	sigma_bag__forget_images();
+	pthread_mutex_lock(&snapshot_lock);
+	free(snapshot);
+	snapshot = NULL;
+	pthread_mutex_unlock(&snapshot_lock);
 	free(d);
 }

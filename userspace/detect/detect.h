@@ -25,6 +25,9 @@ int detect__fd(const struct detect *d);
 /* Reloads the rules when their directories changed. */
 void detect__poll(struct detect *d);
 void detect__stats(const struct detect *d, struct detect_stats *st);
+/* The loaded rules as /api/rules answers (malloc'd JSON; NULL: no detection running);
+ * safe from any thread. */
+char *detect__rules_json(size_t *len);
 void detect__close(struct detect *d);
 
 #endif

@@ -136,6 +136,10 @@ struct sigma_counts sigma_set__counts(const struct sigma_set *s);
 /* Rules of a category: 0 means events of it need no bag at all. */
 size_t sigma_set__rules_for(const struct sigma_set *s, enum sigma_cat cat);
 void sigma_set__free(struct sigma_set *s);
+/* Each usable rule, with the category its events come from. */
+void sigma_set__each(const struct sigma_set *s,
+		     void (*fn)(void *ctx, const struct sigma_rule_info *r, enum sigma_cat cat),
+		     void *ctx);
 
 /* A rule's match: the rule, and the fields of its selections that matched (bitmask of sigma_field). */
 typedef void (*sigma_match_fn)(void *ctx, const struct sigma_rule_info *rule, uint64_t fields);

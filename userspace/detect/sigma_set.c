@@ -209,6 +209,14 @@ size_t sigma_set__rules_for(const struct sigma_set *s, enum sigma_cat cat)
 	return s ? s->ncat[cat] : 0;
 }
 
+void sigma_set__each(const struct sigma_set *s,
+		     void (*fn)(void *ctx, const struct sigma_rule_info *r, enum sigma_cat cat),
+		     void *ctx)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		fn(ctx, &s->rules[i]->info, s->rules[i]->cat);
+}
+
 void sigma_set__free(struct sigma_set *s)
 {
 	if (!s)

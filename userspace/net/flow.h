@@ -32,6 +32,7 @@ struct flow_tracker {
 	uint64_t dns_reported;
 	uint64_t dns_seen;
 	uint64_t http_reported;
+	uint64_t flows_active, scan_kept; /* flows in the table after the last scan */
 	const char *offline_ifname; /* -r: events name the file as their interface */
 	bool pinned; /* reading `whoflow attach`'s classifiers: never detach them */
 	struct flow_key *scan_keys; /* a scan's batch (FLOW_SCAN_BATCH entries) */

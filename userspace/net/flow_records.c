@@ -294,6 +294,7 @@ static void flow__scan_one(struct flow_tracker *t, int fd, const struct flow_key
 
 	v->last_ns = flow__last_boot(t, v, mono_to_boot);
 	reason = flow__reason(t, v, now, all);
+	t->scan_kept++;
 	if (!reason)
 		return;
 	flow__report_key(&rk, k, v);
@@ -305,6 +306,7 @@ static void flow__scan_one(struct flow_tracker *t, int fd, const struct flow_key
 		bpf_map_update_elem(fd, k, v, BPF_EXIST);
 	} else {
 		bpf_map_delete_elem(fd, k);
+		t->scan_kept--;
 	}
 }
 
@@ -349,12 +351,15 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	struct flow_value v;
 	bool more;
 
+	t->scan_kept = 0;
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);
 	dns_frags__expire(t->frags, now, all);
-	if (!flow__scan_batches(t, fd, now, all, mono_to_boot))
+	if (!flow__scan_batches(t, fd, now, all, mono_to_boot)) {
+		t->flows_active = t->scan_kept;
 		return;
+	}
 	/*
 	 * A key at a time where batches are refused. The next key is taken before
 	 * this one may be deleted: asked for the key after a deleted one, the
@@ -368,4 +373,5 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 		if (!bpf_map_lookup_elem(fd, &k, &v))
 			flow__scan_one(t, fd, &k, &v, now, all, mono_to_boot);
 	}
+	t->flows_active = t->scan_kept;
 }

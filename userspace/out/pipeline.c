@@ -32,6 +32,25 @@ static bool pipeline__out_done(const struct event_out *o)
 	return pipeline__done(pipeline__of(o));
 }
 
+/* What --metrics counts beyond the trackers: kinds, DNS rcodes, TLS versions. */
+static void pipeline__count(struct pipeline *p, const struct event *ev)
+{
+	p->by_kind[ev->kind]++;
+	if (ev->kind == EVENT_DNS && ev->dns->msg.response)
+		p->dns_rcode[ev->dns->msg.rcode < 23 ? ev->dns->msg.rcode : 23]++;
+	if (ev->kind == EVENT_TLS) {
+		const struct tls_view *tv = ev->tls;
+		uint16_t v = tv->sh.selected_version ? tv->sh.selected_version : tv->sh.legacy_version;
+
+		if (!tv->has_sh || tv->sh.hello_retry)
+			p->tls_version[6]++;
+		else if (v >= 0x0300 && v <= 0x0304)
+			p->tls_version[1 + (v - 0x0300)]++;
+		else
+			p->tls_version[0]++;
+	}
+}
+
 static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 {
 	sink_json__forget(); /* a new event: its JSON is rendered at most once, for all sinks */
@@ -48,6 +67,7 @@ static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 	}
 	if (ev->kind != EVENT_PACKET)
 		p->emitted++;
+	pipeline__count(p, ev);
 }
 
 /* A rule's match: out like any event, right after the event it matched. */

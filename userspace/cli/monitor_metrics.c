@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* --metrics: the monitor's counters gathered, rendered and handed to the server. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "flow.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "monitor_metrics.h"
+#include "proc.h"
+#include "sock.h"
+
+static uint64_t rss_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void gather__sinks(struct metrics_in *in, const struct pipeline *out)
+{
+	for (size_t i = 0; i < out->nsinks && in->nsinks < METRICS_SINKS_MAX; i++) {
+		const struct sink *s = &out->sinks[i];
+		char what[256];
+
+		in->sink_names[in->nsinks] = s->ops->name;
+		in->sink_written[in->nsinks] = s->written;
+		in->sink_lost[in->nsinks++] = s->ops->losses ? s->ops->losses(s, what, sizeof(what)) : 0;
+	}
+}
+
+void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker *t,
+			      const struct flow_tracker *ft, const struct sock_tracker *st,
+			      const struct pipeline *out)
+{
+	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX] = { 0 }, so[WF_SOCK_STAT__MAX] = { 0 };
+	struct metrics_in in = { 0 };
+	struct detect_stats ds;
+	struct rusage ru;
+	size_t len;
+
+	if (!mh)
+		return;
+	proc_tracker__losses(t, l);
+	if (ft->skel)
+		flow_tracker__stats(ft, s);
+	sock_tracker__stats(st, so);
+	in.exec = t->printed[WF_PROC_EVENT_EXEC];
+	in.fork = t->printed[WF_PROC_EVENT_FORK];
+	in.exit = t->printed[WF_PROC_EVENT_EXIT];
+	in.flow = out->by_kind[EVENT_FLOW];
+	in.dns = out->by_kind[EVENT_DNS];
+	in.tls = out->by_kind[EVENT_TLS];
+	in.http = out->by_kind[EVENT_HTTP];
+	in.alert = out->by_kind[EVENT_ALERT];
+	in.filtered = out->filtered;
+	in.lost_proc_ringbuf = l[WF_PROC_LOSS_RINGBUF];
+	in.lost_argv = l[WF_PROC_LOSS_READ];
+	in.lost_pkt_ringbuf = s[WF_STAT_RINGBUF_LOST];
+	in.lost_tls_ringbuf = s[WF_STAT_TLS_LOST];
+	in.lost_http_ringbuf = s[WF_STAT_HTTP_LOST];
+	in.lost_dns_fragments = s[WF_STAT_FRAG_LOST];
+	in.lost_flow_table = s[WF_STAT_FLOW_FULL];
+	in.lost_owner_table = so[WF_SOCK_OWNERS_FULL];
+	in.lost_tuple_table = so[WF_SOCK_TUPLES_FULL];
+	in.packets_seen = s[WF_STAT_PACKETS];
+	in.packets_not_ip = s[WF_STAT_NOT_IP];
+	in.packets_truncated = s[WF_STAT_TRUNCATED];
+	in.packets_malformed = s[WF_STAT_MALFORMED];
+	in.packets_fragments = s[WF_STAT_FRAGMENTS];
+	in.packets_left_out = s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED];
+	in.flows_active = ft->flows_active;
+	in.processes_tracked = t->table.count;
+	memcpy(in.dns_rcode, out->dns_rcode, sizeof(in.dns_rcode));
+	memcpy(in.tls_version, out->tls_version, sizeof(in.tls_version));
+	gather__sinks(&in, out);
+	if (!getrusage(RUSAGE_SELF, &ru))
+		in.cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+				 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	in.rss_bytes = rss_bytes();
+	in.rules = out->cfg->rules_dirs.n > 0;
+	pipeline__detect_stats(out, &ds);
+	in.rules_usable = ds.usable;
+	in.rules_skipped = ds.skipped;
+	in.rules_broken = ds.broken;
+	{
+		char *text = metrics__render(&in, &len);
+
+		metrics_http__publish(mh, text, len);
+	}
+}

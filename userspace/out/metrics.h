@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_METRICS_H
+#define WHOFLOW_METRICS_H
+
+/*
+ * --metrics: the agent's counters in the Prometheus text exposition format
+ * (version 0.0.4): whoflow_ names, _total on counters, base units, HELP and
+ * TYPE lines (docs/usage.md lists them). Rendering is pure: the monitor
+ * gathers the numbers once a second.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#define METRICS_SINKS_MAX 8
+
+struct metrics_in {
+	uint64_t exec, fork, exit, flow, dns, tls, http, alert; /* events written, by type */
+	uint64_t filtered;
+	/* lost, by cause */
+	uint64_t lost_proc_ringbuf, lost_argv, lost_pkt_ringbuf, lost_tls_ringbuf, lost_http_ringbuf,
+		lost_dns_fragments, lost_flow_table, lost_owner_table, lost_tuple_table;
+	uint64_t packets_seen, packets_not_ip, packets_truncated, packets_malformed,
+		packets_fragments, packets_left_out;
+	uint64_t flows_active, processes_tracked;
+	uint64_t dns_rcode[24]; /* the last: any other */
+	uint64_t tls_version[7]; /* unknown, SSL 3.0, TLS 1.0-1.3, no answer */
+	const char *sink_names[METRICS_SINKS_MAX];
+	uint64_t sink_written[METRICS_SINKS_MAX], sink_lost[METRICS_SINKS_MAX];
+	size_t nsinks;
+	double cpu_seconds;
+	uint64_t rss_bytes;
+	bool rules; /* --rules: the rules' gauges too */
+	unsigned int rules_usable, rules_skipped, rules_broken;
+};
+
+/* The exposition text, malloc'd (NULL: out of memory); *len its length. */
+char *metrics__render(const struct metrics_in *in, size_t *len);
+
+#endif
