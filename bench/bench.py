@@ -513,6 +513,44 @@ def bench_sigma(net, cgroup, results):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+UDP_SINK = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+s.settimeout(3)
+n = 0
+try:
+    while True:
+        s.recv(70000)
+        n += 1
+except socket.timeout:
+    pass
+print(n, flush=True)
+"""
+
+
+def bench_udp(net, cgroup, results):
+    """12. --udp at the DNS load: every event as a datagram to a collector on loopback (a Python
+    receiver counting them), at 25,000 queries/s (50,000 events/s offered)."""
+    rx = subprocess.Popen(net.cmd(net.c, sys.executable, "-c", UDP_SINK, "9555"), stdout=subprocess.PIPE, text=True)
+    rx.stdout.readline()
+    out = open(os.devnull, "w")
+    try:
+        agent = Agent(net, cgroup, "--udp", "127.0.0.1:9555", out_file=out)
+        sent, done = dnsperf(net, 2 * SECONDS, qps=25000)
+        cpu = agent.cpu_percent()
+        summary = agent.stop()
+    finally:
+        out.close()
+    received = int(rx.stdout.readline().strip() or 0)
+    rx.wait(10)
+    results["udp"] = {"events": summary.get("printed"), "offered_per_s": 2 * sent / (2 * SECONDS),
+                      "received": received, "sink_lost": summary.get("sink_lost"),
+                      "lost_in_kernel": summary.get("pkt_ringbuf_full"), "agent_cpu_percent": cpu}
+
+
 def storm(cgroup, rate):
     p = subprocess.Popen([PROCS, "storm", str(rate), str(SECONDS)], stdout=subprocess.PIPE, text=True,
                          preexec_fn=cgroup.enter_fn(), start_new_session=True)
@@ -840,6 +878,16 @@ def table(r):
                        q["offered_per_s"], q["events_per_s"], q["lost_in_kernel"], q["sink_lost"],
                        q["agent_cpu_percent"], q["agent_rss_kib"] / 1024.0,
                        "met" if not q["lost_in_kernel"] and not q["sink_lost"] else "MISSED"))
+    ud = r.get("udp")
+    if ud:
+        out.append("")
+        out.append("12. --udp at %.0f events/s offered (dnsperf queries and answers): %d events printed, %d datagrams "
+                   "received by a collector on loopback, %s lost in the sink, %s in the kernel, agent CPU %.0f%%  "
+                   "goal 0 lost: %s" % (
+                       ud["offered_per_s"], ud["events"] or 0, ud["received"], ud["sink_lost"], ud["lost_in_kernel"],
+                       ud["agent_cpu_percent"],
+                       "met" if not ud["sink_lost"] and not ud["lost_in_kernel"] and ud["received"] == ud["events"]
+                       else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -865,7 +913,7 @@ def main():
                          ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
                          ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
-                         ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma)):
+                         ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma), ("12 udp", bench_udp)):
             if os.environ.get("BENCH_ONLY") and name.split()[0] not in os.environ["BENCH_ONLY"].split(","):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)
