@@ -68,9 +68,6 @@ struct test_run {
 	struct json j;
 };
 
-static const char *const cat_names[] = { "process_creation", "network_connection", "dns_query",
-					 "dns_query", "proxy" };
-
 static void test__match(void *ctx, const struct sigma_rule_info *r, uint64_t fields)
 {
 	struct test_run *t = ctx;
@@ -89,7 +86,7 @@ static void test__match(void *ctx, const struct sigma_rule_info *r, uint64_t fie
 	json__obj_open(&t->j, "event");
 	if (t->event_id)
 		json__str(&t->j, "id", t->event_id);
-	json__str(&t->j, "category", cat_names[t->cat]);
+	json__str(&t->j, "category", sigma_cat__name(t->cat));
 	json__obj_close(&t->j);
 	json__obj_open(&t->j, "matched");
 	for (int f = 0; f < SF__COUNT; f++)

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/inotify.h>
@@ -24,14 +23,6 @@
 #include "log.h"
 #include "proc_info.h"
 #include "sigma_bag.h"
-
-static const char *const cat_names[] = {
-	[SIGMA_CAT_PROCESS_CREATION] = "process_creation",
-	[SIGMA_CAT_NETWORK_CONNECTION] = "network_connection",
-	[SIGMA_CAT_DNS_QUERY] = "dns_query",
-	[SIGMA_CAT_DNS_ANSWER] = "dns_query",
-	[SIGMA_CAT_PROXY] = "proxy",
-};
 
 /*
  * The rules as the API lists them (/api/rules), rebuilt at every load: the API
@@ -115,7 +106,7 @@ static void snapshot__rule(void *ctx, const struct sigma_rule_info *r, enum sigm
 		json__str(j, "level", r->level);
 	if (r->status)
 		json__str(j, "status", r->status);
-	json__str(j, "category", cat_names[cat]);
+	json__str(j, "category", sigma_cat__name(cat));
 	json__str(j, "file", r->file);
 	json__arr_open(j, "tags");
 	for (size_t i = 0; i < r->ntags; i++)
@@ -281,7 +272,7 @@ static void detect__on_match(void *ctx, const struct sigma_rule_info *r, uint64_
 		.rule_id = r->id, .title = r->title, .author = r->author, .license = r->license,
 		.level = r->level, .status = r->status, .description = r->description,
 		.file = r->file, .tags = r->tags, .ntags = r->ntags, .ev = m->ev,
-		.category = cat_names[m->cat],
+		.category = sigma_cat__name(m->cat),
 	};
 	struct event alert = { .kind = EVENT_ALERT, .alert = &a };
 

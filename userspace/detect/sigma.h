@@ -93,6 +93,15 @@ void sigma_bag__clear(struct sigma_bag *b);
  * (sigma_set__eval does it when the builder did not); -1 when memory ran out. */
 int sigma_bag__prepare(struct sigma_bag *b);
 
+/* The log source category name a category's events are read as (dns_query for both DNS kinds). */
+const char *sigma_cat__name(enum sigma_cat cat);
+/*
+ * Appends one DNS answer to a QueryResults value as Sysmon writes them:
+ * "::ffff:ADDR;" for A (type 1), "ADDR;" for AAAA (28), "type:  N DATA;" for
+ * the rest; an answer that does not fit is left out.
+ */
+void sigma__query_result(char *out, size_t size, size_t *len, unsigned int type, const char *data);
+
 /* A field's Sigma name and its number; -1 when whoflow has no such field. */
 const char *sigma_field__name(enum sigma_field f);
 int sigma_field__find(const char *name);

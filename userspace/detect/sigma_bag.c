@@ -154,21 +154,6 @@ static void bag__flow_end(const struct event *ev, const struct owner_view *ov, b
 	sigma_bag__clear(&b);
 }
 
-static void results__add(char *out, size_t size, size_t *len, const struct dns_rr *rr)
-{
-	size_t room = *len < size ? size - *len : 0;
-	int n;
-
-	if (rr->type == 1)
-		n = snprintf(out + *len, room, "::ffff:%s;", rr->data);
-	else if (rr->type == 28)
-		n = snprintf(out + *len, room, "%s;", rr->data);
-	else
-		n = snprintf(out + *len, room, "type:  %u %s;", rr->type, rr->data);
-	if (n > 0 && (size_t)n < room)
-		*len += (size_t)n;
-}
-
 /* Sysmon's DNS status: 0, or the Windows error code of the DNS rcode (9000 + rcode). */
 static uint64_t dns__status(const struct dns_msg *m)
 {
@@ -196,8 +181,7 @@ static void bag__dns(const struct event *ev, const struct sigma_set *set, sigma_
 			const struct dns_rr *rr = &m->rrs[DNS_SECTION_ANSWER][i];
 
 			sigma_bag__add(&b, SF_ANSWER, rr->data);
-			/* Sysmon's QueryResults: "::ffff:" before IPv4 addresses, "type: N data" for the rest. */
-			results__add(results, sizeof(results), &len, rr);
+			sigma__query_result(results, sizeof(results), &len, rr->type, rr->data);
 		}
 		sigma_bag__own(&b, SF_QUERY_RESULTS, strdup(results));
 		sigma_bag__num(&b, SF_QUERY_STATUS, dns__status(m));

@@ -60,6 +60,34 @@ static const struct {
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
+const char *sigma_cat__name(enum sigma_cat cat)
+{
+	static const char *const names[] = {
+		[SIGMA_CAT_PROCESS_CREATION] = "process_creation",
+		[SIGMA_CAT_NETWORK_CONNECTION] = "network_connection",
+		[SIGMA_CAT_DNS_QUERY] = "dns_query",
+		[SIGMA_CAT_DNS_ANSWER] = "dns_query",
+		[SIGMA_CAT_PROXY] = "proxy",
+	};
+
+	return (unsigned int)cat < SIGMA_CAT__COUNT ? names[cat] : "?";
+}
+
+void sigma__query_result(char *out, size_t size, size_t *len, unsigned int type, const char *data)
+{
+	size_t room = *len < size ? size - *len : 0;
+	int n;
+
+	if (type == 1)
+		n = snprintf(out + *len, room, "::ffff:%s;", data);
+	else if (type == 28)
+		n = snprintf(out + *len, room, "%s;", data);
+	else
+		n = snprintf(out + *len, room, "type:  %u %s;", type, data);
+	if (n > 0 && (size_t)n < room)
+		*len += (size_t)n;
+}
+
 int sigma_field__find(const char *name)
 {
 	for (size_t i = 0; i < NFIELDS; i++)

@@ -154,19 +154,11 @@ static void bag__dns(struct json_object *ev, sigma_jsonl_fn fn, void *ctx)
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *a = json_object_array_get_idx(answers, i);
 			const char *data = jstr(a, "data"), *t = jstr(a, "type");
-			int k;
 
 			if (!data || !t)
 				continue;
 			sigma_bag__add(&b, SF_ANSWER, data);
-			k = !strcmp(t, "A") ?
-				    snprintf(results + len, sizeof(results) - len, "::ffff:%s;", data) :
-			    !strcmp(t, "AAAA") ?
-				    snprintf(results + len, sizeof(results) - len, "%s;", data) :
-				    snprintf(results + len, sizeof(results) - len, "type:  %u %s;",
-					     type__number(t), data);
-			if (k > 0 && (size_t)k < sizeof(results) - len)
-				len += (size_t)k;
+			sigma__query_result(results, sizeof(results), &len, type__number(t), data);
 		}
 		sigma_bag__own(&b, SF_QUERY_RESULTS, strdup(results));
 		sigma_bag__num(&b, SF_QUERY_STATUS, rcode__status(jstr(ev, "dns.response_code")));

@@ -23,11 +23,6 @@ static int level__severity(const char *level)
 	return 0;
 }
 
-static void json__arg(const char *arg, size_t n, void *ctx)
-{
-	json__strn(ctx, NULL, arg, n);
-}
-
 static void alert__process(struct json *j, const struct proc_info *p, const struct proc_info *parent)
 {
 	char *cl = cmdline__dup(p->args, p->args_len);
@@ -41,9 +36,7 @@ static void alert__process(struct json *j, const struct proc_info *p, const stru
 	if (cl)
 		json__str(j, "command_line", cl);
 	free(cl);
-	json__arr_open(j, "args");
-	cmdline__each(p->args, p->args_len, json__arg, j);
-	json__arr_close(j);
+	owner__json_args(j, "args", p->args, p->args_len);
 	owner__json_parent(j, p, parent);
 	if (users__user_name(p->uid)) {
 		json__obj_open(j, "user");

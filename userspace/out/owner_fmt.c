@@ -16,6 +16,13 @@ static void json__arg(const char *arg, size_t n, void *ctx)
 	json__strn(ctx, NULL, arg, n);
 }
 
+void owner__json_args(struct json *j, const char *key, const char *args, size_t len)
+{
+	json__arr_open(j, key);
+	cmdline__each(args, len, json__arg, j);
+	json__arr_close(j);
+}
+
 void owner__json_parent(struct json *j, const struct proc_info *p, const struct proc_info *parent)
 {
 	json__obj_open(j, "parent");
@@ -32,11 +39,8 @@ void owner__json_parent(struct json *j, const struct proc_info *p, const struct 
 			json__str(j, "command_line", cl);
 			free(cl);
 		}
-		if (parent->args_len) {
-			json__arr_open(j, "args");
-			cmdline__each(parent->args, parent->args_len, json__arg, j);
-			json__arr_close(j);
-		}
+		if (parent->args_len)
+			owner__json_args(j, "args", parent->args, parent->args_len);
 	}
 	json__obj_close(j);
 }
@@ -66,9 +70,7 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 			json__str(j, "command_line", cl);
 			free(cl);
 		}
-		json__arr_open(j, "args");
-		cmdline__each(p->args, p->args_len, json__arg, j);
-		json__arr_close(j);
+		owner__json_args(j, "args", p->args, p->args_len);
 		owner__json_parent(j, p, v->parent);
 	}
 	json__obj_open(j, "user");

@@ -10,6 +10,8 @@ struct json;
 
 /* process.parent: pid and name; entity_id, executable and command line when the parent is known. */
 void owner__json_parent(struct json *j, const struct proc_info *p, const struct proc_info *parent);
+/* argv (NUL-separated, len bytes) as a JSON array under key. */
+void owner__json_args(struct json *j, const char *key, const char *args, size_t len);
 /* process.*, container.* at the top level of an event (key NULL), or under key. */
 void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v);
 /* whoflow.attribution, whoflow.cgroup.*, whoflow.socket.*: inside the whoflow object. */

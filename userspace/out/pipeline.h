@@ -43,7 +43,7 @@ struct pipeline {
 	/* For --metrics: what was emitted, by kind; DNS answers by rcode; TLS by version. */
 	uint64_t by_kind[EVENT_ALERT + 1];
 	uint64_t dns_rcode[24]; /* the last one: any other */
-	uint64_t tls_version[8]; /* unknown, SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, no answer */
+	uint64_t tls_version[7]; /* unknown, SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, no answer */
 };
 
 /* Opens the sinks cfg asks for: text or JSON, or with -w the capture file (events
