@@ -5,10 +5,11 @@
 #ifndef WHOFLOW_CAPTURE_MAPS_H
 #define WHOFLOW_CAPTURE_MAPS_H
 
-/* Packet copies for -w, apart from the event records so that one cannot starve the other. */
+/* Packet copies for -w, apart from the event records so that one cannot starve
+ * the other. Sized by the agent: a page without -w, 128 MiB (or -B) with it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 32 << 20);
+	__uint(max_entries, 4096);
 } pkt_capture SEC(".maps");
 
 /* Names -w selects, by reversed FNV-1a hash (see wf_name_selected): 1 exact, 2 suffix. */

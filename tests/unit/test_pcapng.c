@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
 #include "pcapng.h"
 
@@ -42,6 +44,7 @@ static FILE *write_file(bool ng, uint32_t snaplen)
 			 0);
 	assert_int_equal(pcapw__stats(&w, a, 1700000001000000000ull, 1, 7), 0);
 	assert_int_equal(pcapw__flush(&w), 0);
+	pcapw__free(&w);
 	rewind(f);
 	return f;
 }
@@ -145,6 +148,90 @@ static void test_classic_pcap_refuses_other_linktypes(void **state)
 	fclose(f);
 }
 
+/*
+ * n packets of len bytes (each starting with its number), a flush every
+ * flush_every, a comment on odd ones; the file's size equals what the writer
+ * counted, and libpcap reads every packet back intact. Returns whether the
+ * writer went around the page cache.
+ */
+static bool write_many(FILE *f, int n, uint32_t len, int flush_every)
+{
+	struct pcap_writer w = { 0 };
+	static uint8_t pkt[9000];
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct stat st;
+	bool direct;
+	pcap_t *p;
+	int i;
+
+	for (i = 0; i < (int)sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 7);
+	assert_int_equal(pcapw__open(&w, f, true, 65535, PCAPW_LINKTYPE_ETHERNET, "Linux", "test"), 0);
+	direct = w.dw != NULL;
+	assert_int_equal(pcapw__iface(&w, 1, "veth0", NULL, PCAPW_LINKTYPE_ETHERNET), 0);
+	for (i = 0; i < n; i++) {
+		memcpy(pkt, &i, sizeof(i));
+		assert_int_equal(pcapw__packet(&w, 0, 1700000000000000000ull + (uint64_t)i, pkt,
+					       len, len, i % 3, i % 2 ? "pid=7 comm=odd" : NULL),
+				 0);
+		if (i % flush_every == 0)
+			assert_int_equal(pcapw__flush(&w), 0);
+	}
+	assert_int_equal(pcapw__flush(&w), 0);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	assert_int_equal((uint64_t)st.st_size, w.good_bytes);
+	pcapw__free(&w);
+	rewind(f);
+	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+	assert_non_null(p);
+	for (i = 0; pcap_next_ex(p, &h, &data) == 1; i++) {
+		int got;
+
+		assert_int_equal(h->caplen, len);
+		memcpy(&got, data, sizeof(got));
+		assert_int_equal(got, i);
+		assert_memory_equal(data + sizeof(got), pkt + sizeof(got), len - sizeof(got));
+	}
+	assert_int_equal(i, n);
+	pcap_close(p); /* closes f */
+	return direct;
+}
+
+/* A file on disk (ext4 here) goes around the page cache: 4000 packets of 1,514
+ * bytes cross the 4 MiB buffer, with partial pages flushed and written again. */
+static void test_direct_write_reads_back(void **state)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	assert_true(write_many(f, 4000, 1514, 13));
+}
+
+/* A file opened for appending (as a filesystem without O_DIRECT): the same packets through stdio. */
+static void test_buffered_write_reads_back(void **state)
+{
+	char path[] = "/tmp/wf-pcapng-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	f = fdopen(fd, "a+");
+	assert_non_null(f);
+	assert_false(write_many(f, 4000, 1514, 13));
+}
+
+/* Large packets, one flush at the end only: whole buffers written as they fill. */
+static void test_direct_large_packets(void **state)
+{
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	assert_true(write_many(f, 1200, 9000, 100000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +239,9 @@ int main(void)
 		cmocka_unit_test(test_classic_pcap_and_snaplen),
 		cmocka_unit_test(test_blocks_and_options),
 		cmocka_unit_test(test_classic_pcap_refuses_other_linktypes),
+		cmocka_unit_test(test_direct_write_reads_back),
+		cmocka_unit_test(test_buffered_write_reads_back),
+		cmocka_unit_test(test_direct_large_packets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -372,6 +372,8 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	if (pipeline__init(out, cfg))
 		return 1;
 	out->flush_each = true; /* the rings outlive us: nothing read may be lost to a SIGKILL */
+	if (sink_pcapng__capture(pipeline__sink(out, "pcapng")))
+		sink_pcapng__capture(pipeline__sink(out, "pcapng"))->sync_each = true;
 	if (proc_tracker__load(t, cfg, &out->base, cg_mount, false) ||
 	    flow_tracker__load(ft, cfg, &out->base, &(struct flow_load){ .pinned_maps = maps }))
 		return 1;

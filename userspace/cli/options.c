@@ -86,7 +86,7 @@ const struct option_def option_defs[] = {
 	{ 'l', "line-buffered", NULL, "write each line at once",
 	  "a terminal line by line, a pipe or file each batch of events", M, OPTDEF_DEF_TEXT },
 	{ 'B', "buffer-size", "KiB", "size of each kernel ring buffer",
-	  "2048 for process events, 4096 for packet events", M | A, OPTDEF_DEF_TEXT },
+	  "2048 for process events, 4096 for packet events, 131072 for -w's packet copies", M | A, OPTDEF_DEF_TEXT },
 	{ 'v', "verbose", NULL, "more messages; repeat for more (-vvv: libbpf debug)", NULL,
 	  CMD_ANY, 0 },
 	{ 'h', "help", NULL, "this text", NULL, CMD_ANY, 0 },

@@ -107,6 +107,7 @@ struct config {
  * as libbpf maps a ring twice), in KiB. */
 #define RING_PROC_KIB 2048
 #define RING_PKT_KIB 4096
+#define RING_CAP_KIB 131072 /* -w's packet copies */
 
 /* The size of a ring buffer: -B, else the ring's default; a power of two, a page at least. */
 static inline unsigned long config__ring_bytes(const struct config *cfg, unsigned long default_kib)

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* pcapng and classic pcap writing (https://ietf-opsawg-wg.github.io/draft-ietf-opsawg-pcap/). */
+#define _GNU_SOURCE /* O_DIRECT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "dwriter.h"
 #include "pcapng.h"
 
 #define BT_SHB 0x0A0D0D0A
@@ -83,30 +87,49 @@ static void blk__end(struct blk *k, bool options)
 }
 
 /*
- * A write failed (a full disk): what f still buffers is dropped, and the file
- * is cut back to the last whole block a flush saw written, so that readers
- * stop cleanly there.
+ * A write failed (a full disk): what is still buffered is dropped, and the
+ * file is cut back to the last whole block a flush saw written, so that
+ * readers stop cleanly there.
  */
 static int pcapw__fail(struct pcap_writer *w)
 {
 	w->failed = true;
-	w->err = errno ? errno : EIO;
+	if (!w->err)
+		w->err = errno ? errno : EIO;
 	__fpurge(w->f);
-	if (ftruncate(fileno(w->f), (off_t)w->synced_bytes) == 0)
+	if (w->dw)
+		dwriter__discard(w->dw);
+	if (ftruncate(fileno(w->f), (off_t)w->synced_bytes) == 0 && !w->dw)
 		fseeko(w->f, (off_t)w->synced_bytes, SEEK_SET);
 	w->good_bytes = w->synced_bytes;
 	return -w->err;
 }
 
-/* Into f's buffer: the system call comes with the batch's flush (or a full buffer). */
-static int pcapw__write(struct pcap_writer *w, const void *p, size_t n)
+/* Appends n bytes of the block being written (the caller counts whole blocks in good_bytes). */
+static int pcapw__put(struct pcap_writer *w, const void *p, size_t n)
 {
 	if (w->failed)
 		return -w->err;
+	if (w->dw) {
+		int err = dwriter__put(w->dw, p, n);
+
+		if (err)
+			w->err = -err;
+		return err ? pcapw__fail(w) : 0;
+	}
 	if (fwrite(p, 1, n, w->f) != n)
 		return pcapw__fail(w);
-	w->good_bytes += n;
 	return 0;
+}
+
+/* A whole block at once. */
+static int pcapw__write(struct pcap_writer *w, const void *p, size_t n)
+{
+	int err = pcapw__put(w, p, n);
+
+	if (!err)
+		w->good_bytes += n;
+	return err;
 }
 
 static int pcapw__emit(struct pcap_writer *w, struct blk *k)
@@ -117,18 +140,35 @@ static int pcapw__emit(struct pcap_writer *w, struct blk *k)
 	return err;
 }
 
-/* The same, for a block built in the writer's scratch, which stays for the next. */
-static int pcapw__emit_scratch(struct pcap_writer *w, struct blk *k)
+/*
+ * O_DIRECT on f's descriptor when the file takes it (a regular file, not
+ * stdout, written from its start), written by a dwriter (dwriter.h).
+ */
+static void pcapw__try_direct(struct pcap_writer *w)
 {
-	int err = k->oom ? -ENOMEM : pcapw__write(w, k->b, k->len);
+	int fd = fileno(w->f), fl;
+	struct stat st;
 
-	w->scratch = k->b;
-	w->scratch_cap = k->oom ? 0 : k->cap;
-	if (k->oom) {
-		free(k->b);
-		w->scratch = NULL;
-	}
-	return err;
+	if (fd < 0 || fd == STDOUT_FILENO || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    ftello(w->f) != 0)
+		return;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_APPEND) || fcntl(fd, F_SETFL, fl | O_DIRECT))
+		return; /* some filesystems refuse it */
+	w->dw = dwriter__new(fd);
+	if (!w->dw)
+		fcntl(fd, F_SETFL, fl);
+}
+
+/* The direct writer's threads stop; f's descriptor loses O_DIRECT (f may be read or written again). */
+static void pcapw__end_direct(struct pcap_writer *w)
+{
+	int fl = fcntl(fileno(w->f), F_GETFL);
+
+	dwriter__free(w->dw);
+	w->dw = NULL;
+	if (fl >= 0)
+		fcntl(fileno(w->f), F_SETFL, fl & ~O_DIRECT);
 }
 
 int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
@@ -137,14 +177,14 @@ int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint3
 	struct blk k = { 0 };
 	uint64_t section_len = UINT64_MAX;
 
-	void *scratch = w->scratch;
-	size_t scratch_cap = w->scratch_cap;
-
-	/* A new file (rotation) keeps the scratch of the last one. */
+	/* A new file (rotation): the last one's writer is done (flushed, f closed). */
+	if (w->dw) {
+		dwriter__free(w->dw);
+		w->dw = NULL;
+	}
 	memset(w, 0, sizeof(*w));
-	w->scratch = scratch;
-	w->scratch_cap = scratch_cap;
 	w->f = f;
+	pcapw__try_direct(w);
 	w->ng = ng;
 	w->snaplen = snaplen;
 	w->linktype = linktype;
@@ -203,35 +243,61 @@ int pcapw__iface(struct pcap_writer *w, uint64_t key, const char *name, const ch
 	return (int)w->nifaces++;
 }
 
+/*
+ * The packet goes from the caller's memory (a ring-buffer record) into the
+ * file's buffer once: the block's head, the data, its padding and options are
+ * appended in turn, and the block counts as written when all of it is.
+ */
 int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *data,
 		  uint32_t caplen, uint32_t wirelen, bool outbound, const char *comment)
 {
-	struct blk k = { .b = w->scratch, .cap = w->scratch_cap };
+	static const uint8_t zero[4];
 	uint32_t flags = outbound ? 2 : 1; /* epb_flags bits 0-1: 01 inbound, 10 outbound */
+	size_t clen = comment ? strlen(comment) : 0, pad, total;
+	int err;
 
 	if (caplen > w->snaplen)
 		caplen = w->snaplen;
+	if (clen > 0xfff0)
+		clen = 0xfff0;
 	if (!w->ng) {
 		uint32_t rec[4] = { (uint32_t)(ts_ns / 1000000000ull), (uint32_t)(ts_ns % 1000000000ull),
 				    caplen, wirelen };
 
-		blk__put(&k, rec, sizeof(rec));
-		blk__put(&k, data, caplen);
-		return pcapw__emit_scratch(w, &k);
+		err = pcapw__put(w, rec, sizeof(rec));
+		if (!err)
+			err = pcapw__put(w, data, caplen);
+		if (!err)
+			w->good_bytes += sizeof(rec) + caplen;
+		return err;
 	}
-	blk__start(&k, BT_EPB);
-	blk__u32(&k, (uint32_t)iface);
-	blk__u32(&k, (uint32_t)(ts_ns >> 32));
-	blk__u32(&k, (uint32_t)ts_ns);
-	blk__u32(&k, caplen);
-	blk__u32(&k, wirelen);
-	blk__put(&k, data, caplen);
-	blk__pad(&k);
-	if (comment && *comment)
-		blk__opt(&k, 1, comment, strlen(comment));
-	blk__opt(&k, 2, &flags, 4);
-	blk__end(&k, true);
-	return pcapw__emit_scratch(w, &k);
+	pad = (4 - caplen % 4) % 4;
+	/* 28 head, data, its padding; comment; flags (8); end of options (4); length (4) */
+	total = 28 + caplen + pad + (clen ? 4 + ((clen + 3) & ~(size_t)3) : 0) + 8 + 4 + 4;
+	err = pcapw__put(w, (uint32_t[7]){ BT_EPB, (uint32_t)total, (uint32_t)iface,
+					   (uint32_t)(ts_ns >> 32), (uint32_t)ts_ns, caplen, wirelen },
+			 28);
+	if (!err)
+		err = pcapw__put(w, data, caplen);
+	if (!err)
+		err = pcapw__put(w, zero, pad);
+	if (!err && clen) {
+		uint16_t head[2] = { 1, (uint16_t)clen };
+
+		err = pcapw__put(w, head, 4);
+		if (!err)
+			err = pcapw__put(w, comment, clen);
+		if (!err)
+			err = pcapw__put(w, zero, (4 - clen % 4) % 4);
+	}
+	if (!err) {
+		uint32_t tail[4] = { 2 | (4u << 16), flags, 0, (uint32_t)total };
+
+		err = pcapw__put(w, tail, sizeof(tail));
+	}
+	if (!err)
+		w->good_bytes += total;
+	return err;
 }
 
 int pcapw__stats(struct pcap_writer *w, int iface, uint64_t ts_ns, uint64_t recv, uint64_t drop)
@@ -254,15 +320,22 @@ int pcapw__flush(struct pcap_writer *w)
 {
 	if (w->failed)
 		return -w->err;
-	if (fflush(w->f))
+	if (w->dw) {
+		int err = dwriter__flush(w->dw);
+
+		if (err) {
+			w->err = -err;
+			return pcapw__fail(w);
+		}
+	} else if (fflush(w->f)) {
 		return pcapw__fail(w);
+	}
 	w->synced_bytes = w->good_bytes;
 	return 0;
 }
 
 void pcapw__free(struct pcap_writer *w)
 {
-	free(w->scratch);
-	w->scratch = NULL;
-	w->scratch_cap = 0;
+	if (w->dw)
+		pcapw__end_direct(w);
 }

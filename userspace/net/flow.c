@@ -117,7 +117,13 @@ static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
 static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 {
 	const struct proc_filter *f = &cfg->filter;
+	unsigned long cap = config__ring_bytes(cfg, RING_CAP_KIB);
 
+	/* The copies' ring: one page when unused; with -w, room for the writer's
+	 * pauses (a disk's stall) at full rate, unless -B says otherwise, and at
+	 * least 4 MiB (60 records of the largest class, 65536 bytes and a header). */
+	bpf_map__set_max_entries(s->maps.pkt_capture,
+				 !cfg->write_file ? 4096 : cap < (4ul << 20) ? 4ul << 20 : cap);
 	if (!cfg->write_file)
 		return;
 	s->rodata->capture_by_name = cfg->pkt.domains.n || cfg->pkt.snis.n;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sink_pcapng.h"
@@ -275,10 +276,27 @@ static void sink_pcapng__write(struct sink *s, const struct event *ev)
 	s->done = capture__of(s)->stopped;
 }
 
+/*
+ * After each batch of events, at most every CAPTURE_SYNC_NS: a flush waits for
+ * the disk (direct writes, dwriter.h), and flushing thousands of small batches
+ * a second kept the writes from overlapping. The loop calls this after each
+ * wait, 200 ms at most, so the file holds every packet read 300 ms before.
+ */
+#define CAPTURE_SYNC_NS 100000000ull
+
 static void sink_pcapng__flush(struct sink *s)
 {
-	capture__sync(capture__of(s));
-	s->done = capture__of(s)->stopped;
+	struct capture *c = capture__of(s);
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (c->sync_each || now - c->last_sync_ns >= CAPTURE_SYNC_NS) {
+		capture__sync(c);
+		c->last_sync_ns = now;
+	}
+	s->done = c->stopped;
 }
 
 static void sink_pcapng__close(struct sink *s)

@@ -26,6 +26,8 @@ struct capture {
 	bool stopped; /* a write failed, or -W's last file is full, or -c was reached */
 	int drops_fd; /* the kernel's drops per interface (statistics blocks at close), -1: none */
 	uint64_t per_iface[PCAPW_MAX_IFACES]; /* packets written to this file, by interface id */
+	uint64_t last_sync_ns; /* CLOCK_MONOTONIC of the last flush */
+	bool sync_each; /* flush after every packet (pinned runs: nothing read lost to a SIGKILL) */
 };
 
 /* The capture of a pcapng sink (its counters, the drops map to set), NULL for another sink. */
