@@ -22,6 +22,11 @@ const volatile __u16 filter_ports[3][WF_FILTER_MAX] = {};
 const volatile __u8 filter_nports[3] = {};
 const volatile struct wf_cidr filter_nets[3][WF_FILTER_MAX] = {};
 const volatile __u8 filter_nnets[3] = {};
+/* Ring records wake the agent when the data waiting crosses a multiple of
+ * 1 << this (bpf/tc/ring.h); 0: the kernel's default, a wakeup whenever the
+ * reader had caught up. */
+const volatile __u32 events_wake_shift = 0;
+const volatile __u32 capture_wake_shift = 0;
 /* -w: copy selected packets, this many bytes of each (0: no capture). */
 const volatile __u32 capture_snaplen = 0;
 /* -w with process selectors: only packets whose owner is one of these tgids, or

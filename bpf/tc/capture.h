@@ -80,6 +80,7 @@ static __always_inline void capture__drop(__u64 netns, __u32 ifindex)
  */
 #define CAPTURE_CLASS(size, LOAD)                                               \
 	do {                                                                    \
+		rsize = sizeof(*e) + (size);                                    \
 		e = bpf_ringbuf_reserve(&pkt_capture, sizeof(*e) + (size), 0);  \
 		if (!e) {                                                       \
 			capture__drop(netns, ifindex);                          \
@@ -129,7 +130,7 @@ static __always_inline bool capture__wanted(const struct pkt_meta *m, const stru
 
 static __always_inline void capture__submit(struct cap_event *e, const struct pkt_event_hdr *hdr,
 					    __u64 netns, __u32 ifindex, __u32 wire_len, __u32 len,
-					    __u8 hook)
+					    __u8 hook, __u64 rsize)
 {
 	e->netns = netns;
 	e->ifindex = ifindex;
@@ -139,7 +140,7 @@ static __always_inline void capture__submit(struct cap_event *e, const struct pk
 	e->attr = hdr->attr;
 	e->has_sk = hdr->has_sk;
 	e->owner = hdr->owner;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ring__flags_reserved(&pkt_capture, capture_wake_shift, rsize));
 	stat__inc(WF_STAT_CAPTURED);
 }
 
@@ -162,9 +163,10 @@ __noinline int CTX_FN(wf_capture)(CTX_T *ctx, const struct pkt_meta *m, const st
 	struct pkt_event_hdr hdr = {};
 	__u32 ifindex, wire;
 	struct cap_event *e;
-	__u64 netns, len;
+	__u64 netns, len, rsize;
 
-	if (!ctx || !m || !k || !capture__wanted(m, k, v, ctx_sender(ctx, m, hook), hook, dir, &hdr))
+	if (!ctx || !m || !k ||
+	    !capture__wanted(m, k, v, ctx_sender(ctx, m, hook), hook, dir, &hdr))
 		return 0;
 	netns = k->netns;
 	ifindex = ctx_ifindex(ctx);
@@ -178,7 +180,7 @@ __noinline int CTX_FN(wf_capture)(CTX_T *ctx, const struct pkt_meta *m, const st
 	e->vlan_tci = ctx_vlan_tci(ctx);
 	e->vlan_proto = ctx_vlan_proto(ctx);
 	e->no_l2 = hook_dir__no_l2(hook_dir);
-	capture__submit(e, &hdr, netns, ifindex, wire, len, hook);
+	capture__submit(e, &hdr, netns, ifindex, wire, len, hook, rsize);
 	return 0;
 }
 #endif /* CTX_T */

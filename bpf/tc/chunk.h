@@ -33,7 +33,8 @@ static __always_inline void chunk__ship(struct __sk_buff *skb, const struct pkt_
 		e->stream_off = off + i * WF_TLS_CHUNK;
 		e->len = len;
 		if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct chunk_event, data) + len,
-				       0))
+				       ring__flags(&pkt_events, events_wake_shift,
+						   offsetof(struct chunk_event, data) + len)))
 			stat__inc(lost_stat);
 		n -= len;
 	}

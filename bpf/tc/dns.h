@@ -129,7 +129,8 @@ static __always_inline void dns__ship(struct dns_event *e, const struct pkt_meta
 		__builtin_memcpy(last_dns_qname, e->qname, sizeof(last_dns_qname));
 	}
 	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct dns_event, msg) + len,
-			       0))
+			       ring__flags(&pkt_events, events_wake_shift,
+					   offsetof(struct dns_event, msg) + len)))
 		stat__inc(WF_STAT_RINGBUF_LOST);
 }
 
@@ -142,7 +143,6 @@ static __always_inline void frag__key(struct frag_key *fk, struct __sk_buff *skb
 	__builtin_memcpy(fk->saddr, m->saddr, 16);
 	__builtin_memcpy(fk->daddr, m->daddr, 16);
 }
-
 
 /*
  * A later IP fragment of a DNS datagram whose first fragment was seen: shipped
@@ -190,7 +190,8 @@ __noinline int wf_dns_frag(struct __sk_buff *skb, const struct pkt_meta *m, __u3
 		e->stream_off = m->frag_off;
 		e->len = len;
 		if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct chunk_event, data) + len,
-				       0))
+				       ring__flags(&pkt_events, events_wake_shift,
+						   offsetof(struct chunk_event, data) + len)))
 			stat__inc(WF_STAT_FRAG_LOST);
 	}
 	if (!m->more_frags)
@@ -235,8 +236,9 @@ __noinline int wf_dns_tcp(struct __sk_buff *skb, const struct pkt_meta *m, const
  * verifier knows: they are checked.
  */
 #ifdef CTX_T
-__noinline int CTX_FN(wf_dns_capture)(CTX_T *ctx, const struct pkt_meta *m, const struct flow_key *k,
-				      struct flow_value *v, __u32 hook_dir)
+__noinline int CTX_FN(wf_dns_capture)(CTX_T *ctx, const struct pkt_meta *m,
+				      const struct flow_key *k, struct flow_value *v,
+				      __u32 hook_dir)
 {
 	__u8 hook = hook_dir__hook(hook_dir), dir = hook_dir__dir(hook_dir);
 	struct dns_event *e;

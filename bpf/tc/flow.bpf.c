@@ -34,6 +34,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "cbpf_maps.h"
 #include "join_maps.h"
 
+#include "ring.h"
 #include "names.h"
 #include "flow_table.h"
 #include "device.h"

@@ -83,7 +83,8 @@ __noinline int wf_http_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	e->len = len;
 	e->want = m->payload_len;
 	if (bpf_ringbuf_output(&pkt_events, e, offsetof(struct chunk_event, data) + len,
-			       0))
+			       ring__flags(&pkt_events, events_wake_shift,
+					   offsetof(struct chunk_event, data) + len)))
 		stat__inc(WF_STAT_HTTP_LOST);
 	return 0;
 }

@@ -10,8 +10,9 @@
 
 /* The epoll tag of the ring buffers; registered fds are tagged by their index. */
 #define LOOP_TAG_RINGS UINT32_MAX
-/* At most this long between timer checks when nothing comes. */
-#define LOOP_WAIT_MS 200
+/* At most this long between timer checks when nothing comes, and the latency of
+ * ring records that do not wake the agent (bpf/tc/ring.h). */
+#define LOOP_WAIT_MS 100
 
 int loop__init(struct loop *l)
 {

@@ -114,6 +114,12 @@ static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
  * -w: how much of each packet to copy, and the process selectors the kernel can
  * check itself (up to 8 pids and 4 comms); the others are checked in userspace.
  */
+/* A sixteenth of a ring of size bytes (a power of two), as a shift. */
+static unsigned ring__step_shift(unsigned long size)
+{
+	return (unsigned)__builtin_ctzl(size) - 4;
+}
+
 static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 {
 	const struct proc_filter *f = &cfg->filter;
@@ -122,8 +128,9 @@ static void flow__set_capture(struct flow_bpf *s, const struct config *cfg)
 	/* The copies' ring: one page when unused; with -w, room for the writer's
 	 * pauses (a disk's stall) at full rate, unless -B says otherwise, and at
 	 * least 4 MiB (60 records of the largest class, 65536 bytes and a header). */
-	bpf_map__set_max_entries(s->maps.pkt_capture,
-				 !cfg->write_file ? 4096 : cap < (4ul << 20) ? 4ul << 20 : cap);
+	cap = cap < (4ul << 20) ? 4ul << 20 : cap;
+	bpf_map__set_max_entries(s->maps.pkt_capture, cfg->write_file ? cap : 4096);
+	s->rodata->capture_wake_shift = ring__step_shift(cap);
 	if (!cfg->write_file)
 		return;
 	s->rodata->capture_by_name = cfg->pkt.domains.n || cfg->pkt.snis.n;
@@ -235,6 +242,9 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
 	bpf_map__set_max_entries(t->skel->maps.pkt_events, config__ring_bytes(cfg, RING_PKT_KIB));
+	/* A record wakes the agent at each sixteenth of its ring waiting (bpf/tc/ring.h);
+	 * the loop's poll timeout collects smaller amounts. */
+	t->skel->rodata->events_wake_shift = ring__step_shift(config__ring_bytes(cfg, RING_PKT_KIB));
 	t->skel->rodata->offline = offline;
 	t->skel->rodata->xdp_ingress = cfg->xdp || how->for_pins;
 	flow__set_capture(t->skel, cfg);
