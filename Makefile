@@ -16,7 +16,7 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c libfixbuf
 # libmicrohttpd: its headers at build time; the library is loaded when the API starts
 # (userspace/api/mhd.c), so a monitor without --api does not map it and GnuTLS.
 PKGS_CFLAGS_ONLY := libmicrohttpd
@@ -47,7 +47,7 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
 	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium \
-	libyaml-dev libpcre2-dev libjson-c-dev prometheus
+	libyaml-dev libpcre2-dev libjson-c-dev prometheus libfixbuf-dev libfixbuf-tools nfdump libnats-dev nats-server
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
@@ -285,13 +285,15 @@ install: $(BUILD)/whoflow
 	# Wireshark's global Lua plugin directory (`tshark -G folders`), like the unit
 	# under /etc: whoflow.* fields from the packet comments.
 	install -D -m 0644 contrib/wireshark/whoflow.lua $(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow.lua
+	install -D -m 0644 contrib/wireshark/whoflow_ipfix.lua \
+		$(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow_ipfix.lua
 	install -D -m 0644 contrib/whoflow.service $(DESTDIR)/etc/systemd/system/whoflow.service
 	sed -i 's|@SBINDIR@|$(PREFIX)/sbin|' $(DESTDIR)/etc/systemd/system/whoflow.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/whoflow $(DESTDIR)$(PREFIX)/share/man/man8/whoflow.8 \
 		$(DESTDIR)/etc/systemd/system/whoflow.service \
-		$(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow.lua
+		$(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow.lua $(DESTDIR)$(WIRESHARK_PLUGINS)/whoflow_ipfix.lua
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/whoflow
 
 clean:

@@ -449,6 +449,28 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 					    arg);
 		cfg->metrics_listen = arg;
 		return 0;
+	case OPT_IPFIX:
+		if (strncmp(arg, "udp://", 6) && strncmp(arg, "tcp://", 6))
+			return usage__error("bad --ipfix '%s' (udp://HOST:PORT or tcp://HOST:PORT)",
+					    arg);
+		cfg->ipfix_url = arg;
+		return 0;
+	case OPT_IPFIX_DOMAIN:
+		if (parse__ulong(arg, UINT32_MAX, &v))
+			return usage__error("bad --ipfix-domain '%s' (0 to 4294967295)", arg);
+		cfg->ipfix_domain = (uint32_t)v;
+		return 0;
+	case OPT_IPFIX_PEN:
+		if (parse__ulong(arg, UINT32_MAX, &v) || !v)
+			return usage__error("bad --ipfix-pen '%s' (1 to 4294967295)", arg);
+		cfg->ipfix_pen = (uint32_t)v;
+		return 0;
+	case OPT_IPFIX_REFRESH:
+		if (parse__ulong(arg, 86400, &v) || !v)
+			return usage__error("bad --ipfix-template-refresh '%s' (1 to 86400 seconds)",
+					    arg);
+		cfg->ipfix_refresh_s = v;
+		return 0;
 	case OPT_UDP_MAX_SIZE: {
 		char *end;
 		unsigned long v = strtoul(arg, &end, 10);
@@ -615,7 +637,7 @@ static void config__free(struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { 0 };
+	struct config cfg = { .ipfix_domain = 1, .ipfix_pen = 32473, .ipfix_refresh_s = 60 };
 	const struct command_def *cmd = &command_defs[0];
 	bool named = false;
 	int rc;

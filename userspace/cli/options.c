@@ -200,6 +200,17 @@ const struct option_def option_defs[] = {
 	{ OPT_UDP_MAX_SIZE, "udp-max-size", "BYTES",
 	  "the largest datagram --udp sends (events above it go cut)",
 	  "the path's MTU, at most 65507", M, OPTDEF_DEF_TEXT },
+	{ OPT_IPFIX, "ipfix", "udp://HOST:PORT|tcp://HOST:PORT",
+	  "also export each flow record as IPFIX (RFC 7011, biflows per RFC 5103; libfixbuf) with "
+	  "the processes at each end in whoflow's enterprise elements (docs/fleet.md); sent by a "
+	  "thread of its own, what it cannot send counted",
+	  NULL, M, 0 },
+	{ OPT_IPFIX_DOMAIN, "ipfix-domain", "N", "the IPFIX observation domain id", "1", M, 0 },
+	{ OPT_IPFIX_PEN, "ipfix-pen", "N",
+	  "the private enterprise number of whoflow's IPFIX elements",
+	  "32473, the documentation number (RFC 5612)", M, OPTDEF_DEF_TEXT },
+	{ OPT_IPFIX_REFRESH, "ipfix-template-refresh", "SECONDS",
+	  "over UDP, send the IPFIX templates again this often", "60", M, 0 },
 	{ OPT_SYSLOG_FACILITY, "syslog-facility", "NAME", "the messages' facility (local0 ...)",
 	  "daemon", M, 0 },
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },

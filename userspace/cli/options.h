@@ -71,6 +71,10 @@ enum option_id {
 	OPT_UDP,
 	OPT_UDP_MAX_SIZE,
 	OPT_METRICS,
+	OPT_IPFIX,
+	OPT_IPFIX_DOMAIN,
+	OPT_IPFIX_PEN,
+	OPT_IPFIX_REFRESH,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

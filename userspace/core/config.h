@@ -94,6 +94,10 @@ struct config {
 	const char *run_user; /* --user: serve runs as this user once set up */
 	struct strlist udp_targets; /* --udp HOST:PORT, repeatable, comma lists */
 	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */
+	const char *ipfix_url; /* --ipfix udp://HOST:PORT or tcp://HOST:PORT */
+	uint32_t ipfix_domain; /* --ipfix-domain (1 unless given) */
+	uint32_t ipfix_pen; /* --ipfix-pen (32473 unless given) */
+	unsigned long ipfix_refresh_s; /* --ipfix-template-refresh (60 unless given) */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
 	bool xdp; /* attach --xdp */

@@ -15,6 +15,7 @@ static const struct sink_ops *const sink_table[] = {
 	&sink_syslog_ops,
 	&sink_db_ops,
 	&sink_udp_ops,
+	&sink_ipfix_ops,
 };
 /* clang-format on */
 
