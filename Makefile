@@ -16,7 +16,7 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c libfixbuf
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c libfixbuf libnats
 # libmicrohttpd: its headers at build time; the library is loaded when the API starts
 # (userspace/api/mhd.c), so a monitor without --api does not map it and GnuTLS.
 PKGS_CFLAGS_ONLY := libmicrohttpd

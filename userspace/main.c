@@ -20,6 +20,7 @@
 #include "syslog_target.h"
 #include "monitor.h"
 #include "options.h"
+#include "parse_export.h"
 #include "cmd_pin.h"
 #include "cmd_rules.h"
 #include "cmd_serve.h"
@@ -48,15 +49,6 @@ static int usage__error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static int parse__ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
-}
-
 /* Selector options; returns 0, or 2 after printing a usage error. */
 static int parse__selector(struct config *cfg, int opt, const char *arg)
 {
@@ -81,7 +73,7 @@ static int parse__selector(struct config *cfg, int opt, const char *arg)
 	case OPT_CGROUP_PATH:
 		return strlist__add(&f->cgroup_paths, arg) ? 2 : 0;
 	case OPT_MIN_DURATION:
-		if (parse__ulong(arg, 1000000000ul, &ms))
+		if (options__ulong(arg, 1000000000ul, &ms))
 			return usage__error("bad --min-duration '%s' (milliseconds)", arg);
 		f->min_duration_ns = ms * 1000000ull;
 		f->has_min_duration = true;
@@ -101,7 +93,7 @@ static int parse__dns_ports(struct config *cfg, const char *arg)
 	if (strlist__add_csv(&l, arg) || !l.n || l.n > 8)
 		rc = usage__error("bad --dns-ports '%s' (1 to 8 ports, comma-separated)", arg);
 	for (size_t i = 0; !rc && i < l.n; i++) {
-		if (parse__ulong(l.v[i], 65535, &port) || !port)
+		if (options__ulong(l.v[i], 65535, &port) || !port)
 			rc = usage__error("bad port in --dns-ports '%s'", arg);
 		else
 			cfg->dns_ports[i] = (unsigned short)port;
@@ -120,7 +112,7 @@ static int parse__ports(struct config *cfg, int list, const char *opt, const cha
 	if (strlist__add_csv(&l, arg) || !l.n)
 		rc = usage__error("bad port list '%s'", arg);
 	for (size_t i = 0; !rc && i < l.n; i++) {
-		if (parse__ulong(l.v[i], 65535, &port) || cfg->pkt.nports[list] >= 8) {
+		if (options__ulong(l.v[i], 65535, &port) || cfg->pkt.nports[list] >= 8) {
 			pr_say("bad %s '%s' (ports 0-65535, 8 at most)\n", opt, arg);
 			rc = 2;
 		} else {
@@ -152,7 +144,7 @@ static int parse__net(struct config *cfg, int list, const char *opt, const char 
 	else
 		return usage__error(
 			"bad address '%s' (an IPv4 or IPv6 address, optionally /PREFIX)", arg);
-	if (slash && parse__ulong(slash, prefix, &prefix))
+	if (slash && options__ulong(slash, prefix, &prefix))
 		return usage__error("bad prefix length in '%s'", arg);
 	n->prefix = (unsigned char)prefix;
 	cfg->pkt.nnets[list]++;
@@ -270,15 +262,13 @@ static int parse__flow_timeouts(struct config *cfg, const char *arg)
 		return usage__error("bad --flow-timeouts '%s' (IDLE,ACTIVE in seconds)", arg);
 	memcpy(buf, arg, comma - arg);
 	buf[comma - arg] = '\0';
-	if (parse__ulong(buf, 86400, &idle) || parse__ulong(comma + 1, 86400 * 7, &active) ||
+	if (options__ulong(buf, 86400, &idle) || options__ulong(comma + 1, 86400 * 7, &active) ||
 	    !idle || !active)
 		return usage__error("bad --flow-timeouts '%s' (IDLE,ACTIVE in seconds)", arg);
 	cfg->flow_idle_ns = idle * 1000000000ull;
 	cfg->flow_active_ns = active * 1000000000ull;
 	return 0;
 }
-
-static int parse__udp(struct config *cfg, const char *arg);
 
 static int parse__option(struct config *cfg, int opt, const char *arg)
 {
@@ -312,7 +302,7 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->format = OUTPUT_JSON;
 		return 0;
 	case 'c':
-		if (parse__ulong(arg, 1ul << 62, &v) || !v)
+		if (options__ulong(arg, 1ul << 62, &v) || !v)
 			return usage__error("bad --count '%s' (a positive number)", arg);
 		cfg->count = v;
 		return 0;
@@ -320,7 +310,7 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->line_buffered = true;
 		return 0;
 	case 'B':
-		if (parse__ulong(arg, 4ul << 20, &v) || v < 4)
+		if (options__ulong(arg, 4ul << 20, &v) || v < 4)
 			return usage__error("bad --buffer-size '%s' (KiB, 4 to 4194304)", arg);
 		cfg->buffer_kib = v;
 		return 0;
@@ -341,7 +331,7 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_FLOW_TIMEOUTS:
 		return parse__flow_timeouts(cfg, arg);
 	case OPT_FLOW_TABLE:
-		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
+		if (options__ulong(arg, 1ul << 24, &v) || v < 16)
 			return usage__error("bad --flow-table '%s' (16 to 16777216 flows)", arg);
 		cfg->flow_table = v;
 		return 0;
@@ -349,22 +339,22 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->write_file = arg;
 		return 0;
 	case 's':
-		if (parse__ulong(arg, 262144, &v))
+		if (options__ulong(arg, 262144, &v))
 			return usage__error("bad -s '%s' (bytes, 0 for the largest)", arg);
 		cfg->snaplen = v;
 		return 0;
 	case 'C':
-		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+		if (options__ulong(arg, 1ul << 30, &v) || !v)
 			return usage__error("bad -C '%s' (megabytes, 1 or more)", arg);
 		cfg->rotate_mb = v;
 		return 0;
 	case 'G':
-		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+		if (options__ulong(arg, 1ul << 30, &v) || !v)
 			return usage__error("bad -G '%s' (seconds, 1 or more)", arg);
 		cfg->rotate_seconds = v;
 		return 0;
 	case 'W':
-		if (parse__ulong(arg, 1ul << 20, &v) || !v)
+		if (options__ulong(arg, 1ul << 20, &v) || !v)
 			return usage__error("bad -W '%s' (a file count, 1 or more)", arg);
 		cfg->rotate_files = v;
 		return 0;
@@ -401,7 +391,7 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->detach_stale = true;
 		return 0;
 	case OPT_SOCKET_TABLE:
-		if (parse__ulong(arg, 1ul << 24, &v) || v < 16)
+		if (options__ulong(arg, 1ul << 24, &v) || v < 16)
 			return usage__error("bad --socket-table '%s' (16 to 16777216 sockets)",
 					    arg);
 		cfg->socket_table = v;
@@ -418,19 +408,19 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		cfg->log_json = !strcmp(arg, "json");
 		return 0;
 	case OPT_LOG_ROTATE_SIZE:
-		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+		if (options__ulong(arg, 1ul << 30, &v) || !v)
 			return usage__error("bad --log-rotate-size '%s' (megabytes, 1 or more)",
 					    arg);
 		cfg->log_rotate_mb = v;
 		return 0;
 	case OPT_LOG_ROTATE_INTERVAL:
-		if (parse__ulong(arg, 1ul << 30, &v) || !v)
+		if (options__ulong(arg, 1ul << 30, &v) || !v)
 			return usage__error("bad --log-rotate-interval '%s' (seconds, 1 or more)",
 					    arg);
 		cfg->log_rotate_seconds = v;
 		return 0;
 	case OPT_LOG_KEEP:
-		if (parse__ulong(arg, 1000, &v) || !v)
+		if (options__ulong(arg, 1000, &v) || !v)
 			return usage__error("bad --log-keep '%s' (1 to 1000 files)", arg);
 		cfg->log_keep = v;
 		return 0;
@@ -440,46 +430,6 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_DB:
 		cfg->db_path = arg;
 		return 0;
-	case OPT_UDP:
-		return parse__udp(cfg, arg);
-	case OPT_METRICS:
-		if (api__check_listen(arg))
-			return usage__error("bad --metrics '%s' (ADDR:PORT or [ADDR6]:PORT, an address "
-					    "and port 1-65535)",
-					    arg);
-		cfg->metrics_listen = arg;
-		return 0;
-	case OPT_IPFIX:
-		if (strncmp(arg, "udp://", 6) && strncmp(arg, "tcp://", 6))
-			return usage__error("bad --ipfix '%s' (udp://HOST:PORT or tcp://HOST:PORT)",
-					    arg);
-		cfg->ipfix_url = arg;
-		return 0;
-	case OPT_IPFIX_DOMAIN:
-		if (parse__ulong(arg, UINT32_MAX, &v))
-			return usage__error("bad --ipfix-domain '%s' (0 to 4294967295)", arg);
-		cfg->ipfix_domain = (uint32_t)v;
-		return 0;
-	case OPT_IPFIX_PEN:
-		if (parse__ulong(arg, UINT32_MAX, &v) || !v)
-			return usage__error("bad --ipfix-pen '%s' (1 to 4294967295)", arg);
-		cfg->ipfix_pen = (uint32_t)v;
-		return 0;
-	case OPT_IPFIX_REFRESH:
-		if (parse__ulong(arg, 86400, &v) || !v)
-			return usage__error("bad --ipfix-template-refresh '%s' (1 to 86400 seconds)",
-					    arg);
-		cfg->ipfix_refresh_s = v;
-		return 0;
-	case OPT_UDP_MAX_SIZE: {
-		char *end;
-		unsigned long v = strtoul(arg, &end, 10);
-
-		if (*end || v < 256 || v > 65507)
-			return usage__error("bad --udp-max-size '%s' (256 to 65507 bytes)", arg);
-		cfg->udp_max_size = v;
-		return 0;
-	}
 	case OPT_RULES: {
 		char why[512];
 
@@ -517,6 +467,8 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		return 0;
 	}
 	rc = parse__packet_option(cfg, opt, arg);
+	if (rc < 0)
+		rc = parse_export__option(cfg, opt, arg, usage__error);
 	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
 }
 
@@ -537,32 +489,6 @@ static int parse__applies(const struct command_def *cmd, int opt, bool as_long)
 		cmd->name, names);
 	fprintf(stderr, "Try '%s --help' for more information.\n", usage_where);
 	return 2;
-}
-
-/* --udp HOST:PORT[,HOST:PORT]: each target checked (and its name resolved) now. */
-static int parse__udp(struct config *cfg, const char *arg)
-{
-	struct strlist items = { 0 };
-	int rc = 0;
-
-	if (strlist__add_csv(&items, arg))
-		return usage__error("%s", "out of memory");
-	for (size_t i = 0; !rc && i < items.n; i++) {
-		struct syslog_target t;
-		char url[300];
-
-		snprintf(url, sizeof(url), "udp://%s", items.v[i]);
-		if (syslog_target__parse(&t, url, NULL, NULL)) {
-			char why[400];
-
-			snprintf(why, sizeof(why), "%s' (HOST:PORT: %s", items.v[i], t.error);
-			rc = usage__error("bad --udp '%s)", why);
-		} else if (strlist__add(&cfg->udp_targets, items.v[i])) {
-			rc = usage__error("%s", "out of memory");
-		}
-	}
-	strlist__free(&items);
-	return rc;
 }
 
 /* Every default the option table gives as a value is applied through the same
@@ -637,7 +563,13 @@ static void config__free(struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .ipfix_domain = 1, .ipfix_pen = 32473, .ipfix_refresh_s = 60 };
+	struct config cfg = { .ipfix_domain = 1,
+			      .ipfix_pen = 32473,
+			      .ipfix_refresh_s = 60,
+			      .nats_subject = "whoflow",
+			      .nats_stream = "WHOFLOW",
+			      .nats_queue = 65536,
+			      .nats_drain_s = 5 };
 	const struct command_def *cmd = &command_defs[0];
 	bool named = false;
 	int rc;

@@ -119,7 +119,7 @@ def option_words(opt, help_text):
     values = {"--flow-timeouts": "1,2", "--host": "10.0.0.1", "--src": "10.0.0.1", "--dst": "10.0.0.1",
               "--buffer-size": "64", "--flow-table": "64", "--socket-table": "64", "--syslog": "unix",
               "--syslog-facility": "local0", "--syslog-severity": "info", "--api": "127.0.0.1:8080",
-              "--user": "nobody", "--udp": "127.0.0.1:9", "--udp-max-size": "1500", "--metrics": "127.0.0.1:19751", "--ipfix": "udp://127.0.0.1:4739", "--rules": os.path.join(os.path.dirname(os.path.abspath(__file__)),
+              "--user": "nobody", "--udp": "127.0.0.1:9", "--udp-max-size": "1500", "--metrics": "127.0.0.1:19751", "--ipfix": "udp://127.0.0.1:4739", "--nats": "nats://127.0.0.1:4222", "--nats-subject": "whoflow", "--nats-stream": "WHOFLOW", "--nats-queue": "64", "--nats-creds": "/etc/hostname", "--nats-token-file": "/etc/hostname", "--nats-ca": "/etc/hostname", "--rules": os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           "sigma_rules")}
     return [opt, values.get(opt, "1")]
 

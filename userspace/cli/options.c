@@ -2,6 +2,8 @@
 /* The command and option tables, and --help and getopt's tables made from them
  * (see options.h). */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 #include "options.h"
@@ -211,6 +213,24 @@ const struct option_def option_defs[] = {
 	  "32473, the documentation number (RFC 5612)", M, OPTDEF_DEF_TEXT },
 	{ OPT_IPFIX_REFRESH, "ipfix-template-refresh", "SECONDS",
 	  "over UDP, send the IPFIX templates again this often", "60", M, 0 },
+	{ OPT_NATS, "nats", "URL",
+	  "also publish each event's JSON to NATS JetStream (libnats) on SUBJECT.<type>, with its "
+	  "event.id as Nats-Msg-Id (the stream drops doubles); nats://[USER:PASSWORD@]HOST:PORT, "
+	  "tls:// for TLS, several comma-separated for a cluster",
+	  NULL, M, 0 },
+	{ OPT_NATS_SUBJECT, "nats-subject", "PREFIX", "the subjects' prefix", "whoflow", M, 0 },
+	{ OPT_NATS_STREAM, "nats-stream", "NAME",
+	  "the JetStream stream that takes PREFIX.>, made when missing", "WHOFLOW", M, 0 },
+	{ OPT_NATS_QUEUE, "nats-queue", "N",
+	  "events waiting to be published, at most (more are counted as lost)", "65536", M, 0 },
+	{ OPT_NATS_DRAIN, "nats-drain-timeout", "SECONDS",
+	  "at the end, how long to wait for the server's acknowledgements", "5", M, 0 },
+	{ OPT_NATS_CREDS, "nats-creds", "FILE", "a NATS credentials file (JWT and NKey seed)", NULL,
+	  M, 0 },
+	{ OPT_NATS_TOKEN_FILE, "nats-token-file", "FILE",
+	  "a file holding the NATS token (kept off the command line)", NULL, M, 0 },
+	{ OPT_NATS_CA, "nats-ca", "FILE", "CA certificates to check the server's TLS certificate; "
+	  "asks for TLS", NULL, M, 0 },
 	{ OPT_SYSLOG_FACILITY, "syslog-facility", "NAME", "the messages' facility (local0 ...)",
 	  "daemon", M, 0 },
 	{ OPT_SYSLOG_SEVERITY, "syslog-severity", "NAME", "the messages' severity", "info", M, 0 },
@@ -472,4 +492,13 @@ void options__command_names(unsigned int cmds, char *buf, size_t n)
 						    ", ",
 					command_defs[i].name);
 	}
+}
+
+int options__ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
 }

@@ -75,6 +75,14 @@ enum option_id {
 	OPT_IPFIX_DOMAIN,
 	OPT_IPFIX_PEN,
 	OPT_IPFIX_REFRESH,
+	OPT_NATS,
+	OPT_NATS_SUBJECT,
+	OPT_NATS_STREAM,
+	OPT_NATS_QUEUE,
+	OPT_NATS_DRAIN,
+	OPT_NATS_CREDS,
+	OPT_NATS_TOKEN_FILE,
+	OPT_NATS_CA,
 };
 
 /* The subcommands, as bits: an option names those that take it. */
@@ -127,5 +135,7 @@ const struct option_def *options__find(int id);
 const struct command_def *options__command(const char *name);
 /* "monitor and status": the commands in a mask, for messages. */
 void options__command_names(unsigned int cmds, char *buf, size_t n);
+/* A decimal number up to max (no sign, nothing after it): 0, or -1. */
+int options__ulong(const char *s, unsigned long max, unsigned long *out);
 
 #endif

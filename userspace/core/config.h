@@ -95,6 +95,12 @@ struct config {
 	struct strlist udp_targets; /* --udp HOST:PORT, repeatable, comma lists */
 	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */
 	const char *ipfix_url; /* --ipfix udp://HOST:PORT or tcp://HOST:PORT */
+	const char *nats_url; /* --nats */
+	const char *nats_subject; /* --nats-subject ("whoflow" unless given) */
+	const char *nats_stream; /* --nats-stream ("WHOFLOW" unless given) */
+	unsigned long nats_queue; /* --nats-queue (65536 unless given) */
+	unsigned long nats_drain_s; /* --nats-drain-timeout (5 unless given) */
+	const char *nats_creds, *nats_token_file, *nats_ca;
 	uint32_t ipfix_domain; /* --ipfix-domain (1 unless given) */
 	uint32_t ipfix_pen; /* --ipfix-pen (32473 unless given) */
 	unsigned long ipfix_refresh_s; /* --ipfix-template-refresh (60 unless given) */

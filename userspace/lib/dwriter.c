@@ -64,7 +64,9 @@ static void *dw__thread(void *arg)
 		d->qhead = (d->qhead + 1) % DW_BUFS;
 		d->qlen--;
 		pthread_mutex_unlock(&d->mu);
-		err = __atomic_load_n(&d->err, __ATOMIC_RELAXED) ? 0 : dw__pwrite(d->fd, b.p, DW_BUF, b.off);
+		err = __atomic_load_n(&d->err, __ATOMIC_RELAXED) ?
+			      0 :
+			      dw__pwrite(d->fd, b.p, DW_BUF, b.off);
 		pthread_mutex_lock(&d->mu);
 		if (err && !d->err)
 			d->err = err;

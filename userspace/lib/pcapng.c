@@ -261,8 +261,8 @@ int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *
 	if (clen > 0xfff0)
 		clen = 0xfff0;
 	if (!w->ng) {
-		uint32_t rec[4] = { (uint32_t)(ts_ns / 1000000000ull), (uint32_t)(ts_ns % 1000000000ull),
-				    caplen, wirelen };
+		uint32_t rec[4] = { (uint32_t)(ts_ns / 1000000000ull),
+				    (uint32_t)(ts_ns % 1000000000ull), caplen, wirelen };
 
 		err = pcapw__put(w, rec, sizeof(rec));
 		if (!err)
@@ -274,8 +274,9 @@ int pcapw__packet(struct pcap_writer *w, int iface, uint64_t ts_ns, const void *
 	pad = (4 - caplen % 4) % 4;
 	/* 28 head, data, its padding; comment; flags (8); end of options (4); length (4) */
 	total = 28 + caplen + pad + (clen ? 4 + ((clen + 3) & ~(size_t)3) : 0) + 8 + 4 + 4;
-	err = pcapw__put(w, (uint32_t[7]){ BT_EPB, (uint32_t)total, (uint32_t)iface,
-					   (uint32_t)(ts_ns >> 32), (uint32_t)ts_ns, caplen, wirelen },
+	err = pcapw__put(w,
+			 (uint32_t[7]){ BT_EPB, (uint32_t)total, (uint32_t)iface,
+					(uint32_t)(ts_ns >> 32), (uint32_t)ts_ns, caplen, wirelen },
 			 28);
 	if (!err)
 		err = pcapw__put(w, data, caplen);

@@ -151,6 +151,8 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 		return 1;
 	if (cfg->ipfix_url && pipeline__open(p, sinks__find("ipfix")))
 		return 1;
+	if (cfg->nats_url && pipeline__open(p, sinks__find("nats")))
+		return 1;
 	if (cfg->rules_dirs.n &&
 	    !(p->detect = detect__open((const char *const *)cfg->rules_dirs.v, cfg->rules_dirs.n))) {
 		pr_warn("whoflow: cannot load the rules: out of memory\n");

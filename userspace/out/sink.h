@@ -44,7 +44,8 @@ struct sink {
 };
 
 extern const struct sink_ops sink_text_ops, sink_json_ops, sink_pcapng_ops, sink_logdir_ops,
-	sink_table_ops, sink_syslog_ops, sink_db_ops, sink_udp_ops, sink_ipfix_ops;
+	sink_table_ops, sink_syslog_ops, sink_db_ops, sink_udp_ops, sink_ipfix_ops,
+	sink_nats_ops;
 
 /* The sink called name in the table, or NULL. */
 const struct sink_ops *sinks__find(const char *name);

@@ -101,40 +101,38 @@ struct ipfix_out {
 	char err[200];
 };
 
-static fbInfoElementSpec_t ipfix_spec[] = {
-	{ "flowStartMilliseconds", 8, 0 },
-	{ "flowEndMilliseconds", 8, 0 },
-	{ "octetDeltaCount", 8, 0 },
-	{ "packetDeltaCount", 8, 0 },
-	{ "reverseOctetDeltaCount", 8, 0 },
-	{ "reversePacketDeltaCount", 8, 0 },
-	{ "whoflowSourceCgroupId", 8, 0 },
-	{ "whoflowDestinationCgroupId", 8, 0 },
-	{ "whoflowFlowId", FB_IE_VARLEN, 0 },
-	{ "whoflowCommunityId", FB_IE_VARLEN, 0 },
-	{ "whoflowDomain", FB_IE_VARLEN, 0 },
-	{ "whoflowSourceProcessName", FB_IE_VARLEN, 0 },
-	{ "whoflowSourceExecutable", FB_IE_VARLEN, 0 },
-	{ "whoflowSourceContainerId", FB_IE_VARLEN, 0 },
-	{ "whoflowDestinationProcessName", FB_IE_VARLEN, 0 },
-	{ "whoflowDestinationExecutable", FB_IE_VARLEN, 0 },
-	{ "whoflowDestinationContainerId", FB_IE_VARLEN, 0 },
-	{ "sourceIPv6Address", 16, 6 },
-	{ "destinationIPv6Address", 16, 6 },
-	{ "sourceIPv4Address", 4, 4 },
-	{ "destinationIPv4Address", 4, 4 },
-	{ "ingressInterface", 4, 0 },
-	{ "egressInterface", 4, 0 },
-	{ "whoflowSourcePid", 4, 0 },
-	{ "whoflowDestinationPid", 4, 0 },
-	{ "sourceTransportPort", 2, 0 },
-	{ "destinationTransportPort", 2, 0 },
-	{ "protocolIdentifier", 1, 0 },
-	{ "tcpControlBits", 1, 0 },
-	{ "reverseTcpControlBits", 1, 0 },
-	{ "flowEndReason", 1, 0 },
-	FB_IESPEC_NULL
-};
+static fbInfoElementSpec_t ipfix_spec[] = { { "flowStartMilliseconds", 8, 0 },
+					    { "flowEndMilliseconds", 8, 0 },
+					    { "octetDeltaCount", 8, 0 },
+					    { "packetDeltaCount", 8, 0 },
+					    { "reverseOctetDeltaCount", 8, 0 },
+					    { "reversePacketDeltaCount", 8, 0 },
+					    { "whoflowSourceCgroupId", 8, 0 },
+					    { "whoflowDestinationCgroupId", 8, 0 },
+					    { "whoflowFlowId", FB_IE_VARLEN, 0 },
+					    { "whoflowCommunityId", FB_IE_VARLEN, 0 },
+					    { "whoflowDomain", FB_IE_VARLEN, 0 },
+					    { "whoflowSourceProcessName", FB_IE_VARLEN, 0 },
+					    { "whoflowSourceExecutable", FB_IE_VARLEN, 0 },
+					    { "whoflowSourceContainerId", FB_IE_VARLEN, 0 },
+					    { "whoflowDestinationProcessName", FB_IE_VARLEN, 0 },
+					    { "whoflowDestinationExecutable", FB_IE_VARLEN, 0 },
+					    { "whoflowDestinationContainerId", FB_IE_VARLEN, 0 },
+					    { "sourceIPv6Address", 16, 6 },
+					    { "destinationIPv6Address", 16, 6 },
+					    { "sourceIPv4Address", 4, 4 },
+					    { "destinationIPv4Address", 4, 4 },
+					    { "ingressInterface", 4, 0 },
+					    { "egressInterface", 4, 0 },
+					    { "whoflowSourcePid", 4, 0 },
+					    { "whoflowDestinationPid", 4, 0 },
+					    { "sourceTransportPort", 2, 0 },
+					    { "destinationTransportPort", 2, 0 },
+					    { "protocolIdentifier", 1, 0 },
+					    { "tcpControlBits", 1, 0 },
+					    { "reverseTcpControlBits", 1, 0 },
+					    { "flowEndReason", 1, 0 },
+					    FB_IESPEC_NULL };
 
 static void ipfix__add_elements(fbInfoModel_t *m, uint32_t pen)
 {
@@ -266,7 +264,6 @@ fail:
 	return false;
 }
 
-
 static void ipfix__set_var(fbVarfield_t *v, char *s)
 {
 	v->buf = (uint8_t *)s;
@@ -276,9 +273,9 @@ static void ipfix__set_var(fbVarfield_t *v, char *s)
 /* One record out; false when the collector is lost (the caller reconnects later). */
 static bool ipfix__send(struct ipfix_out *o, struct ipfix_item *it)
 {
-	fbVarfield_t *vars[9] = { &it->r.flow_id,	&it->r.community_id, &it->r.domain,
-				  &it->r.src_name,	&it->r.src_exe,	     &it->r.src_container,
-				  &it->r.dst_name,	&it->r.dst_exe,	     &it->r.dst_container };
+	fbVarfield_t *vars[9] = { &it->r.flow_id,  &it->r.community_id, &it->r.domain,
+				  &it->r.src_name, &it->r.src_exe,	&it->r.src_container,
+				  &it->r.dst_name, &it->r.dst_exe,	&it->r.dst_container };
 	GError *err = NULL;
 
 	bool ok;
@@ -461,8 +458,8 @@ static void ipfix__str(char **dst, const char *src)
 }
 
 /* One end's process: pid, name, executable, container, cgroup. */
-static void ipfix__end(struct ipfix_item *it, int first, const struct owner_view *ov,
-		       uint32_t *pid, uint64_t *cgroup)
+static void ipfix__end(struct ipfix_item *it, int first, const struct owner_view *ov, uint32_t *pid,
+		       uint64_t *cgroup)
 {
 	const struct proc_info *p = ov->p;
 

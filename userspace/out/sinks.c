@@ -16,6 +16,7 @@ static const struct sink_ops *const sink_table[] = {
 	&sink_db_ops,
 	&sink_udp_ops,
 	&sink_ipfix_ops,
+	&sink_nats_ops,
 };
 /* clang-format on */
 
