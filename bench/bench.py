@@ -551,6 +551,76 @@ def bench_udp(net, cgroup, results):
                       "lost_in_kernel": summary.get("pkt_ringbuf_full"), "agent_cpu_percent": cpu}
 
 
+def bench_ipfix(net, cgroup, results):
+    """13. --ipfix at scale: 100k UDP flows (part 6's) reported on a 2 s idle timeout and exported to nfdump's
+    nfcapd on loopback; flow records nfdump reads against the agent's FLOW events."""
+    tmp = tempfile.mkdtemp()
+    nf = subprocess.Popen(net.cmd(net.c, "nfcapd", "-w", tmp, "-b", "127.0.0.1", "-p", "4739", "-B", str(32 << 20)),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in nf.stdout:
+            if "Startup" in line:
+                break
+        agent = Agent(net, cgroup, "--flow-table", "262144", "--flow-timeouts", "2,60", "--ipfix",
+                      "udp://127.0.0.1:4739")
+        t0 = time.monotonic()
+        send_udp_flows(net, 100000)
+        deadline = time.monotonic() + 60
+        while agent.counts.get("whoflow.flow", 0) < 100000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        took = time.monotonic() - t0
+        cpu = agent.cpu_percent()
+        summary = agent.stop()
+    finally:
+        nf.send_signal(signal.SIGTERM)
+        nf.wait(30)
+    files = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.startswith("nfcapd.2")]
+    got = 0
+    for f in files:
+        out = run("nfdump", "-r", f, "-q", "-o", "fmt:%pr %dp", "proto udp and dst ip %s" % S4).stdout
+        got += len([l for l in out.splitlines() if l.strip()])
+    shutil.rmtree(tmp, ignore_errors=True)
+    results["ipfix"] = {"flow_events": summary.get("flow"), "records_read_by_nfdump_to_s": got,
+                        "sink_lost": summary.get("sink_lost"), "seconds": took, "agent_cpu_percent": cpu,
+                        "agent_rss_kib": agent.rss}
+
+
+def nats_messages(net, port=8222):
+    out = run(*net.cmd(net.c, "curl", "-s", "http://127.0.0.1:%d/jsz?streams=1" % port)).stdout
+    js = json.loads(out)
+    return sum(sd["state"]["messages"] for a in js.get("account_details", []) for sd in a.get("stream_detail", []))
+
+
+def bench_nats(net, cgroup, results):
+    """14. --nats at the DNS load: every event published to nats-server -js on loopback, at 25,000
+    queries/s (50,000 events/s offered); the stream's messages against the events printed."""
+    tmp = tempfile.mkdtemp()
+    conf = os.path.join(tmp, "nats.conf")
+    with open(conf, "w") as f:
+        f.write('listen: "127.0.0.1:4222"\nhttp: "127.0.0.1:8222"\njetstream { store_dir: "%s" }\n' % tmp)
+    srv = subprocess.Popen(net.cmd(net.c, "nats-server", "-c", conf), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    out = open(os.devnull, "w")
+    try:
+        for line in srv.stderr:
+            if "Server is ready" in line:
+                break
+        agent = Agent(net, cgroup, "--nats", "nats://127.0.0.1:4222", "--nats-drain-timeout", "30", out_file=out)
+        sent, done = dnsperf(net, 2 * SECONDS, qps=25000)
+        cpu = agent.cpu_percent()
+        summary = agent.stop()
+        stored = nats_messages(net)
+    finally:
+        out.close()
+        srv.terminate()
+        srv.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["nats"] = {"events": summary.get("printed"), "offered_per_s": 2 * sent / (2 * SECONDS),
+                       "stored": stored, "sink_lost": summary.get("sink_lost"),
+                       "lost_in_kernel": summary.get("pkt_ringbuf_full"), "agent_cpu_percent": cpu,
+                       "agent_rss_kib": agent.rss}
+
+
 def storm(cgroup, rate):
     p = subprocess.Popen([PROCS, "storm", str(rate), str(SECONDS)], stdout=subprocess.PIPE, text=True,
                          preexec_fn=cgroup.enter_fn(), start_new_session=True)
@@ -897,6 +967,25 @@ def table(r):
                        ud["agent_cpu_percent"],
                        "met" if not ud["sink_lost"] and not ud["lost_in_kernel"] and ud["received"] == ud["events"]
                        else "MISSED"))
+    ip = r.get("ipfix")
+    if ip:
+        out.append("")
+        out.append("13. --ipfix: %s flows reported (100000 UDP flows made) in %.1f s, %d flow records read by nfdump from "
+                   "nfcapd on loopback, %s lost in the sink, agent CPU %.0f%%, peak RSS %.1f MiB  goal every flow "
+                   "record received, 0 lost: %s" % (
+                       ip["flow_events"], ip["seconds"], ip["records_read_by_nfdump_to_s"], ip["sink_lost"],
+                       ip["agent_cpu_percent"], (ip["agent_rss_kib"] or 0) / 1024.0,
+                       "met" if not ip["sink_lost"] and ip["records_read_by_nfdump_to_s"] >= 100000 else "MISSED"))
+    na = r.get("nats")
+    if na:
+        out.append("")
+        out.append("14. --nats at %.0f events/s offered (dnsperf queries and answers): %d events printed, %d messages "
+                   "in the JetStream stream, %s lost in the sink, %s in the kernel, agent CPU %.0f%%, peak RSS "
+                   "%.1f MiB  goal 0 lost: %s" % (
+                       na["offered_per_s"], na["events"] or 0, na["stored"], na["sink_lost"], na["lost_in_kernel"],
+                       na["agent_cpu_percent"], (na["agent_rss_kib"] or 0) / 1024.0,
+                       "met" if not na["sink_lost"] and not na["lost_in_kernel"] and na["stored"] == na["events"]
+                       else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -922,7 +1011,8 @@ def main():
                          ("3 dns", bench_dns), ("4 exec storm", bench_exec), ("5 capture", bench_capture),
                          ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
-                         ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma), ("12 udp", bench_udp)):
+                         ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma), ("12 udp", bench_udp),
+                         ("13 ipfix", bench_ipfix), ("14 nats", bench_nats)):
             if os.environ.get("BENCH_ONLY") and name.split()[0] not in os.environ["BENCH_ONLY"].split(","):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)
