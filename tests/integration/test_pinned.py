@@ -157,6 +157,10 @@ def test_restart_loses_no_dns_event(topo, cgroup, dnsmasq, pins):  # noqa: F811
     # Slow machines: the last query may take a while to come round (bounded).
     second.wait_for(lambda e: get(e, "dns.type") == "query" and get(e, "dns.id") == str(last), timeout=60)
     second.stop()
+    # Everything the first agent printed before SIGKILL landed (events come in batches: more
+    # than the one awaited may have been printed).
+    first._out.join(10)
+    first.drain()
     first.proc.stdout.close()
     got = {}
     for a in (first, second):

@@ -37,14 +37,24 @@ struct dwriter {
 	size_t len;
 };
 
-/* All of n at off, or the failure (a short direct write is ENOSPC's first sign). */
-static int dw__pwrite(int fd, const void *p, size_t n, uint64_t off)
+/*
+ * All of n (a multiple of DW_ALIGN) at off, or the failure. A full disk
+ * refuses a direct write whole, or takes part of it: what still fits is then
+ * written a page at a time, so that the file keeps every block before the cut.
+ */
+static int dw__pwrite(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
 	ssize_t r = pwrite(fd, p, n, (off_t)off);
+	size_t done;
 
 	if (r == (ssize_t)n)
 		return 0;
-	return r < 0 ? -errno : -ENOSPC;
+	if (r < 0 && errno != ENOSPC && errno != EFBIG && errno != EDQUOT)
+		return -errno;
+	done = r > 0 ? (size_t)r & ~(size_t)(DW_ALIGN - 1) : 0;
+	while (done < n && pwrite(fd, p + done, DW_ALIGN, (off_t)(off + done)) == DW_ALIGN)
+		done += DW_ALIGN;
+	return -ENOSPC;
 }
 
 static void *dw__thread(void *arg)

@@ -87,21 +87,63 @@ static void blk__end(struct blk *k, bool options)
 }
 
 /*
+ * Where the whole blocks end in what reached the file, from a block boundary
+ * (from) on: pcapng blocks carry their length, classic pcap records their
+ * captured length. A write cut short by a full disk leaves every block before
+ * the cut.
+ */
+static uint64_t pcapw__whole_blocks(const struct pcap_writer *w, int wfd, uint64_t from,
+				    uint64_t size)
+{
+	uint64_t off = from;
+	uint32_t h[4];
+	char path[64];
+	int fd;
+
+	/* f was opened for writing only: the file read through a descriptor of its own */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", wfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return from;
+	if (!w->ng && off < 24)
+		off = size >= 24 ? 24 : from; /* the file header */
+	while (off + sizeof(h) <= size && pread(fd, h, sizeof(h), (off_t)off) == sizeof(h)) {
+		uint64_t len = w->ng ? h[1] : 16ull + h[2];
+
+		if ((w->ng && (len < 12 || len % 4)) || off + len > size)
+			break;
+		off += len;
+	}
+	close(fd);
+	return off;
+}
+
+/*
  * A write failed (a full disk): what is still buffered is dropped, and the
- * file is cut back to the last whole block a flush saw written, so that
- * readers stop cleanly there.
+ * file is cut back to the last whole block that reached it, so that readers
+ * stop cleanly there.
  */
 static int pcapw__fail(struct pcap_writer *w)
 {
+	int fd = fileno(w->f), fl;
+	struct stat st;
+	uint64_t keep = w->synced_bytes;
+
 	w->failed = true;
 	if (!w->err)
 		w->err = errno ? errno : EIO;
 	__fpurge(w->f);
-	if (w->dw)
+	if (w->dw) {
 		dwriter__discard(w->dw);
-	if (ftruncate(fileno(w->f), (off_t)w->synced_bytes) == 0 && !w->dw)
-		fseeko(w->f, (off_t)w->synced_bytes, SEEK_SET);
-	w->good_bytes = w->synced_bytes;
+		fl = fcntl(fd, F_GETFL); /* nothing more is written: the descriptor as it was */
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+	}
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (uint64_t)st.st_size > keep)
+		keep = pcapw__whole_blocks(w, fd, keep, (uint64_t)st.st_size);
+	if (ftruncate(fd, (off_t)keep) == 0 && !w->dw)
+		fseeko(w->f, (off_t)keep, SEEK_SET);
+	w->good_bytes = w->synced_bytes = keep;
 	return -w->err;
 }
 
