@@ -11,6 +11,11 @@
  * and what is never acknowledged are counted as lost. At the end what is
  * queued is published and its acknowledgements awaited, --nats-drain-timeout
  * seconds at most.
+ *
+ * A server that goes away is reconnected to; libnats buffers what is published
+ * meanwhile (16 MiB). A message whose acknowledgement does not come within
+ * NATS_ACK_WAIT_MS (lost with the connection) is published again, up to
+ * NATS_TRIES times: its Nats-Msg-Id makes the stream keep one copy.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +27,10 @@
 #include <nats/nats.h>
 #include "log.h"
 #include "sink.h"
+
+#define NATS_ACK_WAIT_MS 10000
+#define NATS_TRIES 5
+#define NATS_TRY_HEADER "Whoflow-Try"
 
 struct nats_item {
 	const char *type; /* static */
@@ -43,8 +52,9 @@ struct nats_out {
 	size_t cap, head, len;
 	bool stop;
 	int64_t drain_ms;
-	atomic_uint_fast64_t acked, lost, duplicates;
+	atomic_uint_fast64_t acked, lost, duplicates, retried;
 	atomic_int last_err;
+	atomic_bool draining; /* the end: no more retries, what is unanswered is lost */
 };
 
 /* The subject's last token: the event's type. */
@@ -68,6 +78,34 @@ static const char *nats__type(const struct event *ev)
 	}
 }
 
+/*
+ * An unanswered message (its acknowledgement timed out, or the connection
+ * went): published again, with its try counted in a header; true when it was.
+ */
+static bool nats__retry(struct nats_out *o, jsCtx *js, natsMsg **msg, jsPubAckErr *pae)
+{
+	const char *tries = NULL;
+	char next[16];
+	int n;
+	jsPubOptions po;
+
+	if (!pae || (pae->Err != NATS_TIMEOUT && pae->Err != NATS_CONNECTION_CLOSED &&
+		     pae->Err != NATS_NO_RESPONDERS))
+		return false;
+	natsMsgHeader_Get(*msg, NATS_TRY_HEADER, &tries);
+	n = tries ? atoi(tries) : 1;
+	if (n >= NATS_TRIES)
+		return false;
+	snprintf(next, sizeof(next), "%d", n + 1);
+	jsPubOptions_Init(&po);
+	po.MaxWait = NATS_ACK_WAIT_MS;
+	if (natsMsgHeader_Set(*msg, NATS_TRY_HEADER, next) != NATS_OK ||
+	    js_PublishMsgAsync(js, msg, &po) != NATS_OK)
+		return false;
+	atomic_fetch_add(&o->retried, 1);
+	return true;
+}
+
 /* The server's answer to each message (libnats's thread). */
 static void nats__ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *ctx)
 {
@@ -77,6 +115,8 @@ static void nats__ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, v
 		atomic_fetch_add(&o->acked, 1);
 		if (pa->Duplicate)
 			atomic_fetch_add(&o->duplicates, 1);
+	} else if (!atomic_load(&o->draining) && nats__retry(o, js, &msg, pae)) {
+		/* msg is libnats's again (NULL here) */
 	} else {
 		int err = pae ? (int)pae->Err : -1;
 
@@ -101,6 +141,7 @@ static bool nats__publish(struct nats_out *o, struct nats_item *it)
 	snprintf(subject, sizeof(subject), "%s.%s", o->prefix, it->type);
 	jsPubOptions_Init(&po);
 	po.MsgId = it->id;
+	po.MaxWait = NATS_ACK_WAIT_MS;
 	s = natsMsg_Create(&m, subject, NULL, it->data, (int)it->len);
 	if (s == NATS_OK)
 		s = js_PublishMsgAsync(o->js, &m, &po);
@@ -163,6 +204,22 @@ static void nats__public_url(char *out, size_t n, const char *url)
 		snprintf(out, n, "%s", url);
 }
 
+static void nats__disconnected(natsConnection *nc, void *ctx)
+{
+	struct nats_out *o = ctx;
+
+	if (!atomic_load(&o->draining))
+		pr_warn("warning: --nats %s: disconnected; events are buffered (16 MiB) while it "
+			"reconnects\n",
+			o->url);
+}
+
+static void nats__reconnected(natsConnection *nc, void *ctx)
+{
+	pr_warn("--nats %s: reconnected; publishing what was buffered\n",
+		((struct nats_out *)ctx)->url);
+}
+
 static natsStatus nats__options(natsOptions **opts, const struct config *cfg, struct nats_out *o)
 {
 	char token[512];
@@ -177,6 +234,12 @@ static natsStatus nats__options(natsOptions **opts, const struct config *cfg, st
 		s = natsOptions_SetMaxReconnect(*opts, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectBufSize(*opts, 16 << 20);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(*opts, 500);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(*opts, nats__disconnected, o);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(*opts, nats__reconnected, o);
 	if (s == NATS_OK && cfg->nats_creds)
 		s = natsOptions_SetUserCredentialsFromFiles(*opts, cfg->nats_creds, NULL);
 	if (s == NATS_OK && cfg->nats_token_file) {
@@ -329,6 +392,7 @@ static void sink_nats__close(struct sink *s)
 		pthread_mutex_unlock(&o->mu);
 		pthread_join(o->th, NULL);
 		jsPubOptions_Init(&po);
+		/* Retries go on while the acknowledgements are awaited; after, nothing is resent. */
 		po.MaxWait = o->drain_ms;
 		if (js_PublishAsyncComplete(o->js, &po) != NATS_OK &&
 		    js_PublishAsyncGetPendingList(&pending, o->js) == NATS_OK) {
@@ -338,6 +402,7 @@ static void sink_nats__close(struct sink *s)
 				o->url, pending.Count, o->drain_ms / 1000);
 			natsMsgList_Destroy(&pending);
 		}
+		atomic_store(&o->draining, true);
 	}
 	if (o->js)
 		jsCtx_Destroy(o->js);
@@ -346,9 +411,9 @@ static void sink_nats__close(struct sink *s)
 		natsConnection_Destroy(o->nc);
 	}
 	pr_info("nats: %" PRIu64 " events acknowledged by %s (%" PRIu64 " duplicates dropped by "
-		"the stream), %" PRIu64 " lost\n",
+		"the stream, %" PRIu64 " published again), %" PRIu64 " lost\n",
 		(uint64_t)atomic_load(&o->acked), o->url, (uint64_t)atomic_load(&o->duplicates),
-		(uint64_t)atomic_load(&o->lost));
+		(uint64_t)atomic_load(&o->retried), (uint64_t)atomic_load(&o->lost));
 	for (; o->len; o->len--, o->head = (o->head + 1) % o->cap)
 		free(o->q[o->head].data);
 	free(o->q);
