@@ -16,10 +16,11 @@ VMLINUX_H ?=
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
-PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c libfixbuf libnats
-# libmicrohttpd: its headers at build time; the library is loaded when the API starts
-# (userspace/api/mhd.c), so a monitor without --api does not map it and GnuTLS.
-PKGS_CFLAGS_ONLY := libmicrohttpd
+PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c
+# libmicrohttpd, libfixbuf and libnats: their headers at build time; each library is
+# loaded when its output starts (userspace/api/mhd.c, out/sink_ipfix.c, out/sink_nats.c),
+# so a monitor without --api, --ipfix or --nats does not map them (GnuTLS, GLib, libssl).
+PKGS_CFLAGS_ONLY := libmicrohttpd libfixbuf libnats
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 # Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.

@@ -22,15 +22,18 @@ from whoflow_harness import get
 class NatsClient:
     """Just enough of the NATS protocol to ask JetStream's API (request, reply)."""
 
-    def __init__(self, port, user=None, password=None, token=None):
+    def __init__(self, port, user=None, password=None, token=None, jwt=None, nkey=None):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.buf = b""
-        self._line()  # INFO
+        info = json.loads(self._line()[len(b"INFO "):])
         conn = {"verbose": False, "pedantic": False, "headers": True, "no_responders": True}
         if user:
             conn.update(user=user, **{"pass": password})
         if token:
             conn["auth_token"] = token
+        if jwt:  # decentralized auth: the user's JWT, and the server's nonce signed with its key
+            conn["jwt"] = jwt
+            conn["sig"] = base64.urlsafe_b64encode(nkey.sign(info["nonce"].encode())).decode().rstrip("=")
         self.s.sendall(b"CONNECT " + json.dumps(conn).encode() + b"\r\nPING\r\n")
         while self._line() != b"PONG":
             pass
@@ -325,3 +328,26 @@ def test_server_restarted_mid_run_loses_nothing(agents, netns, cgroup, nats):
     assert one == two
     assert sorted(m[1] for m in one) == sorted(printed) and len(printed) > 1200
     assert all(m[0].startswith("fleet.") for m in one)
+
+
+def test_creds_file(agents, netns, cgroup, nats, tmp_path):
+    """--nats-creds: a user of an account (operator mode, as nsc sets it up) given by its .creds
+    file; a user the account did not sign is refused."""
+    import nats_jwt
+    conf, user_jwt, user = nats_jwt.setup()
+    nats(4230, conf)
+    good = tmp_path / "user.creds"
+    good.write_text(nats_jwt.creds(user_jwt, user))
+    a = agents(["--cgroup", cgroup.path, "-i", "lo", "--nats", "nats://127.0.0.1:4230", "--nats-creds", str(good)],
+               netns=netns).wait_ready()
+    traffic(cgroup, netns)
+    rc, summary = a.stop()
+    assert rc == 0 and h.parse_summary(summary)["sink_lost"] == 0
+    msgs = client_in(netns, 4230, jwt=user_jwt, nkey=user)
+    assert [m[1] for m in msgs] == [get(e, "event.id") for e in a.events] and msgs
+    _, other_jwt, other = nats_jwt.setup()  # signed by another operator's account
+    bad = tmp_path / "other.creds"
+    bad.write_text(nats_jwt.creds(other_jwt, other))
+    r = subprocess.run(["nsenter", "--net=" + netns.path, h.WHOFLOW, "--cgroup", cgroup.path, "-i", "lo", "--nats",
+                        "nats://127.0.0.1:4230", "--nats-creds", str(bad)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "cannot connect to NATS at nats://127.0.0.1:4230" in r.stderr

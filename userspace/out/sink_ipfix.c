@@ -13,6 +13,7 @@
  * stalls the ring-buffer readers: what a full queue refuses is counted. Over
  * UDP the templates go again every --ipfix-template-refresh seconds.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -27,6 +28,98 @@
 #include "proc_info.h"
 #include "sink.h"
 #include "timeconv.h"
+
+/*
+ * libfixbuf.so.9 is loaded when the sink opens, not linked: a monitor without
+ * it does not map it and what it brings (docs/performance.md, part 6).
+ */
+static struct {
+	__typeof__(fbInfoModelAlloc) *fbInfoModelAlloc;
+	__typeof__(fbInfoModelAddElementArray) *fbInfoModelAddElementArray;
+	__typeof__(fbInfoModelFree) *fbInfoModelFree;
+	__typeof__(fbTemplateAlloc) *fbTemplateAlloc;
+	__typeof__(fbTemplateAppendSpecArray) *fbTemplateAppendSpecArray;
+	__typeof__(fbTemplateFreeUnused) *fbTemplateFreeUnused;
+	__typeof__(fbSessionAlloc) *fbSessionAlloc;
+	__typeof__(fbSessionSetDomain) *fbSessionSetDomain;
+	__typeof__(fbSessionAddTemplate) *fbSessionAddTemplate;
+	__typeof__(fbSessionFree) *fbSessionFree;
+	__typeof__(fbSessionSetMetadataExportElements) *fbSessionSetMetadataExportElements;
+	__typeof__(fbSessionExportTemplates) *fbSessionExportTemplates;
+	__typeof__(fbExporterAllocNet) *fbExporterAllocNet;
+	__typeof__(fBufAllocForExport) *fBufAllocForExport;
+	__typeof__(fBufSetInternalTemplate) *fBufSetInternalTemplate;
+	__typeof__(fBufSetExportTemplate) *fBufSetExportTemplate;
+	__typeof__(fBufAppend) *fBufAppend;
+	__typeof__(fBufEmit) *fBufEmit;
+	__typeof__(fBufFree) *fBufFree;
+	__typeof__(g_log_set_default_handler) *g_log_set_default_handler;
+	__typeof__(g_clear_error) *g_clear_error;
+} fl;
+
+#define L(f) (fl.f)
+
+static int ipfix__load(void)
+{
+#define X(f)                       \
+	{                          \
+#f, (void **)&fl.f \
+	}
+	static const struct {
+		const char *name;
+		void **slot;
+	} calls[] = {
+		X(fbInfoModelAlloc),
+		X(fbInfoModelAddElementArray),
+		X(fbInfoModelFree),
+		X(fbTemplateAlloc),
+		X(fbTemplateAppendSpecArray),
+		X(fbTemplateFreeUnused),
+		X(fbSessionAlloc),
+		X(fbSessionSetDomain),
+		X(fbSessionAddTemplate),
+		X(fbSessionFree),
+		X(fbSessionSetMetadataExportElements),
+		X(fbSessionExportTemplates),
+		X(fbExporterAllocNet),
+		X(fBufAllocForExport),
+		X(fBufSetInternalTemplate),
+		X(fBufSetExportTemplate),
+		X(fBufAppend),
+		X(fBufEmit),
+		X(fBufFree),
+		X(g_log_set_default_handler),
+		X(g_clear_error),
+	};
+#undef X
+	static void *lib, *glib;
+
+	if (lib)
+		return 0;
+	/* libfixbuf does not name the GLib it uses: GLib first, its symbols for all */
+	if (!(glib = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_GLOBAL)) ||
+	    !dlopen("libgthread-2.0.so.0", RTLD_NOW | RTLD_GLOBAL)) {
+		pr_warn("%s\n", dlerror());
+		pr_warn("--ipfix needs GLib (Debian: libglib2.0-0)\n");
+		return -1;
+	}
+	lib = dlopen("libfixbuf.so.9", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		pr_warn("%s\n", dlerror());
+		pr_warn("this output needs libfixbuf.so.9 (Debian: libfixbuf9)\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		*calls[i].slot = dlsym(strncmp(calls[i].name, "g_", 2) ? lib : glib, calls[i].name);
+		if (!*calls[i].slot) {
+			pr_warn("libfixbuf.so.9 has no %s: %s\n", calls[i].name, dlerror());
+			dlclose(lib);
+			lib = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
 
 #define IPFIX_QUEUE 16384 /* records waiting for the sender thread */
 #define IPFIX_RETRY_NS 5000000000ull /* a lost TCP collector is dialled again after this */
@@ -166,7 +259,7 @@ static void ipfix__add_elements(fbInfoModel_t *m, uint32_t pen)
 		FB_IE_NULL,
 	};
 #undef WE
-	fbInfoModelAddElementArray(m, ie);
+	L(fbInfoModelAddElementArray)(m, ie);
 }
 
 static uint64_t ipfix__now(void)
@@ -187,15 +280,15 @@ static void ipfix__say(struct ipfix_out *o, const char *what, GError *err)
 			o->url, msg);
 	snprintf(o->err, sizeof(o->err), "%s", msg);
 	if (err)
-		g_clear_error(&err);
+		L(g_clear_error)(&err);
 }
 
 static fbTemplate_t *ipfix__template(struct ipfix_out *o, uint32_t flags, GError **err)
 {
-	fbTemplate_t *t = fbTemplateAlloc(o->model);
+	fbTemplate_t *t = L(fbTemplateAlloc)(o->model);
 
-	if (!fbTemplateAppendSpecArray(t, ipfix_spec, flags, err)) {
-		fbTemplateFreeUnused(t);
+	if (!L(fbTemplateAppendSpecArray)(t, ipfix_spec, flags, err)) {
+		L(fbTemplateFreeUnused)(t);
 		return NULL;
 	}
 	return t;
@@ -205,9 +298,9 @@ static fbTemplate_t *ipfix__template(struct ipfix_out *o, uint32_t flags, GError
 static void ipfix__disconnect(struct ipfix_out *o)
 {
 	if (o->buf)
-		fBufFree(o->buf);
+		L(fBufFree)(o->buf);
 	else if (o->session)
-		fbSessionFree(o->session);
+		L(fbSessionFree)(o->session);
 	o->buf = NULL;
 	o->session = NULL;
 }
@@ -219,33 +312,33 @@ static bool ipfix__connect(struct ipfix_out *o)
 	fbExporter_t *x;
 	GError *err = NULL;
 
-	o->session = fbSessionAlloc(o->model);
-	fbSessionSetDomain(o->session, o->domain);
+	o->session = L(fbSessionAlloc)(o->model);
+	L(fbSessionSetDomain)(o->session, o->domain);
 	if (!(ti = ipfix__template(o, UINT32_MAX, &err)) ||
-	    !(o->tid_int = fbSessionAddTemplate(o->session, TRUE, FB_TID_AUTO, ti, &err)))
+	    !(o->tid_int = L(fbSessionAddTemplate)(o->session, TRUE, FB_TID_AUTO, ti, &err)))
 		goto fail;
 	ti = NULL;
 	o->spec.vai = NULL;
 	o->spec.vssl_ctx = NULL;
-	x = fbExporterAllocNet(&o->spec);
+	x = L(fbExporterAllocNet)(&o->spec);
 	if (!x) {
 		ipfix__say(o, "cannot reach the collector", NULL);
 		ipfix__disconnect(o);
 		return false;
 	}
-	o->buf = fBufAllocForExport(o->session, x);
+	o->buf = L(fBufAllocForExport)(o->session, x);
 	/* The elements' names and types, in the stream itself (RFC 5610). */
-	if (!fbSessionSetMetadataExportElements(o->session, TRUE, FB_TID_AUTO, &err) ||
+	if (!L(fbSessionSetMetadataExportElements)(o->session, TRUE, FB_TID_AUTO, &err) ||
 	    !(t4 = ipfix__template(o, 4, &err)) ||
-	    !(o->tid4 = fbSessionAddTemplate(o->session, FALSE, FB_TID_AUTO, t4, &err)))
+	    !(o->tid4 = L(fbSessionAddTemplate)(o->session, FALSE, FB_TID_AUTO, t4, &err)))
 		goto fail;
 	t4 = NULL;
 	if (!(t6 = ipfix__template(o, 6, &err)) ||
-	    !(o->tid6 = fbSessionAddTemplate(o->session, FALSE, FB_TID_AUTO, t6, &err)))
+	    !(o->tid6 = L(fbSessionAddTemplate)(o->session, FALSE, FB_TID_AUTO, t6, &err)))
 		goto fail;
 	t6 = NULL;
-	if (!fbSessionExportTemplates(o->session, &err) ||
-	    !fBufSetInternalTemplate(o->buf, o->tid_int, &err) || !fBufEmit(o->buf, &err))
+	if (!L(fbSessionExportTemplates)(o->session, &err) ||
+	    !L(fBufSetInternalTemplate)(o->buf, o->tid_int, &err) || !L(fBufEmit)(o->buf, &err))
 		goto fail;
 	o->next_refresh = ipfix__now() + o->refresh_ns;
 	if (o->err[0])
@@ -255,11 +348,11 @@ static bool ipfix__connect(struct ipfix_out *o)
 fail:
 	ipfix__say(o, "cannot start the export", err);
 	if (ti)
-		fbTemplateFreeUnused(ti);
+		L(fbTemplateFreeUnused)(ti);
 	if (t4)
-		fbTemplateFreeUnused(t4);
+		L(fbTemplateFreeUnused)(t4);
 	if (t6)
-		fbTemplateFreeUnused(t6);
+		L(fbTemplateFreeUnused)(t6);
 	ipfix__disconnect(o);
 	return false;
 }
@@ -282,8 +375,8 @@ static bool ipfix__send(struct ipfix_out *o, struct ipfix_item *it)
 
 	for (int i = 0; i < 9; i++)
 		ipfix__set_var(vars[i], it->s[i]);
-	ok = fBufSetExportTemplate(o->buf, it->v6 ? o->tid6 : o->tid4, &err) &&
-	     fBufAppend(o->buf, (uint8_t *)&it->r, sizeof(it->r), &err);
+	ok = L(fBufSetExportTemplate)(o->buf, it->v6 ? o->tid6 : o->tid4, &err) &&
+	     L(fBufAppend)(o->buf, (uint8_t *)&it->r, sizeof(it->r), &err);
 	ipfix__item_free(it);
 	if (!ok)
 		ipfix__say(o, "sending failed", err);
@@ -347,11 +440,11 @@ static void *ipfix__thread(void *arg)
 		}
 		if (o->buf && o->spec.transport == FB_UDP && now >= o->next_refresh) {
 			o->next_refresh = now + o->refresh_ns;
-			if (!fbSessionExportTemplates(o->session, &err))
+			if (!L(fbSessionExportTemplates)(o->session, &err))
 				ipfix__say(o, "resending the templates failed", err);
 		}
 		err = NULL;
-		ok = !o->buf || fBufEmit(o->buf, &err);
+		ok = !o->buf || L(fBufEmit)(o->buf, &err);
 		if (!ok) {
 			ipfix__say(o, "sending failed", err);
 			ipfix__disconnect(o);
@@ -363,8 +456,8 @@ static void *ipfix__thread(void *arg)
 	if (o->buf) {
 		GError *err = NULL;
 
-		if (!fBufEmit(o->buf, &err))
-			g_clear_error(&err);
+		if (!L(fBufEmit)(o->buf, &err))
+			L(g_clear_error)(&err);
 	}
 	ipfix__disconnect(o);
 	free(it);
@@ -432,14 +525,16 @@ static int sink_ipfix__open(struct sink *s, const struct config *cfg)
 			cfg->ipfix_url);
 		return -EINVAL;
 	}
+	if (ipfix__load())
+		return -ENOENT;
 	o->domain = cfg->ipfix_domain;
 	o->pen = cfg->ipfix_pen;
 	o->refresh_ns = cfg->ipfix_refresh_s * 1000000000ull;
 	o->q = calloc(IPFIX_QUEUE, sizeof(*o->q));
 	if (!o->q)
 		return -ENOMEM;
-	g_log_set_default_handler(ipfix__glog, NULL);
-	o->model = fbInfoModelAlloc();
+	L(g_log_set_default_handler)(ipfix__glog, NULL);
+	o->model = L(fbInfoModelAlloc)();
 	ipfix__add_elements(o->model, o->pen);
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
@@ -571,7 +666,7 @@ static void sink_ipfix__close(struct sink *s)
 	for (; o->len; o->len--, o->head = (o->head + 1) % IPFIX_QUEUE)
 		ipfix__item_free(&o->q[o->head]);
 	if (o->model)
-		fbInfoModelFree(o->model);
+		L(fbInfoModelFree)(o->model);
 	free(o->q);
 }
 

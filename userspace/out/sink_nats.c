@@ -17,6 +17,7 @@
  * NATS_ACK_WAIT_MS (lost with the connection) is published again, up to
  * NATS_TRIES times: its Nats-Msg-Id makes the stream keep one copy.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -27,6 +28,120 @@
 #include <nats/nats.h>
 #include "log.h"
 #include "sink.h"
+
+/*
+ * libnats.so.3.4 is loaded when the sink opens, not linked: a monitor without
+ * it does not map it and what it brings (docs/performance.md, part 6).
+ */
+static struct {
+	__typeof__(natsOptions_Create) *natsOptions_Create;
+	__typeof__(natsOptions_SetURL) *natsOptions_SetURL;
+	__typeof__(natsOptions_SetName) *natsOptions_SetName;
+	__typeof__(natsOptions_SetMaxReconnect) *natsOptions_SetMaxReconnect;
+	__typeof__(natsOptions_SetReconnectBufSize) *natsOptions_SetReconnectBufSize;
+	__typeof__(natsOptions_SetReconnectWait) *natsOptions_SetReconnectWait;
+	__typeof__(natsOptions_SetDisconnectedCB) *natsOptions_SetDisconnectedCB;
+	__typeof__(natsOptions_SetReconnectedCB) *natsOptions_SetReconnectedCB;
+	__typeof__(natsOptions_SetUserCredentialsFromFiles)
+		*natsOptions_SetUserCredentialsFromFiles;
+	__typeof__(natsOptions_SetToken) *natsOptions_SetToken;
+	__typeof__(natsOptions_LoadCATrustedCertificates) *natsOptions_LoadCATrustedCertificates;
+	__typeof__(natsOptions_SetSecure) *natsOptions_SetSecure;
+	__typeof__(natsOptions_Destroy) *natsOptions_Destroy;
+	__typeof__(natsConnection_Connect) *natsConnection_Connect;
+	__typeof__(natsConnection_Close) *natsConnection_Close;
+	__typeof__(natsConnection_Destroy) *natsConnection_Destroy;
+	__typeof__(nats_GetLastError) *nats_GetLastError;
+	__typeof__(natsStatus_GetText) *natsStatus_GetText;
+	__typeof__(jsOptions_Init) *jsOptions_Init;
+	__typeof__(natsConnection_JetStream) *natsConnection_JetStream;
+	__typeof__(jsCtx_Destroy) *jsCtx_Destroy;
+	__typeof__(js_GetStreamInfo) *js_GetStreamInfo;
+	__typeof__(jsStreamInfo_Destroy) *jsStreamInfo_Destroy;
+	__typeof__(jsStreamConfig_Init) *jsStreamConfig_Init;
+	__typeof__(js_AddStream) *js_AddStream;
+	__typeof__(jsPubOptions_Init) *jsPubOptions_Init;
+	__typeof__(natsMsg_Create) *natsMsg_Create;
+	__typeof__(natsMsg_Destroy) *natsMsg_Destroy;
+	__typeof__(js_PublishMsgAsync) *js_PublishMsgAsync;
+	__typeof__(js_PublishAsyncComplete) *js_PublishAsyncComplete;
+	__typeof__(js_PublishAsyncGetPendingList) *js_PublishAsyncGetPendingList;
+	__typeof__(natsMsgList_Destroy) *natsMsgList_Destroy;
+	__typeof__(natsMsgHeader_Get) *natsMsgHeader_Get;
+	__typeof__(natsMsgHeader_Set) *natsMsgHeader_Set;
+	__typeof__(nats_Close) *nats_Close;
+} nl;
+
+#define L(f) (nl.f)
+
+static int nats__load(void)
+{
+#define X(f)                       \
+	{                          \
+#f, (void **)&nl.f \
+	}
+	static const struct {
+		const char *name;
+		void **slot;
+	} calls[] = {
+		X(natsOptions_Create),
+		X(natsOptions_SetURL),
+		X(natsOptions_SetName),
+		X(natsOptions_SetMaxReconnect),
+		X(natsOptions_SetReconnectBufSize),
+		X(natsOptions_SetReconnectWait),
+		X(natsOptions_SetDisconnectedCB),
+		X(natsOptions_SetReconnectedCB),
+		X(natsOptions_SetUserCredentialsFromFiles),
+		X(natsOptions_SetToken),
+		X(natsOptions_LoadCATrustedCertificates),
+		X(natsOptions_SetSecure),
+		X(natsOptions_Destroy),
+		X(natsConnection_Connect),
+		X(natsConnection_Close),
+		X(natsConnection_Destroy),
+		X(nats_GetLastError),
+		X(natsStatus_GetText),
+		X(jsOptions_Init),
+		X(natsConnection_JetStream),
+		X(jsCtx_Destroy),
+		X(js_GetStreamInfo),
+		X(jsStreamInfo_Destroy),
+		X(jsStreamConfig_Init),
+		X(js_AddStream),
+		X(jsPubOptions_Init),
+		X(natsMsg_Create),
+		X(natsMsg_Destroy),
+		X(js_PublishMsgAsync),
+		X(js_PublishAsyncComplete),
+		X(js_PublishAsyncGetPendingList),
+		X(natsMsgList_Destroy),
+		X(natsMsgHeader_Get),
+		X(natsMsgHeader_Set),
+		X(nats_Close),
+	};
+#undef X
+	static void *lib;
+
+	if (lib)
+		return 0;
+	lib = dlopen("libnats.so.3.4", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		pr_warn("%s\n", dlerror());
+		pr_warn("this output needs libnats.so.3.4 (Debian: libnats3.4)\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		*calls[i].slot = dlsym(lib, calls[i].name);
+		if (!*calls[i].slot) {
+			pr_warn("libnats.so.3.4 has no %s: %s\n", calls[i].name, dlerror());
+			dlclose(lib);
+			lib = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
 
 #define NATS_ACK_WAIT_MS 10000
 #define NATS_TRIES 5
@@ -92,15 +207,15 @@ static bool nats__retry(struct nats_out *o, jsCtx *js, natsMsg **msg, jsPubAckEr
 	if (!pae || (pae->Err != NATS_TIMEOUT && pae->Err != NATS_CONNECTION_CLOSED &&
 		     pae->Err != NATS_NO_RESPONDERS))
 		return false;
-	natsMsgHeader_Get(*msg, NATS_TRY_HEADER, &tries);
+	L(natsMsgHeader_Get)(*msg, NATS_TRY_HEADER, &tries);
 	n = tries ? atoi(tries) : 1;
 	if (n >= NATS_TRIES)
 		return false;
 	snprintf(next, sizeof(next), "%d", n + 1);
-	jsPubOptions_Init(&po);
+	L(jsPubOptions_Init)(&po);
 	po.MaxWait = NATS_ACK_WAIT_MS;
-	if (natsMsgHeader_Set(*msg, NATS_TRY_HEADER, next) != NATS_OK ||
-	    js_PublishMsgAsync(js, msg, &po) != NATS_OK)
+	if (L(natsMsgHeader_Set)(*msg, NATS_TRY_HEADER, next) != NATS_OK ||
+	    L(js_PublishMsgAsync)(js, msg, &po) != NATS_OK)
 		return false;
 	atomic_fetch_add(&o->retried, 1);
 	return true;
@@ -123,11 +238,11 @@ static void nats__ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, v
 		atomic_fetch_add(&o->lost, 1);
 		if (atomic_exchange(&o->last_err, err) != err)
 			pr_warn("warning: --nats %s refuses events (%s%s%s); counting them\n",
-				o->url, pae ? natsStatus_GetText(pae->Err) : "no answer",
+				o->url, pae ? L(natsStatus_GetText)(pae->Err) : "no answer",
 				pae && pae->ErrText ? ": " : "",
 				pae && pae->ErrText ? pae->ErrText : "");
 	}
-	natsMsg_Destroy(msg);
+	L(natsMsg_Destroy)(msg);
 }
 
 /* One event to JetStream, acknowledged later (nats__ack); false when libnats refused it at once. */
@@ -139,16 +254,16 @@ static bool nats__publish(struct nats_out *o, struct nats_item *it)
 	natsStatus s;
 
 	snprintf(subject, sizeof(subject), "%s.%s", o->prefix, it->type);
-	jsPubOptions_Init(&po);
+	L(jsPubOptions_Init)(&po);
 	po.MsgId = it->id;
 	po.MaxWait = NATS_ACK_WAIT_MS;
-	s = natsMsg_Create(&m, subject, NULL, it->data, (int)it->len);
+	s = L(natsMsg_Create)(&m, subject, NULL, it->data, (int)it->len);
 	if (s == NATS_OK)
-		s = js_PublishMsgAsync(o->js, &m, &po);
-	natsMsg_Destroy(m); /* NULL once libnats took it */
+		s = L(js_PublishMsgAsync)(o->js, &m, &po);
+	L(natsMsg_Destroy)(m); /* NULL once libnats took it */
 	if (s != NATS_OK && atomic_exchange(&o->last_err, (int)s) != (int)s)
 		pr_warn("warning: --nats %s: publishing failed (%s); counting the events\n", o->url,
-			natsStatus_GetText(s));
+			L(natsStatus_GetText)(s));
 	return s == NATS_OK;
 }
 
@@ -223,34 +338,34 @@ static void nats__reconnected(natsConnection *nc, void *ctx)
 static natsStatus nats__options(natsOptions **opts, const struct config *cfg, struct nats_out *o)
 {
 	char token[512];
-	natsStatus s = natsOptions_Create(opts);
+	natsStatus s = L(natsOptions_Create)(opts);
 
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(*opts, cfg->nats_url);
+		s = L(natsOptions_SetURL)(*opts, cfg->nats_url);
 	if (s == NATS_OK)
-		s = natsOptions_SetName(*opts, "whoflow");
+		s = L(natsOptions_SetName)(*opts, "whoflow");
 	if (s ==
 	    NATS_OK) /* a server that goes away is waited for, with what is published buffered */
-		s = natsOptions_SetMaxReconnect(*opts, -1);
+		s = L(natsOptions_SetMaxReconnect)(*opts, -1);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectBufSize(*opts, 16 << 20);
+		s = L(natsOptions_SetReconnectBufSize)(*opts, 16 << 20);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectWait(*opts, 500);
+		s = L(natsOptions_SetReconnectWait)(*opts, 500);
 	if (s == NATS_OK)
-		s = natsOptions_SetDisconnectedCB(*opts, nats__disconnected, o);
+		s = L(natsOptions_SetDisconnectedCB)(*opts, nats__disconnected, o);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(*opts, nats__reconnected, o);
+		s = L(natsOptions_SetReconnectedCB)(*opts, nats__reconnected, o);
 	if (s == NATS_OK && cfg->nats_creds)
-		s = natsOptions_SetUserCredentialsFromFiles(*opts, cfg->nats_creds, NULL);
+		s = L(natsOptions_SetUserCredentialsFromFiles)(*opts, cfg->nats_creds, NULL);
 	if (s == NATS_OK && cfg->nats_token_file) {
 		if (nats__read_token(cfg->nats_token_file, token, sizeof(token)))
 			return NATS_ERR;
-		s = natsOptions_SetToken(*opts, token);
+		s = L(natsOptions_SetToken)(*opts, token);
 	}
 	if (s == NATS_OK && cfg->nats_ca) {
-		s = natsOptions_LoadCATrustedCertificates(*opts, cfg->nats_ca);
+		s = L(natsOptions_LoadCATrustedCertificates)(*opts, cfg->nats_ca);
 		if (s == NATS_OK)
-			s = natsOptions_SetSecure(*opts, true);
+			s = L(natsOptions_SetSecure)(*opts, true);
 	}
 	return s;
 }
@@ -263,32 +378,32 @@ static int nats__stream(struct nats_out *o, const char *name)
 	jsStreamConfig sc;
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
-	natsStatus s = js_GetStreamInfo(&si, o->js, name, NULL, &jerr);
+	natsStatus s = L(js_GetStreamInfo)(&si, o->js, name, NULL, &jerr);
 
 	if (s == NATS_OK) {
-		jsStreamInfo_Destroy(si);
+		L(jsStreamInfo_Destroy)(si);
 		return 0;
 	}
 	if (s != NATS_NOT_FOUND) {
 		pr_warn("cannot use the JetStream stream %s at %s: %s (is JetStream on? nats-server "
 			"-js)\n",
-			name, o->url, natsStatus_GetText(s));
+			name, o->url, L(natsStatus_GetText)(s));
 		return -EIO;
 	}
 	snprintf(subj, sizeof(subj), "%s.>", o->prefix);
-	jsStreamConfig_Init(&sc);
+	L(jsStreamConfig_Init)(&sc);
 	sc.Name = name;
 	sc.Subjects = subjects;
 	sc.SubjectsLen = 1;
 	sc.Storage = js_FileStorage;
 	sc.Duplicates = 120 * (int64_t)1000000000;
-	s = js_AddStream(&si, o->js, &sc, NULL, &jerr);
+	s = L(js_AddStream)(&si, o->js, &sc, NULL, &jerr);
 	if (s != NATS_OK) {
 		pr_warn("cannot make the JetStream stream %s for %s at %s: %s (error %d)\n", name,
-			subj, o->url, natsStatus_GetText(s), (int)jerr);
+			subj, o->url, L(natsStatus_GetText)(s), (int)jerr);
 		return -EIO;
 	}
-	jsStreamInfo_Destroy(si);
+	L(jsStreamInfo_Destroy)(si);
 	pr_info("nats: made the stream %s for %s\n", name, subj);
 	return 0;
 }
@@ -303,6 +418,8 @@ static int sink_nats__open(struct sink *s, const struct config *cfg)
 	if (!o)
 		return -ENOMEM;
 	s->priv = o;
+	if (nats__load())
+		return -ENOENT;
 	nats__public_url(o->url, sizeof(o->url), cfg->nats_url);
 	snprintf(o->prefix, sizeof(o->prefix), "%s", cfg->nats_subject);
 	o->cap = cfg->nats_queue;
@@ -314,22 +431,22 @@ static int sink_nats__open(struct sink *s, const struct config *cfg)
 	pthread_cond_init(&o->cv, NULL);
 	st = nats__options(&opts, cfg, o);
 	if (st == NATS_OK)
-		st = natsConnection_Connect(&o->nc, opts);
-	natsOptions_Destroy(opts);
+		st = L(natsConnection_Connect)(&o->nc, opts);
+	L(natsOptions_Destroy)(opts);
 	if (st != NATS_OK) {
 		natsStatus last = st;
-		const char *why = nats_GetLastError(&last);
+		const char *why = L(nats_GetLastError)(&last);
 
 		pr_warn("cannot connect to NATS at %s: %s (is the server up, and are the credentials "
 			"right?)\n",
-			o->url, why ? why : natsStatus_GetText(st));
+			o->url, why ? why : L(natsStatus_GetText)(st));
 		return -ECONNREFUSED;
 	}
-	jsOptions_Init(&jo);
+	L(jsOptions_Init)(&jo);
 	jo.PublishAsync.MaxPending = 65536;
 	jo.PublishAsync.AckHandler = nats__ack;
 	jo.PublishAsync.AckHandlerClosure = o;
-	if (natsConnection_JetStream(&o->js, o->nc, &jo) != NATS_OK ||
+	if (L(natsConnection_JetStream)(&o->js, o->nc, &jo) != NATS_OK ||
 	    nats__stream(o, cfg->nats_stream))
 		return -EIO;
 	if (pthread_create(&o->th, NULL, nats__thread, o))
@@ -391,24 +508,24 @@ static void sink_nats__close(struct sink *s)
 		pthread_cond_signal(&o->cv);
 		pthread_mutex_unlock(&o->mu);
 		pthread_join(o->th, NULL);
-		jsPubOptions_Init(&po);
+		L(jsPubOptions_Init)(&po);
 		/* Retries go on while the acknowledgements are awaited; after, nothing is resent. */
 		po.MaxWait = o->drain_ms;
-		if (js_PublishAsyncComplete(o->js, &po) != NATS_OK &&
-		    js_PublishAsyncGetPendingList(&pending, o->js) == NATS_OK) {
+		if (L(js_PublishAsyncComplete)(o->js, &po) != NATS_OK &&
+		    L(js_PublishAsyncGetPendingList)(&pending, o->js) == NATS_OK) {
 			atomic_fetch_add(&o->lost, (uint64_t)pending.Count);
 			pr_warn("warning: --nats %s: %d events not acknowledged within %" PRId64
 				" s; counted as lost\n",
 				o->url, pending.Count, o->drain_ms / 1000);
-			natsMsgList_Destroy(&pending);
+			L(natsMsgList_Destroy)(&pending);
 		}
 		atomic_store(&o->draining, true);
 	}
 	if (o->js)
-		jsCtx_Destroy(o->js);
+		L(jsCtx_Destroy)(o->js);
 	if (o->nc) {
-		natsConnection_Close(o->nc);
-		natsConnection_Destroy(o->nc);
+		L(natsConnection_Close)(o->nc);
+		L(natsConnection_Destroy)(o->nc);
 	}
 	pr_info("nats: %" PRIu64 " events acknowledged by %s (%" PRIu64 " duplicates dropped by "
 		"the stream, %" PRIu64 " published again), %" PRIu64 " lost\n",
@@ -418,7 +535,7 @@ static void sink_nats__close(struct sink *s)
 		free(o->q[o->head].data);
 	free(o->q);
 	o->q = NULL;
-	nats_Close();
+	L(nats_Close)();
 }
 
 static uint64_t sink_nats__losses(const struct sink *s, char *what, size_t n)
