@@ -24,6 +24,7 @@
 #include <linux/types.h>
 #include <fixbuf/public.h>
 #include "flow_events.h"
+#include "dynlib.h"
 #include "log.h"
 #include "proc_info.h"
 #include "sink.h"
@@ -61,64 +62,40 @@ static struct {
 
 static int ipfix__load(void)
 {
-#define X(f)                       \
-	{                          \
-#f, (void **)&fl.f \
-	}
-	static const struct {
-		const char *name;
-		void **slot;
-	} calls[] = {
-		X(fbInfoModelAlloc),
-		X(fbInfoModelAddElementArray),
-		X(fbInfoModelFree),
-		X(fbTemplateAlloc),
-		X(fbTemplateAppendSpecArray),
-		X(fbTemplateFreeUnused),
-		X(fbSessionAlloc),
-		X(fbSessionSetDomain),
-		X(fbSessionAddTemplate),
-		X(fbSessionFree),
-		X(fbSessionSetMetadataExportElements),
-		X(fbSessionExportTemplates),
-		X(fbExporterAllocNet),
-		X(fBufAllocForExport),
-		X(fBufSetInternalTemplate),
-		X(fBufSetExportTemplate),
-		X(fBufAppend),
-		X(fBufEmit),
-		X(fBufFree),
-		X(g_log_set_default_handler),
-		X(g_clear_error),
+	static const struct dynlib_call calls[] = {
+		DYNLIB_CALL(fl, fbInfoModelAlloc),
+		DYNLIB_CALL(fl, fbInfoModelAddElementArray),
+		DYNLIB_CALL(fl, fbInfoModelFree),
+		DYNLIB_CALL(fl, fbTemplateAlloc),
+		DYNLIB_CALL(fl, fbTemplateAppendSpecArray),
+		DYNLIB_CALL(fl, fbTemplateFreeUnused),
+		DYNLIB_CALL(fl, fbSessionAlloc),
+		DYNLIB_CALL(fl, fbSessionSetDomain),
+		DYNLIB_CALL(fl, fbSessionAddTemplate),
+		DYNLIB_CALL(fl, fbSessionFree),
+		DYNLIB_CALL(fl, fbSessionSetMetadataExportElements),
+		DYNLIB_CALL(fl, fbSessionExportTemplates),
+		DYNLIB_CALL(fl, fbExporterAllocNet),
+		DYNLIB_CALL(fl, fBufAllocForExport),
+		DYNLIB_CALL(fl, fBufSetInternalTemplate),
+		DYNLIB_CALL(fl, fBufSetExportTemplate),
+		DYNLIB_CALL(fl, fBufAppend),
+		DYNLIB_CALL(fl, fBufEmit),
+		DYNLIB_CALL(fl, fBufFree),
+		DYNLIB_CALL(fl, g_log_set_default_handler),
+		DYNLIB_CALL(fl, g_clear_error),
 	};
-#undef X
 	static void *lib, *glib;
 
-	if (lib)
-		return 0;
 	/* libfixbuf does not name the GLib it uses: GLib first, its symbols for all */
-	if (!(glib = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_GLOBAL)) ||
-	    !dlopen("libgthread-2.0.so.0", RTLD_NOW | RTLD_GLOBAL)) {
-		pr_warn("%s\n", dlerror());
-		pr_warn("--ipfix needs GLib (Debian: libglib2.0-0)\n");
+	if (!glib && (!(glib = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_GLOBAL)) ||
+		      !dlopen("libgthread-2.0.so.0", RTLD_NOW | RTLD_GLOBAL))) {
+		pr_warn("--ipfix needs GLib (Debian: libglib2.0-0): %s\n", dlerror());
+		glib = NULL;
 		return -1;
 	}
-	lib = dlopen("libfixbuf.so.9", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		pr_warn("%s\n", dlerror());
-		pr_warn("this output needs libfixbuf.so.9 (Debian: libfixbuf9)\n");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		*calls[i].slot = dlsym(strncmp(calls[i].name, "g_", 2) ? lib : glib, calls[i].name);
-		if (!*calls[i].slot) {
-			pr_warn("libfixbuf.so.9 has no %s: %s\n", calls[i].name, dlerror());
-			dlclose(lib);
-			lib = NULL;
-			return -1;
-		}
-	}
-	return 0;
+	return dynlib__load(&lib, "libfixbuf.so.9", "libfixbuf9", glib, calls,
+			    sizeof(calls) / sizeof(calls[0]));
 }
 
 #define IPFIX_QUEUE 16384 /* records waiting for the sender thread */

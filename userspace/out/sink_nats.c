@@ -17,7 +17,6 @@
  * NATS_ACK_WAIT_MS (lost with the connection) is published again, up to
  * NATS_TRIES times: its Nats-Msg-Id makes the stream keep one copy.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -26,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <nats/nats.h>
+#include "dynlib.h"
 #include "log.h"
 #include "sink.h"
 
@@ -76,71 +76,47 @@ static struct {
 
 static int nats__load(void)
 {
-#define X(f)                       \
-	{                          \
-#f, (void **)&nl.f \
-	}
-	static const struct {
-		const char *name;
-		void **slot;
-	} calls[] = {
-		X(natsOptions_Create),
-		X(natsOptions_SetURL),
-		X(natsOptions_SetName),
-		X(natsOptions_SetMaxReconnect),
-		X(natsOptions_SetReconnectBufSize),
-		X(natsOptions_SetReconnectWait),
-		X(natsOptions_SetDisconnectedCB),
-		X(natsOptions_SetReconnectedCB),
-		X(natsOptions_SetUserCredentialsFromFiles),
-		X(natsOptions_SetToken),
-		X(natsOptions_LoadCATrustedCertificates),
-		X(natsOptions_SetSecure),
-		X(natsOptions_Destroy),
-		X(natsConnection_Connect),
-		X(natsConnection_Close),
-		X(natsConnection_Destroy),
-		X(nats_GetLastError),
-		X(natsStatus_GetText),
-		X(jsOptions_Init),
-		X(natsConnection_JetStream),
-		X(jsCtx_Destroy),
-		X(js_GetStreamInfo),
-		X(jsStreamInfo_Destroy),
-		X(jsStreamConfig_Init),
-		X(js_AddStream),
-		X(jsPubOptions_Init),
-		X(natsMsg_Create),
-		X(natsMsg_Destroy),
-		X(js_PublishMsgAsync),
-		X(js_PublishAsyncComplete),
-		X(js_PublishAsyncGetPendingList),
-		X(natsMsgList_Destroy),
-		X(natsMsgHeader_Get),
-		X(natsMsgHeader_Set),
-		X(nats_Close),
+	static const struct dynlib_call calls[] = {
+		DYNLIB_CALL(nl, natsOptions_Create),
+		DYNLIB_CALL(nl, natsOptions_SetURL),
+		DYNLIB_CALL(nl, natsOptions_SetName),
+		DYNLIB_CALL(nl, natsOptions_SetMaxReconnect),
+		DYNLIB_CALL(nl, natsOptions_SetReconnectBufSize),
+		DYNLIB_CALL(nl, natsOptions_SetReconnectWait),
+		DYNLIB_CALL(nl, natsOptions_SetDisconnectedCB),
+		DYNLIB_CALL(nl, natsOptions_SetReconnectedCB),
+		DYNLIB_CALL(nl, natsOptions_SetUserCredentialsFromFiles),
+		DYNLIB_CALL(nl, natsOptions_SetToken),
+		DYNLIB_CALL(nl, natsOptions_LoadCATrustedCertificates),
+		DYNLIB_CALL(nl, natsOptions_SetSecure),
+		DYNLIB_CALL(nl, natsOptions_Destroy),
+		DYNLIB_CALL(nl, natsConnection_Connect),
+		DYNLIB_CALL(nl, natsConnection_Close),
+		DYNLIB_CALL(nl, natsConnection_Destroy),
+		DYNLIB_CALL(nl, nats_GetLastError),
+		DYNLIB_CALL(nl, natsStatus_GetText),
+		DYNLIB_CALL(nl, jsOptions_Init),
+		DYNLIB_CALL(nl, natsConnection_JetStream),
+		DYNLIB_CALL(nl, jsCtx_Destroy),
+		DYNLIB_CALL(nl, js_GetStreamInfo),
+		DYNLIB_CALL(nl, jsStreamInfo_Destroy),
+		DYNLIB_CALL(nl, jsStreamConfig_Init),
+		DYNLIB_CALL(nl, js_AddStream),
+		DYNLIB_CALL(nl, jsPubOptions_Init),
+		DYNLIB_CALL(nl, natsMsg_Create),
+		DYNLIB_CALL(nl, natsMsg_Destroy),
+		DYNLIB_CALL(nl, js_PublishMsgAsync),
+		DYNLIB_CALL(nl, js_PublishAsyncComplete),
+		DYNLIB_CALL(nl, js_PublishAsyncGetPendingList),
+		DYNLIB_CALL(nl, natsMsgList_Destroy),
+		DYNLIB_CALL(nl, natsMsgHeader_Get),
+		DYNLIB_CALL(nl, natsMsgHeader_Set),
+		DYNLIB_CALL(nl, nats_Close),
 	};
-#undef X
 	static void *lib;
 
-	if (lib)
-		return 0;
-	lib = dlopen("libnats.so.3.4", RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		pr_warn("%s\n", dlerror());
-		pr_warn("this output needs libnats.so.3.4 (Debian: libnats3.4)\n");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-		*calls[i].slot = dlsym(lib, calls[i].name);
-		if (!*calls[i].slot) {
-			pr_warn("libnats.so.3.4 has no %s: %s\n", calls[i].name, dlerror());
-			dlclose(lib);
-			lib = NULL;
-			return -1;
-		}
-	}
-	return 0;
+	return dynlib__load(&lib, "libnats.so.3.4", "libnats3.4", NULL, calls,
+			    sizeof(calls) / sizeof(calls[0]));
 }
 
 #define NATS_ACK_WAIT_MS 10000
