@@ -195,18 +195,26 @@ static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 	struct wf_tuple_key k = {};
 	struct sock_last *last;
 	enum owner_set set;
-	bool known;
+	bool known, scoped = false;
 
 	if ((family != AF_INET && family != AF_INET6) ||
 	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
 		return 0;
-	last = bpf_sk_storage_get(&sock_last, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	/* A socket outside the watched scope gets no storage: its sends leave at the
+	 * scope check, and the host's other sockets cost no allocation. */
+	last = bpf_sk_storage_get(&sock_last, sk, 0, 0);
+	if (!last) {
+		if (!scope__contains_current())
+			return 0;
+		scoped = true;
+		last = bpf_sk_storage_get(&sock_last, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	}
 	known = last &&
 		(last->pid_tgid == pid_tgid || (fill_only && last->fill_pid_tgid == pid_tgid)) &&
 		(++last->uses & SOCK_LAST_RECHECK);
 	if (!known) {
 		/* Sockets outside the watched scope leave here. */
-		if (!scope__contains_current())
+		if (!scoped && !scope__contains_current())
 			return 0;
 		cookie = bpf_get_socket_cookie(sk);
 		netns = sk->__sk_common.skc_net.net->net_cookie;
