@@ -251,3 +251,42 @@ def test_a_dead_collector_is_counted_not_fatal(agents, netns, cgroup):
     s = h.parse_summary([l for l in a.stderr if l.startswith("whoflow: summary: events")][0])
     assert rc == 0 and s["flow"] >= 2 and s["sink_lost"] == s["flow"]
     assert "whoflow: summary: not written by sinks: ipfix tcp://127.0.0.1:4743 %d" % s["flow"] in a.stderr
+
+
+def test_a_tcp_collector_that_comes_later_is_dialled_again(agents, netns, cgroup, tmp_path):
+    """No collector at start: records are counted as lost; once one listens, the agent dials it
+    again (every 5 s) and what comes after reaches it, decoded by ipfixDump."""
+    a = agents(["--cgroup", cgroup.path, "-i", "lo", "--ipfix", "tcp://127.0.0.1:4744", "--flow-timeouts", "1,60"],
+               netns=netns).wait_ready()
+    first = run_traffic(cgroup, netns, 8955)
+    a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 8955)
+    stream = str(tmp_path / "later.ipfix")
+    srv = subprocess.Popen(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c",
+                            "import socket, sys\n"
+                            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                            "s.bind(('127.0.0.1', 4744)); s.listen(); print('up', flush=True)\n"
+                            "c, _ = s.accept(); print('accepted', flush=True); c.settimeout(60)\n"
+                            "f = open(sys.argv[1], 'wb')\n"
+                            "while True:\n"
+                            "    d = c.recv(65536)\n"
+                            "    if not d: break\n"
+                            "    f.write(d); f.flush()\n", stream], stdout=subprocess.PIPE, text=True)
+    try:
+        assert srv.stdout.readline().strip() == "up"
+        assert srv.stdout.readline().strip() == "accepted"  # the agent dialled again, within its 5 s
+        second = run_traffic(cgroup, netns, 9055)
+        a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9055)
+        rc, _ = a.stop()
+        srv.wait(30)
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait(10)
+    assert rc == 0 and first and second
+    s = h.parse_summary([l for l in a.stderr if l.startswith("whoflow: summary: events")][0])
+    assert s["sink_lost"] >= 1  # the first flow's record, with nowhere to go
+    assert any("sending again" in l for l in a.stderr)
+    dump = subprocess.run(["ipfixDump", "--rfc5610", "--in", stream], capture_output=True, text=True,
+                          timeout=60).stdout
+    flow = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9055][0]
+    assert get(flow, "whoflow.flow.id") in dump
