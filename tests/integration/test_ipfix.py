@@ -40,6 +40,26 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b"q" * 30, ("127.
 print(got, flush=True)
 """
 
+# A TCP collector that writes the stream it receives to a file (decoded later by ipfixDump).
+TCP_COLLECTOR = r"""
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[2]))); s.listen(); print("up", flush=True)
+c, _ = s.accept(); print("accepted", flush=True); c.settimeout(60)
+f = open(sys.argv[1], "wb")
+while True:
+    d = c.recv(65536)
+    if not d: break
+    f.write(d); f.flush()
+"""
+
+
+def tcp_collector(netns, stream, port):
+    p = subprocess.Popen(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c", TCP_COLLECTOR, stream,
+                          str(port)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "up"
+    return p
+
 
 class Nfcapd:
     """nfcapd in the namespace, on loopback; its file read with nfdump once it stopped."""
@@ -208,17 +228,8 @@ def test_tshark_names_the_processes_in_the_records(agents, netns, cgroup, nfcapd
 def test_tcp_export_read_by_ipfixdump(agents, netns, cgroup, tmp_path):
     """libfixbuf's ipfixDump on the TCP stream: the names of whoflow's elements come with it."""
     stream = str(tmp_path / "stream.ipfix")
-    srv = subprocess.Popen(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c",
-                            "import socket, sys\n"
-                            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                            "s.bind(('127.0.0.1', 4742)); s.listen(); print('up', flush=True)\n"
-                            "c, _ = s.accept(); c.settimeout(60); f = open(sys.argv[1], 'wb')\n"
-                            "while True:\n"
-                            "    d = c.recv(65536)\n"
-                            "    if not d: break\n"
-                            "    f.write(d); f.flush()\n", stream], stdout=subprocess.PIPE, text=True)
+    srv = tcp_collector(netns, stream, 4742)
     try:
-        assert srv.stdout.readline().strip() == "up"
         a = agents(["--cgroup", cgroup.path, "-i", "lo", "--ipfix", "tcp://127.0.0.1:4742", "--ipfix-domain", "77"],
                    netns=netns).wait_ready()
         pid = run_traffic(cgroup, netns, 8755)
@@ -261,18 +272,8 @@ def test_a_tcp_collector_that_comes_later_is_dialled_again(agents, netns, cgroup
     first = run_traffic(cgroup, netns, 8955)
     a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 8955)
     stream = str(tmp_path / "later.ipfix")
-    srv = subprocess.Popen(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c",
-                            "import socket, sys\n"
-                            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                            "s.bind(('127.0.0.1', 4744)); s.listen(); print('up', flush=True)\n"
-                            "c, _ = s.accept(); print('accepted', flush=True); c.settimeout(60)\n"
-                            "f = open(sys.argv[1], 'wb')\n"
-                            "while True:\n"
-                            "    d = c.recv(65536)\n"
-                            "    if not d: break\n"
-                            "    f.write(d); f.flush()\n", stream], stdout=subprocess.PIPE, text=True)
+    srv = tcp_collector(netns, stream, 4744)
     try:
-        assert srv.stdout.readline().strip() == "up"
         assert srv.stdout.readline().strip() == "accepted"  # the agent dialled again, within its 5 s
         second = run_traffic(cgroup, netns, 9055)
         a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9055)
