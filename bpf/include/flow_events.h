@@ -49,8 +49,15 @@ struct wf_attach_val {
 	__u8 xdp; /* ingress through XDP (mode xdp+tc) */
 	__u8 xdp_skb; /* in generic (skb) XDP mode */
 	__u8 tcx; /* TC through TCX links, pinned (else clsact filters) */
-	__u8 pad[4];
+	__u32 slot; /* its counters' index in iface_stats (1..WF_IFACE_SLOTS-1; 0: none) */
 	__u64 attached_ns; /* CLOCK_REALTIME */
+};
+
+/* Packets per interface (iface_stats, per CPU, indexed by wf_attach_val.slot). */
+#define WF_IFACE_SLOTS 1024
+
+struct wf_iface_stats {
+	__u64 seen, not_ip, truncated, malformed;
 };
 
 enum wf_flow_dir {

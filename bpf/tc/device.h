@@ -47,6 +47,34 @@ static __always_inline __u32 dev__flags(struct __sk_buff *skb, __u64 netns, __u8
 	return fl;
 }
 
+/*
+ * The interface's packet counters (NULL: the interface has no slot, e.g. it
+ * was attached by an older whoflow, or a test runner's device). The slot is
+ * the agent's, in the attachments map; each CPU keeps the last ones it found,
+ * and for a second that an interface had none (the agent may record it later).
+ */
+static __always_inline struct wf_iface_stats *dev__stats(__u64 netns, __u32 ifindex, __u64 now)
+{
+	struct wf_attach_key k = { .netns = netns, .ifindex = ifindex };
+	struct wf_attach_val *a;
+	struct wf_iface_cache *c;
+	__u32 zero = 0, i = ifindex & (WF_IFACE_CACHE - 1), slot;
+
+	c = bpf_map_lookup_elem(&iface_cache, &zero);
+	if (!c)
+		return NULL;
+	if (c->e[i].netns != netns || c->e[i].ifindex != ifindex ||
+	    (!c->e[i].slot && now - c->e[i].checked_ns > 1000000000ull)) {
+		a = bpf_map_lookup_elem(&attachments, &k);
+		c->e[i].netns = netns;
+		c->e[i].ifindex = ifindex;
+		c->e[i].slot = a && a->slot < WF_IFACE_SLOTS ? a->slot : 0;
+		c->e[i].checked_ns = now;
+	}
+	slot = c->e[i].slot;
+	return slot ? bpf_map_lookup_elem(&iface_stats, &slot) : NULL;
+}
+
 static __always_inline __u64 xdp__netns_cookie(struct xdp_md *ctx)
 {
 	struct xdp_buff *x = bpf_cast_to_kern_ctx(ctx);

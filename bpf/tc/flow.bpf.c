@@ -89,6 +89,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	__u64 now = clock__coarse(skb), netns = dev__netns_cookie(skb);
 	__u32 fl = dev__flags(skb, netns, hook), hd;
 	bool xdp_in = (fl & WF_IFACE_XDP) && hook == WF_HOOK_INGRESS;
+	struct wf_iface_stats *is = NULL;
 	struct pkt_meta m = {};
 	struct flow_key k = {};
 	struct flow_value *v;
@@ -99,8 +100,12 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	 * egress. (-r replays files on loopback's ingress: those count.) */
 	if ((fl & WF_IFACE_LOOPBACK) && hook == WF_HOOK_INGRESS && !offline)
 		return TC_ACT_UNSPEC_;
-	if (!xdp_in)
+	if (!xdp_in) {
 		stat__inc(WF_STAT_PACKETS);
+		is = dev__stats(netns, ifindex, now);
+		if (is)
+			is->seen++;
+	}
 	if (!(hooks_wanted & (1 << hook))) {
 		stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
@@ -116,7 +121,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		return TC_ACT_UNSPEC_;
 	}
 	if (!xdp_in)
-		stat__parse(status, &m);
+		stat__parse(status, &m, is);
 	if (status == PARSE_L4_OTHER && m.frag == PARSE_FRAG_LATER && m.l4_proto == IPPROTO_UDP)
 		wf_dns_frag(skb, &m, hook);
 	/* Other IP protocols still make flows (without ports); the rest stops here,
@@ -186,7 +191,8 @@ SEC("xdp")
 int wf_xdp_ingress(struct xdp_md *ctx)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 now = bpf_ktime_get_coarse_ns(), netns = xdp__netns_cookie(ctx);
+	struct wf_iface_stats *is = dev__stats(netns, ifindex, now);
 	struct pkt_meta m = {};
 	struct flow_key k = {};
 	struct flow_value *v;
@@ -194,6 +200,8 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	__u8 dir;
 
 	stat__inc(WF_STAT_PACKETS);
+	if (is)
+		is->seen++;
 	if (!(hooks_wanted & (1 << WF_HOOK_INGRESS))) {
 		stat__inc(WF_STAT_FILTERED);
 		return XDP_PASS;
@@ -204,10 +212,10 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 		stat__inc(WF_STAT_EXPR_FILTERED);
 		return XDP_PASS;
 	}
-	stat__parse(status, &m);
+	stat__parse(status, &m, is);
 	if (status != PARSE_OK && !(status == PARSE_L4_OTHER && m.frag != PARSE_FRAG_LATER)) {
 		if (capture_snaplen && !filter__any()) {
-			k.netns = xdp__netns_cookie(ctx);
+			k.netns = netns;
 			k.ifindex = ifindex;
 			wf_capture_xdp(ctx, &m, &k, NULL, hook_dir__pack(WF_HOOK_INGRESS, 0, 0));
 		}
@@ -217,7 +225,7 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 		stat__inc(WF_STAT_FILTERED);
 		return XDP_PASS;
 	}
-	v = flow__get(&k, &m, xdp__netns_cookie(ctx), ifindex, WF_HOOK_INGRESS, now, &dir, true);
+	v = flow__get(&k, &m, netns, ifindex, WF_HOOK_INGRESS, now, &dir, true);
 	if (v) {
 		flow__count(v, &m, 1, bpf_xdp_get_buff_len(ctx), dir, now);
 		if (flow__owner_work(v, now))

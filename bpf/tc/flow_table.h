@@ -63,15 +63,23 @@ static __always_inline void stat__inc(__u32 which)
 		*n += 1;
 }
 
-static __always_inline void stat__parse(int status, const struct pkt_meta *m)
+/* What the parser made of a packet, counted for all and for its interface (is). */
+static __always_inline void stat__parse(int status, const struct pkt_meta *m,
+					struct wf_iface_stats *is)
 {
-	if (status == PARSE_NOT_IP)
+	if (status == PARSE_NOT_IP) {
 		stat__inc(WF_STAT_NOT_IP);
-	else if (status == PARSE_TRUNCATED)
+		if (is)
+			is->not_ip++;
+	} else if (status == PARSE_TRUNCATED) {
 		stat__inc(WF_STAT_TRUNCATED);
-	else if (status == PARSE_MALFORMED)
+		if (is)
+			is->truncated++;
+	} else if (status == PARSE_MALFORMED) {
 		stat__inc(WF_STAT_MALFORMED);
-	else if (status == PARSE_EXT_LIMIT)
+		if (is)
+			is->malformed++;
+	} else if (status == PARSE_EXT_LIMIT)
 		stat__inc(WF_STAT_EXT_LIMIT);
 	if (m->frag == PARSE_FRAG_LATER)
 		stat__inc(WF_STAT_FRAGMENTS);

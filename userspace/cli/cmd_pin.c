@@ -25,6 +25,7 @@
 #include "mounts.h"
 #include "netns.h"
 #include "pinned.h"
+#include "iface_slot.h"
 #include "privs.h"
 #include "xdp.h"
 #include "stale.h"
@@ -141,6 +142,7 @@ static int attach__iface(struct pinned *p, const struct config *cfg, const char 
 	snprintf(v.ifname, sizeof(v.ifname), "%s", name);
 	snprintf(v.netns_name, sizeof(v.netns_name), "%s", netns_name);
 	v.created_qdisc = a.created_qdisc;
+	v.slot = iface_slot__take(p->attachments, p->iface_stats);
 	v.attached_ns = (uint64_t)time(NULL) * 1000000000ull;
 	if (bpf_map_update_elem(p->attachments, &k, &v, BPF_ANY)) {
 		pr_warn("cannot record the attachment to %s: %m; detaching it again\n", name);

@@ -25,6 +25,22 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+static void gather__ifaces(struct metrics_in *in, const struct flow_tracker *ft)
+{
+	for (size_t i = 0; i < ft->natt && in->nifaces < METRICS_IFACES_MAX; i++) {
+		struct metrics_iface *f = &in->ifaces[in->nifaces];
+		struct wf_iface_stats st;
+
+		if (!flow_tracker__iface_at(ft, i, &f->name, &f->netns, &st))
+			continue;
+		f->seen = st.seen;
+		f->not_ip = st.not_ip;
+		f->truncated = st.truncated;
+		f->malformed = st.malformed;
+		in->nifaces++;
+	}
+}
+
 static void gather__sinks(struct metrics_in *in, const struct pipeline *out)
 {
 	for (size_t i = 0; i < out->nsinks && in->nsinks < METRICS_SINKS_MAX; i++) {
@@ -77,6 +93,7 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 	in.packets_malformed = s[WF_STAT_MALFORMED];
 	in.packets_fragments = s[WF_STAT_FRAGMENTS];
 	in.packets_left_out = s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED];
+	gather__ifaces(&in, ft);
 	in.flows_active = ft->flows_active;
 	in.processes_tracked = t->table.count;
 	memcpy(in.dns_rcode, out->dns_rcode, sizeof(in.dns_rcode));

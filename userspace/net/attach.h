@@ -28,6 +28,7 @@ struct tc_attachment {
 	 * a link when its last reference goes, so a killed monitor leaves nothing. */
 	bool tcx;
 	int link_in, link_out;
+	unsigned int slot; /* its packet counters in iface_stats (0: none) */
 };
 
 /*

@@ -32,6 +32,7 @@
 #include "tls_session.h"
 #include "stale.h"
 #include "flow_int.h"
+#include "iface_slot.h"
 
 void flow_tracker__rescan(struct flow_watch *w)
 {
@@ -79,6 +80,8 @@ int flow_tracker__adopt_pinned(struct flow_tracker *t)
 		}
 		memset(&t->att[t->natt], 0, sizeof(t->att[0]));
 		t->att[t->natt].iface.ifindex = k.ifindex;
+		t->att[t->natt].netns_cookie = k.netns;
+		t->att[t->natt].slot = v.slot;
 		snprintf(t->att[t->natt].iface.name, sizeof(t->att[0].iface.name), "%s", v.ifname);
 		t->natt++;
 	}
@@ -154,6 +157,28 @@ static int flow__attach_xdp(struct flow_tracker *t, struct tc_attachment *a,
 	return 0;
 }
 
+/* Its packet counters (without a slot it is watched all the same, uncounted). */
+static void flow__slot_take(struct flow_tracker *t, struct tc_attachment *a)
+{
+	int att_fd = bpf_map__fd(t->skel->maps.attachments);
+
+	a->slot = iface_slot__take(att_fd, bpf_map__fd(t->skel->maps.iface_stats));
+	if (!a->slot || iface_slot__record(att_fd, a->netns_cookie, a->iface.ifindex,
+					   a->iface.name, a->netns, a->slot)) {
+		pr_info("%s: no packet counters of its own (%d interfaces at most)\n",
+			a->iface.name, WF_IFACE_SLOTS - 1);
+		a->slot = 0;
+	}
+}
+
+static void flow__slot_forget(struct flow_tracker *t, struct tc_attachment *a)
+{
+	if (a->slot && !t->pinned)
+		iface_slot__forget(bpf_map__fd(t->skel->maps.attachments), a->netns_cookie,
+				   a->iface.ifindex);
+	a->slot = 0;
+}
+
 /* Called inside the namespace netns names (NULL: the agent's own). */
 static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const char *netns)
 {
@@ -171,10 +196,14 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const
 	a->netns_cookie = ik.netns;
 	if (flags)
 		bpf_map_update_elem(bpf_map__fd(t->skel->maps.iface_flags), &ik, &flags, BPF_ANY);
+	/* Before the classifiers: the first packets count too. */
+	flow__slot_take(t, a);
 	err = attach__tc_mode(a, bpf_program__fd(t->skel->progs.wf_tc_ingress),
 			      bpf_program__fd(t->skel->progs.wf_tc_egress), t->cfg->tc_mode);
 	if (!err && t->cfg->xdp)
 		err = flow__attach_xdp(t, a, &ik, flags);
+	if (err)
+		flow__slot_forget(t, a);
 	if (!err) {
 		t->natt++;
 		pr_info("attached to %s (ifindex %u%s)%s%s\n", i->name, i->ifindex,
@@ -268,6 +297,7 @@ void flow_tracker__on_link(void *ctx, enum link_change change, const struct link
 			pr_warn("interface %s (ifindex %u) is gone; its classifiers went with it\n",
 				a->iface.name, l->ifindex);
 			attach__forget(a);
+			flow__slot_forget(t, a);
 			*a = t->att[--t->natt];
 		}
 		return;
@@ -331,9 +361,20 @@ size_t flow_tracker__forget_netns(struct flow_tracker *t, const char *netns, int
 			continue;
 		}
 		flow__detach_one(t, a);
+		flow__slot_forget(t, a);
 		*a = t->att[--t->natt];
 		n++;
 	}
 	netns__leave(self);
 	return n;
+}
+
+bool flow_tracker__iface_at(const struct flow_tracker *t, size_t i, const char **name,
+			    const char **netns, struct wf_iface_stats *st)
+{
+	if (i >= t->natt || !t->att[i].slot || !t->skel)
+		return false;
+	*name = t->att[i].iface.name;
+	*netns = t->att[i].netns ? t->att[i].netns : "";
+	return !iface_slot__read(bpf_map__fd(t->skel->maps.iface_stats), t->att[i].slot, st);
 }

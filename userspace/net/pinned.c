@@ -82,8 +82,9 @@ int pinned__open(struct pinned *p, const char *dir)
 	p->attachments = pin__obj(dir, "maps", "attachments");
 	p->iface_flags = pin__obj(dir, "maps", "iface_flags");
 	p->pkt_stats = pin__obj(dir, "maps", "pkt_stats");
+	p->iface_stats = pin__obj(dir, "maps", "iface_stats");
 	if (p->prog_ingress < 0 || p->prog_egress < 0 || p->prog_xdp < 0 || p->attachments < 0 ||
-	    p->iface_flags < 0 || p->pkt_stats < 0) {
+	    p->iface_flags < 0 || p->pkt_stats < 0 || p->iface_stats < 0) {
 		pr_warn("whoflow's pinned state in %s is incomplete (%m): run 'whoflow detach --all' "
 			"and attach again\n",
 			dir);
@@ -96,7 +97,7 @@ int pinned__open(struct pinned *p, const char *dir)
 void pinned__close(struct pinned *p)
 {
 	int *fds[] = { &p->prog_ingress, &p->prog_egress, &p->prog_xdp, &p->attachments,
-		       &p->iface_flags, &p->pkt_stats };
+		       &p->iface_flags, &p->pkt_stats, &p->iface_stats };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

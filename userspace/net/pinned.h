@@ -15,7 +15,7 @@ struct config;
 struct pinned {
 	char dir[PATH_MAX];
 	int prog_ingress, prog_egress, prog_xdp;
-	int attachments, iface_flags, pkt_stats;
+	int attachments, iface_flags, pkt_stats, iface_stats;
 };
 
 /* <bpffs>/whoflow, mounting bpffs when may_mount and it is missing (*mounted). */

@@ -116,6 +116,29 @@ static void packets(struct out *o, const struct metrics_in *in)
 		put(o, "whoflow_packets_total{kind=\"%s\"} %" PRIu64 "\n", rows[i].what, rows[i].v);
 }
 
+/* Interface names are [^/ ]{1,15} and namespace names [A-Za-z0-9._-]: nothing to escape. */
+static void interfaces(struct out *o, const struct metrics_in *in)
+{
+	head(o, "whoflow_interface_packets_total", "counter",
+	     "Packets the classifiers saw, per watched interface, by what they were.");
+	for (size_t i = 0; i < in->nifaces; i++) {
+		const struct metrics_iface *f = &in->ifaces[i];
+		const struct {
+			const char *what;
+			uint64_t v;
+		} rows[] = { { "seen", f->seen },
+			     { "not_ip", f->not_ip },
+			     { "truncated", f->truncated },
+			     { "malformed", f->malformed } };
+
+		for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+			put(o,
+			    "whoflow_interface_packets_total{interface=\"%s\",netns=\"%s\","
+			    "kind=\"%s\"} %" PRIu64 "\n",
+			    f->name, f->netns, rows[r].what, rows[r].v);
+	}
+}
+
 static void protocols(struct out *o, const struct metrics_in *in)
 {
 	static const char *const versions[] = { "unknown", "SSL 3.0", "TLS 1.0", "TLS 1.1",
@@ -170,6 +193,7 @@ char *metrics__render(const struct metrics_in *in, size_t *len)
 	events(&o, in);
 	lost(&o, in);
 	packets(&o, in);
+	interfaces(&o, in);
 	protocols(&o, in);
 	agent(&o, in);
 	if (o.oom) {

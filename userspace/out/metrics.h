@@ -12,6 +12,13 @@
 #include <stdint.h>
 
 #define METRICS_SINKS_MAX 8
+#define METRICS_IFACES_MAX 256
+
+/* One watched interface's packets. */
+struct metrics_iface {
+	const char *name, *netns; /* netns: as given to --netns, "" for the agent's own */
+	uint64_t seen, not_ip, truncated, malformed;
+};
 
 struct metrics_in {
 	uint64_t exec, fork, exit, flow, dns, tls, http, alert; /* events written, by type */
@@ -21,6 +28,8 @@ struct metrics_in {
 		lost_dns_fragments, lost_flow_table, lost_owner_table, lost_tuple_table;
 	uint64_t packets_seen, packets_not_ip, packets_truncated, packets_malformed,
 		packets_fragments, packets_left_out;
+	struct metrics_iface ifaces[METRICS_IFACES_MAX];
+	size_t nifaces;
 	uint64_t flows_active, processes_tracked;
 	uint64_t dns_rcode[24]; /* the last: any other */
 	uint64_t tls_version[7]; /* unknown, SSL 3.0, TLS 1.0-1.3, no answer */

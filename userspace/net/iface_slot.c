@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Per-interface counter slots: given out, recorded and read (see iface_slot.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "iface_slot.h"
+
+static bool slot__used(int attachments_fd, __u32 slot)
+{
+	struct wf_attach_key k, next;
+	struct wf_attach_val v;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(attachments_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(attachments_fd, &k, &v) && v.slot == slot)
+			return true;
+	}
+	return false;
+}
+
+static int slot__zero(int stats_fd, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wf_iface_stats *z;
+	int err;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	z = calloc((size_t)ncpu, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	err = bpf_map_update_elem(stats_fd, &slot, z, BPF_ANY);
+	free(z);
+	return err;
+}
+
+__u32 iface_slot__take(int attachments_fd, int stats_fd)
+{
+	/* A few dozen interfaces at most in practice: a walk per candidate is cheap. */
+	for (__u32 slot = 1; slot < WF_IFACE_SLOTS; slot++)
+		if (!slot__used(attachments_fd, slot))
+			return slot__zero(stats_fd, slot) ? 0 : slot;
+	return 0;
+}
+
+int iface_slot__record(int attachments_fd, __u64 netns, __u32 ifindex, const char *ifname,
+		       const char *netns_name, __u32 slot)
+{
+	struct wf_attach_key k = { .netns = netns, .ifindex = ifindex };
+	struct wf_attach_val v = { .slot = slot };
+
+	snprintf(v.ifname, sizeof(v.ifname), "%s", ifname);
+	snprintf(v.netns_name, sizeof(v.netns_name), "%s", netns_name ? netns_name : "");
+	v.attached_ns = (__u64)time(NULL) * 1000000000ull;
+	return bpf_map_update_elem(attachments_fd, &k, &v, BPF_ANY);
+}
+
+void iface_slot__forget(int attachments_fd, __u64 netns, __u32 ifindex)
+{
+	struct wf_attach_key k = { .netns = netns, .ifindex = ifindex };
+
+	bpf_map_delete_elem(attachments_fd, &k);
+}
+
+int iface_slot__read(int stats_fd, __u32 slot, struct wf_iface_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct wf_iface_stats *per;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0 || !slot || slot >= WF_IFACE_SLOTS)
+		return -EINVAL;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &slot, per)) {
+		free(per);
+		return -errno;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		sum->seen += per[c].seen;
+		sum->not_ip += per[c].not_ip;
+		sum->truncated += per[c].truncated;
+		sum->malformed += per[c].malformed;
+	}
+	free(per);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef WHOFLOW_IFACE_SLOT_H
+#define WHOFLOW_IFACE_SLOT_H
+
+/*
+ * Per-interface packet counters: each attached interface gets a slot in the
+ * classifiers' iface_stats map, recorded in its attachments entry (the
+ * kernel finds it there). Used by the monitor and by `whoflow attach`.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include "flow_events.h"
+
+/* The smallest slot no attachments entry holds, its counters zeroed (0: none left). */
+__u32 iface_slot__take(int attachments_fd, int stats_fd);
+/* Records the interface (and its slot) where the classifiers look for it. */
+int iface_slot__record(int attachments_fd, __u64 netns, __u32 ifindex, const char *ifname,
+		       const char *netns_name, __u32 slot);
+void iface_slot__forget(int attachments_fd, __u64 netns, __u32 ifindex);
+/* A slot's counters summed over the CPUs. */
+int iface_slot__read(int stats_fd, __u32 slot, struct wf_iface_stats *sum);
+
+#endif
