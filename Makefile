@@ -118,6 +118,11 @@ $(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspac
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/sock/owner_sweep.o -o $@ -lcmocka $(LDLIBS)
 
+# Long flows' periods, on a real BPF map (root) as well.
+$(BUILD)/tests/test_flow_base: tests/unit/test_flow_base.c $(BUILD)/userspace/net/flow_base.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/flow_base.o -o $@ -lcmocka $(LDLIBS)
+
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
 		$(BUILD)/userspace/select/filter.o $(LIB_OBJS)

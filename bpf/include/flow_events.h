@@ -141,6 +141,17 @@ struct flow_key {
 	__u32 pad2;
 };
 
+/*
+ * What the agent already reported of a long flow (one past its active
+ * timeout): its next record counts from here. Kept by the agent alone, in the
+ * flow_base map, so that the classifiers' counters are never written back
+ * (a write-back would lose what they counted between the read and the write).
+ */
+struct wf_flow_base {
+	__u64 orig_packets, orig_bytes, reply_packets, reply_bytes;
+	__u64 period_ns; /* the current period's start (CLOCK_BOOTTIME) */
+};
+
 /* The order of flow_key's endpoints: address (as 32-bit words in host order:
  * any total order will do, as long as kernel and agent share it), then port. */
 static inline __attribute__((always_inline)) int flow_ep__le(const __u8 *a, __u16 ap,

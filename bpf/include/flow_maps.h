@@ -18,6 +18,17 @@ struct {
 	__type(value, struct flow_value);
 } flows SEC(".maps");
 
+/* The agent's own (the classifiers never touch it): see struct wf_flow_base.
+ * A map, not agent memory, so that it is pinned with the flows and a restarted
+ * agent goes on counting from the same place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536); /* the flow table's size (--flow-table) */
+	__type(key, struct flow_key);
+	__type(value, struct wf_flow_base);
+} flow_base SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);

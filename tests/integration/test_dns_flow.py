@@ -557,3 +557,36 @@ def test_tun_device_without_l2_header(agents, netns, cgroup, family):
     assert rc == 0 and counts["not_ip"] == 0 and counts["malformed"] == 0
     flow = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "network.transport") == "udp"]
     assert len(flow) == 1 and get(flow[0], "destination.port") == 53 and get(flow[0], "source.packets") == 1 and get(flow[0], "destination.packets") == 1
+
+
+BLAST = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 40505))
+n, end = 0, time.monotonic() + 3.5
+while time.monotonic() < end and n < 3000000:  # bounded in time and count
+    s.sendto(b"z" * 32, (sys.argv[2], 9))
+    n += 1
+print(n)
+"""
+
+
+def test_long_busy_flow_periods_add_up_exactly(agents, topo, cgroup):
+    """A UDP flow sending as fast as it can through several active periods: the periods'
+    packets add up to exactly what the sender sent (nothing counted between the agent's read
+    and a new period is lost), they share the flow's id, and each record has its own event id."""
+    a = start_agent(agents, topo, cgroup, "--flow-timeouts", "30,1")
+    out = subprocess.run(topo.in_ns(topo.host, ["/usr/bin/python3", "-c", BLAST, topo.HOST4, topo.SERVER4]),
+                         capture_output=True, text=True, check=True, timeout=60)
+    sent = int(out.stdout)
+    rc, _ = a.stop()
+    assert rc == 0
+    periods = [e for e in a.events if get(e, "event.action") == "flow" and get(e, "source.port") == 40505]
+    assert len(periods) >= 3
+    assert [get(e, "whoflow.flow.reason") for e in periods[:-1]] == ["active"] * (len(periods) - 1)
+    assert sum(get(e, "source.packets") for e in periods) == sent
+    assert sum(get(e, "source.bytes") for e in periods) == sent * (14 + 20 + 8 + 32)
+    assert len({get(e, "whoflow.flow.id") for e in periods}) == 1
+    assert len({get(e, "event.id") for e in periods}) == len(periods)
+    starts = [get(e, "event.start") for e in periods]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)

@@ -270,3 +270,52 @@ def test_xdp_coexists_through_the_dispatcher(topo, cgroup, pins):
                             capture_output=True, text=True).stdout
     assert "wf_xdp_ingress" in status and "foreign_pass" in status
     assert json.loads(wf("status", "--json").stdout)["attachments"][0]["xdp"]
+
+
+PACED = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 40606))
+for i in range(int(sys.argv[3])):
+    s.sendto(b"p" * 40, (sys.argv[2], 9))
+    time.sleep(0.05)
+"""
+
+
+def test_long_flow_periods_go_on_across_a_restart(topo, cgroup, pins):
+    """A long flow reported in periods; the agent is killed after one and another takes over the
+    pins: the second goes on from where the first left (what a period counted is kept with the
+    pins, not in the agent), so the records of both add up to what was sent, none twice."""
+    r = wf("attach", topo.veth, "--netns", topo.host.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    args = ["--cgroup", cgroup.path, "--flow-timeouts", "30,1"]
+    first = h.Agent(args, netns=topo.host).wait_ready()
+    sent = 80
+    sender = subprocess.Popen(topo.in_ns(topo.host, ["/usr/bin/python3", "-c", PACED, topo.HOST4, topo.SERVER4,
+                                                     str(sent)]))
+    try:
+        first.wait_for(lambda e: get(e, "event.action") == "flow" and get(e, "source.port") == 40606, timeout=20)
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait(10)
+        second = h.Agent(args, netns=topo.host).wait_ready()
+        assert sender.wait(60) == 0
+    finally:
+        sender.kill()
+        sender.wait(10)
+    first._out.join(10)
+    first.drain()
+    first.proc.stdout.close()
+
+    def periods():
+        return [e for a in (first, second) for e in a.events
+                if get(e, "event.action") == "flow" and get(e, "source.port") == 40606]
+    # The flow stays in the pins after the sender is done: the next period carries its last packets.
+    second.wait_for(lambda e: sum(get(p, "source.packets") for p in periods()) >= sent, timeout=20)
+    assert second.stop()[0] == 0
+    periods = periods()
+    # Pinned flows outlive an agent's stop: the last period stays for the next agent.
+    assert all(any(get(e, "source.port") == 40606 and get(e, "event.action") == "flow" for e in a.events)
+               for a in (first, second))
+    assert sum(get(e, "source.packets") for e in periods) == sent
+    assert len({get(e, "whoflow.flow.id") for e in periods}) == 1
+    assert len({get(e, "event.id") for e in periods}) == len(periods)

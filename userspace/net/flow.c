@@ -32,6 +32,7 @@
 #include "tls_session.h"
 #include "stale.h"
 #include "flow_int.h"
+#include "flow_base.h"
 
 int flow_tracker__owners_fd(const struct flow_tracker *t)
 {
@@ -241,6 +242,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 		t->skel->rodata->dns_ports[i] = cfg->dns_ports[i];
 	flow__set_filters(t->skel, &cfg->pkt);
 	bpf_map__set_max_entries(t->skel->maps.flows, cfg->flow_table);
+	bpf_map__set_max_entries(t->skel->maps.flow_base, cfg->flow_table);
 	bpf_map__set_max_entries(t->skel->maps.pkt_events, config__ring_bytes(cfg, RING_PKT_KIB));
 	/* A record wakes the agent at each sixteenth of its ring waiting (bpf/tc/ring.h);
 	 * the loop's poll timeout collects smaller amounts. */
@@ -260,6 +262,10 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	if (err)
 		return err;
 	err = flow_bpf__load(t->skel);
+	if (!err) {
+		t->bases = flow_bases__new(bpf_map__fd(t->skel->maps.flow_base));
+		err = t->bases ? 0 : -ENOMEM;
+	}
 	if (!err && cfg->nexpr)
 		err = flow__install_expr(t, cfg);
 	if (!err && t->skel->rodata->capture_by_name) {
@@ -303,5 +309,6 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	free(t->att);
 	free(t->scan_keys);
 	free(t->scan_vals);
+	flow_bases__free(t->bases);
 	memset(t, 0, sizeof(*t));
 }

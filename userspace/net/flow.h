@@ -37,6 +37,8 @@ struct flow_tracker {
 	bool pinned; /* reading `whoflow attach`'s classifiers: never detach them */
 	struct flow_key *scan_keys; /* a scan's batch (FLOW_SCAN_BATCH entries) */
 	struct flow_value *scan_vals;
+	struct flow_bases *bases; /* long flows' reporting periods (flow_base.h) */
+	bool base_warned;
 };
 
 /* Flows read per system call when the table is scanned. */

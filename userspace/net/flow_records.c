@@ -33,6 +33,7 @@
 #include "tls_session.h"
 #include "stale.h"
 #include "flow_int.h"
+#include "flow_base.h"
 
 static void flow__event_key(struct flow_key *k, const struct pkt_event_hdr *h);
 
@@ -258,15 +259,16 @@ static const char *flow__reason(const struct flow_tracker *t, const struct flow_
 	return all ? "exit" : NULL;
 }
 
+/* first_ns: the flow's start (its id), v->first_ns its period's (the record's). */
 static void flow__report(struct flow_tracker *t, const struct flow_key *k,
-			 const struct flow_value *v, const char *reason)
+			 const struct flow_value *v, uint64_t first_ns, const char *reason)
 {
 	struct flow_view fv = { .k = k,
 				.v = v,
 				.reason = reason,
 				.ifname = flow_tracker__ifname(t, k->netns, k->ifindex) };
 
-	flow__id(k, v->first_ns, fv.flow_id);
+	flow__id(k, first_ns, fv.flow_id);
 	event__emit(t->out, &(struct event){ .kind = EVENT_FLOW, .flow = &fv });
 	t->flows_reported++;
 }
@@ -285,27 +287,79 @@ static uint64_t flow__last_boot(const struct flow_tracker *t, const struct flow_
 	return last > v->first_ns ? last : v->first_ns;
 }
 
+static uint64_t sub__sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/*
+ * A long flow's counters since its last record. A base older than the flow
+ * is a dead flow's (an agent killed between the two deletes): dropped.
+ */
+static const struct wf_flow_base *flow__since(struct flow_tracker *t, const struct flow_key *k,
+					      struct flow_value *v)
+{
+	const struct wf_flow_base *b = flow_bases__get(t->bases, k);
+
+	if (b && b->period_ns < v->first_ns) {
+		flow_bases__del(t->bases, k);
+		return NULL;
+	}
+	if (!b)
+		return NULL;
+	v->orig.packets = sub__sat(v->orig.packets, b->orig_packets);
+	v->orig.bytes = sub__sat(v->orig.bytes, b->orig_bytes);
+	v->reply.packets = sub__sat(v->reply.packets, b->reply_packets);
+	v->reply.bytes = sub__sat(v->reply.bytes, b->reply_bytes);
+	v->first_ns = b->period_ns;
+	return b;
+}
+
+/*
+ * A long flow stays in the table and starts a new period: the agent notes what
+ * it reported instead of zeroing the kernel's counters, which a write-back
+ * would do at the cost of every packet counted between the read and the write
+ * (and of every field the classifiers changed meanwhile).
+ */
+static void flow__next_period(struct flow_tracker *t, const struct flow_key *k,
+			      const struct flow_value *v, const struct wf_flow_base *b,
+			      uint64_t now)
+{
+	struct wf_flow_base nb = { .period_ns = now };
+
+	nb.orig_packets = (b ? b->orig_packets : 0) + v->orig.packets;
+	nb.orig_bytes = (b ? b->orig_bytes : 0) + v->orig.bytes;
+	nb.reply_packets = (b ? b->reply_packets : 0) + v->reply.packets;
+	nb.reply_bytes = (b ? b->reply_bytes : 0) + v->reply.bytes;
+	if (flow_bases__set(t->bases, k, &nb) && !t->base_warned) {
+		pr_warn("cannot keep a long flow's reporting period (%m): its next record may "
+			"count again what this one did\n");
+		t->base_warned = true;
+	}
+}
+
 /* One flow of a scan: reported when it ended, went idle or hit the active timeout. */
 static void flow__scan_one(struct flow_tracker *t, int fd, const struct flow_key *k,
 			   struct flow_value *v, uint64_t now, bool all, uint64_t mono_to_boot)
 {
+	uint64_t first_ns = v->first_ns;
+	const struct wf_flow_base *b;
 	struct flow_key rk;
 	const char *reason;
 
 	v->last_ns = flow__last_boot(t, v, mono_to_boot);
+	b = flow__since(t, k, v);
 	reason = flow__reason(t, v, now, all);
 	t->scan_kept++;
 	if (!reason)
 		return;
 	flow__report_key(&rk, k, v);
-	flow__report(t, &rk, v, reason);
+	flow__report(t, &rk, v, first_ns, reason);
 	if (!strcmp(reason, "active")) {
-		/* Keep the flow (and its direction); start a new reporting period. */
-		v->orig.packets = v->orig.bytes = v->reply.packets = v->reply.bytes = 0;
-		v->first_ns = now;
-		bpf_map_update_elem(fd, k, v, BPF_EXIST);
+		flow__next_period(t, k, v, b, now);
 	} else {
 		bpf_map_delete_elem(fd, k);
+		flow_bases__del(t->bases, k);
 		t->scan_kept--;
 	}
 }
