@@ -31,7 +31,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf/include
 
-BPF_SRCS := bpf/trace/proc.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
+BPF_SRCS := bpf/trace/proc.bpf.c bpf/trace/drop.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
@@ -96,6 +96,9 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD)/.dir
 $(BUILD)/proc.skel.h: $(BUILD)/bpf/trace/proc.bpf.o
 	$(BPFTOOL) gen skeleton $< name proc_bpf > $@.tmp && mv $@.tmp $@
 
+$(BUILD)/drop.skel.h: $(BUILD)/bpf/trace/drop.bpf.o
+	$(BPFTOOL) gen skeleton $< name drop_bpf > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/flow.skel.h: $(BUILD)/bpf/tc/flow.bpf.o
 	$(BPFTOOL) gen skeleton $< name flow_bpf > $@.tmp && mv $@.tmp $@
 
@@ -122,6 +125,10 @@ $(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspac
 $(BUILD)/tests/test_flow_base: tests/unit/test_flow_base.c $(BUILD)/userspace/net/flow_base.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/flow_base.o -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/test_ksyms: tests/unit/test_ksyms.c $(BUILD)/userspace/net/ksyms.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/ksyms.o -o $@ -lcmocka
 
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \

@@ -621,6 +621,64 @@ def bench_nats(net, cgroup, results):
                        "agent_rss_kib": agent.rss}
 
 
+DROP_BLAST = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[2])):
+    s.sendto(b"d" * 16, (sys.argv[1], 9))
+"""
+
+
+def drop_storm(net, cgroup, addr, n):
+    """n datagrams to a closed port (each dropped NO_SOCKET): the drop program's ns/run and runs."""
+    before = prog_stats()
+    client(net, sys.executable, "-c", DROP_BLAST, addr, str(n))
+    ns, runs = per_packet(before, prog_stats(), "wf_kfree_skb")
+    return ns, runs
+
+
+def bench_drops(net, cgroup, results):
+    """15. --drops: bulk TCP throughput bare, with whoflow, with whoflow --drops (interleaved rounds);
+    the drop tracepoint's ns/run under storms of drops in the watched namespace (summed and reported)
+    and in another (left at once)."""
+    samples = {cfg: [] for cfg in ("bare", "whoflow", "drops")}
+    tcp_runs = 0
+    # Two more rounds than part 2: the spread between runs is of the order of the goal.
+    for _ in range(ROUNDS + 2):
+        for cfg in ("bare", "whoflow", "drops"):
+            agent = Agent(net, cgroup, *(["--drops"] if cfg == "drops" else [])) if cfg != "bare" else None
+            before = prog_stats()
+            try:
+                samples[cfg].append(iperf(net))
+            finally:
+                if agent:
+                    agent.stop()
+            if cfg == "drops":
+                tcp_runs += per_packet(before, prog_stats(), "wf_kfree_skb")[1]
+    out = open(os.devnull, "w")
+    n = 200000
+    try:
+        agent = Agent(net, cgroup, "--drops", out_file=out)
+        in_ns, in_runs = drop_storm(net, cgroup, "127.0.0.1", n)
+        out_ns, out_runs = drop_storm(net, cgroup, S4, n)
+        agent.stop()  # at exit the agent reads both windows' tables
+    finally:
+        out.close()
+    line = [l for l in agent.stderr if l.startswith("whoflow: summary: drops")]
+    d = h.parse_summary(line[-1]) if line else {}
+    bare = statistics.median(samples["bare"])
+    results["drops"] = {
+        "tcp_bps": {k: statistics.median(v) for k, v in samples.items()},
+        "tcp_bps_range": {k: [min(v), max(v)] for k, v in samples.items()},
+        "ratio_drops": statistics.median(samples["drops"]) / bare,
+        "ratio_whoflow": statistics.median(samples["whoflow"]) / bare,
+        "tracepoint_runs_during_tcp": tcp_runs,
+        "in_scope": {"sent": n, "ns_per_run": in_ns, "runs": in_runs},
+        "other_netns": {"sent": n, "ns_per_run": out_ns, "runs": out_runs},
+        "reported_packets": d.get("reported_packets"), "seen": d.get("seen"),
+        "lost": (d.get("drop_table_full") or 0) + (d.get("drop_ringbuf_full") or 0)}
+
+
 def storm(cgroup, rate):
     p = subprocess.Popen([PROCS, "storm", str(rate), str(SECONDS)], stdout=subprocess.PIPE, text=True,
                          preexec_fn=cgroup.enter_fn(), start_new_session=True)
@@ -986,6 +1044,22 @@ def table(r):
                        na["agent_cpu_percent"], (na["agent_rss_kib"] or 0) / 1024.0,
                        "met" if not na["sink_lost"] and not na["lost_in_kernel"] and na["stored"] == na["events"]
                        else "MISSED"))
+    dr = r.get("drops")
+    if dr:
+        ins, oth = dr["in_scope"], dr["other_netns"]
+        out.append("")
+        rg = dr.get("tcp_bps_range", {})
+        span = lambda k: "%.1f-%.1f" % tuple(x / 1e9 for x in rg[k]) if k in rg else "-"  # noqa: E731
+        out.append("15. --drops: bulk TCP (median of %d rounds, Gbit/s min-max) %.2f bare (%s), %.2fx with whoflow (%s), "
+                   "%.2fx with whoflow --drops (%s; the drop tracepoint ran %d times meanwhile)  goal >= 0.97x bare: %s"
+                   % (ROUNDS + 2, dr["tcp_bps"]["bare"] / 1e9, span("bare"), dr["ratio_whoflow"], span("whoflow"),
+                      dr["ratio_drops"], span("drops"), dr.get("tracepoint_runs_during_tcp", 0),
+                      "met" if dr["ratio_drops"] >= 0.97 else "MISSED"))
+        out.append("    drop tracepoint, ns/run: %s in the watched namespace (%d runs, %d datagrams to a closed port), "
+                   "%s in another (%d runs); %s drops reported of %d, %d lost  goal every drop reported: %s" % (
+                       fmt_ns(ins["ns_per_run"]), ins["runs"], ins["sent"], fmt_ns(oth["ns_per_run"]), oth["runs"],
+                       dr["reported_packets"], ins["sent"], dr["lost"],
+                       "met" if dr["reported_packets"] == ins["sent"] and not dr["lost"] else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -1012,7 +1086,7 @@ def main():
                          ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
                          ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma), ("12 udp", bench_udp),
-                         ("13 ipfix", bench_ipfix), ("14 nats", bench_nats)):
+                         ("13 ipfix", bench_ipfix), ("14 nats", bench_nats), ("15 drops", bench_drops)):
             if os.environ.get("BENCH_ONLY") and name.split()[0] not in os.environ["BENCH_ONLY"].split(","):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)

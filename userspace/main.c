@@ -366,6 +366,12 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_XDP:
 		cfg->xdp = true;
 		return 0;
+	case OPT_DROPS:
+		cfg->drops = true;
+		return 0;
+	case OPT_DROPS_ALL:
+		cfg->drops = cfg->drops_all = true;
+		return 0;
 	case OPT_XDP_MODE:
 		if (strcmp(arg, "native") && strcmp(arg, "skb"))
 			return usage__error("bad --xdp-mode '%s' (native or skb)", arg);

@@ -6,198 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "api_int.h"
+#include "api_query.h"
 #include "detect.h"
 #include "timeconv.h"
 
-/* -- parameters ---------------------------------------------------------------------- */
-
-static const char *param(const struct api_req *r, const char *name)
-{
-	for (size_t i = 0; i < r->nparams; i++)
-		if (!strcmp(r->params[i].name, name))
-			return r->params[i].value;
-	return NULL;
-}
-
-/* 0, or -1 with a 400 naming the first parameter the endpoint does not take. */
-static int params__only(struct api_req *r, const char *const *allowed)
-{
-	for (size_t i = 0; i < r->nparams; i++) {
-		bool ok = false;
-
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = !strcmp(*a, r->params[i].name);
-		if (!ok) {
-			api__error(r, 400, r->params[i].name, "unknown parameter '%s'",
-				   r->params[i].name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* An integer in [min, max]; absent: def (has stays false). */
-static int param__int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
-		      int64_t *out, bool *has)
-{
-	const char *v = param(r, name);
-	char *end;
-	long long x;
-
-	*out = def;
-	if (has)
-		*has = v != NULL;
-	if (!v)
-		return 0;
-	x = strtoll(v, &end, 10);
-	if (!*v || *end || x < min || x > max) {
-		api__error(r, 400, name, "'%s' must be a whole number from %" PRId64 " to %" PRId64,
-			   name, min, max);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
-/* RFC 3339 in UTC (2026-12-01T13:00:00Z, a fraction allowed) or seconds since the epoch. */
-static int param__time(struct api_req *r, const char *name, int64_t *ns)
-{
-	const char *v = param(r, name);
-	struct tm tm = { 0 };
-	char frac[16] = "", z[4] = "";
-	int n = 0;
-
-	*ns = 0;
-	if (!v)
-		return 0;
-	if (*v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 11) {
-		*ns = strtoll(v, NULL, 10) * 1000000000;
-		return 0;
-	}
-	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6 &&
-	    (sscanf(v + n, ".%9[0-9]%3s", frac, z) == 2 || sscanf(v + n, "%3s", z) == 1) &&
-	    !strcmp(z, "Z") && tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1 &&
-	    tm.tm_mday <= 31 && tm.tm_hour < 24 && tm.tm_min < 60 && tm.tm_sec <= 60) {
-		long long f = 0;
-
-		for (int i = 0; i < 9; i++)
-			f = f * 10 + (frac[i] ? frac[i] - '0' : 0);
-		tm.tm_year -= 1900;
-		tm.tm_mon -= 1;
-		*ns = (int64_t)timegm(&tm) * 1000000000 + f;
-		return 0;
-	}
-	api__error(r, 400, name,
-		   "'%s' must be a time: RFC 3339 in UTC (2026-12-01T13:00:00Z) "
-		   "or seconds since the epoch",
-		   name);
-	return -1;
-}
-
-static bool is_entity(const char *v)
-{
-	return v && strlen(v) == 32 && strspn(v, "0123456789abcdef") == 32;
-}
-
-/* -- queries ------------------------------------------------------------------------- */
-
-struct q {
-	char sql[1024];
-	size_t len;
-	struct {
-		bool is_int;
-		int64_t i;
-		const char *s;
-	} b[16];
-	int n;
-};
-
-static void q__sql(struct q *q, const char *s)
-{
-	q->len += (size_t)snprintf(q->sql + q->len, sizeof(q->sql) - q->len, "%s", s);
-}
-
-/* " AND <cond>" with its one value, bound (never pasted into the SQL). */
-static void q__and_s(struct q *q, const char *cond, const char *v)
-{
-	q__sql(q, " AND ");
-	q__sql(q, cond);
-	q->b[q->n].is_int = false;
-	q->b[q->n++].s = v;
-}
-
-static void q__and_i(struct q *q, const char *cond, int64_t v)
-{
-	q__sql(q, " AND ");
-	q__sql(q, cond);
-	q->b[q->n].is_int = true;
-	q->b[q->n++].i = v;
-}
-
-static sqlite3_stmt *q__prepare(struct api_req *r, struct q *q)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(r->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
-		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
-		return NULL;
-	}
-	for (int i = 0; i < q->n; i++) {
-		if (q->b[i].is_int)
-			sqlite3_bind_int64(st, i + 1, q->b[i].i);
-		else
-			sqlite3_bind_text(st, i + 1, q->b[i].s, -1, SQLITE_STATIC);
-	}
-	return st;
-}
-
-static void out__time(struct json *j, const char *key, sqlite3_stmt *st, int col)
-{
-	char ts[40];
-
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
-		json__null(j, key);
-		return;
-	}
-	timeconv__rfc3339((uint64_t)sqlite3_column_int64(st, col), ts, sizeof(ts));
-	json__str(j, key, ts);
-}
-
-static void out__col(struct json *j, const char *key, sqlite3_stmt *st, int col)
-{
-	switch (sqlite3_column_type(st, col)) {
-	case SQLITE_NULL:
-		json__null(j, key);
-		break;
-	case SQLITE_INTEGER:
-		json__i64(j, key, sqlite3_column_int64(st, col));
-		break;
-	default:
-		json__str(j, key, (const char *)sqlite3_column_text(st, col));
-	}
-}
-
-/* Lists: {"items": [...], "next_cursor": "ID" or null}, newest first. */
-static void out__list_end(struct api_req *r, int64_t last_id, int64_t got, int64_t limit)
-{
-	char cur[24];
-
-	json__arr_close(&r->out);
-	if (got == limit && last_id > 1) {
-		snprintf(cur, sizeof(cur), "%" PRId64, last_id);
-		json__str(&r->out, "next_cursor", cur);
-	} else {
-		json__null(&r->out, "next_cursor");
-	}
-	json__obj_close(&r->out);
-}
-
 /* -- events -------------------------------------------------------------------------- */
 
-static const char *const event_types[] = { "exec", "fork", "exit", "flow",
-					   "dns",  "tls",  "http", "alert", NULL };
+static const char *const event_types[] = { "exec", "fork", "exit",  "flow", "dns",
+					   "tls",  "http", "alert", "drop", NULL };
 
 static void route__events(struct api_req *r, const char *type, const char *entity)
 {
@@ -220,7 +36,7 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 			known = true, t = *e;
 	if (!known) {
 		api__error(r, 400, "type",
-			   "'type' must be one of exec, fork, exit, flow, dns, tls, http, alert");
+			   "'type' must be one of exec, fork, exit, flow, dns, tls, http, alert, drop");
 		return;
 	}
 	if (!entity)
@@ -466,104 +282,6 @@ static void route__process(struct api_req *r, const char *entity)
 	json__obj_close(&r->out);
 }
 
-/* -- per-process summaries (ebpf-server's) --------------------------------------------- */
-
-static void out__now(struct json *j, const char *key)
-{
-	struct timespec ts;
-	char buf[40];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	timeconv__rfc3339((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec, buf,
-			  sizeof(buf));
-	json__str(j, key, buf);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void route__connection_summary(struct api_req *r)
-{
-	static const char *const allowed[] = { "pid", "command", "duration_seconds", NULL };
-	int64_t pid, dur, n = 0;
-	bool has_pid;
-	struct q q = { 0 };
-	sqlite3_stmt *st;
-
-	if (params__only(r, allowed) || param__int(r, "pid", 1, INT32_MAX, 0, &pid, &has_pid) ||
-	    param__int(r, "duration_seconds", 1, 365 * 86400, 60, &dur, NULL))
-		return;
-	q__sql(&q, "SELECT count(*) FROM events INDEXED BY events_flow WHERE type = 'flow'");
-	if (has_pid)
-		q__and_i(&q, "pid = ?", pid);
-	if (param(r, "command"))
-		q__and_s(&q, "comm = ?", param(r, "command"));
-	q__and_i(&q, "ts >= ?", now_ns() - dur * 1000000000);
-	if (!(st = q__prepare(r, &q)))
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	json__obj_open(&r->out, NULL);
-	json__i64(&r->out, "count", n);
-	if (has_pid)
-		json__i64(&r->out, "pid", pid);
-	else
-		json__null(&r->out, "pid");
-	if (param(r, "command"))
-		json__str(&r->out, "command", param(r, "command"));
-	else
-		json__null(&r->out, "command");
-	json__i64(&r->out, "duration_seconds", dur);
-	out__now(&r->out, "query_time");
-	json__obj_close(&r->out);
-}
-
-static void route__list_connections(struct api_req *r)
-{
-	static const char *const allowed[] = { "duration_seconds", NULL };
-	int64_t dur, pids = 0, total = 0;
-	bool has_dur;
-	struct q q = { 0 };
-	sqlite3_stmt *st;
-
-	if (params__only(r, allowed) ||
-	    param__int(r, "duration_seconds", 1, 365 * 86400, 0, &dur, &has_dur))
-		return;
-	q__sql(&q,
-	       "SELECT pid, count(*) FROM events INDEXED BY events_flow WHERE type = 'flow' AND "
-	       "pid IS NOT NULL");
-	if (has_dur)
-		q__and_i(&q, "ts >= ?", now_ns() - dur * 1000000000);
-	q__sql(&q, " GROUP BY pid ORDER BY pid");
-	if (!(st = q__prepare(r, &q)))
-		return;
-	json__obj_open(&r->out, NULL);
-	json__obj_open(&r->out, "events_by_pid");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char key[24];
-
-		snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
-		json__i64(&r->out, key, sqlite3_column_int64(st, 1));
-		pids++;
-		total += sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	json__obj_close(&r->out);
-	json__i64(&r->out, "total_pids", pids);
-	json__i64(&r->out, "total_events", total);
-	out__now(&r->out, "query_time");
-	json__obj_close(&r->out);
-}
-
-/* -- binaries ------------------------------------------------------------------------ */
-
-/* The Sigma rules the agent runs (--rules beside --api); none with serve. */
 static void route__rules(struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
@@ -645,8 +363,9 @@ static bool method_is(struct api_req *r, const char *allowed)
 
 void routes__dispatch(struct api_req *r)
 {
-	static const char *const typed[] = { "flows", "flow", "dns",	"dns",	 "tls",
-					     "tls",   "http", "http", "alerts", "alert", NULL };
+	static const char *const typed[] = { "flows", "flow",  "dns",	 "dns",	  "tls",   "tls",
+					     "http",  "http",  "alerts", "alert", "drops", "drop",
+					     NULL };
 	const char *p = r->path;
 
 	if (!strncmp(p, "/api/", 5))
@@ -656,6 +375,11 @@ void routes__dispatch(struct api_req *r)
 	if (!strcmp(p, "connection-summary")) {
 		if (method_is(r, "GET POST"))
 			route__connection_summary(r);
+		return;
+	}
+	if (!strcmp(p, "packet-drop-summary")) {
+		if (method_is(r, "GET POST"))
+			route__drop_summary(r);
 		return;
 	}
 	if (!method_is(r, "GET"))
@@ -686,6 +410,8 @@ void routes__dispatch(struct api_req *r)
 	}
 	if (!strcmp(p, "list-connections"))
 		return route__list_connections(r);
+	if (!strcmp(p, "list-packet-drops"))
+		return route__list_drops(r);
 	if (!strcmp(p, "binaries"))
 		return route__binaries(r);
 	if (!strcmp(p, "rules"))

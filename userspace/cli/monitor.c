@@ -133,7 +133,7 @@ static uint64_t losses__total(const uint64_t l[WF_PROC_LOSS__MAX])
 
 /* Loss is never silent: say so while it grows, not only at the end. */
 static void monitor__warn_losses(const struct proc_tracker *t, const struct flow_tracker *ft,
-				 uint64_t *last_total, uint64_t *last_pkt)
+				 uint64_t *last_total, uint64_t *last_pkt, uint64_t *last_drop)
 {
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], total, pkt;
 
@@ -155,6 +155,18 @@ static void monitor__warn_losses(const struct proc_tracker *t, const struct flow
 			s[WF_STAT_FLOW_FULL]);
 	*last_total = total;
 	*last_pkt = pkt;
+	if (ft->drops.skel) {
+		uint64_t d[WF_DROP_STAT__MAX], lost;
+
+		drop_tracker__stats(&ft->drops, d);
+		lost = d[WF_DROP_TABLE_FULL] + d[WF_DROP_RING_FULL];
+		if (lost > *last_drop)
+			pr_warn("warning: %" PRIu64 " packet drops not reported so far (%" PRIu64
+				" new kinds found the window's table full, %" PRIu64
+				" single drops the ring buffer)\n",
+				lost, d[WF_DROP_TABLE_FULL], d[WF_DROP_RING_FULL]);
+		*last_drop = lost;
+	}
 }
 
 /* Sinks that go on past a failed write (log files on a full disk) say what it cost. */
@@ -175,11 +187,21 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	char what[512];
 
 	pipeline__say_rules(out);
+	/* Before the main line, which scripts read as the last. */
+	if (ft->drops.skel) {
+		uint64_t d[WF_DROP_STAT__MAX];
+
+		drop_tracker__stats(&ft->drops, d);
+		pr_say("summary: drops seen=%" PRIu64 " reported_packets=%" PRIu64
+		       "; lost drop_table_full=%" PRIu64 " drop_ringbuf_full=%" PRIu64 "\n",
+		       d[WF_DROP_SEEN], ft->drops.packets, d[WF_DROP_TABLE_FULL],
+		       d[WF_DROP_RING_FULL]);
+	}
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
 	pr_say("summary: events exec=%" PRIu64 " fork=%" PRIu64 " exit=%" PRIu64 " flow=%" PRIu64
-	       " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64 " printed=%" PRIu64
+	       " dns=%" PRIu64 " tls=%" PRIu64 " http=%" PRIu64 " drop=%" PRIu64 " printed=%" PRIu64
 	       " filtered=%" PRIu64 "; packets seen=%" PRIu64 " not_ip=%" PRIu64
 	       " truncated=%" PRIu64 " malformed=%" PRIu64 " fragments=%" PRIu64
 	       " left_out=%" PRIu64 "; lost ringbuf_full=%" PRIu64 " argv_unreadable=%" PRIu64
@@ -189,7 +211,8 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       "; sockets snapshot=%" PRIu64 "; sink_lost=%" PRIu64 "\n",
 	       t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 	       t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
-	       tls_sessions__reported(ft->tls), ft->http_reported, out->emitted, out->filtered,
+	       tls_sessions__reported(ft->tls), ft->http_reported, ft->drops.reported, out->emitted,
+	       out->filtered,
 	       s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED],
 	       s[WF_STAT_FRAGMENTS], s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
 	       l[WF_PROC_LOSS_RINGBUF], l[WF_PROC_LOSS_READ], s[WF_STAT_RINGBUF_LOST],
@@ -264,7 +287,7 @@ struct monitor_run {
 	struct nsguard *g;
 	size_t ng;
 	struct owner_sweep sweep;
-	uint64_t next_sweep, last_loss, last_pkt, last_sink;
+	uint64_t next_sweep, last_loss, last_pkt, last_sink, last_drop;
 	bool scope_gone;
 };
 
@@ -287,7 +310,7 @@ static void monitor__every_second(void *ctx, uint64_t now)
 {
 	struct monitor_run *m = ctx;
 
-	monitor__warn_losses(m->t, m->ft, &m->last_loss, &m->last_pkt);
+	monitor__warn_losses(m->t, m->ft, &m->last_loss, &m->last_pkt, &m->last_drop);
 	monitor__warn_sink_losses(m->out, &m->last_sink);
 	monitor__check_scope(m->ft->cfg, &m->scope_gone);
 	monitor__check_netns(m->ft, m->w, m->nw, m->g, m->ng);

@@ -77,6 +77,7 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 	in.tls = out->by_kind[EVENT_TLS];
 	in.http = out->by_kind[EVENT_HTTP];
 	in.alert = out->by_kind[EVENT_ALERT];
+	in.drop = out->by_kind[EVENT_DROP];
 	in.filtered = out->filtered;
 	in.lost_proc_ringbuf = l[WF_PROC_LOSS_RINGBUF];
 	in.lost_argv = l[WF_PROC_LOSS_READ];
@@ -87,6 +88,13 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 	in.lost_flow_table = s[WF_STAT_FLOW_FULL];
 	in.lost_owner_table = so[WF_SOCK_OWNERS_FULL];
 	in.lost_tuple_table = so[WF_SOCK_TUPLES_FULL];
+	if (ft->drops.skel) {
+		uint64_t d[WF_DROP_STAT__MAX];
+
+		drop_tracker__stats(&ft->drops, d);
+		in.lost_drop_table = d[WF_DROP_TABLE_FULL];
+		in.lost_drop_ringbuf = d[WF_DROP_RING_FULL];
+	}
 	in.packets_seen = s[WF_STAT_PACKETS];
 	in.packets_not_ip = s[WF_STAT_NOT_IP];
 	in.packets_truncated = s[WF_STAT_TRUNCATED];

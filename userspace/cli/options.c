@@ -126,6 +126,12 @@ const struct option_def option_defs[] = {
 	  "report a flow after IDLE seconds without packets, or every ACTIVE seconds while it "
 	  "lasts",
 	  "15,1800", M, 0 },
+	{ OPT_DROPS, "drops", NULL,
+	  "report packets the kernel dropped in the watched namespaces, with the reason, the "
+	  "place, the flow and the process; summed per kind each second",
+	  NULL, M, 0 },
+	{ OPT_DROPS_ALL, "drops-all", NULL, "with --drops: one event per dropped packet", NULL, M,
+	  0 },
 	{ OPT_FLOW_TABLE, "flow-table", "N",
 	  "flows tracked at once; new flows beyond are counted as lost, never evict others",
 	  "65536", M | A, 0 },

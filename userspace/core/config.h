@@ -106,6 +106,7 @@ struct config {
 	unsigned long ipfix_refresh_s; /* --ipfix-template-refresh (60 unless given) */
 	const char *syslog_target; /* --syslog */
 	const char *syslog_facility, *syslog_severity;
+	bool drops, drops_all; /* --drops, --drops-all */
 	bool xdp; /* attach --xdp */
 	bool xdp_skb; /* --xdp-mode skb */
 	int tc_mode; /* --tc-mode: enum tc_mode (attach.h) */

@@ -39,6 +39,7 @@ enum event_kind {
 	EVENT_HTTP,
 	EVENT_PACKET, /* a packet copy for -w */
 	EVENT_ALERT, /* a Sigma rule matched an event (the detect stage) */
+	EVENT_DROP, /* packets the kernel dropped (--drops) */
 };
 
 enum proc_view_kind {
@@ -119,6 +120,20 @@ struct tls_view {
 	uint32_t captured, wanted;
 };
 
+struct wf_drop_key;
+struct wf_drop_val;
+
+/* Packets the kernel dropped, of one kind (reason, place, tuple, socket), over a window. */
+struct drop_view {
+	const struct wf_drop_key *k;
+	const struct wf_drop_val *v;
+	const char *reason; /* the kernel's name without SKB_DROP_REASON_ */
+	const char *location; /* the freeing function, "name+0xoff"; "" when unreadable */
+	const char *ifname; /* the device's name when watched; NULL otherwise */
+	bool has_flow;
+	char flow_id[17];
+};
+
 /* A packet the classifiers copied for -w. */
 struct packet_view {
 	const struct cap_event *e;
@@ -189,6 +204,7 @@ struct event {
 		const struct http_view *http;
 		const struct packet_view *packet;
 		const struct alert_view *alert;
+		const struct drop_view *drop;
 	};
 	/* What the join adds: */
 	struct proc_view proc; /* EVENT_PROC */

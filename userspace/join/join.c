@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/types.h>
 #include "dns_names.h"
+#include "drop_events.h"
 #include "flow_events.h"
 #include "join.h"
 #include "owner.h"
@@ -71,6 +72,27 @@ static void join__packet(const struct owner_ctx *oc, struct event *ev, const voi
 	endpoints__fill(&ev->ep, h->family, h->saddr, h->daddr, h->proto, h->sport, h->dport, ts);
 }
 
+/*
+ * A window of drops: its id from its kind and first time; its owner as the
+ * kernel found it (bpf/trace/drop.bpf.c).
+ */
+static void join__drop(const struct owner_ctx *oc, struct event *ev)
+{
+	const struct drop_view *dv = ev->drop;
+	const struct wf_drop_key *k = dv->k;
+	const struct wf_drop_val *v = dv->v;
+
+	event_id__make(ev->id, v->first_ns, EVENT_ID_DROP, k, sizeof(*k), NULL, 0);
+	owner__view(&ev->owner, oc, v->owner_attr != WF_ATTR_NONE ? &v->owner : NULL, v->owner_attr,
+		    WF_HOOK_INGRESS, k->cookie != 0);
+	memset(&ev->peer, 0, sizeof(ev->peer));
+	if (k->family)
+		endpoints__fill(&ev->ep, k->family, k->saddr, k->daddr, k->proto, k->sport,
+				k->dport, v->last_ns);
+	else
+		timeconv__rfc3339(timeconv__boot_to_real(v->last_ns), ev->ep.ts, sizeof(ev->ep.ts));
+}
+
 void join__network(const struct owner_ctx *oc, struct event *ev)
 {
 	switch (ev->kind) {
@@ -96,6 +118,9 @@ void join__network(const struct owner_ctx *oc, struct event *ev)
 		owner__view(&ev->owner, oc, &e->owner, e->attr, e->hook, e->has_sk);
 		break;
 	}
+	case EVENT_DROP:
+		join__drop(oc, ev);
+		break;
 	case EVENT_PROC:
 	case EVENT_ALERT:
 		break;

@@ -279,7 +279,12 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 		pr_warn("cannot load the packet classifiers into the kernel: %s (run with -vv to see "
 			"the verifier's log)\n",
 			msg);
+		return err;
 	}
+	if (cfg->drops && !offline)
+		err = drop_tracker__start(&t->drops, cfg->drops_all, t, out,
+					  bpf_map__fd(t->skel->maps.owners),
+					  bpf_map__fd(t->skel->maps.flows));
 	return err;
 }
 
@@ -310,5 +315,6 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	free(t->scan_keys);
 	free(t->scan_vals);
 	flow_bases__free(t->bases);
+	drop_tracker__destroy(&t->drops);
 	memset(t, 0, sizeof(*t));
 }

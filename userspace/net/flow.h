@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "attach.h"
+#include "drops.h"
 #include "flow_events.h"
 #include "linkwatch.h"
 
@@ -38,6 +39,7 @@ struct flow_tracker {
 	struct flow_key *scan_keys; /* a scan's batch (FLOW_SCAN_BATCH entries) */
 	struct flow_value *scan_vals;
 	struct flow_bases *bases; /* long flows' reporting periods (flow_base.h) */
+	struct drop_tracker drops; /* --drops (drops.h); skel NULL without */
 	bool base_warned;
 };
 

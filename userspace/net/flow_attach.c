@@ -81,6 +81,7 @@ int flow_tracker__adopt_pinned(struct flow_tracker *t)
 		memset(&t->att[t->natt], 0, sizeof(t->att[0]));
 		t->att[t->natt].iface.ifindex = k.ifindex;
 		t->att[t->natt].netns_cookie = k.netns;
+		drop_tracker__watch_netns(&t->drops, k.netns);
 		t->att[t->natt].slot = v.slot;
 		snprintf(t->att[t->natt].iface.name, sizeof(t->att[0].iface.name), "%s", v.ifname);
 		t->natt++;
@@ -205,6 +206,7 @@ static int flow__attach_one(struct flow_tracker *t, const struct iface *i, const
 	if (err)
 		flow__slot_forget(t, a);
 	if (!err) {
+		drop_tracker__watch_netns(&t->drops, ik.netns);
 		t->natt++;
 		pr_info("attached to %s (ifindex %u%s)%s%s\n", i->name, i->ifindex,
 			a->xdp ? ", ingress by XDP" : "", netns ? " in " : "", netns ? netns : "");
@@ -334,6 +336,7 @@ static void flow__detach_one(struct flow_tracker *t, struct tc_attachment *a)
 
 void flow_tracker__detach(struct flow_tracker *t)
 {
+	drop_tracker__detach(&t->drops);
 	if (t->pinned)
 		return; /* attach's classifiers stay: detach removes them */
 	for (size_t i = 0; i < t->natt; i++) {

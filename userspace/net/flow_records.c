@@ -218,7 +218,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 
 int flow_tracker__add_ring(struct flow_tracker *t, struct loop *l)
 {
-	return loop__add_ring(l, bpf_map__fd(t->skel->maps.pkt_events), flow__on_record, t);
+	return loop__add_ring(l, bpf_map__fd(t->skel->maps.pkt_events), flow__on_record, t) ?:
+		       drop_tracker__add_ring(&t->drops, l);
 }
 
 /* -w's packet copies: events for the capture sink. */
@@ -406,6 +407,8 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	bool more;
 
 	t->scan_kept = 0;
+	/* Drops before flows: a drop names its flow, which may end in this scan. */
+	drop_tracker__scan(&t->drops, all);
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);

@@ -20,7 +20,7 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	" id INTEGER PRIMARY KEY,"
 	" event_id TEXT NOT NULL UNIQUE," /* event.id: a re-read after a restart is one row */
 	" ts INTEGER NOT NULL," /* ns since the epoch, UTC */
-	" type TEXT NOT NULL," /* exec fork exit flow dns tls http alert */
+	" type TEXT NOT NULL," /* exec fork exit flow dns tls http alert drop */
 	" entity_id TEXT, pid INTEGER, comm TEXT,"
 	" network_uid TEXT, src TEXT, sport INTEGER, dst TEXT, dport INTEGER,"
 	" name TEXT," /* DNS question, TLS SNI, HTTP host */
@@ -51,6 +51,8 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX events_exit ON events(id) WHERE type = 'exit';",
 	/* 2 -> 3: Sigma alerts (--rules), listed by the API as the rarer types are. */
 	"CREATE INDEX events_alert ON events(id) WHERE type = 'alert';",
+	/* 3 -> 4: packet drops (--drops), listed and summed by the API. */
+	"CREATE INDEX events_drop ON events(id) WHERE type = 'drop';",
 };
 
 static const char ins_event_sql[] =

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cmdline.h"
 #include "flow_events.h"
+#include "drop_events.h"
 #include "log_rows.h"
 #include "net_fmt.h"
 #include "proc_info.h"
@@ -139,6 +140,18 @@ static const struct log_col sigma_cols[] = {
 	C("rule_file", "the file the rule came from"),
 };
 
+static const struct log_col drop_cols[] = {
+	HEAD_COLS,
+	C("network_uid", "the flow the packets belonged to, when it is tracked ('-': none)"),
+	PROC_COLS,
+	NET_COLS,
+	C("reason", "the kernel's drop reason, without SKB_DROP_REASON_ (NO_SOCKET, ...)"),
+	C("count", "packets dropped of this kind since the line before"),
+	C("bytes", "their bytes"),
+	C("location", "the kernel function that freed them, name+offset"),
+	COMMUNITY,
+};
+
 #define SCHEMA(f, what, c)                           \
 	{                                            \
 		f, what, c, sizeof(c) / sizeof(c[0]) \
@@ -152,6 +165,8 @@ const struct log_schema log_schemas[LOG__N] = {
 	SCHEMA("env.log", "the environment at exec, one variable a line (text, with --env)",
 	       env_cols),
 	SCHEMA("sigma.log", "Sigma rule matches (with --rules)", sigma_cols),
+	SCHEMA("drop.log", "packets the kernel dropped, per kind each second (with --drops)",
+	       drop_cols),
 };
 
 void log_rows__legend(FILE *f)
@@ -569,6 +584,28 @@ static void row__alert(struct row_buf *b, const struct event *ev, const char *se
 	row__end(b);
 }
 
+static void row__drop(struct row_buf *b, const struct event *ev, const char *session)
+{
+	const struct drop_view *dv = ev->drop;
+
+	row__head(b, ev->ep.ts, session, ev->id);
+	row__col(b, false, dv->has_flow ? dv->flow_id : NULL);
+	row__owner(b, &ev->owner);
+	if (dv->k->family) {
+		row__addr(b, dv->ifname, &ev->ep);
+	} else {
+		row__col(b, false, dv->ifname);
+		for (int i = 0; i < 5; i++)
+			row__col(b, false, NULL);
+	}
+	row__col(b, false, dv->reason);
+	row__colf(b, "%" PRIu64, (uint64_t)dv->v->count);
+	row__colf(b, "%" PRIu64, (uint64_t)dv->v->bytes);
+	row__col(b, false, dv->location[0] ? dv->location : NULL);
+	row__col(b, false, dv->k->family ? ev->ep.community_id : NULL);
+	row__end(b);
+}
+
 enum log_kind log_rows__kind(const struct event *ev)
 {
 	switch (ev->kind) {
@@ -582,6 +619,8 @@ enum log_kind log_rows__kind(const struct event *ev)
 		return LOG_HTTP;
 	case EVENT_ALERT:
 		return LOG_SIGMA;
+	case EVENT_DROP:
+		return LOG_DROP;
 	default:
 		return LOG_PROCESS;
 	}
@@ -609,6 +648,9 @@ void log_rows__event(struct row_buf bufs[LOG__N], const struct event *ev, const 
 		break;
 	case EVENT_ALERT:
 		row__alert(&bufs[LOG_SIGMA], ev, session);
+		break;
+	case EVENT_DROP:
+		row__drop(&bufs[LOG_DROP], ev, session);
 		break;
 	case EVENT_PACKET:
 		break;

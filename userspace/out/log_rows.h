@@ -24,6 +24,7 @@ enum log_kind {
 	LOG_HTTP,
 	LOG_ENV,
 	LOG_SIGMA,
+	LOG_DROP,
 	LOG__N,
 };
 

@@ -173,6 +173,12 @@ static bool row__make(struct db_sink *d, const struct event *ev)
 		if (ev->alert->p)
 			row__process(d, ev->alert->p, ev->alert->parent, NULL);
 		break;
+	case EVENT_DROP:
+		/* name: the reason, so that the store can sum drops by it. */
+		row__str(r, DBS_TYPE, "drop");
+		row__network(d, ev, ev->drop->has_flow ? ev->drop->flow_id : NULL,
+			     ev->drop->reason);
+		break;
 	case EVENT_PACKET:
 		return false;
 	}

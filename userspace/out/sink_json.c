@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmdline.h"
+#include "drop_events.h"
 #include "flow_events.h"
 #include "json.h"
 #include "net_fmt.h"
@@ -371,6 +372,70 @@ static void json_net__http(struct sink *s, const struct event *ev)
 	json__obj_close(&s->j);
 }
 
+/* A window of drops of one kind: ECS network fields when the packet parsed. */
+static void json_net__drop(struct sink *s, const struct event *ev)
+{
+	const struct drop_view *dv = ev->drop;
+	const struct wf_drop_key *k = dv->k;
+	const struct wf_drop_val *v = dv->v;
+	struct json *j = &s->j;
+	char start[40];
+
+	json__reset(j);
+	json__obj_open(j, NULL);
+	json__str(j, "@timestamp", ev->ep.ts);
+	json__event(j, ev->id, "network", "denied", NULL, "drop", "whoflow.drop");
+	timeconv__rfc3339(timeconv__boot_to_real(v->first_ns), start, sizeof(start));
+	json__str(j, "start", start);
+	json__str(j, "end", ev->ep.ts);
+	json__obj_close(j);
+	json__obj_open(j, "host");
+	json__str(j, "name", s->host);
+	json__obj_close(j);
+	if (k->family) {
+		bool ports = proto__has_ports(k->proto);
+
+		json__endpoint(j, "source", ev->ep.src, ev->ep.sport, ports);
+		json__obj_close(j);
+		json__endpoint(j, "destination", ev->ep.dst, ev->ep.dport, ports);
+		json__obj_close(j);
+		json__network(j, &ev->ep, "unknown");
+		json__u64(j, "packets", v->count);
+		json__u64(j, "bytes", v->bytes);
+		json__obj_close(j);
+	}
+	owner__json_ecs(j, NULL, &ev->owner);
+	json__obj_open(j, "whoflow");
+	owner__json_whoflow(j, &ev->owner);
+	json__obj_open(j, "drop");
+	json__str(j, "reason", dv->reason);
+	json__u64(j, "reason_code", k->reason);
+	json__u64(j, "count", v->count);
+	json__u64(j, "bytes", v->bytes);
+	if (dv->location[0])
+		json__str(j, "location", dv->location);
+	if (k->ifindex) {
+		json__obj_open(j, "interface");
+		if (dv->ifname)
+			json__str(j, "name", dv->ifname);
+		json__u64(j, "id", k->ifindex);
+		json__obj_close(j);
+	}
+	if (k->cookie)
+		json__u64(j, "socket_cookie", k->cookie);
+	json__obj_close(j);
+	if (dv->has_flow) {
+		json__obj_open(j, "flow");
+		json__str(j, "id", dv->flow_id);
+		json__obj_close(j);
+	}
+	json__obj_open(j, "netns");
+	json__u64(j, "cookie", k->netns);
+	json__obj_close(j);
+	json__obj_close(j);
+	json__obj_close(j);
+}
+
 static void json__arg(const char *arg, size_t n, void *ctx)
 {
 	json__strn(ctx, NULL, arg, n);
@@ -526,6 +591,9 @@ bool sink_json__render(struct sink *s, const struct event *ev)
 		json__obj_open(&s->j, NULL);
 		alert_json__body(&s->j, ev, s->host);
 		json__obj_close(&s->j);
+		break;
+	case EVENT_DROP:
+		json_net__drop(s, ev);
 		break;
 	case EVENT_PACKET:
 		return false; /* for the capture sink */

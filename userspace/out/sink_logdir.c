@@ -118,6 +118,8 @@ static int logdir__open_files(struct logdir *d, const struct config *cfg)
 			continue; /* JSON carries the environment in the process object */
 		if (k == LOG_SIGMA && !cfg->rules_dirs.n)
 			continue; /* alerts come with --rules */
+		if (k == LOG_DROP && !cfg->drops)
+			continue; /* drops come with --drops */
 		err = file__open(f, (enum log_kind)k, cfg->log_json);
 		if (err) {
 			pr_warn("cannot write %s: %s; give --log-dir a directory whoflow can "

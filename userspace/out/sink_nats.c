@@ -162,6 +162,8 @@ static const char *nats__type(const struct event *ev)
 		return "tls";
 	case EVENT_HTTP:
 		return "http";
+	case EVENT_DROP:
+		return "drop";
 	case EVENT_ALERT:
 		return "alert";
 	default:

@@ -192,6 +192,8 @@ static const char *syslog__msgid(const struct event *ev)
 		return "tls";
 	case EVENT_HTTP:
 		return "http";
+	case EVENT_DROP:
+		return "drop";
 	case EVENT_ALERT:
 		return "sigma";
 	default:

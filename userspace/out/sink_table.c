@@ -16,6 +16,7 @@
 #include "flow_events.h"
 #include "net_fmt.h"
 #include "proc_info.h"
+#include "drop_events.h"
 #include "sink.h"
 #include "tls.h"
 
@@ -175,6 +176,16 @@ static void table__http(struct table *t, const struct event *ev)
 	table__add(t, "%s %s%s", r->method, r->has_host ? r->host : "", r->target);
 }
 
+static void table__drop(struct table *t, const struct event *ev)
+{
+	const struct drop_view *dv = ev->drop;
+
+	table__owner(t, ev, "DROP");
+	table__add(t, "%s x%llu", dv->reason, (unsigned long long)dv->v->count);
+	if (dv->k->family)
+		table__add(t, " %s:%u > %s:%u", ev->ep.src, ev->ep.sport, ev->ep.dst, ev->ep.dport);
+}
+
 static void sink_table__write(struct sink *s, const struct event *ev)
 {
 	struct table *t = s->priv;
@@ -203,6 +214,9 @@ static void sink_table__write(struct sink *s, const struct event *ev)
 		table__add(t, "%s [%s]", a->title, a->level ? a->level : "-");
 		break;
 	}
+	case EVENT_DROP:
+		table__drop(t, ev);
+		break;
 	case EVENT_PACKET:
 		return;
 	}

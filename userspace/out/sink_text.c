@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdline.h"
+#include "drop_events.h"
 #include "flow_events.h"
 #include "net_fmt.h"
 #include "owner_fmt.h"
@@ -152,6 +153,25 @@ static void http_text(FILE *f, const struct http_view *hv, const struct endpoint
 	fputc('\n', f);
 }
 
+static void drop_text(FILE *f, const struct drop_view *dv, const struct endpoints *ep,
+		      const struct owner_view *ov)
+{
+	fprintf(f, "DROP ts=%s reason=%s count=%llu bytes=%llu iface=%s", ep->ts, dv->reason,
+		(unsigned long long)dv->v->count, (unsigned long long)dv->v->bytes,
+		dv->ifname ? dv->ifname : dv->k->ifindex ? "?" : "-");
+	if (dv->k->family)
+		fprintf(f, " src=%s sport=%u dst=%s dport=%u proto=%u", ep->src, ep->sport, ep->dst,
+			ep->dport, ep->proto);
+	if (dv->location[0])
+		fprintf(f, " location=%s", dv->location);
+	if (dv->has_flow)
+		fprintf(f, " flow=%s", dv->flow_id);
+	if (dv->k->family)
+		fprintf(f, " community_id=%s", ep->community_id);
+	owner__text(f, "", ov);
+	fputc('\n', f);
+}
+
 static void text_net__write(struct sink *s, const struct event *ev)
 {
 	switch (ev->kind) {
@@ -166,6 +186,9 @@ static void text_net__write(struct sink *s, const struct event *ev)
 		break;
 	case EVENT_HTTP:
 		http_text(s->f, ev->http, &ev->ep, &ev->owner);
+		break;
+	case EVENT_DROP:
+		drop_text(s->f, ev->drop, &ev->ep, &ev->owner);
 		break;
 	default:
 		break;

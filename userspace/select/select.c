@@ -115,6 +115,9 @@ bool select__event(const struct config *cfg, const struct owner_ctx *oc, const s
 		return owner__selected(oc, &ev->owner);
 	case EVENT_ALERT: /* matched on every event, selected or not */
 		return true;
+	case EVENT_DROP: /* the DNS and TLS selectors ask for those events only */
+		return !f->snis.n && !f->dns_types.n && !f->tls_versions.n && !f->domains.n &&
+		       owner__selected(oc, &ev->owner);
 	}
 	return false;
 }
