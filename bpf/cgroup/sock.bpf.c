@@ -389,6 +389,8 @@ static __always_inline void tuple__from_ops(struct wf_tuple_key *k, struct bpf_s
  * the connecting task; PASSIVE_ESTABLISHED in softirq, where the task is
  * nobody's, so an accepted socket starts with no owner (WF_OWN_ACCEPTED).
  */
+#include "tcp_health.h"
+
 SEC("sockops")
 int wf_sockops(struct bpf_sock_ops *ops)
 {
@@ -415,12 +417,17 @@ int wf_sockops(struct bpf_sock_ops *ops)
 		tuple__from_ops(&k, ops);
 		tuple__index(&k, cookie, netns, true);
 		break;
-	case BPF_SOCK_OPS_STATE_CB:
-		if (ops->args[1] != TCP_CLOSE_)
+	case BPF_SOCK_OPS_STATE_CB: {
+		/* Read once, at fixed offsets: the verifier refuses a computed context offset. */
+		__u32 old_state = ops->args[0], new_state = ops->args[1];
+
+		health__state(ops, cookie, old_state, new_state);
+		if (new_state != TCP_CLOSE_)
 			break;
 		tuple__from_ops(&k, ops);
 		tuple__unindex(&k, cookie, netns);
 		break;
+	}
 	}
 	return 1;
 }

@@ -76,6 +76,22 @@ enum wf_attr {
 };
 
 /* Per-CPU counters of the socket hooks. */
+/*
+ * A TCP connection's health (the tcp_health map, by socket cookie): what its
+ * flow records carry. Snapshotted at each state change (sock_ops) and each
+ * retransmission (the tcp_retransmit_skb tracepoint).
+ */
+struct wf_tcp_health {
+	__u32 retrans_segs; /* segments retransmitted */
+	__u32 srtt_us; /* smoothed RTT */
+	__u32 rttvar_us; /* its mean deviation */
+	__u32 min_rtt_us; /* the lowest RTT sampled */
+	__u32 rto_us; /* the retransmission timeout */
+	__u8 state, prev_state; /* TCP_ESTABLISHED (1) ... TCP_CLOSE (7); the state before */
+	__u16 pad;
+	__u64 updated_ns; /* CLOCK_BOOTTIME of the last snapshot */
+};
+
 enum wf_sock_stat {
 	WF_SOCK_OWNERS_FULL = 0, /* an owner could not be recorded: the table is full */
 	WF_SOCK_TUPLES_FULL, /* a tuple could not be indexed */

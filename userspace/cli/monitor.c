@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "api.h"
 #include "cmd_serve.h"
@@ -385,7 +386,7 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 				 struct owner_ctx *oc, struct loop *l, const char *pindir,
 				 const char *cg_mount)
 {
-	char maps[PATH_MAX + 8];
+	char maps[PATH_MAX + 8], health[PATH_MAX + 24];
 
 	snprintf(maps, sizeof(maps), "%s/maps", pindir);
 	if (cfg->ifaces.n || cfg->netns)
@@ -400,6 +401,10 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	if (proc_tracker__load(t, cfg, &out->base, cg_mount, false) ||
 	    flow_tracker__load(ft, cfg, &out->base, &(struct flow_load){ .pinned_maps = maps }))
 		return 1;
+	/* The pinned socket hooks' TCP health, for the flows' records (absent in old pins). */
+	snprintf(health, sizeof(health), "%s/sock/tcp_health", pindir);
+	ft->tcp_health_fd = bpf_obj_get(health);
+	ft->tcp_health_owned = ft->tcp_health_fd >= 0;
 	*oc = (struct owner_ctx){ .procs = t,
 				  .owners_fd = flow_tracker__owners_fd(ft),
 				  .filter = &cfg->filter,

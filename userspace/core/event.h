@@ -82,6 +82,8 @@ struct flow_view {
 	const char *reason; /* fin, rst, idle, active, exit */
 	const char *ifname;
 	char flow_id[17];
+	bool has_tcp; /* TCP, its local socket known to the socket hooks: tcp holds its health */
+	struct wf_tcp_health tcp;
 };
 
 /* One HTTP/1.x request head seen on the wire. */

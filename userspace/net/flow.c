@@ -229,6 +229,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
 	t->out = out;
+	t->tcp_health_fd = how->om ? how->om->tcp_health : -1;
 	t->pairs = dns_pairs__new();
 	t->tls = tls_sessions__new(out);
 	t->dns_tcp = dns_tcp__new(flow__on_dns_tcp_msg, t);
@@ -316,5 +317,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	free(t->scan_vals);
 	flow_bases__free(t->bases);
 	drop_tracker__destroy(&t->drops);
+	if (t->tcp_health_owned)
+		close(t->tcp_health_fd);
 	memset(t, 0, sizeof(*t));
 }

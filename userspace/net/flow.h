@@ -40,6 +40,8 @@ struct flow_tracker {
 	struct flow_value *scan_vals;
 	struct flow_bases *bases; /* long flows' reporting periods (flow_base.h) */
 	struct drop_tracker drops; /* --drops (drops.h); skel NULL without */
+	int tcp_health_fd; /* the socket hooks' TCP health map (-1: none) */
+	bool tcp_health_owned; /* opened from the pins: closed with the tracker */
 	bool base_warned;
 };
 

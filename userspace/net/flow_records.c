@@ -270,6 +270,9 @@ static void flow__report(struct flow_tracker *t, const struct flow_key *k,
 				.ifname = flow_tracker__ifname(t, k->netns, k->ifindex) };
 
 	flow__id(k, first_ns, fv.flow_id);
+	/* TCP health is the local socket's, kept by the socket hooks under its cookie. */
+	if (k->proto == IPPROTO_TCP && v->socket_cookie && t->tcp_health_fd >= 0)
+		fv.has_tcp = !bpf_map_lookup_elem(t->tcp_health_fd, &v->socket_cookie, &fv.tcp);
 	event__emit(t->out, &(struct event){ .kind = EVENT_FLOW, .flow = &fv });
 	t->flows_reported++;
 }

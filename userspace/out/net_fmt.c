@@ -39,3 +39,16 @@ bool proto__has_ports(uint8_t p)
 {
 	return p == 6 || p == 17 || p == 132;
 }
+
+const char *tcp_state__name(uint8_t state, char *buf, size_t n)
+{
+	static const char *const names[] = { NULL,	   "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
+					     "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
+					     "CLOSE_WAIT", "LAST_ACK",	  "LISTEN",	"CLOSING",
+					     "NEW_SYN_RECV" };
+
+	if (state < sizeof(names) / sizeof(names[0]) && names[state])
+		return names[state];
+	snprintf(buf, n, "%u", state);
+	return buf;
+}

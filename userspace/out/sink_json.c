@@ -70,6 +70,27 @@ static void json__event(struct json *j, const char *id, const char *category, co
 	json__str(j, "dataset", dataset);
 }
 
+/* The local socket's TCP health (whoflow.flow.tcp). */
+static void flow_json__tcp(struct json *j, const struct wf_tcp_health *h)
+{
+	char name[16];
+
+	json__obj_open(j, "tcp");
+	json__u64(j, "retransmitted_segments", h->retrans_segs);
+	if (h->srtt_us) {
+		json__u64(j, "rtt_us", h->srtt_us);
+		json__u64(j, "rttvar_us", h->rttvar_us);
+		json__u64(j, "min_rtt_us", h->min_rtt_us);
+	}
+	if (h->rto_us)
+		json__u64(j, "rto_us", h->rto_us);
+	if (h->state)
+		json__str(j, "state", tcp_state__name(h->state, name, sizeof(name)));
+	if (h->prev_state)
+		json__str(j, "previous_state", tcp_state__name(h->prev_state, name, sizeof(name)));
+	json__obj_close(j);
+}
+
 static void flow_json__body(struct json *j, const struct event *ev, const char *host)
 {
 	const struct flow_view *fv = ev->flow;
@@ -126,6 +147,8 @@ static void flow_json__body(struct json *j, const struct event *ev, const char *
 		json__str(j, "destination", flags);
 		json__obj_close(j);
 	}
+	if (fv->has_tcp)
+		flow_json__tcp(j, &fv->tcp);
 	json__obj_close(j);
 	json__obj_open(j, "netns");
 	json__u64(j, "cookie", fv->k->netns);

@@ -52,6 +52,12 @@ static void flow_text(FILE *f, const struct flow_view *fv, const struct endpoint
 		(v->last_ns - v->first_ns) / 1e6);
 	if (ep->proto == 6)
 		fprintf(f, " flags=%s/%s", fl0[0] ? fl0 : "-", fl1[0] ? fl1 : "-");
+	if (fv->has_tcp) {
+		char sb[16];
+
+		fprintf(f, " retrans=%u rtt_us=%u rto_us=%u state=%s", fv->tcp.retrans_segs,
+			fv->tcp.srtt_us, fv->tcp.rto_us, tcp_state__name(fv->tcp.state, sb, sizeof(sb)));
+	}
 	fprintf(f, " reason=%s flow=%s community_id=%s", fv->reason, fv->flow_id, ep->community_id);
 	owner__text(f, "", ov);
 	if (peer->known)

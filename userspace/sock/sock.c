@@ -34,6 +34,7 @@ int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int sco
 	bpf_map__set_max_entries(s->skel->maps.owners, cfg->socket_table);
 	bpf_map__set_max_entries(s->skel->maps.tuples, cfg->socket_table);
 	bpf_map__set_max_entries(s->skel->maps.tuples_any, cfg->socket_table);
+	bpf_map__set_max_entries(s->skel->maps.tcp_health, cfg->socket_table);
 	err = sock_bpf__load(s->skel);
 	if (err) {
 		libbpf_strerror(err, msg, sizeof(msg));
@@ -55,6 +56,7 @@ void sock_tracker__maps(const struct sock_tracker *s, struct owner_maps *m)
 	m->owners = bpf_map__fd(s->skel->maps.owners);
 	m->tuples = bpf_map__fd(s->skel->maps.tuples);
 	m->tuples_any = bpf_map__fd(s->skel->maps.tuples_any);
+	m->tcp_health = bpf_map__fd(s->skel->maps.tcp_health);
 }
 
 int sock_tracker__attach(struct sock_tracker *s)

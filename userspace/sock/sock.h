@@ -14,12 +14,13 @@ struct proc_table;
 /* The socket owner tables, shared with the packet classifiers. */
 struct owner_maps {
 	int owners, tuples, tuples_any;
+	int tcp_health; /* TCP connections' health by cookie (-1: none) */
 };
 
 /* bpf/cgroup/sock.bpf.c: who owns each socket. */
 struct sock_tracker {
 	struct sock_bpf *skel;
-	struct bpf_link *links[16];
+	struct bpf_link *links[24];
 	size_t nlinks;
 	int cgroup_fd; /* where the cgroup hooks hang: --cgroup, or the cgroup2 root */
 	uint64_t snapshot_sockets; /* sockets found at start and given an owner */
