@@ -130,6 +130,11 @@ $(BUILD)/tests/test_ksyms: tests/unit/test_ksyms.c $(BUILD)/userspace/net/ksyms.
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/ksyms.o -o $@ -lcmocka
 
+# The QUIC sessions with the decoders they use.
+$(BUILD)/tests/test_quic_session: tests/unit/test_quic_session.c $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
 		$(BUILD)/userspace/select/filter.o $(LIB_OBJS)
@@ -261,9 +266,9 @@ soak: deps
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
-	userspace/lib/textesc.c
+	userspace/proto/quic.c userspace/lib/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http \
-	$(BUILD)/fuzz/fuzz_sigma
+	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma
 # The Sigma rule reader and matcher, with the libraries they use.
 FUZZ_SIGMA_SRCS := $(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c \
 	userspace/detect/sigma_jsonl.c,$(wildcard userspace/detect/*.c))
@@ -279,7 +284,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 
 fuzz: deps $(FUZZ_TARGETS)
 	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds
-	@set -e; cd $(BUILD)/fuzz; for t in dns tls http sigma; do \
+	@set -e; cd $(BUILD)/fuzz; for t in dns tls http quic sigma; do \
 		mkdir -p corpus-$$t; echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
 		./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
 			corpus-$$t seeds/$$t 2>&1 | grep -E "^(stat::|==|SUMMARY|INFO: (Running|Done))" ; \

@@ -246,6 +246,7 @@ enum wf_pkt_event_kind {
 	 * its offset in the datagram, ip_id its IP id, want the datagram's length
 	 * when it is the last fragment (0 otherwise). */
 	WF_PKT_EVENT_DNS_FRAG = 5,
+	WF_PKT_EVENT_QUIC = 6, /* a struct chunk_event: a QUIC client Initial datagram, whole */
 };
 
 /* Packet copies for -w are reserved in fixed sizes (snaplen rounds up to one). */

@@ -43,6 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "dns.h"
 #include "tls.h"
 #include "http.h"
+#include "quic.h"
 #include "filter.h"
 #include "capture.h"
 #include "cbpf.h"
@@ -161,6 +162,8 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		wf_owner_resolve(skb, &m, &k, v, hd);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))
 		wf_dns_capture(skb, &m, &k, v, hd);
+	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_UDP && quic__candidate(&m, v))
+		wf_quic_handle(skb, &m, &k, v, hd);
 	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_TCP && m.payload_len)
 		tc__tcp_payload(skb, &m, &k, v, hd);
 	/* Last: a DNS question or ClientHello in this very packet may select its flow. */

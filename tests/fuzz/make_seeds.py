@@ -2,7 +2,7 @@
 """Writes seed corpora for make fuzz: DNS messages from dnspython, TLS client
 streams from Python's ssl module (whole, split over records) and the odd hellos
 of the integration tests, HTTP requests (CONNECT among them), the integration
-tests' Sigma rules. Debian's python."""
+tests' Sigma rules, a real QUIC client Initial. Debian's python."""
 import os
 import sys
 
@@ -45,6 +45,15 @@ def main(out):
     for name, data in test_tls_odd.CASES.items():
         with open(os.path.join(out, "tls", "odd-" + name), "wb") as f:
             f.write(data)
+
+    # QUIC: the real client Initial of the unit test, whole and cut.
+    import re
+    os.makedirs(os.path.join(out, "quic"), exist_ok=True)
+    text = open(os.path.join(os.path.dirname(__file__), "..", "unit", "quic_vectors.h")).read()
+    initial = bytes.fromhex("".join(re.findall(r'"([0-9a-f]+)"', text)))
+    for i, n in enumerate((len(initial), 600, 60)):
+        with open(os.path.join(out, "quic", "initial%d" % i), "wb") as f:
+            f.write(initial[:n])
 
 
 if __name__ == "__main__":

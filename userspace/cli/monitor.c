@@ -21,6 +21,7 @@
 #include "iface.h"
 #include "offline.h"
 #include "tls_session.h"
+#include "quic_session.h"
 #include "privs.h"
 #include "proc.h"
 #include "owner.h"
@@ -185,6 +186,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 			     const struct sock_tracker *st, const struct pipeline *out)
 {
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX], so[WF_SOCK_STAT__MAX];
+	struct quic_stats qs;
 	char what[512];
 
 	pipeline__say_rules(out);
@@ -198,6 +200,11 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 		       d[WF_DROP_SEEN], ft->drops.packets, d[WF_DROP_TABLE_FULL],
 		       d[WF_DROP_RING_FULL]);
 	}
+	quic_sessions__stats(ft->quic, &qs);
+	if (qs.hellos || qs.undecryptable || qs.malformed || qs.incomplete)
+		pr_say("summary: quic hellos=%" PRIu64 " undecryptable=%" PRIu64 " malformed=%" PRIu64
+		       " incomplete=%" PRIu64 "\n",
+		       qs.hellos, qs.undecryptable, qs.malformed, qs.incomplete);
 	sock_tracker__stats(st, so);
 	proc_tracker__losses(t, l);
 	flow_tracker__stats(ft, s);
@@ -212,7 +219,8 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	       "; sockets snapshot=%" PRIu64 "; sink_lost=%" PRIu64 "\n",
 	       t->seen[WF_PROC_EVENT_EXEC], t->seen[WF_PROC_EVENT_FORK],
 	       t->seen[WF_PROC_EVENT_EXIT], ft->flows_reported, ft->dns_seen,
-	       tls_sessions__reported(ft->tls), ft->http_reported, ft->drops.reported, out->emitted,
+	       tls_sessions__reported(ft->tls) + qs.hellos, ft->http_reported, ft->drops.reported,
+	       out->emitted,
 	       out->filtered,
 	       s[WF_STAT_PACKETS], s[WF_STAT_NOT_IP], s[WF_STAT_TRUNCATED], s[WF_STAT_MALFORMED],
 	       s[WF_STAT_FRAGMENTS], s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],

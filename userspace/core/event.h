@@ -120,6 +120,11 @@ struct tls_view {
 	char *ja4_r; /* malloc'd, NULL when none */
 	bool incomplete; /* the hello never arrived whole */
 	uint32_t captured, wanted;
+	/* QUIC: the hello came in Initial packets (version, connection ids as sent). */
+	bool quic;
+	uint32_t quic_version;
+	uint8_t quic_dcid[20], quic_scid[20], quic_dcid_len, quic_scid_len;
+	uint32_t quic_packets; /* Initial packets its CRYPTO frames came in */
 };
 
 struct wf_drop_key;

@@ -33,6 +33,7 @@
 #include "stale.h"
 #include "flow_int.h"
 #include "flow_base.h"
+#include "quic_session.h"
 
 int flow_tracker__owners_fd(const struct flow_tracker *t)
 {
@@ -232,10 +233,11 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 	t->tcp_health_fd = how->om ? how->om->tcp_health : -1;
 	t->pairs = dns_pairs__new();
 	t->tls = tls_sessions__new(out);
+	t->quic = quic_sessions__new(out);
 	t->dns_tcp = dns_tcp__new(flow__on_dns_tcp_msg, t);
 	t->frags = dns_frags__new(flow__on_dns_tcp_msg, t);
 	t->skel = flow_bpf__open();
-	if (!t->pairs || !t->tls || !t->dns_tcp || !t->frags || !t->skel) {
+	if (!t->pairs || !t->tls || !t->quic || !t->dns_tcp || !t->frags || !t->skel) {
 		pr_warn("cannot open the packet classifier BPF object: %m\n");
 		return -ENOMEM;
 	}
@@ -310,6 +312,7 @@ void flow_tracker__destroy(struct flow_tracker *t)
 	flow_bpf__destroy(t->skel);
 	dns_pairs__free(t->pairs);
 	tls_sessions__free(t->tls);
+	quic_sessions__free(t->quic);
 	dns_tcp__free(t->dns_tcp);
 	dns_frags__free(t->frags);
 	free(t->att);

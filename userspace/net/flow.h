@@ -16,6 +16,7 @@ struct flow_bpf;
 struct loop;
 struct dns_pairs;
 struct tls_sessions;
+struct quic_sessions;
 struct owner_maps;
 
 /* The packet path: bpf/tc/flow.bpf.c on each selected interface, and its events. */
@@ -27,6 +28,7 @@ struct flow_tracker {
 	struct event_out *out;
 	struct dns_pairs *pairs;
 	struct tls_sessions *tls;
+	struct quic_sessions *quic; /* QUIC Initials' crypto streams (quic_session.h) */
 	struct dns_tcp *dns_tcp;
 	struct dns_frags *frags;
 	uint64_t flows_reported;

@@ -34,6 +34,7 @@
 #include "stale.h"
 #include "flow_int.h"
 #include "flow_base.h"
+#include "quic_session.h"
 
 static void flow__event_key(struct flow_key *k, const struct pkt_event_hdr *h);
 
@@ -143,6 +144,15 @@ static void flow__on_tls(struct flow_tracker *t, const struct chunk_event *e, si
 			    flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
 }
 
+static void flow__on_quic(struct flow_tracker *t, const struct chunk_event *e, size_t len)
+{
+	char flow_id[17];
+
+	flow__event_id(&e->h, flow_id);
+	quic_sessions__datagram(t->quic, e, len, flow_id,
+				flow_tracker__ifname(t, e->h.netns, e->h.ifindex));
+}
+
 static void flow__on_dns_tcp(struct flow_tracker *t, const struct chunk_event *e, size_t len)
 {
 	char flow_id[17];
@@ -213,6 +223,8 @@ static int flow__on_record(void *ctx, void *data, size_t len)
 		flow__on_dns_tcp(t, data, len);
 	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_DNS_FRAG)
 		dns_frags__chunk(t->frags, data, len);
+	else if (len >= offsetof(struct chunk_event, data) && *kind == WF_PKT_EVENT_QUIC)
+		flow__on_quic(t, data, len);
 	return 0;
 }
 
@@ -414,6 +426,7 @@ void flow_tracker__scan(struct flow_tracker *t, uint64_t now, bool all)
 	drop_tracker__scan(&t->drops, all);
 	/* Hellos first: a flow's TLS event comes before its flow record. */
 	tls_sessions__expire(t->tls, now, all);
+	quic_sessions__expire(t->quic, now, all);
 	dns_tcp__expire(t->dns_tcp, now, all);
 	dns_frags__expire(t->frags, now, all);
 	if (!flow__scan_batches(t, fd, now, all, mono_to_boot)) {

@@ -377,8 +377,8 @@ static void json_net__dns(struct sink *s, const struct event *ev)
 static void json_net__tls(struct sink *s, const struct event *ev)
 {
 	net_json__head(s, ev,
-		       &(struct net_head){ NULL, "tls-client-hello", "whoflow.tls", "tls",
-					   ev->tls->ifname });
+		       &(struct net_head){ NULL, "tls-client-hello", "whoflow.tls",
+					   ev->tls->quic ? "quic" : "tls", ev->tls->ifname });
 	owner__json_ecs(&s->j, NULL, &ev->owner);
 	tls_json__ecs(&s->j, ev->tls);
 	tls_json__whoflow(&s->j, ev->tls, &ev->owner);

@@ -140,6 +140,30 @@ static void tls_json__client(struct json *j, const struct tls_client_hello *ch, 
 	json__obj_close(j);
 }
 
+static void json__cid(struct json *j, const char *key, const uint8_t *id, size_t n)
+{
+	char hex[2 * 20 + 1];
+
+	for (size_t i = 0; i < n && i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[2 * (n < 20 ? n : 20)] = '\0';
+	json__str(j, key, hex);
+}
+
+/* whoflow.quic: the Initial packets the hello came in. */
+static void tls_json__quic(struct json *j, const struct tls_view *tv)
+{
+	char v[12];
+
+	snprintf(v, sizeof(v), "0x%08x", tv->quic_version);
+	json__obj_open(j, "quic");
+	json__str(j, "version", v);
+	json__cid(j, "dcid", tv->quic_dcid, tv->quic_dcid_len);
+	json__cid(j, "scid", tv->quic_scid, tv->quic_scid_len);
+	json__u64(j, "initial_packets", tv->quic_packets);
+	json__obj_close(j);
+}
+
 void tls_json__whoflow(struct json *j, const struct tls_view *tv,
 			      const struct owner_view *ov)
 {
@@ -176,6 +200,8 @@ void tls_json__whoflow(struct json *j, const struct tls_view *tv,
 		json__u64(j, "wanted_bytes", tv->wanted);
 	}
 	json__obj_close(j);
+	if (tv->quic)
+		tls_json__quic(j, tv);
 	json__obj_open(j, "netns");
 	json__u64(j, "cookie", tv->e->h.netns);
 	json__obj_close(j);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * QUIC client Initials: the datagram shipped whole, for the agent to decrypt
+ * (keys come from the packet itself) and read the ClientHello from. A packet
+ * pays for this only when it could be one: UDP of 1200 bytes or more (a
+ * client pads every datagram with an Initial to that, RFC 9000 14.1) among
+ * its flow's first packets.
+ */
+#ifndef WHOFLOW_TC_QUIC_H
+#define WHOFLOW_TC_QUIC_H
+
+#define QUIC_V1_ 0x00000001u
+#define QUIC_V2_ 0x6b3343cfu
+#define WF_QUIC_MIN 1200
+#define WF_QUIC_PACKETS 16 /* Initials come first: a flow's first packets only */
+
+static __always_inline bool quic__candidate(const struct pkt_meta *m, const struct flow_value *v)
+{
+	return m->payload_len >= WF_QUIC_MIN && !v->dns_port &&
+	       v->orig.packets + v->reply.packets <= WF_QUIC_PACKETS;
+}
+
+/* A long header of version 1 or 2 whose type is Initial (0 in version 1, 1 in version 2). */
+static __always_inline bool quic__is_initial(const __u8 *h)
+{
+	__u32 version = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
+	__u8 type = (h[0] >> 4) & 3;
+
+	if ((h[0] & 0xc0) != 0xc0)
+		return false;
+	return (version == QUIC_V1_ && type == 0) || (version == QUIC_V2_ && type == 1);
+}
+
+__noinline int wf_quic_handle(struct __sk_buff *skb, const struct pkt_meta *m,
+			      const struct flow_key *k, struct flow_value *v, __u32 hook_dir)
+{
+	__u8 h[5], hook = hook_dir__hook(hook_dir), d = hook_dir__dir(hook_dir);
+	struct chunk_event *e;
+	__u32 zero = 0, n;
+
+	if (!skb || !m || !k || !v)
+		return 0;
+	if (bpf_skb_load_bytes(skb, m->payload_off, h, sizeof(h)) || !quic__is_initial(h))
+		return 0;
+	e = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!e)
+		return 0;
+	/* Datagrams are at most a path MTU in practice; a larger one goes cut. */
+	n = m->payload_len < WF_TLS_CHUNK ? m->payload_len : WF_TLS_CHUNK;
+	chunk__fill(e, WF_PKT_EVENT_QUIC, skb, m, k, v, hook, d);
+	e->want = m->payload_len;
+	chunk__ship(skb, m, e, 0, n, WF_STAT_TLS_LOST);
+	return 0;
+}
+
+#endif

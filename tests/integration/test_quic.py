@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""QUIC Initials (#20): Debian's ngtcp2 client (gtlsclient) talks HTTP/3 to its server in the
+test's namespaces; whoflow decrypts the client's Initial and reports its ClientHello as a TLS event
+of the UDP flow, named after the client process, and tshark (which decrypts QUIC Initials itself)
+dissects the same packets: SNI, ALPN, cipher suites, extensions, groups and signature algorithms
+must be equal, and JA4 must name QUIC ('q')."""
+import subprocess
+import threading
+
+import pytest
+
+import whoflow_harness as h
+from whoflow_harness import get
+
+NAME, PORT = "quic.test.example", 4433
+
+
+@pytest.fixture
+def quic_cert(tmp_path):
+    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(crt), "-days", "1", "-subj", "/CN=" + NAME], check=True, capture_output=True)
+    return str(key), str(crt)
+
+
+def tshark_hellos(pcap):
+    fields = ["tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
+              "tls.handshake.ciphersuite", "tls.handshake.extension.type", "tls.handshake.extensions_supported_group",
+              "tls.handshake.sig_hash_alg", "udp.srcport", "quic.version"]
+    out = subprocess.run(["tshark", "-r", pcap, "-d", "udp.port==%d,quic" % PORT, "-Y",
+                          "tls.handshake.type == 1", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
+                          "-E", "aggregator=,"] + sum((["-e", f] for f in fields), []),
+                         capture_output=True, text=True, check=True).stdout
+    ints = lambda s: [int(x, 0) for x in s.split(",") if x]  # noqa: E731
+    rows = []
+    for line in out.splitlines():
+        v = dict(zip(fields, line.split("|")))
+        rows.append({"sni": v[fields[0]], "alpn": [a for a in v[fields[1]].split(",") if a],
+                     "ciphers": ints(v[fields[2]]), "extensions": ints(v[fields[3]]), "groups": ints(v[fields[4]]),
+                     "sig_algs": ints(v[fields[5]]), "sport": int(v[fields[6]].split(",")[0]),
+                     "version": int(v[fields[7]].split(",")[0], 0)})
+    return rows
+
+
+def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n%s %s\n" % (topo.SERVER4, NAME))
+    pcap = str(tmp_path / "quic.pcap")
+    td = subprocess.Popen(topo.in_ns(topo.host, ["tcpdump", "-i", topo.veth, "--immediate-mode", "-U", "-w", pcap,
+                                                 "udp", "port", str(PORT)]),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for line in td.stderr:
+        if b"listening on" in line:
+            break
+    threading.Thread(target=td.stderr.read, daemon=True).start()
+    srv = subprocess.Popen(topo.in_ns(topo.server, ["gtlsserver", "-q", topo.SERVER4, str(PORT)] + list(quic_cert)),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+        # The client resolves the name through a hosts file of its own (a private mount namespace).
+        script = "mount --bind %s /etc/hosts && exec gtlsclient -q --exit-on-first-stream-close%s %s %d " \
+                 "https://%s:%d/" % (hosts, " -v " + version if version else "", NAME, PORT, NAME, PORT)
+        cli = cgroup.spawn(topo.in_ns(topo.host, ["unshare", "-m", "sh", "-c", script]),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert cli.wait(30) == 0, cli.stderr.read()
+        ev = a.wait_for(lambda e: get(e, "event.action") == "tls-client-hello", timeout=20)
+        rc, summary = a.stop()
+        assert rc == 0
+    finally:
+        srv.kill()
+        srv.wait(10)
+        td.terminate()
+        td.wait(10)
+    return a, ev, cli, tshark_hellos(pcap)
+
+
+def test_quic_v1_hello_against_tshark(agents, topo, cgroup, quic_cert, tmp_path):
+    a, ev, cli, rows = run_quic(agents, topo, cgroup, quic_cert, tmp_path)
+    hellos = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
+    assert len(hellos) == len(rows) == 1, (hellos, rows)
+    row = rows[0]
+    assert get(ev, "network.transport") == "udp" and get(ev, "network.protocol") == "quic"
+    assert get(ev, "destination.port") == PORT and get(ev, "source.port") == row["sport"]
+    assert get(ev, "tls.client.server_name") == row["sni"] == NAME
+    assert get(ev, "whoflow.tls.client.alpn") == row["alpn"] == ["h3"]
+    assert get(ev, "whoflow.tls.client.ciphers") == row["ciphers"]
+    assert get(ev, "whoflow.tls.client.extensions") == row["extensions"]
+    assert get(ev, "whoflow.tls.client.supported_groups") == row["groups"]
+    assert get(ev, "whoflow.tls.client.signature_algorithms") == row["sig_algs"]
+    assert get(ev, "whoflow.quic.version") == "0x%08x" % row["version"] == "0x00000001"
+    assert get(ev, "tls.client.ja4").startswith("q13d")
+    assert get(ev, "whoflow.tls.client.ja4_r").startswith("q13d") if get(ev, "whoflow.tls.client.ja4_r") else True
+    # The client is named (the unshare shell execs it: same pid).
+    assert get(ev, "process.pid") == cli.pid and get(ev, "process.name") == "gtlsclient"
+    flows = [e for e in a.events if get(e, "event.action") == "flow" and get(e, "source.port") == row["sport"]]
+    assert flows and get(flows[0], "whoflow.flow.id") == get(ev, "whoflow.flow.id")
+
+
+def test_udp_that_is_not_quic_makes_no_hello(agents, netns, cgroup):
+    """Large UDP datagrams that look almost like Initials (wrong version, short header, not
+    decrypting) make no TLS event; those that do not decrypt are counted."""
+    a = agents(["--cgroup", cgroup.path, "-i", "lo"], netns=netns).wait_ready()
+    code = ("import socket, os\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for first, ver in ((0xc0, b'\\x00\\x00\\x00\\x01'), (0xc0, b'\\x00\\x00\\x00\\x07'),"
+            " (0x40, b'\\x00\\x00\\x00\\x01')):\n"
+            "    s.sendto(bytes([first]) + ver + bytes([8]) + os.urandom(8) + bytes([0, 0, 0x44, 0xb0])"
+            " + os.urandom(1200), ('127.0.0.1', 4433))\n")
+    p = cgroup.spawn(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c", code])
+    assert p.wait(20) == 0
+    a.wait_for(lambda e: get(e, "event.action") == "exit" and get(e, "process.pid") == p.pid)
+    rc, _ = a.stop()
+    assert rc == 0
+    assert not [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
+    quic = [l for l in a.stderr if l.startswith("whoflow: summary: quic")]
+    assert quic and h.parse_summary(quic[0])["undecryptable"] == 1, a.stderr
