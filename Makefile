@@ -48,7 +48,8 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	libcmocka-dev iproute2 procps util-linux python3 python3-pytest python3-dnspython \
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
 	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium \
-	libyaml-dev libpcre2-dev libjson-c-dev prometheus libfixbuf-dev libfixbuf-tools nfdump libnats-dev nats-server python3-cryptography
+	libyaml-dev libpcre2-dev libjson-c-dev prometheus libfixbuf-dev libfixbuf-tools nfdump libnats-dev nats-server python3-cryptography \
+	ngtcp2-client ngtcp2-server
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
