@@ -20,13 +20,17 @@ static __always_inline bool quic__candidate(const struct pkt_meta *m, const stru
 	       v->orig.packets + v->reply.packets <= WF_QUIC_PACKETS;
 }
 
-/* A long header of version 1 or 2 whose type is Initial (0 in version 1, 1 in version 2). */
+/*
+ * A long header of version 1 or 2 whose type is Initial (0 in version 1, 1 in
+ * version 2). The fixed bit is not checked: a peer that allows it clears it at
+ * random (RFC 9287, greasing the QUIC bit), servers' Initials included.
+ */
 static __always_inline bool quic__is_initial(const __u8 *h)
 {
 	__u32 version = (__u32)h[1] << 24 | (__u32)h[2] << 16 | (__u32)h[3] << 8 | h[4];
 	__u8 type = (h[0] >> 4) & 3;
 
-	if ((h[0] & 0xc0) != 0xc0)
+	if (!(h[0] & 0x80))
 		return false;
 	return (version == QUIC_V1_ && type == 0) || (version == QUIC_V2_ && type == 1);
 }

@@ -42,6 +42,14 @@ def tshark_hellos(pcap):
     return rows
 
 
+def tshark_server_hellos(pcap):
+    out = subprocess.run(["tshark", "-r", pcap, "-d", "udp.port==%d,quic" % PORT, "-Y", "tls.handshake.type == 2",
+                          "-T", "fields", "-E", "separator=|", "-E", "occurrence=f", "-e", "tls.handshake.ciphersuite",
+                          "-e", "tls.handshake.extensions.supported_version"],
+                         capture_output=True, text=True, check=True).stdout
+    return [{"cipher": int(c, 0), "version": int(v, 0)} for c, v in (l.split("|") for l in out.splitlines())]
+
+
 def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n%s %s\n" % (topo.SERVER4, NAME))
@@ -71,11 +79,11 @@ def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
         srv.wait(10)
         td.terminate()
         td.wait(10)
-    return a, ev, cli, tshark_hellos(pcap)
+    return a, ev, cli, tshark_hellos(pcap), tshark_server_hellos(pcap)
 
 
 def test_quic_v1_hello_against_tshark(agents, topo, cgroup, quic_cert, tmp_path):
-    a, ev, cli, rows = run_quic(agents, topo, cgroup, quic_cert, tmp_path)
+    a, ev, cli, rows, srows = run_quic(agents, topo, cgroup, quic_cert, tmp_path)
     hellos = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
     assert len(hellos) == len(rows) == 1, (hellos, rows)
     row = rows[0]
@@ -89,6 +97,10 @@ def test_quic_v1_hello_against_tshark(agents, topo, cgroup, quic_cert, tmp_path)
     assert get(ev, "whoflow.tls.client.signature_algorithms") == row["sig_algs"]
     assert get(ev, "whoflow.quic.version") == "0x%08x" % row["version"] == "0x00000001"
     assert get(ev, "tls.client.ja4").startswith("q13d")
+    # The server's answer, from its own Initial (sealed with the server's Initial keys).
+    assert len(srows) == 1 and srows[0]["version"] == 0x0304
+    assert get(ev, "whoflow.tls.server.cipher") == "0x%04x" % srows[0]["cipher"]
+    assert get(ev, "whoflow.tls.server.selected_version") == "0x0304" and get(ev, "tls.version") == "1.3"
     assert get(ev, "whoflow.tls.client.ja4_r").startswith("q13d") if get(ev, "whoflow.tls.client.ja4_r") else True
     # The client is named (the unshare shell execs it: same pid).
     assert get(ev, "process.pid") == cli.pid and get(ev, "process.name") == "gtlsclient"

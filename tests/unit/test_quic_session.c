@@ -60,9 +60,16 @@ static void label(const uint8_t *secret, const char *l, uint8_t *out, size_t len
 	hkdf(false, NULL, secret, 32, info, n, out, len);
 }
 
-/* A client Initial of 1200 bytes around frames (padding after them), packet number pn. */
-static size_t seal(uint32_t version, const uint8_t *dcid, size_t dcid_len, uint8_t pn,
-		   const uint8_t *frames, size_t frames_len, uint8_t *out)
+/*
+ * An Initial of 1200 bytes around frames (padding after them), packet number
+ * pn, from the client or the server (a server's has an empty connection id
+ * here: the client's source id in these tests), keys from dcid.
+ */
+/* The fixed bit cleared, as a peer that allows it does at random (RFC 9287). */
+static bool grease;
+
+static size_t seal_side(bool server, uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			uint8_t pn, const uint8_t *frames, size_t frames_len, uint8_t *out)
 {
 	static const uint8_t s1[20] = { 0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
 					0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a };
@@ -70,22 +77,23 @@ static size_t seal(uint32_t version, const uint8_t *dcid, size_t dcid_len, uint8
 					0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9 };
 	bool v2 = version == QUIC_V2;
 	uint8_t init[32], cl[32], key[16], iv[12], hp[16], mask[16], pt[1200] = { 0 }, nonce[12];
-	size_t hdr, payload = 1200 - (1 + 4 + 1 + dcid_len + 1 + 1 + 2 + 1), len = 0;
+	size_t pkt_dcid = server ? 0 : dcid_len;
+	size_t hdr, payload = 1200 - (1 + 4 + 1 + pkt_dcid + 1 + 1 + 2 + 1), len = 0;
 	EVP_CIPHER_CTX *c;
 	int n;
 
 	hkdf(true, v2 ? s2 : s1, dcid, dcid_len, NULL, 0, init, 32);
-	label(init, "client in", cl, 32);
+	label(init, server ? "server in" : "client in", cl, 32);
 	label(cl, v2 ? "quicv2 key" : "quic key", key, 16);
 	label(cl, v2 ? "quicv2 iv" : "quic iv", iv, 12);
 	label(cl, v2 ? "quicv2 hp" : "quic hp", hp, 16);
-	/* first byte: long header, fixed bit, Initial type, packet number length 1 */
-	out[len++] = 0xc0 | (v2 ? 0x10 : 0x00);
+	/* first byte: long header, fixed bit (unless greased), Initial type, packet number length 1 */
+	out[len++] = (grease ? 0x80 : 0xc0) | (v2 ? 0x10 : 0x00);
 	for (int i = 3; i >= 0; i--)
 		out[len++] = (uint8_t)(version >> (8 * i));
-	out[len++] = (uint8_t)dcid_len;
-	memcpy(out + len, dcid, dcid_len);
-	len += dcid_len;
+	out[len++] = (uint8_t)pkt_dcid;
+	memcpy(out + len, dcid, pkt_dcid);
+	len += pkt_dcid;
 	out[len++] = 0; /* no source connection id */
 	out[len++] = 0; /* no token */
 	out[len++] = 0x40 | (uint8_t)((payload + 1) >> 8); /* length: packet number and payload */
@@ -111,6 +119,12 @@ static size_t seal(uint32_t version, const uint8_t *dcid, size_t dcid_len, uint8
 	return len + payload;
 }
 
+static size_t seal(uint32_t version, const uint8_t *dcid, size_t dcid_len, uint8_t pn,
+		   const uint8_t *frames, size_t frames_len, uint8_t *out)
+{
+	return seal_side(false, version, dcid, dcid_len, pn, frames, frames_len, out);
+}
+
 /* A CRYPTO frame (type 6, offset and length as 2-byte varints). */
 static size_t crypto(uint8_t *p, size_t off, const uint8_t *d, size_t n)
 {
@@ -130,6 +144,8 @@ struct seen {
 	int hellos;
 	char sni[256], ja4[64];
 	uint32_t version, packets;
+	bool has_sh;
+	uint16_t sh_version, sh_cipher;
 };
 
 static void on_event(struct event_out *o, struct event *ev)
@@ -142,6 +158,9 @@ static void on_event(struct event_out *o, struct event *ev)
 	snprintf(s->ja4, sizeof(s->ja4), "%s", ev->tls->ja4);
 	s->version = ev->tls->quic_version;
 	s->packets = ev->tls->quic_packets;
+	s->has_sh = ev->tls->has_sh;
+	s->sh_version = ev->tls->sh.selected_version;
+	s->sh_cipher = ev->tls->sh.cipher;
 }
 
 static bool never(const struct event_out *o)
@@ -175,12 +194,14 @@ static int setup(void **state)
 	return quic__open_datagram(d, n, &q, on_crypto, NULL) == 1 && hello_len == 379 ? 0 : -1;
 }
 
-static void feed(struct quic_sessions *qs, const uint8_t *dgram, size_t n, uint64_t ts)
+static void feed_dir(struct quic_sessions *qs, const uint8_t *dgram, size_t n, uint64_t ts,
+		     bool server)
 {
 	static struct chunk_event e;
 
 	memset(&e, 0, sizeof(e));
 	e.h.kind = WF_PKT_EVENT_QUIC;
+	e.h.flow_dir = server ? WF_DIR_REPLY : WF_DIR_ORIG;
 	e.h.ts_ns = ts;
 	e.h.proto = 17;
 	e.len = (uint32_t)n;
@@ -189,7 +210,41 @@ static void feed(struct quic_sessions *qs, const uint8_t *dgram, size_t n, uint6
 				"veth0");
 }
 
+static void feed(struct quic_sessions *qs, const uint8_t *dgram, size_t n, uint64_t ts)
+{
+	feed_dir(qs, dgram, n, ts, false);
+}
+
 static const uint8_t dcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+/* A TLS 1.3 ServerHello as a server's Initial carries it: TLS_AES_128_GCM_SHA256, x25519. */
+static size_t server_hello(uint8_t *m)
+{
+	size_t n = 0;
+
+	m[n++] = 2;
+	m[n++] = 0;
+	m[n++] = 0;
+	m[n++] = 0; /* length, below */
+	m[n++] = 3;
+	m[n++] = 3;
+	memset(m + n, 0x5a, 32);
+	n += 32;
+	m[n++] = 0; /* no session id */
+	m[n++] = 0x13;
+	m[n++] = 0x01;
+	m[n++] = 0; /* compression */
+	m[n++] = 0;
+	m[n++] = 46; /* extensions' length */
+	memcpy(m + n, "\x00\x2b\x00\x02\x03\x04", 6); /* supported_versions: TLS 1.3 */
+	n += 6;
+	memcpy(m + n, "\x00\x33\x00\x24\x00\x1d\x00\x20", 8); /* key_share: x25519, 32 bytes */
+	n += 8;
+	memset(m + n, 0x77, 32);
+	n += 32;
+	m[3] = (uint8_t)(n - 4);
+	return n;
+}
 
 static void reassembled(uint32_t version)
 {
@@ -206,13 +261,28 @@ static void reassembled(uint32_t version)
 	n = crypto(f, 100, hello, 100);
 	n += crypto(f + n, 0, hello, 150);
 	feed(qs, d, seal(version, dcid, sizeof(dcid), 1, f, n, d), 2);
+	/* Whole, it waits for the server's answer: its Initial, sealed with the server's keys. */
+	assert_int_equal(s.hellos, 0);
+	{
+		uint8_t sh[128];
+		size_t shn = server_hello(sh);
+
+		n = crypto(f, 0, sh, shn);
+		grease = true; /* as ngtcp2's server does half the time */
+		feed_dir(qs, d, seal_side(true, version, dcid, sizeof(dcid), 0, f, n, d), 3, true);
+		grease = false;
+	}
 	assert_int_equal(s.hellos, 1);
+	assert_true(s.has_sh);
+	assert_int_equal(s.sh_version, 0x0304);
+	assert_int_equal(s.sh_cipher, 0x1301);
 	assert_string_equal(s.sni, "quic.test.example");
 	assert_int_equal(s.version, version);
 	assert_int_equal(s.packets, 2);
 	assert_int_equal(s.ja4[0], 'q');
-	/* The same again (a retransmitted Initial): reported once. */
-	feed(qs, d, seal(version, dcid, sizeof(dcid), 2, f, n, d), 3);
+	/* The client's head again (a retransmitted Initial): reported once. */
+	n = crypto(f, 0, hello, 150);
+	feed(qs, d, seal(version, dcid, sizeof(dcid), 2, f, n, d), 4);
 	assert_int_equal(s.hellos, 1);
 	quic_sessions__expire(qs, 0, true);
 	quic_sessions__stats(qs, &st);
@@ -229,6 +299,22 @@ static void test_reassembled_v1(void **state)
 static void test_reassembled_v2(void **state)
 {
 	reassembled(QUIC_V2);
+}
+
+static void test_no_answer_reported_after_the_wait(void **state)
+{
+	struct seen s = { .base = { .emit = on_event, .done = never } };
+	struct quic_sessions *qs = quic_sessions__new(&s.base);
+	uint8_t f[1200], d[1200];
+	size_t n = crypto(f, 0, hello, 379);
+
+	feed(qs, d, seal(QUIC_V1, dcid, sizeof(dcid), 0, f, n, d), 1000);
+	quic_sessions__expire(qs, 1000 + 1000000000ull, false);
+	assert_int_equal(s.hellos, 0);
+	quic_sessions__expire(qs, 1000 + 2000000000ull, false);
+	assert_int_equal(s.hellos, 1);
+	assert_false(s.has_sh);
+	quic_sessions__free(qs);
 }
 
 static void test_gap_and_forgery_counted(void **state)
@@ -266,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reassembled_v1),
 		cmocka_unit_test(test_reassembled_v2),
+		cmocka_unit_test(test_no_answer_reported_after_the_wait),
 		cmocka_unit_test(test_gap_and_forgery_counted),
 	};
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* QUIC connections' Initial crypto streams, reassembled into ClientHellos (quic_session.h). */
+/* QUIC connections' Initial crypto streams, reassembled into hellos (quic_session.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +13,34 @@
 
 #define QUIC_SESSIONS_MAX 256
 #define QUIC_STREAM_MAX WF_TLS_CLIENT_MAX /* a ClientHello larger than this is not read */
+#define QUIC_SERVER_MAX WF_TLS_SERVER_MAX /* the server's first bytes: its ServerHello */
+#define QUIC_WAIT_NS 2000000000ull /* a hello waits this long for the server's answer */
 #define QUIC_EXPIRE_NS 10000000000ull
 
-/* One connection, by flow and the Destination Connection ID of its first Initial. */
+/* One direction's Initial crypto stream: bytes by offset, a bit per byte received. */
+struct cstream {
+	uint8_t *b, *have;
+	size_t cap, got;
+};
+
+/*
+ * One connection: a UDP flow (one QUIC connection per 5-tuple), keyed by its
+ * id. Both sides' Initial keys come from the Destination Connection ID of the
+ * client's first Initial.
+ */
 struct qsession {
 	char flow_id[17];
 	uint8_t dcid[QUIC_CID_MAX], dcid_len;
-	struct chunk_event first; /* the first datagram's record head (no data) */
+	struct chunk_event first; /* the client's first datagram's record head (no data) */
 	struct quic_initial q; /* its first Initial packet */
 	char ifname[16];
-	bool has_ifname, done;
-	uint32_t packets; /* Initial packets with CRYPTO frames */
-	uint8_t stream[QUIC_STREAM_MAX];
-	uint8_t have[QUIC_STREAM_MAX / 8]; /* a bit per byte received */
-	size_t got; /* bytes received, doubles counted once */
+	bool has_ifname;
+	uint32_t packets; /* client Initial packets with CRYPTO frames */
+	struct cstream client, server;
+	bool hello, sh_done, reported;
+	struct tls_view v; /* the hello, once whole, until reported */
+	struct tls_server_hello sh;
+	uint64_t hello_ns;
 };
 
 struct quic_sessions {
@@ -45,9 +59,23 @@ struct quic_sessions *quic_sessions__new(struct event_out *out)
 	return q;
 }
 
+static void session__free(struct qsession *s)
+{
+	if (s->hello && !s->reported) {
+		tls__client_hello_free(&s->v.ch);
+		free(s->v.ja3);
+		free(s->v.ja4_r);
+	}
+	free(s->client.b);
+	free(s->client.have);
+	free(s->server.b);
+	free(s->server.have);
+	free(s);
+}
+
 static void session__drop(struct quic_sessions *q, size_t i)
 {
-	free(q->s[i]);
+	session__free(q->s[i]);
 	q->s[i] = q->s[--q->n];
 }
 
@@ -60,83 +88,93 @@ void quic_sessions__free(struct quic_sessions *q)
 	free(q);
 }
 
-static struct qsession *session__find(struct quic_sessions *q, const char *flow_id,
-				      const uint8_t *dcid, uint8_t dcid_len)
+static struct qsession *session__find(struct quic_sessions *q, const char *flow_id)
 {
 	for (size_t i = 0; i < q->n; i++)
-		if (!strcmp(q->s[i]->flow_id, flow_id) && q->s[i]->dcid_len == dcid_len &&
-		    !memcmp(q->s[i]->dcid, dcid, dcid_len))
+		if (!strcmp(q->s[i]->flow_id, flow_id))
 			return q->s[i];
 	return NULL;
+}
+
+static int cstream__init(struct cstream *c, size_t cap)
+{
+	c->b = malloc(cap);
+	c->have = calloc((cap + 7) / 8, 1);
+	c->cap = cap;
+	return c->b && c->have ? 0 : -1;
 }
 
 /* A CRYPTO frame: its bytes put at their offset (what lies past the cap is not kept). */
 static void on_crypto(void *ctx, const struct quic_initial *qi, uint64_t off, const uint8_t *d,
 		      size_t n)
 {
-	struct qsession *s = ctx;
+	struct cstream *c = ctx;
 
-	for (size_t i = 0; i < n && off + i < QUIC_STREAM_MAX; i++) {
+	for (size_t i = 0; i < n && off + i < c->cap; i++) {
 		size_t at = (size_t)off + i;
 
-		if (s->have[at / 8] & (1u << (at % 8)))
+		if (c->have[at / 8] & (1u << (at % 8)))
 			continue;
-		s->have[at / 8] |= (uint8_t)(1u << (at % 8));
-		s->stream[at] = d[i];
-		s->got++;
+		c->have[at / 8] |= (uint8_t)(1u << (at % 8));
+		c->b[at] = d[i];
+		c->got++;
 	}
 }
 
-/* Bytes received from offset 0 without a gap. */
-static size_t session__prefix(const struct qsession *s)
+/* The length of the whole handshake message of this type at offset 0, 0 until it is there. */
+static size_t cstream__message(const struct cstream *c, uint8_t type)
 {
-	size_t n = 0;
+	size_t have = 0, len;
 
-	while (n < QUIC_STREAM_MAX && (s->have[n / 8] & (1u << (n % 8))))
-		n++;
-	return n;
+	while (have < c->cap && (c->have[have / 8] & (1u << (have % 8))))
+		have++;
+	if (have < 4 || c->b[0] != type)
+		return 0;
+	len = (size_t)c->b[1] << 16 | (size_t)c->b[2] << 8 | c->b[3];
+	return len + 4 <= have ? len : 0;
 }
 
-static void session__report(struct quic_sessions *q, struct qsession *s, size_t msg_len)
+static void session__report(struct quic_sessions *q, struct qsession *s)
 {
-	struct tls_view v = { .e = &s->first, .ifname = s->has_ifname ? s->ifname : NULL };
-
-	memcpy(v.flow_id, s->flow_id, sizeof(v.flow_id));
-	v.ts_ns = s->first.h.ts_ns;
-	v.captured = v.wanted = (uint32_t)(msg_len + 4);
-	tls__client_hello(s->stream + 4, msg_len, &v.ch);
-	v.ja3 = ja3__compute(&v.ch, v.ja3_md5);
-	v.ja4_r = ja4__compute(&v.ch, v.ja4);
-	/* JA4 names the transport first: q for QUIC (FoxIO's specification). */
-	if (v.ja4[0])
-		v.ja4[0] = 'q';
-	if (v.ja4_r && v.ja4_r[0])
-		v.ja4_r[0] = 'q';
-	v.quic = true;
-	v.quic_version = s->q.version;
-	memcpy(v.quic_dcid, s->q.dcid, sizeof(v.quic_dcid));
-	memcpy(v.quic_scid, s->q.scid, sizeof(v.quic_scid));
-	v.quic_dcid_len = s->q.dcid_len;
-	v.quic_scid_len = s->q.scid_len;
-	v.quic_packets = s->packets;
-	event__emit(q->out, &(struct event){ .kind = EVENT_TLS, .tls = &v });
-	tls__client_hello_free(&v.ch);
-	free(v.ja3);
-	free(v.ja4_r);
-	s->done = true;
+	if (s->sh_done) {
+		s->v.has_sh = true;
+		s->v.sh = s->sh;
+	}
+	event__emit(q->out, &(struct event){ .kind = EVENT_TLS, .tls = &s->v });
+	tls__client_hello_free(&s->v.ch);
+	free(s->v.ja3);
+	free(s->v.ja4_r);
+	s->reported = true;
 	q->st.hellos++;
 }
 
-/* The hello once its handshake header and body are all there. */
-static void session__check(struct quic_sessions *q, struct qsession *s)
+/* The ClientHello, whole: made into its event, which waits for the server's answer. */
+static void session__hello(struct qsession *s, size_t len)
 {
-	size_t have = session__prefix(s), len;
+	struct tls_view *v = &s->v;
 
-	if (s->done || have < 4 || s->stream[0] != 1 /* ClientHello */)
-		return;
-	len = (size_t)s->stream[1] << 16 | (size_t)s->stream[2] << 8 | s->stream[3];
-	if (len + 4 <= have)
-		session__report(q, s, len);
+	v->e = &s->first;
+	v->ifname = s->has_ifname ? s->ifname : NULL;
+	memcpy(v->flow_id, s->flow_id, sizeof(v->flow_id));
+	v->ts_ns = s->first.h.ts_ns;
+	v->captured = v->wanted = (uint32_t)(len + 4);
+	tls__client_hello(s->client.b + 4, len, &v->ch);
+	v->ja3 = ja3__compute(&v->ch, v->ja3_md5);
+	v->ja4_r = ja4__compute(&v->ch, v->ja4);
+	/* JA4 names the transport first: q for QUIC (FoxIO's specification). */
+	if (v->ja4[0])
+		v->ja4[0] = 'q';
+	if (v->ja4_r && v->ja4_r[0])
+		v->ja4_r[0] = 'q';
+	v->quic = true;
+	v->quic_version = s->q.version;
+	memcpy(v->quic_dcid, s->q.dcid, sizeof(v->quic_dcid));
+	memcpy(v->quic_scid, s->q.scid, sizeof(v->quic_scid));
+	v->quic_dcid_len = s->q.dcid_len;
+	v->quic_scid_len = s->q.scid_len;
+	v->quic_packets = s->packets;
+	s->hello = true;
+	s->hello_ns = s->first.h.ts_ns;
 }
 
 static struct qsession *session__new(struct quic_sessions *q, const struct chunk_event *e,
@@ -146,13 +184,17 @@ static struct qsession *session__new(struct quic_sessions *q, const struct chunk
 	struct qsession *s;
 
 	if (q->n == QUIC_SESSIONS_MAX) {
-		if (!q->s[0]->done && q->s[0]->got)
+		if (!q->s[0]->reported && (q->s[0]->hello || q->s[0]->client.got))
 			q->st.incomplete++;
-		session__drop(q, 0); /* one goes, counted if it was waiting */
+		session__drop(q, 0);
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s || cstream__init(&s->client, QUIC_STREAM_MAX) ||
+	    cstream__init(&s->server, QUIC_SERVER_MAX)) {
+		if (s)
+			session__free(s);
 		return NULL;
+	}
 	snprintf(s->flow_id, sizeof(s->flow_id), "%s", flow_id);
 	memcpy(s->dcid, dcid, dcid_len);
 	s->dcid_len = dcid_len;
@@ -164,10 +206,29 @@ static struct qsession *session__new(struct quic_sessions *q, const struct chunk
 	return s;
 }
 
+/* Opens a datagram with one side's keys; false when nothing decrypted. */
+static bool session__open(struct quic_sessions *q, struct qsession *s, const uint8_t *d, size_t n,
+			  bool server, struct quic_initial *qi)
+{
+	struct quic_keyspec ks = { .dcid = s->dcid, .dcid_len = s->dcid_len, .server = server };
+
+	if (quic__open_datagram_keys(d, n, qi, &ks, on_crypto,
+				     server ? &s->server : &s->client) <= 0)
+		return false;
+	if (!qi->decrypted) {
+		q->st.undecryptable++;
+		return false;
+	}
+	if (qi->malformed)
+		q->st.malformed++;
+	return true;
+}
+
 void quic_sessions__datagram(struct quic_sessions *q, const struct chunk_event *e, size_t len,
 			     const char *flow_id, const char *ifname)
 {
-	size_t n = len - offsetof(struct chunk_event, data);
+	size_t n = len - offsetof(struct chunk_event, data), m;
+	bool server = e->h.flow_dir == WF_DIR_REPLY;
 	const uint8_t *d = e->data;
 	struct quic_initial qi;
 	struct qsession *s;
@@ -176,22 +237,24 @@ void quic_sessions__datagram(struct quic_sessions *q, const struct chunk_event *
 		n = e->len;
 	if (!q || !quic__looks_initial(d, n) || d[5] > QUIC_CID_MAX || n < 6u + d[5])
 		return;
-	s = session__find(q, flow_id, d + 6, d[5]);
-	if (!s)
+	s = session__find(q, flow_id);
+	if (!s && !server)
 		s = session__new(q, e, flow_id, ifname, d + 6, d[5]);
-	if (!s || s->done)
+	if (!s || s->reported || !session__open(q, s, d, n, server, &qi))
 		return;
-	if (quic__open_datagram(d, n, &qi, on_crypto, s) <= 0)
-		return;
-	if (!qi.decrypted) {
-		q->st.undecryptable++;
-		return;
+	if (server) {
+		if (!s->sh_done && (m = cstream__message(&s->server, 2 /* ServerHello */))) {
+			tls__server_hello(s->server.b + 4, m, &s->sh);
+			s->sh_done = true;
+		}
+	} else {
+		if (!s->packets++)
+			s->q = qi;
+		if (!s->hello && (m = cstream__message(&s->client, 1 /* ClientHello */)))
+			session__hello(s, m);
 	}
-	if (qi.malformed)
-		q->st.malformed++;
-	if (!s->packets++)
-		s->q = qi;
-	session__check(q, s);
+	if (s->hello && s->sh_done)
+		session__report(q, s);
 }
 
 void quic_sessions__expire(struct quic_sessions *q, uint64_t now_ns, bool all)
@@ -199,11 +262,14 @@ void quic_sessions__expire(struct quic_sessions *q, uint64_t now_ns, bool all)
 	for (size_t i = 0; q && i < q->n;) {
 		struct qsession *s = q->s[i];
 
+		/* A hello whose server never answered (in time) goes without its answer. */
+		if (s->hello && !s->reported && (all || now_ns - s->hello_ns >= QUIC_WAIT_NS))
+			session__report(q, s);
 		if (!all && now_ns - s->first.h.ts_ns < QUIC_EXPIRE_NS) {
 			i++;
 			continue;
 		}
-		if (!s->done && s->got)
+		if (!s->hello && s->client.got)
 			q->st.incomplete++;
 		session__drop(q, i);
 	}

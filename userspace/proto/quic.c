@@ -59,15 +59,15 @@ static int expand_label(const uint8_t *secret, const char *label, uint8_t *out, 
 	return hkdf(false, NULL, 0, secret, 32, info, n, out, len);
 }
 
-/* The client's Initial keys, from the Destination Connection ID it chose. */
-static int quic__client_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
-			     struct quic_keys *k)
+/* A side's Initial keys, from the Destination Connection ID the client chose first. */
+static int quic__keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, bool server,
+		      struct quic_keys *k)
 {
 	bool v2 = version == QUIC_V2;
 	uint8_t initial[32], client[32];
 
 	if (hkdf(true, v2 ? salt_v2 : salt_v1, 20, dcid, dcid_len, NULL, 0, initial, 32) ||
-	    expand_label(initial, "client in", client, 32) ||
+	    expand_label(initial, server ? "server in" : "client in", client, 32) ||
 	    expand_label(client, v2 ? "quicv2 key" : "quic key", k->key, 16) ||
 	    expand_label(client, v2 ? "quicv2 iv" : "quic iv", k->iv, 12) ||
 	    expand_label(client, v2 ? "quicv2 hp" : "quic hp", k->hp, 16))
@@ -106,7 +106,8 @@ bool quic__looks_initial(const uint8_t *b, size_t n)
 {
 	uint32_t v;
 
-	if (n < 7 || (b[0] & 0xc0) != 0xc0)
+	/* Long header; the fixed bit may be greased (RFC 9287). */
+	if (n < 7 || !(b[0] & 0x80))
 		return false;
 	v = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
 	return version__known(v) && type__initial(b[0], v);
@@ -208,7 +209,7 @@ bad:
  * the datagram (0: it does not parse). An Initial (fn given) is opened.
  */
 static size_t quic__open_one(const uint8_t *b, size_t n, struct quic_initial *q,
-			     quic_crypto_fn fn, void *ctx)
+			     const struct quic_keyspec *ks, quic_crypto_fn fn, void *ctx)
 {
 	uint8_t hdr[1500], mask[16], plain[1500], first;
 	uint64_t token_len = 0, len, pn = 0;
@@ -238,7 +239,8 @@ static size_t quic__open_one(const uint8_t *b, size_t n, struct quic_initial *q,
 		return at + (size_t)len;
 	/* Header protection's sample starts 4 bytes past the packet number's offset. */
 	if (len < 20 || at + 4 > sizeof(hdr) || len > sizeof(plain) ||
-	    quic__client_keys(q->version, q->dcid, q->dcid_len, &k) ||
+	    quic__keys(q->version, ks && ks->dcid ? ks->dcid : q->dcid,
+		       ks && ks->dcid ? ks->dcid_len : q->dcid_len, ks && ks->server, &k) ||
 	    aes_ecb(k.hp, b + at + 4, mask))
 		return at + (size_t)len;
 	first = b[0] ^ (mask[0] & 0x0f);
@@ -260,19 +262,25 @@ static size_t quic__open_one(const uint8_t *b, size_t n, struct quic_initial *q,
 int quic__open_datagram(const uint8_t *b, size_t n, struct quic_initial *out, quic_crypto_fn fn,
 			void *ctx)
 {
+	return quic__open_datagram_keys(b, n, out, NULL, fn, ctx);
+}
+
+int quic__open_datagram_keys(const uint8_t *b, size_t n, struct quic_initial *out,
+			     const struct quic_keyspec *ks, quic_crypto_fn fn, void *ctx)
+{
 	int seen = 0;
 
 	if (!quic__looks_initial(b, n))
 		return -1;
 	/* Coalesced packets follow each other; a short-header packet ends the datagram. */
-	while (n >= 7 && (b[0] & 0xc0) == 0xc0) {
+	while (n >= 7 && (b[0] & 0x80)) {
 		struct quic_initial q;
 		uint32_t v = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
 		size_t used;
 
 		if (!version__known(v))
 			break;
-		used = quic__open_one(b, n, &q, type__initial(b[0], v) ? fn : NULL, ctx);
+		used = quic__open_one(b, n, &q, ks, type__initial(b[0], v) ? fn : NULL, ctx);
 		if (!used || used > n)
 			break;
 		if (type__initial(b[0], v)) {

@@ -46,6 +46,18 @@ bool quic__looks_initial(const uint8_t *b, size_t n);
  */
 int quic__open_datagram(const uint8_t *b, size_t n, struct quic_initial *out, quic_crypto_fn fn,
 			void *ctx);
+/*
+ * The same with the keys of either side: a server's Initials are sealed with
+ * keys from the client's first Destination Connection ID (dcid), not their own.
+ */
+struct quic_keyspec {
+	const uint8_t *dcid;
+	size_t dcid_len;
+	bool server;
+};
+
+int quic__open_datagram_keys(const uint8_t *b, size_t n, struct quic_initial *out,
+			     const struct quic_keyspec *ks, quic_crypto_fn fn, void *ctx);
 /* The frames of a decrypted Initial's payload: CRYPTO to fn, a fault sets q->malformed. */
 void quic__frames(struct quic_initial *q, const uint8_t *p, size_t n, quic_crypto_fn fn, void *ctx);
 
