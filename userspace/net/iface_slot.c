@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Per-interface counter slots: given out, recorded and read (see iface_slot.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +10,20 @@
 #include <bpf/libbpf.h>
 #include "iface_slot.h"
 
-static bool slot__used(int attachments_fd, __u32 slot)
+/* The slots attachments entries hold, in one walk of the map: a bit each. */
+static void slots__used(int attachments_fd, uint8_t used[WF_IFACE_SLOTS / 8])
 {
 	struct wf_attach_key k, next;
 	struct wf_attach_val v;
 	void *prev = NULL;
 
+	memset(used, 0, WF_IFACE_SLOTS / 8);
 	while (!bpf_map_get_next_key(attachments_fd, prev, &next)) {
 		k = next;
 		prev = &k;
-		if (!bpf_map_lookup_elem(attachments_fd, &k, &v) && v.slot == slot)
-			return true;
+		if (!bpf_map_lookup_elem(attachments_fd, &k, &v) && v.slot < WF_IFACE_SLOTS)
+			used[v.slot / 8] |= (uint8_t)(1u << (v.slot % 8));
 	}
-	return false;
 }
 
 static int slot__zero(int stats_fd, __u32 slot)
@@ -42,9 +44,11 @@ static int slot__zero(int stats_fd, __u32 slot)
 
 __u32 iface_slot__take(int attachments_fd, int stats_fd)
 {
-	/* A few dozen interfaces at most in practice: a walk per candidate is cheap. */
+	uint8_t used[WF_IFACE_SLOTS / 8];
+
+	slots__used(attachments_fd, used);
 	for (__u32 slot = 1; slot < WF_IFACE_SLOTS; slot++)
-		if (!slot__used(attachments_fd, slot))
+		if (!(used[slot / 8] & (1u << (slot % 8))))
 			return slot__zero(stats_fd, slot) ? 0 : slot;
 	return 0;
 }
