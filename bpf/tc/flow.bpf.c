@@ -53,6 +53,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define CTX_FN(name) name
 #include "parse.h"
 #include "dns.h"
+#include "quic.h"
 #include "capture.h"
 #include "cbpf.h"
 #undef CTX_FN
@@ -62,6 +63,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define CTX_FN(name) name##_xdp
 #include "parse.h"
 #include "dns.h"
+#include "quic.h"
 #include "capture.h"
 #include "cbpf.h"
 #undef CTX_FN
@@ -236,6 +238,8 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))
 		wf_dns_capture_xdp(ctx, &m, &k, v, hook_dir__pack(WF_HOOK_INGRESS, dir, 0));
+	if (status == PARSE_OK && v && m.l4_proto == IPPROTO_UDP && quic__candidate(&m, v))
+		wf_quic_handle_xdp(ctx, &m, &k, v, hook_dir__pack(WF_HOOK_INGRESS, dir, 0));
 	if (capture_snaplen)
 		wf_capture_xdp(ctx, &m, &k, v, hook_dir__pack(WF_HOOK_INGRESS, dir, 0));
 	return XDP_PASS;

@@ -50,7 +50,7 @@ def tshark_server_hellos(pcap):
     return [{"cipher": int(c, 0), "version": int(v, 0)} for c, v in (l.split("|") for l in out.splitlines())]
 
 
-def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
+def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None, extra=()):
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n%s %s\n" % (topo.SERVER4, NAME))
     pcap = str(tmp_path / "quic.pcap")
@@ -64,7 +64,7 @@ def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
     srv = subprocess.Popen(topo.in_ns(topo.server, ["gtlsserver", "-q", topo.SERVER4, str(PORT)] + list(quic_cert)),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+        a = agents(["--cgroup", cgroup.path] + list(extra), netns=topo.host).wait_ready()
         # The client resolves the name through a hosts file of its own (a private mount namespace).
         script = "mount --bind %s /etc/hosts && exec gtlsclient -q --exit-on-first-stream-close%s %s %d " \
                  "https://%s:%d/" % (hosts, " -v " + version if version else "", NAME, PORT, NAME, PORT)
@@ -82,8 +82,13 @@ def run_quic(agents, topo, cgroup, quic_cert, tmp_path, version=None):
     return a, ev, cli, tshark_hellos(pcap), tshark_server_hellos(pcap)
 
 
-def test_quic_v1_hello_against_tshark(agents, topo, cgroup, quic_cert, tmp_path):
-    a, ev, cli, rows, srows = run_quic(agents, topo, cgroup, quic_cert, tmp_path)
+@pytest.mark.parametrize("ingress", ["tc", "xdp"])
+def test_quic_v1_hello_against_tshark(agents, topo, cgroup, quic_cert, tmp_path, ingress):
+    """With --xdp the server's Initial (its ServerHello) arrives through the XDP program."""
+    a, ev, cli, rows, srows = run_quic(agents, topo, cgroup, quic_cert, tmp_path,
+                                       extra=["--xdp"] if ingress == "xdp" else [])
+    # TC ingress ships no UDP when XDP takes the interface: the ServerHello below came through XDP.
+    assert any(("+xdp" in l) == (ingress == "xdp") for l in a.stderr if "ready:" in l), a.stderr
     hellos = [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
     assert len(hellos) == len(rows) == 1, (hellos, rows)
     row = rows[0]
