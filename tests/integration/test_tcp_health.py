@@ -38,13 +38,21 @@ def retrans_segs(ns):
     return int(values[names.index("RetransSegs")])
 
 
-def test_retransmissions_rtt_and_state(agents, topo, cgroup):
+def network_log(path):
+    """network.log's rows as dicts, by its header line."""
+    lines = open(path).read().splitlines()
+    names = lines[0].lstrip("# ").split(" | ")
+    return [dict(zip(names, l.split(" | "))) for l in lines[1:]]
+
+
+def test_retransmissions_rtt_and_state(agents, topo, cgroup, tmp_path):
     # On the receiver's ingress: a drop at the sender's own egress is refused to TCP, which sends
     # the segment again as new data, not as a retransmission.
     subprocess.run(["tc", "-n", topo.server.name, "qdisc", "add", "dev", "eth0", "clsact"], check=True)
     subprocess.run(["tc", "-n", topo.server.name, "filter", "add", "dev", "eth0", "ingress", "bpf", "da", "obj",
                     DROP_NTH, "sec", "tc"], check=True)
-    a = agents(["--cgroup", cgroup.path, "--flow-timeouts", "5,1800"], netns=topo.host).wait_ready()
+    a = agents(["--cgroup", cgroup.path, "--flow-timeouts", "5,1800", "--log-dir", str(tmp_path)],
+               netns=topo.host).wait_ready()
     srv = subprocess.Popen(topo.in_ns(topo.server, ["/usr/bin/python3", "-c", SERVER, topo.SERVER4]),
                            stdout=subprocess.PIPE, text=True)
     try:
@@ -69,6 +77,10 @@ def test_retransmissions_rtt_and_state(agents, topo, cgroup):
     assert tcp["rto_us"] >= 200000  # the kernel's floor (TCP_RTO_MIN)
     # The client closed first: its socket went FIN_WAIT1, FIN_WAIT2, then TIME_WAIT (CLOSE to the socket).
     assert tcp["state"] == "CLOSE" and tcp["previous_state"] in ("FIN_WAIT2", "TIME_WAIT", "FIN_WAIT1", "CLOSING")
+    # The same in network.log.
+    row = [r for r in network_log(str(tmp_path / "network.log")) if r["src_port"] == port][0]
+    assert (int(row["tcp_retrans"]), row["tcp_state"]) == (retrans, "CLOSE")
+    assert float(row["tcp_rtt_ms"]) == tcp["rtt_us"] / 1000.0
 
 
 def test_a_connection_still_open_at_exit(agents, topo, cgroup):

@@ -72,6 +72,9 @@ static const struct log_col network_cols[] = {
 	C("tcp_flags", "TCP flags seen, initiator/responder"),
 	C("reason", "why it is reported now: fin, rst, idle, active, exit"),
 	COMMUNITY,
+	C("tcp_retrans", "TCP: segments the local socket retransmitted (its health is known)"),
+	C("tcp_rtt_ms", "TCP: the local socket's smoothed RTT"),
+	C("tcp_state", "TCP: the connection's state at its last change (CLOSE once ended)"),
 };
 static const struct log_col dns_cols[] = {
 	HEAD_COLS,
@@ -389,6 +392,21 @@ static void row__env(struct row_buf *b, const struct event *ev, const char *sess
 	}
 }
 
+/* tcp_retrans tcp_rtt_ms tcp_state, from the local socket (whoflow.flow.tcp). */
+static void row__tcp_health(struct row_buf *b, const struct flow_view *fv)
+{
+	char sb[16];
+
+	if (!fv->has_tcp) {
+		for (int i = 0; i < 3; i++)
+			row__col(b, false, NULL);
+		return;
+	}
+	row__colf(b, "%u", fv->tcp.retrans_segs);
+	row__colf(b, "%.3f", fv->tcp.srtt_us / 1e3);
+	row__col(b, false, tcp_state__name(fv->tcp.state, sb, sizeof(sb)));
+}
+
 static void row__flow(struct row_buf *b, const struct event *ev, const char *session)
 {
 	const struct flow_view *fv = ev->flow;
@@ -414,6 +432,7 @@ static void row__flow(struct row_buf *b, const struct event *ev, const char *ses
 	}
 	row__col(b, false, fv->reason);
 	row__col(b, false, ev->ep.community_id);
+	row__tcp_health(b, fv);
 	row__end(b);
 }
 
