@@ -974,7 +974,9 @@ def table(r):
                           ("udp64_egress_ns", "UDP 64 B, egress"),
                           ("dns_query_egress_ns", "DNS query, egress (record shipped)"),
                           ("tls_client_hello_egress_ns", "TLS ClientHello, egress (SNI, chunk shipped)"),
-                          ("tls_server_hello_ingress_ns", "TLS server flight, ingress (ServerHello shipped)")):
+                          ("tls_server_hello_ingress_ns", "TLS server flight, ingress (ServerHello shipped)"),
+                          ("udp64_young_egress_ns", "UDP 64 B, egress, a new flow's packets 2-16"),
+                          ("udp1200_young_egress_ns", "UDP 1200 B not QUIC, egress, packets 2-16")):
             if key in p:
                 out.append("   %-46s %6.0f  %.1fx" % (name, p[key], p[key] / fl if fl else 0))
     st = r.get("store")
