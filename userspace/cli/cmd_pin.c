@@ -25,6 +25,7 @@
 #include "mounts.h"
 #include "netns.h"
 #include "pinned.h"
+#include "percpu.h"
 #include "iface_slot.h"
 #include "privs.h"
 #include "xdp.h"
@@ -406,23 +407,15 @@ int cmd__detach(struct config *cfg)
 /* What the classifiers counted: packets seen and records lost, over every CPU. */
 static void status__counters(const struct pinned *p, uint64_t *seen, uint64_t *lost)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	static const __u32 losses[] = { WF_STAT_RINGBUF_LOST, WF_STAT_TLS_LOST, WF_STAT_HTTP_LOST,
 					WF_STAT_FRAG_LOST, WF_STAT_FLOW_FULL };
+	uint64_t s[WF_STAT__MAX];
 
-	*seen = *lost = 0;
-	for (__u32 k = 0; ncpu > 0 && k < WF_STAT__MAX; k++) {
-		__u64 vals[ncpu];
-
-		if (bpf_map_lookup_elem(p->pkt_stats, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++) {
-			if (k == WF_STAT_PACKETS)
-				*seen += vals[c];
-			for (size_t l = 0; l < sizeof(losses) / sizeof(losses[0]); l++)
-				*lost += k == losses[l] ? vals[c] : 0;
-		}
-	}
+	percpu__sum(p->pkt_stats, s, WF_STAT__MAX);
+	*seen = s[WF_STAT_PACKETS];
+	*lost = 0;
+	for (size_t l = 0; l < sizeof(losses) / sizeof(losses[0]); l++)
+		*lost += s[losses[l]];
 }
 
 static __u32 prog__id(int fd)

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "ksyms.h"
 #include "log.h"
+#include "percpu.h"
 #include "loop.h"
 
 #define DROP_BATCH 256
@@ -216,17 +217,8 @@ void drop_tracker__detach(struct drop_tracker *d)
 
 void drop_tracker__stats(const struct drop_tracker *d, uint64_t out[WF_DROP_STAT__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1];
-
-	for (__u32 i = 0; i < WF_DROP_STAT__MAX; i++) {
-		out[i] = 0;
-		if (!d || !d->skel || ncpu <= 0 ||
-		    bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.drop_stats), &i, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[i] += vals[c];
-	}
+	percpu__sum(d && d->skel ? bpf_map__fd(d->skel->maps.drop_stats) : -1, out,
+		    WF_DROP_STAT__MAX);
 }
 
 void drop_tracker__destroy(struct drop_tracker *d)

@@ -33,6 +33,7 @@
 #include "stale.h"
 #include "flow_int.h"
 #include "flow_base.h"
+#include "percpu.h"
 #include "quic_session.h"
 
 int flow_tracker__owners_fd(const struct flow_tracker *t)
@@ -293,17 +294,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 
 void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1];
-
-	for (__u32 i = 0; i < WF_STAT__MAX; i++) {
-		out[i] = 0;
-		if (!t->skel || ncpu <= 0 ||
-		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.pkt_stats), &i, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[i] += vals[c];
-	}
+	percpu__sum(t->skel ? bpf_map__fd(t->skel->maps.pkt_stats) : -1, out, WF_STAT__MAX);
 }
 
 void flow_tracker__destroy(struct flow_tracker *t)

@@ -17,6 +17,7 @@
 #include "loop.h"
 #include "event.h"
 #include "proc.h"
+#include "percpu.h"
 #include "event_id.h"
 #include "proc.skel.h"
 #include "timeconv.h"
@@ -440,17 +441,7 @@ void proc_tracker__detach(struct proc_tracker *t)
 
 void proc_tracker__losses(const struct proc_tracker *t, uint64_t out[WF_PROC_LOSS__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1];
-
-	for (__u32 cause = 0; cause < WF_PROC_LOSS__MAX; cause++) {
-		out[cause] = 0;
-		if (!t->skel || ncpu <= 0 ||
-		    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.proc_losses), &cause, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[cause] += vals[c];
-	}
+	percpu__sum(t->skel ? bpf_map__fd(t->skel->maps.proc_losses) : -1, out, WF_PROC_LOSS__MAX);
 }
 
 void proc_tracker__destroy(struct proc_tracker *t)

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "sock.h"
+#include "percpu.h"
 
 int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int scope_fd,
 		       const char *cgroup_mount)
@@ -89,19 +90,7 @@ int sock_tracker__attach(struct sock_tracker *s)
 
 void sock_tracker__stats(const struct sock_tracker *s, uint64_t out[WF_SOCK_STAT__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
-
-	memset(out, 0, sizeof(uint64_t) * WF_SOCK_STAT__MAX);
-	if (!s->skel || ncpu <= 0)
-		return;
-	for (__u32 k = 0; k < WF_SOCK_STAT__MAX; k++) {
-		__u64 vals[ncpu];
-
-		if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.sock_stats), &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
+	percpu__sum(s->skel ? bpf_map__fd(s->skel->maps.sock_stats) : -1, out, WF_SOCK_STAT__MAX);
 }
 
 void sock_tracker__destroy(struct sock_tracker *s)
