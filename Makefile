@@ -17,14 +17,15 @@ VMLINUX_H ?=
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 PKGS := libbpf libcrypto libpcap libnl-3.0 libnl-route-3.0 libxdp sqlite3 yaml-0.1 libpcre2-8 json-c
-# libmicrohttpd, libfixbuf and libnats: their headers at build time; each library is
-# loaded when its output starts (userspace/api/mhd.c, out/sink_ipfix.c, out/sink_nats.c),
-# so a monitor without --api, --ipfix or --nats does not map them (GnuTLS, GLib, libssl).
-PKGS_CFLAGS_ONLY := libmicrohttpd libfixbuf libnats
+# libmicrohttpd, libfixbuf, libnats and libcurl: their headers at build time; each library
+# is loaded when its output starts (userspace/api/mhd.c, out/sink_ipfix.c, out/sink_nats.c,
+# meta/ctr_api.c), so a monitor without --api, --ipfix, --nats or a container runtime's
+# socket does not map them (GnuTLS, GLib, libssl, libcurl's protocols).
+PKGS_CFLAGS_ONLY := libmicrohttpd libfixbuf libnats libcurl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 # Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.
-STAGES   := cli api core proc sock net proto join select detect out lib
+STAGES   := cli api core proc sock net proto join select detect meta out lib
 CPPFLAGS += -I$(BUILD) -Ibpf/include $(addprefix -Iuserspace/,$(STAGES)) $(shell pkg-config --cflags $(PKGS) $(PKGS_CFLAGS_ONLY))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 
@@ -38,7 +39,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 # Pure modules (decoders and helpers): no BPF, no globals beyond their own; the
 # unit tests link them directly.
 LIB_SRCS := $(wildcard userspace/proto/*.c userspace/lib/*.c)
-AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select detect out,$(wildcard userspace/$(d)/*.c))
+AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select detect meta out,$(wildcard userspace/$(d)/*.c))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -49,7 +50,7 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
 	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium \
 	libyaml-dev libpcre2-dev libjson-c-dev prometheus libfixbuf-dev libfixbuf-tools nfdump libnats-dev nats-server python3-cryptography \
-	ngtcp2-client ngtcp2-server
+	ngtcp2-client ngtcp2-server libcurl4-openssl-dev docker.io busybox-static podman
 
 .PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
@@ -115,7 +116,7 @@ $(BUILD)/whoflow: $(AGENT_OBJS) $(LIB_OBJS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The owner sweep works on a real BPF map (root): its own link line.
 $(BUILD)/tests/test_owner_sweep: tests/unit/test_owner_sweep.c $(BUILD)/userspace/sock/owner_sweep.o
@@ -127,6 +128,12 @@ $(BUILD)/tests/test_flow_base: tests/unit/test_flow_base.c $(BUILD)/userspace/ne
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/flow_base.o -o $@ -lcmocka $(LDLIBS)
 
+# The container metadata cache (the pipeline's side of the meta stage).
+$(BUILD)/tests/test_ctr_cache: tests/unit/test_ctr_cache.c $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka \
+		-lcrypto -lpcap -lz -ljson-c
+
 $(BUILD)/tests/test_ksyms: tests/unit/test_ksyms.c $(BUILD)/userspace/net/ksyms.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/ksyms.o -o $@ -lcmocka
@@ -134,14 +141,14 @@ $(BUILD)/tests/test_ksyms: tests/unit/test_ksyms.c $(BUILD)/userspace/net/ksyms.
 # The QUIC sessions with the decoders they use.
 $(BUILD)/tests/test_quic_session: tests/unit/test_quic_session.c $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
-		$(BUILD)/userspace/select/filter.o $(LIB_OBJS)
+		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/select/select.o \
-		$(BUILD)/userspace/select/filter.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The Sigma matcher: the rules' reader and compiler, without the pipeline's events.
 SIGMA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c,\
@@ -153,10 +160,12 @@ $(BUILD)/tests/test_sigma: tests/unit/test_sigma.c $(SIGMA_OBJS) $(LIB_OBJS)
 
 # The log files' lines, with the formatters they share with the other sinks.
 $(BUILD)/tests/test_log_rows: tests/unit/test_log_rows.c $(BUILD)/userspace/out/log_rows.o \
-		$(BUILD)/userspace/out/net_fmt.o $(LIB_OBJS)
+		$(BUILD)/userspace/out/log_cols.o $(BUILD)/userspace/out/net_fmt.o \
+		$(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/out/log_rows.o \
-		$(BUILD)/userspace/out/net_fmt.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz
+		$(BUILD)/userspace/out/log_cols.o $(BUILD)/userspace/out/net_fmt.o \
+		$(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The OpenAPI document is assembled into the program (.incbin): rebuilt when it changes.
 $(BUILD)/userspace/api/openapi.o: userspace/api/openapi.json
@@ -267,9 +276,9 @@ soak: deps
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
-	userspace/proto/quic.c userspace/lib/textesc.c
+	userspace/proto/quic.c userspace/proto/ctr_json.c userspace/lib/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http \
-	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma
+	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma $(BUILD)/fuzz/fuzz_ctr
 # The Sigma rule reader and matcher, with the libraries they use.
 FUZZ_SIGMA_SRCS := $(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c \
 	userspace/detect/sigma_jsonl.c,$(wildcard userspace/detect/*.c))
@@ -281,11 +290,12 @@ $(BUILD)/fuzz/fuzz_sigma: tests/fuzz/fuzz_sigma.c $(FUZZ_SIGMA_SRCS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(addprefix -Iuserspace/,$(STAGES)) $< $(FUZZ_SRCS) -o $@ -lcrypto
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(addprefix -Iuserspace/,$(STAGES)) \
+		$(shell pkg-config --cflags json-c) $< $(FUZZ_SRCS) -o $@ -lcrypto -ljson-c
 
 fuzz: deps $(FUZZ_TARGETS)
 	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds
-	@set -e; cd $(BUILD)/fuzz; for t in dns tls http quic sigma; do \
+	@set -e; cd $(BUILD)/fuzz; for t in dns tls http quic sigma ctr; do \
 		mkdir -p corpus-$$t; echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
 		./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
 			corpus-$$t seeds/$$t 2>&1 | grep -E "^(stat::|==|SUMMARY|INFO: (Running|Done))" ; \

@@ -708,6 +708,69 @@ def bench_exec(net, cgroup, results):
     results["exec"] = rows
 
 
+def ctr_summary(agent):
+    """The agent's 'summary: containers' line as numbers ({} when it printed none)."""
+    lines = [l for l in agent.stderr if l.startswith("whoflow: summary: containers")]
+    return h.parse_summary(lines[-1]) if lines else {}
+
+
+def bench_containers(net, cgroup, results):
+    """16. The exec storm and the DNS load of parts 3 and 4 run inside a Docker container (Debian's
+    engine, started here in the client namespace, the container on its host network with the host's
+    /usr bound in), the agent with container metadata on (names from the engine) and off."""
+    from docker_engine import HOST_IMAGE, Engine  # tests/integration: the tests' engine
+
+    eng = Engine(cgroup, ns=net.c, extra=("--bridge", "none"))
+    data_dir = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(data_dir, "q.txt"), "w") as f:
+            f.write("www.bench.example A\n")
+        benchdir = os.path.join(BUILD, "bench")
+
+        def in_ctr(name, *argv):
+            return eng.docker("run", "--rm", "--network", "host", "--name", name, "-v", "/usr:/usr:ro",
+                              "-v", "%s:%s:ro" % (benchdir, benchdir), "-v", "%s:%s:ro" % (data_dir, data_dir),
+                              HOST_IMAGE, *argv, timeout=300).stdout
+
+        def storm_in_ctr(name, rate):
+            made, took = in_ctr(name, PROCS, "storm", str(rate), str(SECONDS)).split()
+            return int(made), float(took)
+
+        bare_made, bare_took = storm_in_ctr("wfb-bare", 5000)
+        rows = {"exec": {}, "dns": {}, "bare_exec_rate": bare_made / bare_took}
+        for mode, extra in (("on", ["--docker-socket", eng.sock]), ("off", ["--no-container-metadata"])):
+            agent = Agent(net, cgroup, *extra)
+            made, took = storm_in_ctr("wfb-storm-" + mode, 5000)
+            deadline = time.monotonic() + 30
+            while agent.counts.get("whoflow.process", 0) < made and time.monotonic() < deadline:
+                time.sleep(0.1)
+            cpu = agent.cpu_percent()
+            summary = agent.stop()
+            c = ctr_summary(agent)
+            rows["exec"][mode] = {"execs": made, "rate": made / took, "exec_events": summary.get("exec", 0) - 1,
+                                  "lost": summary.get("ringbuf_full", 0) + summary.get("argv_unreadable", 0),
+                                  "named": c.get("events_named", 0), "unnamed": c.get("events_unnamed", 0),
+                                  "agent_cpu_percent": cpu}
+            agent = Agent(net, cgroup, "--dport", "53", *extra)
+            out = in_ctr("wfb-dns-" + mode, "dnsperf", "-s", S4, "-d", os.path.join(data_dir, "q.txt"),
+                         "-l", str(2 * SECONDS), "-c", "4")
+            sent = int(re.search(r"Queries sent:\s+(\d+)", out).group(1))
+            deadline = time.monotonic() + 20
+            while agent.counts.get("dns-query", 0) < sent and time.monotonic() < deadline:
+                time.sleep(0.1)
+            cpu = agent.cpu_percent()
+            summary = agent.stop()
+            c = ctr_summary(agent)
+            rows["dns"][mode] = {"queries_sent": sent, "query_events": agent.counts.get("dns-query", 0),
+                                 "lost_in_kernel": summary.get("pkt_ringbuf_full", 0), "qps": sent / (2 * SECONDS),
+                                 "named": c.get("events_named", 0), "unnamed": c.get("events_unnamed", 0),
+                                 "lookups": c.get("lookups", 0), "agent_cpu_percent": cpu}
+        results["containers"] = rows
+    finally:
+        eng.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def link_packets(net):
     """Packets the client's veth sent and received, from the kernel's own counters (independent of both tools)."""
     out = json.loads(run(*net.cmd(net.c, "ip", "-s", "-j", "link", "show", net.dev)).stdout)[0]["stats64"]
@@ -1062,6 +1125,24 @@ def table(r):
                        fmt_ns(ins["ns_per_run"]), ins["runs"], ins["sent"], fmt_ns(oth["ns_per_run"]), oth["runs"],
                        dr["reported_packets"], ins["sent"], dr["lost"],
                        "met" if dr["reported_packets"] == ins["sent"] and not dr["lost"] else "MISSED"))
+    ct = r.get("containers")
+    if ct:
+        out.append("")
+        out.append("16. Inside a Docker container, container metadata on (names from the engine) and off:")
+        for mode in ("on", "off"):
+            e, d = ct["exec"][mode], ct["dns"][mode]
+            miss = e["execs"] - e["exec_events"]
+            out.append("   %-3s exec storm %5.0f/s (no agent %5.0f/s): %d execs, %d EXEC events, %d missing, %d counted "
+                       "lost, events named %d/%d, agent CPU %.0f%%" % (
+                           mode, e["rate"], ct["bare_exec_rate"], e["execs"], e["exec_events"], miss, e["lost"],
+                           e["named"], e["named"] + e["unnamed"], e["agent_cpu_percent"]))
+            out.append("       DNS load %.0f q/s: %d queries, %d query events, lost in kernel %s, events named %d/%d, "
+                       "agent CPU %.0f%%" % (d["qps"], d["queries_sent"], d["query_events"], d["lost_in_kernel"],
+                                            d["named"], d["named"] + d["unnamed"], d["agent_cpu_percent"]))
+        e, d = ct["exec"]["on"], ct["dns"]["on"]
+        ok = (e["exec_events"] >= e["execs"] and not e["lost"] and d["query_events"] >= d["queries_sent"] and
+              not d["lost_in_kernel"])
+        out.append("   goal with metadata on, nothing lost: %s" % ("met" if ok else "MISSED"))
     for k, v in r.get("errors", {}).items():
         out.append("")
         out.append("%s: not measured: %s" % (k, v))
@@ -1088,7 +1169,8 @@ def main():
                          ("6 scale", bench_scale),
                          ("7 auto-attach", bench_autoattach), ("8 pktcost", bench_pktcost),
                          ("9 store", bench_store), ("10 api", bench_api), ("11 sigma", bench_sigma), ("12 udp", bench_udp),
-                         ("13 ipfix", bench_ipfix), ("14 nats", bench_nats), ("15 drops", bench_drops)):
+                         ("13 ipfix", bench_ipfix), ("14 nats", bench_nats), ("15 drops", bench_drops),
+                         ("16 containers", bench_containers)):
             if os.environ.get("BENCH_ONLY") and name.split()[0] not in os.environ["BENCH_ONLY"].split(","):
                 continue
             print("bench: %s ..." % name, file=sys.stderr, flush=True)

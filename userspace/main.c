@@ -20,6 +20,7 @@
 #include "syslog_target.h"
 #include "monitor.h"
 #include "options.h"
+#include "parse_container.h"
 #include "parse_export.h"
 #include "cmd_pin.h"
 #include "cmd_rules.h"
@@ -475,6 +476,8 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	rc = parse__packet_option(cfg, opt, arg);
 	if (rc < 0)
 		rc = parse_export__option(cfg, opt, arg, usage__error);
+	if (rc < 0)
+		rc = parse_container__option(cfg, opt, arg, usage__error);
 	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
 }
 
@@ -564,6 +567,7 @@ static void config__free(struct config *cfg)
 	strlist__free(&cfg->pkt.dns_types);
 	strlist__free(&cfg->pkt.tls_versions);
 	strlist__free(&cfg->rules_dirs);
+	strlist__free(&cfg->container_labels);
 	strlist__free(&cfg->udp_targets);
 }
 

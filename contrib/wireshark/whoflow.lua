@@ -17,6 +17,9 @@ local fields = {
     pcomm = ProtoField.string("whoflow.pcomm", "Parent command name"),
     uid = ProtoField.uint32("whoflow.uid", "User ID"),
     container = ProtoField.string("whoflow.container", "Container ID"),
+    container_name = ProtoField.string("whoflow.container_name", "Container name"),
+    container_image = ProtoField.string("whoflow.container_image", "Container image"),
+    pod = ProtoField.string("whoflow.pod", "Kubernetes pod (namespace/name)"),
     cgroup = ProtoField.string("whoflow.cgroup", "Cgroup"),
     attribution = ProtoField.string("whoflow.attribution", "How the owner was found"),
 }

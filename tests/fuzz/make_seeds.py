@@ -2,7 +2,8 @@
 """Writes seed corpora for make fuzz: DNS messages from dnspython, TLS client
 streams from Python's ssl module (whole, split over records) and the odd hellos
 of the integration tests, HTTP requests (CONNECT among them), the integration
-tests' Sigma rules, a real QUIC client Initial. Debian's python."""
+tests' Sigma rules, a real QUIC client Initial, the container runtimes' real
+answers (Docker's inspect and events, containerd's bundle). Debian's python."""
 import os
 import sys
 
@@ -54,6 +55,15 @@ def main(out):
     for i, n in enumerate((len(initial), 600, 60)):
         with open(os.path.join(out, "quic", "initial%d" % i), "wb") as f:
             f.write(initial[:n])
+
+    # Containers: the unit test's real answers, as the C strings hold them.
+    os.makedirs(os.path.join(out, "ctr"), exist_ok=True)
+    text = open(os.path.join(os.path.dirname(__file__), "..", "unit", "ctr_vectors.h")).read()
+    for m in re.finditer(r"static const char (\w+)\[\] =\n((?:\t\".*\"\n?)+);", text):
+        body = "".join(re.findall(r'\t"(.*)"', m.group(2)))
+        data = body.encode().decode("unicode_escape").encode("latin-1")
+        with open(os.path.join(out, "ctr", m.group(1)), "wb") as f:
+            f.write(data)
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def test_usage_doc_matches_help():
 def option_words(opt, help_text):
     """The words that give opt a valid value, so that only the command decides: the first of the
     choices its --help names (text|json), else a value of the kind it takes."""
-    m = re.search(r"^  (?:-\w, |    )%s( [^ \n]+)?" % re.escape(opt), help_text, re.M)
+    m = re.search(r"^  (?:-\w, |    )%s(?![\w-])( [^ \n]+)?" % re.escape(opt), help_text, re.M)
     arg = (m.group(1) or "").strip() if m else ""
     if not arg:
         return [opt]
@@ -119,7 +119,9 @@ def option_words(opt, help_text):
     values = {"--flow-timeouts": "1,2", "--host": "10.0.0.1", "--src": "10.0.0.1", "--dst": "10.0.0.1",
               "--buffer-size": "64", "--flow-table": "64", "--socket-table": "64", "--syslog": "unix",
               "--syslog-facility": "local0", "--syslog-severity": "info", "--api": "127.0.0.1:8080",
-              "--user": "nobody", "--udp": "127.0.0.1:9", "--udp-max-size": "1500", "--metrics": "127.0.0.1:19751", "--ipfix": "udp://127.0.0.1:4739", "--nats": "nats://127.0.0.1:4222", "--nats-subject": "whoflow", "--nats-stream": "WHOFLOW", "--nats-queue": "64", "--nats-creds": "/etc/hostname", "--nats-token-file": "/etc/hostname", "--nats-ca": "/etc/hostname", "--rules": os.path.join(os.path.dirname(os.path.abspath(__file__)),
+              "--user": "nobody", "--udp": "127.0.0.1:9", "--udp-max-size": "1500", "--metrics": "127.0.0.1:19751", "--ipfix": "udp://127.0.0.1:4739", "--nats": "nats://127.0.0.1:4222", "--nats-subject": "whoflow", "--nats-stream": "WHOFLOW", "--nats-queue": "64", "--nats-creds": "/etc/hostname", "--nats-token-file": "/etc/hostname", "--nats-ca": "/etc/hostname",
+              "--docker-socket": "/run/none.sock", "--podman-socket": "/run/none.sock",
+              "--containerd-socket": "/run/none.sock", "--rules": os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           "sigma_rules")}
     return [opt, values.get(opt, "1")]
 

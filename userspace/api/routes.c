@@ -94,8 +94,9 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 
 #define PROC_SELECT                                                                          \
 	"SELECT entity_id, pid, ppid, parent_entity_id, comm, exe, command_line, cwd, uid, " \
-	"user, gid, container_id, cgroup, md5, sha256, start_ts, exit_ts, exit_code, rowid " \
-	"FROM processes"
+	"user, gid, container_id, container_name, container_image, pod, k8s_namespace, "   \
+	"cgroup, md5, sha256, start_ts, exit_ts, exit_code, rowid FROM processes"
+#define PROC_ROWID 22 /* its column: after those out__process reads */
 
 static void out__process(struct json *j, sqlite3_stmt *st)
 {
@@ -103,20 +104,22 @@ static void out__process(struct json *j, sqlite3_stmt *st)
 		"entity_id", "pid",	   "ppid",	   "parent_entity_id",
 		"comm",	     "executable", "command_line", "cwd",
 		"uid",	     "user",	   "gid",	   "container_id",
+		"container_name", "container_image", "pod", "k8s_namespace",
 		"cgroup",    "md5",	   "sha256"
 	};
 
-	for (int i = 0; i < 15; i++)
+	for (int i = 0; i < 19; i++)
 		out__col(j, cols[i], st, i);
-	out__time(j, "start", st, 15);
-	out__time(j, "end", st, 16);
-	out__col(j, "exit_code", st, 17);
+	out__time(j, "start", st, 19);
+	out__time(j, "end", st, 20);
+	out__col(j, "exit_code", st, 21);
 }
 
 static void route__processes(struct api_req *r)
 {
-	static const char *const allowed[] = { "pid",	"comm",	 "exe",	  "container", "user",
-					       "since", "until", "limit", "cursor",    NULL };
+	static const char *const allowed[] = { "pid",	"comm",	 "exe",	  "container",
+					       "pod",	"k8s_namespace", "user",  "since",
+					       "until", "limit", "cursor", NULL };
 	int64_t pid, limit, cursor, since, until, got = 0, last = 0;
 	bool has_pid, has_cursor;
 	struct q q = { 0 };
@@ -135,7 +138,14 @@ static void route__processes(struct api_req *r)
 	if (param(r, "exe"))
 		q__and_s(&q, "exe = ?", param(r, "exe"));
 	if (param(r, "container"))
-		q__and_s(&q, "instr(container_id, ?) = 1", param(r, "container"));
+		q__and_s(&q,
+			 "EXISTS (SELECT 1 FROM (SELECT ? AS v) WHERE instr(container_id, v) = 1 "
+			 "OR container_name = v)",
+			 param(r, "container"));
+	if (param(r, "pod"))
+		q__and_s(&q, "pod = ?", param(r, "pod"));
+	if (param(r, "k8s_namespace"))
+		q__and_s(&q, "k8s_namespace = ?", param(r, "k8s_namespace"));
 	if (param(r, "user"))
 		q__and_s(&q, "user = ?", param(r, "user"));
 	if (since)
@@ -150,7 +160,7 @@ static void route__processes(struct api_req *r)
 	json__obj_open(&r->out, NULL);
 	json__arr_open(&r->out, "items");
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		last = sqlite3_column_int64(st, 18);
+		last = sqlite3_column_int64(st, PROC_ROWID);
 		json__obj_open(&r->out, NULL);
 		out__process(&r->out, st);
 		json__obj_close(&r->out);

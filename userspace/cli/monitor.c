@@ -13,7 +13,9 @@
 #include "cmd_serve.h"
 #include "config.h"
 #include "log.h"
+#include "meta_stage.h"
 #include "monitor.h"
+#include "monitor_ctr.h"
 #include "mounts.h"
 #include "netns.h"
 #include "pipeline.h"
@@ -190,6 +192,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	char what[512];
 
 	pipeline__say_rules(out);
+	monitor_ctr__summary();
 	/* Before the main line, which scripts read as the last. */
 	if (ft->drops.skel) {
 		uint64_t d[WF_DROP_STAT__MAX];
@@ -329,6 +332,7 @@ static void monitor__every_second(void *ctx, uint64_t now)
 		owner_sweep__run(&m->sweep, flow_tracker__owners_fd(m->ft), now,
 				 m->ft->cfg->flow_idle_ns + 10000000000ull);
 	}
+	meta_stage__poll(); /* names that came while no event did: -w's verdicts */
 	flow_tracker__scan(m->ft, now, false);
 	proc_tracker__expire(m->t, now);
 	monitor_metrics__publish(m->metrics, m->t, m->ft, m->st, m->out);
@@ -370,19 +374,20 @@ static void monitor__ready(const struct config *cfg, const struct proc_tracker *
 		len += snprintf(ifaces + len, sizeof(ifaces) - len, "%s%s%s", i ? "," : "",
 				ft->att[i].iface.name, ft->att[i].xdp ? "+xdp" : "");
 	pr_say("ready: process tracker attached (cgroup scope %s%s), packet classifiers on "
-	       "%zu interface%s%s%s%s%s, %s output\n",
+	       "%zu interface%s%s%s%s%s, %s output%s%s\n",
 	       cg_mount, strcmp(t->scope_path, "/") ? t->scope_path : "", ft->natt,
 	       ft->natt == 1 ? "" : "s", ft->natt ? " (" : "", ifaces, ft->natt ? ")" : "",
 	       ft->pinned ? ", pinned by whoflow attach" : "",
 	       cfg->format == OUTPUT_JSON  ? "json" :
 	       cfg->format == OUTPUT_TABLE ? "table" :
-					     "text");
+					     "text",
+	       meta_stage__sources()[0] ? ", container names from " : "", meta_stage__sources());
 }
 
 static bool monitor__selects_processes(const struct proc_filter *f)
 {
 	return f->pids.n || f->ppids.n || f->trees.n || f->comms.n || f->exes.n || f->cmdlines.n ||
-	       f->containers.n || f->cgroup_paths.n;
+	       f->containers.n || f->pods.n || f->k8s_namespaces.n || f->cgroup_paths.n;
 }
 
 /*
@@ -557,7 +562,8 @@ int monitor__run(struct config *cfg)
 	/* -w: the capture sink opens its file first (pipeline__init), so that an
 	 * unwritable path fails before any hook; -c then counts packets written,
 	 * and events are not printed, as with tcpdump. */
-	rc = loop__init(&loop) ? 1 : monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop);
+	rc = loop__init(&loop) ? 1 : monitor_ctr__start(cfg, &t);
+	rc = rc ?: monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop);
 	cap = sink_pcapng__capture(pipeline__sink(&out, "pcapng"));
 	if (cap && ft.skel)
 		cap->drops_fd = flow_tracker__capture_drops_fd(&ft);
@@ -604,8 +610,10 @@ int monitor__run(struct config *cfg)
 	api__stop(api); /* before the store's writer goes */
 	metrics_http__stop(metrics);
 	pipeline__free(&out); /* the capture file gets its statistics and closes */
+	monitor_ctr__stop(); /* lookups under way end first: the summary counts them */
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);
+	monitor_ctr__free();
 	loop__free(&loop);
 	flow_tracker__destroy(&ft);
 	sock_tracker__destroy(&st);

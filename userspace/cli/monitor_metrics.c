@@ -8,6 +8,8 @@
 #include "flow.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "ctr_cache.h"
+#include "meta_stage.h"
 #include "monitor_metrics.h"
 #include "proc.h"
 #include "sock.h"
@@ -51,6 +53,26 @@ static void gather__sinks(struct metrics_in *in, const struct pipeline *out)
 		in->sink_written[in->nsinks] = s->written;
 		in->sink_lost[in->nsinks++] = s->ops->losses ? s->ops->losses(s, what, sizeof(what)) : 0;
 	}
+}
+
+static void gather__containers(struct metrics_in *in)
+{
+	struct meta_stage_stats st;
+	struct ctr_cache_stats cs;
+
+	if (!meta_stage__sources()[0])
+		return;
+	meta_stage__stats(&st);
+	ctr_cache__stats(&cs);
+	in->containers = true;
+	in->ctr_found = st.found;
+	in->ctr_not_found = st.not_found;
+	in->ctr_unreachable = st.unreachable;
+	in->ctr_errors = st.errors;
+	in->ctr_queue_full = st.queue_full;
+	in->ctr_runtime_events = st.events;
+	in->ctr_named = cs.hits;
+	in->ctr_unnamed = cs.misses;
 }
 
 void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker *t,
@@ -111,6 +133,7 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 		in.cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 				 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	in.rss_bytes = rss_bytes();
+	gather__containers(&in);
 	in.rules = out->cfg->rules_dirs.n > 0;
 	pipeline__detect_stats(out, &ds);
 	in.rules_usable = ds.usable;

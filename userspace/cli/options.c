@@ -248,6 +248,24 @@ const struct option_def option_defs[] = {
 	  "CPU, memory), refreshed every second; bind it to 127.0.0.1 unless a scraper elsewhere "
 	  "needs it",
 	  NULL, M, 0 },
+	OPTS_SECTION(
+		"Containers (names, images, labels and pods from the runtimes' local APIs;\nan event whose container is not known yet goes out with its id):"),
+	{ OPT_DOCKER_SOCKET, "docker-socket", "PATH",
+	  "the Docker Engine API (used when present; also given: used once it answers)",
+	  "/var/run/docker.sock", M, OPTDEF_DEF_TEXT },
+	{ OPT_PODMAN_SOCKET, "podman-socket", "PATH",
+	  "Podman's Docker-compatible API (podman system service)", "/run/podman/podman.sock", M,
+	  OPTDEF_DEF_TEXT },
+	{ OPT_CONTAINERD_SOCKET, "containerd-socket", "PATH",
+	  "containerd's socket: the task bundles beside it are read (CRI pods)",
+	  "/run/containerd/containerd.sock", M, OPTDEF_DEF_TEXT },
+	{ OPT_CONTAINER_LABEL, "container-label", "KEY",
+	  "a label to report in container.labels, repeatable (16 at most); the first one given "
+	  "replaces the default list",
+	  "com.docker.compose.project,com.docker.compose.service,app,app.kubernetes.io/name", M,
+	  OPTDEF_DEF_TEXT },
+	{ OPT_NO_CONTAINER_META, "no-container-metadata", NULL,
+	  "ask no runtime: containers are their ids", NULL, M, 0 },
 	OPTS_SECTION("Detection:"),
 	{ OPT_RULES, "rules", "DIR",
 	  "evaluate the Sigma rules under DIR (*.yml and *.yaml, subfolders too; a file works too) "
@@ -286,7 +304,11 @@ const struct option_def option_defs[] = {
 	{ OPT_EXE, "exe", "GLOB", "by executable path (shell glob), repeatable", NULL, M, 0 },
 	{ OPT_CMDLINE, "cmdline", "TEXT", "by a substring of the command line, repeatable", NULL, M,
 	  0 },
-	{ OPT_CONTAINER, "container", "PREFIX", "by container id prefix, repeatable", NULL, M, 0 },
+	{ OPT_CONTAINER, "container", "NAME|PREFIX",
+	  "by container name (as its runtime knows it) or id prefix, repeatable", NULL, M, 0 },
+	{ OPT_POD, "pod", "NAME", "by Kubernetes pod name, repeatable", NULL, M, 0 },
+	{ OPT_K8S_NAMESPACE, "k8s-namespace", "NS", "by Kubernetes namespace, repeatable", NULL, M,
+	  0 },
 	{ OPT_CGROUP_PATH, "cgroup-path", "GLOB",
 	  "by cgroup v2 path (shell glob, from the cgroup2 root), repeatable; --cgroup keeps its "
 	  "meaning, the scope",

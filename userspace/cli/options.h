@@ -85,6 +85,13 @@ enum option_id {
 	OPT_NATS_CREDS,
 	OPT_NATS_TOKEN_FILE,
 	OPT_NATS_CA,
+	OPT_POD,
+	OPT_K8S_NAMESPACE,
+	OPT_DOCKER_SOCKET,
+	OPT_PODMAN_SOCKET,
+	OPT_CONTAINERD_SOCKET,
+	OPT_NO_CONTAINER_META,
+	OPT_CONTAINER_LABEL,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

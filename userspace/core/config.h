@@ -16,7 +16,8 @@ struct pidlist {
 /* Process selectors. Each one given must match (AND); values within one are OR. */
 struct proc_filter {
 	struct pidlist pids, ppids, trees;
-	struct strlist comms, exes, cmdlines, containers;
+	struct strlist comms, exes, cmdlines, containers; /* containers: names or id prefixes */
+	struct strlist pods, k8s_namespaces; /* --pod, --k8s-namespace (container metadata) */
 	struct strlist cgroup_paths; /* --cgroup-path GLOB, against the cgroup v2 path */
 	uint64_t min_duration_ns; /* applies to exit events only */
 	bool has_min_duration;
@@ -96,6 +97,10 @@ struct config {
 	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */
 	const char *ipfix_url; /* --ipfix udp://HOST:PORT or tcp://HOST:PORT */
 	const char *nats_url; /* --nats */
+	/* Container metadata (meta/): the runtimes' sockets, NULL: their default paths. */
+	bool no_container_meta; /* --no-container-metadata */
+	const char *docker_socket, *podman_socket, *containerd_socket;
+	struct strlist container_labels; /* --container-label KEY: the label allow-list */
 	const char *nats_subject; /* --nats-subject ("whoflow" unless given) */
 	const char *nats_stream; /* --nats-stream ("WHOFLOW" unless given) */
 	unsigned long nats_queue; /* --nats-queue (65536 unless given) */

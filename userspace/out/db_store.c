@@ -53,6 +53,12 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX events_alert ON events(id) WHERE type = 'alert';",
 	/* 3 -> 4: packet drops (--drops), listed and summed by the API. */
 	"CREATE INDEX events_drop ON events(id) WHERE type = 'drop';",
+	/* 4 -> 5: containers by name, image and pod (their runtimes' metadata). */
+	"ALTER TABLE processes ADD COLUMN container_name TEXT;"
+	"ALTER TABLE processes ADD COLUMN container_image TEXT;"
+	"ALTER TABLE processes ADD COLUMN pod TEXT;"
+	"ALTER TABLE processes ADD COLUMN k8s_namespace TEXT;"
+	"CREATE INDEX processes_container_name ON processes(container_name);",
 };
 
 static const char ins_event_sql[] =
@@ -63,19 +69,24 @@ static const char ins_event_sql[] =
 #define PROC_COLUMNS                                                                      \
 	"INTO processes(entity_id, pid, ppid, parent_entity_id, comm, exe, command_line," \
 	" cwd, uid, user, gid, container_id, cgroup, md5, sha256, start_ts, exit_ts,"     \
-	" exit_code, seen_ts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15," \
-	"?16,?17,?18,?19)"
+	" exit_code, seen_ts, container_name, container_image, pod, k8s_namespace)"       \
+	" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20," \
+	"?21,?22,?23)"
 static const char ins_proc_sql[] =
 	"INSERT " PROC_COLUMNS " ON CONFLICT(entity_id) DO UPDATE SET"
 	" ppid = excluded.ppid,"
 	" parent_entity_id = coalesce(excluded.parent_entity_id, parent_entity_id),"
-	" comm = CASE WHEN ?20 THEN excluded.comm ELSE comm END,"
-	" exe = CASE WHEN ?20 THEN excluded.exe ELSE coalesce(exe, excluded.exe) END,"
-	" command_line = CASE WHEN ?20 THEN excluded.command_line"
+	" comm = CASE WHEN ?24 THEN excluded.comm ELSE comm END,"
+	" exe = CASE WHEN ?24 THEN excluded.exe ELSE coalesce(exe, excluded.exe) END,"
+	" command_line = CASE WHEN ?24 THEN excluded.command_line"
 	"  ELSE coalesce(command_line, excluded.command_line) END,"
 	" cwd = coalesce(excluded.cwd, cwd), md5 = coalesce(excluded.md5, md5),"
 	" sha256 = coalesce(excluded.sha256, sha256),"
 	" container_id = coalesce(excluded.container_id, container_id),"
+	" container_name = coalesce(excluded.container_name, container_name),"
+	" container_image = coalesce(excluded.container_image, container_image),"
+	" pod = coalesce(excluded.pod, pod),"
+	" k8s_namespace = coalesce(excluded.k8s_namespace, k8s_namespace),"
 	" cgroup = coalesce(excluded.cgroup, cgroup),"
 	" exit_ts = coalesce(excluded.exit_ts, exit_ts),"
 	" exit_code = coalesce(excluded.exit_code, exit_code)";
@@ -256,8 +267,12 @@ static int store__process(struct db_store *s, const struct db_row *r)
 	bind__int(st, 17, r->i[DBI_EXIT_TS], exit);
 	bind__int(st, 18, r->i[DBI_EXIT_CODE], exit);
 	sqlite3_bind_int64(st, 19, r->i[DBI_TS]);
+	bind__str(st, 20, r, DBS_CTR_NAME);
+	bind__str(st, 21, r, DBS_CTR_IMAGE);
+	bind__str(st, 22, r, DBS_POD);
+	bind__str(st, 23, r, DBS_K8S_NS);
 	if (proc)
-		sqlite3_bind_int(st, 20, exec);
+		sqlite3_bind_int(st, 24, exec);
 	return store__step(st);
 }
 

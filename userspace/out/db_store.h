@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /* One event as the store keeps it: integers, and strings (NULL: absent). */
 enum db_int {
@@ -48,6 +48,10 @@ enum db_str {
 	DBS_CGROUP,
 	DBS_MD5,
 	DBS_SHA256,
+	DBS_CTR_NAME, /* what the container's runtime said (meta/) */
+	DBS_CTR_IMAGE,
+	DBS_POD,
+	DBS_K8S_NS,
 	DBS__N
 };
 

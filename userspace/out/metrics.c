@@ -188,6 +188,28 @@ static void agent(struct out *o, const struct metrics_in *in)
 	    in->rules_usable, in->rules_skipped, in->rules_broken);
 }
 
+static void containers(struct out *o, const struct metrics_in *in)
+{
+	if (!in->containers)
+		return;
+	head(o, "whoflow_container_lookups_total", "counter",
+	     "Containers asked of their runtime, by answer (unreachable: no answer in time).");
+	put(o, "whoflow_container_lookups_total{result=\"found\"} %" PRIu64 "\n"
+	       "whoflow_container_lookups_total{result=\"not_found\"} %" PRIu64 "\n"
+	       "whoflow_container_lookups_total{result=\"unreachable\"} %" PRIu64 "\n"
+	       "whoflow_container_lookups_total{result=\"error\"} %" PRIu64 "\n"
+	       "whoflow_container_lookups_total{result=\"queue_full\"} %" PRIu64 "\n",
+	    in->ctr_found, in->ctr_not_found, in->ctr_unreachable, in->ctr_errors,
+	    in->ctr_queue_full);
+	one(o, "whoflow_container_runtime_events_total", "counter",
+	    "Container events read from the runtimes' event streams.", in->ctr_runtime_events);
+	head(o, "whoflow_container_event_names_total", "counter",
+	     "Events of a container, by whether its runtime had named it yet.");
+	put(o, "whoflow_container_event_names_total{named=\"true\"} %" PRIu64 "\n"
+	       "whoflow_container_event_names_total{named=\"false\"} %" PRIu64 "\n",
+	    in->ctr_named, in->ctr_unnamed);
+}
+
 char *metrics__render(const struct metrics_in *in, size_t *len)
 {
 	struct out o = { 0 };
@@ -198,6 +220,7 @@ char *metrics__render(const struct metrics_in *in, size_t *len)
 	interfaces(&o, in);
 	protocols(&o, in);
 	agent(&o, in);
+	containers(&o, in);
 	if (o.oom) {
 		free(o.buf);
 		return NULL;

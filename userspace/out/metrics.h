@@ -39,6 +39,9 @@ struct metrics_in {
 	size_t nsinks;
 	double cpu_seconds;
 	uint64_t rss_bytes;
+	bool containers; /* a container runtime is asked: its counters too */
+	uint64_t ctr_found, ctr_not_found, ctr_unreachable, ctr_errors, ctr_queue_full;
+	uint64_t ctr_runtime_events, ctr_named, ctr_unnamed;
 	bool rules; /* --rules: the rules' gauges too */
 	unsigned int rules_usable, rules_skipped, rules_broken;
 };

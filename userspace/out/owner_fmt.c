@@ -5,6 +5,8 @@
 #include <string.h>
 #include "cmdline.h"
 #include "json.h"
+#include "ctr_fmt.h"
+#include "ctr_meta.h"
 #include "owner_fmt.h"
 #include "proc_info.h"
 #include "users.h"
@@ -88,12 +90,8 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 		json__obj_close(j);
 	}
 	json__obj_close(j);
-	if (p && p->container.id[0]) {
-		json__obj_open(j, "container");
-		json__str(j, "id", p->container.id);
-		json__str(j, "runtime", p->container.runtime);
-		json__obj_close(j);
-	}
+	if (p)
+		ctr__json(j, &p->container);
 	if (key)
 		json__obj_close(j);
 }
@@ -125,8 +123,10 @@ void owner__text(FILE *f, const char *prefix, const struct owner_view *v)
 		return;
 	}
 	fprintf(f, " %spid=%u %scomm=%s", prefix, v->o.tgid, prefix, v->p ? v->p->comm : v->o.comm);
-	if (v->p && v->p->container.id[0])
+	if (v->p && v->p->container.id[0]) {
 		fprintf(f, " %scontainer=%.12s", prefix, v->p->container.id);
+		ctr__text(f, prefix, &v->p->container);
+	}
 }
 
 /* Appends " key=value", quoting values with spaces, quotes or control bytes. */
@@ -188,8 +188,17 @@ void owner__comment(const struct owner_view *v, char *out, size_t n)
 	}
 	snprintf(num, sizeof(num), "%u", v->o.uid);
 	comment__kv(out, n, &len, "uid", num);
-	if (p && p->container.id[0])
+	if (p && p->container.id[0]) {
+		char buf[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
+
 		comment__kv(out, n, &len, "container", p->container.id);
+		if (*ctr__name(&p->container))
+			comment__kv(out, n, &len, "container_name", ctr__name(&p->container));
+		if (*ctr__image(&p->container, buf, sizeof(buf)))
+			comment__kv(out, n, &len, "container_image", buf);
+		if (*ctr__pod(&p->container, buf, sizeof(buf)))
+			comment__kv(out, n, &len, "pod", buf);
+	}
 	if (p && p->cgroup_path)
 		comment__kv(out, n, &len, "cgroup", p->cgroup_path);
 	comment__kv(out, n, &len, "attribution", v->attribution);

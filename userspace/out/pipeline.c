@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "meta_stage.h"
 #include "detect.h"
 #include "dns_names.h"
 #include "join.h"
@@ -86,6 +87,7 @@ static void pipeline__emit(struct event_out *o, struct event *ev)
 
 	if (pipeline__done(p))
 		return;
+	meta_stage__poll(); /* runtimes' answers in: the cache changes between events only */
 	if (!proc)
 		join__network(p->owners, ev);
 	selected = select__event(p->cfg, p->owners, ev);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmdline.h"
+#include "ctr_cache.h"
 #include "db_store.h"
 #include "log.h"
 #include "proc_info.h"
@@ -55,6 +56,7 @@ struct db_sink {
 	/* The row being built on the readers' path. */
 	struct db_row row;
 	char *cmdline, *parent_cmdline;
+	char image[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
 };
 
 /* 2026-12-01T13:00:00.123456789Z -> ns since the epoch. */
@@ -82,6 +84,22 @@ static char *db__cmdline(const struct proc_info *p)
 	return p && p->args_len ? cmdline__dup(p->args, p->args_len) : NULL;
 }
 
+/* The container's name, image and pod, as its runtime said them (copied at the push). */
+static void row__container(struct db_sink *d, const struct container *c)
+{
+	const struct ctr_meta *m = c->id[0] ? ctr_cache__find(c) : NULL;
+	struct db_row *r = &d->row;
+
+	row__str(r, DBS_CTR_NAME, m ? m->name : NULL);
+	row__str(r, DBS_POD, m ? m->pod_name : NULL);
+	row__str(r, DBS_K8S_NS, m ? m->pod_namespace : NULL);
+	d->image[0] = '\0';
+	if (m && m->image_name[0])
+		snprintf(d->image, sizeof(d->image), "%s%s%s", m->image_name,
+			 m->image_tag[0] ? ":" : "", m->image_tag);
+	row__str(r, DBS_CTR_IMAGE, d->image);
+}
+
 /* The process columns, from what the join found. */
 static void row__process(struct db_sink *d, const struct proc_info *p,
 			 const struct proc_info *parent, const char *cmdline)
@@ -104,6 +122,7 @@ static void row__process(struct db_sink *d, const struct proc_info *p,
 	row__str(r, DBS_CWD, p->cwd);
 	row__str(r, DBS_USER, users__user_name(p->uid));
 	row__str(r, DBS_CONTAINER, p->container.id);
+	row__container(d, &p->container);
 	row__str(r, DBS_CGROUP, p->cgroup_path);
 	row__str(r, DBS_MD5, p->md5);
 	row__str(r, DBS_SHA256, p->sha256);

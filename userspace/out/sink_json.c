@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "drop_events.h"
 #include "flow_events.h"
+#include "ctr_fmt.h"
 #include "json.h"
 #include "net_fmt.h"
 #include "owner_fmt.h"
@@ -581,12 +582,7 @@ static void json__proc(struct sink *s, const struct proc_view *v, const char *id
 	json__str(j, "name", s->host);
 	json__obj_close(j);
 	json__process(j, v);
-	if (p->container.id[0]) {
-		json__obj_open(j, "container");
-		json__str(j, "id", p->container.id);
-		json__str(j, "runtime", p->container.runtime);
-		json__obj_close(j);
-	}
+	ctr__json(j, &p->container);
 	json__whoflow(j, v);
 	json__obj_close(j);
 }

@@ -11,6 +11,8 @@
 #include "net_fmt.h"
 #include "owner_fmt.h"
 #include "proc_info.h"
+#include "ctr_fmt.h"
+#include "ctr_meta.h"
 #include "sink.h"
 
 static void text__kv(FILE *f, const char *key, const char *val);
@@ -252,8 +254,16 @@ static void text__image(FILE *f, const struct proc_view *v)
 	if (p->cgroup_path)
 		text__kv(f, "cgroup", p->cgroup_path);
 	if (p->container.id[0]) {
+		char buf[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
+
 		text__kv(f, "container", p->container.id);
 		text__kv(f, "runtime", p->container.runtime);
+		if (*ctr__name(&p->container))
+			text__kv(f, "ctr", ctr__name(&p->container));
+		if (*ctr__image(&p->container, buf, sizeof(buf)))
+			text__kv(f, "image", buf);
+		if (*ctr__pod(&p->container, buf, sizeof(buf)))
+			text__kv(f, "pod", buf);
 	}
 	if (p->md5[0]) {
 		text__kv(f, "md5", p->md5);

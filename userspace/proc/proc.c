@@ -74,6 +74,18 @@ void proc_tracker__judge_all(struct proc_tracker *t)
 		tracker__judge(t, p);
 }
 
+void proc_tracker__judge_container(struct proc_tracker *t, const char *id)
+{
+	struct proc_info *p;
+	size_t i;
+
+	if (!t->judge_images)
+		return;
+	proc_table__for_each(&t->table, p, i)
+		if (!strcmp(p->container.id, id))
+			tracker__judge(t, p);
+}
+
 int proc_tracker__gen_fd(const struct proc_tracker *t)
 {
 	return t->judge_images ? bpf_map__fd(t->skel->maps.proc_gen) : -1;

@@ -46,6 +46,8 @@ int proc_tracker__gen_fd(const struct proc_tracker *t);
 int proc_tracker__verdicts_fd(const struct proc_tracker *t);
 /* Judges every process in the table (after the snapshot). */
 void proc_tracker__judge_all(struct proc_tracker *t);
+/* Judges again the processes of one container (its name became known or changed). */
+void proc_tracker__judge_container(struct proc_tracker *t, const char *id);
 
 /* Fills the pieces every source (event or /proc) derives the same way. */
 void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p);

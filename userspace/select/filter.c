@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctr_cache.h"
 #include "filter.h"
 #include "proc_info.h"
 
@@ -51,6 +52,8 @@ void filter__free(struct proc_filter *f)
 	strlist__free(&f->exes);
 	strlist__free(&f->cmdlines);
 	strlist__free(&f->containers);
+	strlist__free(&f->pods);
+	strlist__free(&f->k8s_namespaces);
 	strlist__free(&f->cgroup_paths);
 	memset(f, 0, sizeof(*f));
 }
@@ -88,17 +91,29 @@ static bool match__cmdline(const struct strlist *l, const struct proc_info *p)
 	return hit;
 }
 
-static bool match__container(const struct strlist *l, const char *id)
+/* A name as the runtime knows it, or an id prefix (the name only once the runtime said it). */
+static bool match__container(const struct strlist *l, const struct container *c)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (*id && !strncmp(id, l->v[i], strlen(l->v[i])))
+	const struct ctr_meta *m = ctr_cache__find(c);
+
+	for (size_t i = 0; c->id[0] && i < l->n; i++)
+		if (!strncmp(c->id, l->v[i], strlen(l->v[i])) || (m && !strcmp(m->name, l->v[i])))
 			return true;
 	return false;
+}
+
+/* --pod, --k8s-namespace: what the runtime said of the container's pod. */
+static bool match__pod(const struct strlist *l, const struct container *c, bool ns)
+{
+	const struct ctr_meta *m = ctr_cache__find(c);
+
+	return m && strlist__contains(l, ns ? m->pod_namespace : m->pod_name);
 }
 
 bool filter__needs_images(const struct proc_filter *f)
 {
 	return f->ppids.n || f->trees.n || f->exes.n || f->cmdlines.n || f->containers.n ||
+	       f->pods.n || f->k8s_namespaces.n ||
 	       f->cgroup_paths.n || f->pids.n > 8 || f->comms.n > 4;
 }
 
@@ -117,7 +132,11 @@ bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool 
 		return false;
 	if (f->cmdlines.n && !match__cmdline(&f->cmdlines, p))
 		return false;
-	if (f->containers.n && !match__container(&f->containers, p->container.id))
+	if (f->containers.n && !match__container(&f->containers, &p->container))
+		return false;
+	if (f->pods.n && !match__pod(&f->pods, &p->container, false))
+		return false;
+	if (f->k8s_namespaces.n && !match__pod(&f->k8s_namespaces, &p->container, true))
 		return false;
 	if (f->cgroup_paths.n && !match__exe(&f->cgroup_paths, p->cgroup_path))
 		return false;

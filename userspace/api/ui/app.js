@@ -72,7 +72,7 @@ function treeOf(procs) {
 function matches(p, q) {
   if (!q) return false;
   q = q.toLowerCase();
-  return [p.comm, String(p.pid), p.executable, p.container_id, p.command_line].some((v) => v && v.toLowerCase().includes(q));
+  return [p.comm, String(p.pid), p.executable, p.container_id, p.container_name, p.command_line].some((v) => v && v.toLowerCase().includes(q));
 }
 
 function renderNode(n, q) {
@@ -90,17 +90,25 @@ async function viewProcesses() {
   const procs = await all("/api/processes");
   const roots = treeOf(procs);
   const groups = new Map();
+  const names = new Map(); // container id -> its name, image and pod, as the runtime said them
   for (const r of roots) {
     const key = r.p.container_id || "";
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
+    if (key && r.p.container_name) names.set(key, r.p);
   }
+  const title = (key) => {
+    const p = names.get(key);
+    if (!p) return "container " + key.slice(0, 12);
+    return "container " + p.container_name + (p.container_image ? " (" + p.container_image + ")" : "") +
+      (p.pod ? ", pod " + (p.k8s_namespace ? p.k8s_namespace + "/" : "") + p.pod : "");
+  };
   const search = el("input", { id: "search", type: "search", placeholder: "name, pid, executable or container", value: q, size: 40 });
   search.addEventListener("change", () => { location.hash = "#/processes?q=" + encodeURIComponent(search.value); });
   const view = el("div", {}, el("div", { class: "toolbar" }, search, el("span", {}, procs.length + " processes, exited ones greyed")));
   for (const [key, rs] of [...groups.entries()].sort()) {
     view.append(el("div", { class: "group", "data-container": key || "host" },
-      el("h2", {}, key ? "container " + key.slice(0, 12) : "host"), el("ul", { class: "tree" }, ...rs.map((r) => renderNode(r, q)))));
+      el("h2", {}, key ? title(key) : "host"), el("ul", { class: "tree" }, ...rs.map((r) => renderNode(r, q)))));
   }
   $("#view").replaceChildren(view);
   setStatus("updated " + new Date().toLocaleTimeString());
@@ -130,7 +138,8 @@ async function viewProcess(id) {
   const kv = (k, v) => [el("dt", {}, k), el("dd", {}, v == null ? "—" : v)];
   const dl = el("dl", { class: "kv", id: "process-fields" },
     ...kv("command line", p.command_line), ...kv("executable", p.executable), ...kv("pid", p.pid), ...kv("parent", t.ancestors.length ? t.ancestors[0].comm + " " + t.ancestors[0].pid : p.ppid),
-    ...kv("user", p.user), ...kv("working directory", p.cwd), ...kv("container", p.container_id), ...kv("cgroup", p.cgroup),
+    ...kv("user", p.user), ...kv("working directory", p.cwd), ...kv("container", p.container_id), ...kv("container name", p.container_name),
+    ...kv("image", p.container_image), ...kv("pod", p.pod ? (p.k8s_namespace ? p.k8s_namespace + "/" : "") + p.pod : null), ...kv("cgroup", p.cgroup),
     ...kv("started", p.start), ...kv("ended", p.end ? p.end + " (exit " + p.exit_code + ")" : null),
     ...kv("md5", p.md5), ...kv("sha256", p.sha256), ...kv("environment", env ? env.join("\n") : null));
   const byTime = (a, b) => a["@timestamp"].localeCompare(b["@timestamp"]);
