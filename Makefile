@@ -25,7 +25,7 @@ PKGS_CFLAGS_ONLY := libmicrohttpd libfixbuf libnats libcurl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP
 # Userspace is one folder per stage (see docs/architecture.md); sources are picked by folder.
-STAGES   := cli api core proc sock net proto join select detect meta out lib
+STAGES   := cli api core proc sock net file proto join select detect meta out lib
 CPPFLAGS += -I$(BUILD) -Ibpf/include $(addprefix -Iuserspace/,$(STAGES)) $(shell pkg-config --cflags $(PKGS) $(PKGS_CFLAGS_ONLY))
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 
@@ -39,7 +39,7 @@ SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 # Pure modules (decoders and helpers): no BPF, no globals beyond their own; the
 # unit tests link them directly.
 LIB_SRCS := $(wildcard userspace/proto/*.c userspace/lib/*.c)
-AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net join select detect meta out,$(wildcard userspace/$(d)/*.c))
+AGENT_SRCS := userspace/main.c $(foreach d,cli api core proc sock net file join select detect meta out,$(wildcard userspace/$(d)/*.c))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 
@@ -227,6 +227,10 @@ $(BUILD)/bench/procs: bench/procs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 
+$(BUILD)/bench/filestorm: bench/filestorm.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/bench/tpfloor.bpf.o: bench/tpfloor.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -254,7 +258,7 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/pktcost \
+	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/filestorm $(BUILD)/bench/pktcost \
 		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor
 	$(PYTHON) bench/bench.py
 
@@ -276,9 +280,9 @@ soak: deps
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
-	userspace/proto/quic.c userspace/proto/ctr_json.c userspace/lib/textesc.c
+	userspace/proto/quic.c userspace/proto/ctr_json.c userspace/proto/fsnote.c userspace/lib/textesc.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http \
-	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma $(BUILD)/fuzz/fuzz_ctr
+	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma $(BUILD)/fuzz/fuzz_ctr $(BUILD)/fuzz/fuzz_fsnote
 # The Sigma rule reader and matcher, with the libraries they use.
 FUZZ_SIGMA_SRCS := $(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c \
 	userspace/detect/sigma_jsonl.c,$(wildcard userspace/detect/*.c))
@@ -295,7 +299,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
 
 fuzz: deps $(FUZZ_TARGETS)
 	@rm -rf $(BUILD)/fuzz/seeds && $(PYTHON) tests/fuzz/make_seeds.py $(BUILD)/fuzz/seeds
-	@set -e; cd $(BUILD)/fuzz; for t in dns tls http quic sigma ctr; do \
+	@set -e; cd $(BUILD)/fuzz; for t in dns tls http quic sigma ctr fsnote; do \
 		mkdir -p corpus-$$t; echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
 		./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -print_final_stats=1 \
 			corpus-$$t seeds/$$t 2>&1 | grep -E "^(stat::|==|SUMMARY|INFO: (Running|Done))" ; \

@@ -22,6 +22,7 @@
 #include "options.h"
 #include "parse_container.h"
 #include "parse_export.h"
+#include "parse_files.h"
 #include "cmd_pin.h"
 #include "cmd_rules.h"
 #include "cmd_serve.h"
@@ -478,6 +479,8 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 		rc = parse_export__option(cfg, opt, arg, usage__error);
 	if (rc < 0)
 		rc = parse_container__option(cfg, opt, arg, usage__error);
+	if (rc < 0)
+		rc = parse_files__option(cfg, opt, arg, usage__error);
 	return rc >= 0 ? rc : parse__selector(cfg, opt, arg);
 }
 
@@ -568,6 +571,7 @@ static void config__free(struct config *cfg)
 	strlist__free(&cfg->pkt.tls_versions);
 	strlist__free(&cfg->rules_dirs);
 	strlist__free(&cfg->container_labels);
+	strlist__free(&cfg->file_paths);
 	strlist__free(&cfg->udp_targets);
 }
 

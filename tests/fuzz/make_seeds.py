@@ -3,7 +3,8 @@
 streams from Python's ssl module (whole, split over records) and the odd hellos
 of the integration tests, HTTP requests (CONNECT among them), the integration
 tests' Sigma rules, a real QUIC client Initial, the container runtimes' real
-answers (Docker's inspect and events, containerd's bundle). Debian's python."""
+answers (Docker's inspect and events, containerd's bundle), a real read of fanotify's records.
+Debian's python."""
 import os
 import sys
 
@@ -64,6 +65,14 @@ def main(out):
         data = body.encode().decode("unicode_escape").encode("latin-1")
         with open(os.path.join(out, "ctr", m.group(1)), "wb") as f:
             f.write(data)
+
+    # fanotify: the unit test's real read, whole and cut after each record.
+    os.makedirs(os.path.join(out, "fsnote"), exist_ok=True)
+    text = open(os.path.join(os.path.dirname(__file__), "..", "unit", "fsnote_vectors.h")).read()
+    rec = bytes(int(x, 16) for x in re.findall(r"0x([0-9a-f]{2})", text))
+    for i, n in enumerate((len(rec), 96, 232)):
+        with open(os.path.join(out, "fsnote", "read%d" % i), "wb") as f:
+            f.write(rec[:n])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 U = os.path.join(ROOT, "userspace")
 # Lowest first: a folder may include its own and the ones before it.
-ORDER = ["lib", "proto", "core", "select", "proc", "sock", "join", "net", "detect", "meta", "out", "api", "cli"]
+ORDER = ["lib", "proto", "core", "select", "proc", "sock", "join", "net", "file", "detect", "meta", "out", "api",
+         "cli"]
 
 
 def sources():

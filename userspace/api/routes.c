@@ -12,8 +12,8 @@
 
 /* -- events -------------------------------------------------------------------------- */
 
-static const char *const event_types[] = { "exec", "fork", "exit",  "flow", "dns",
-					   "tls",  "http", "alert", "drop", NULL };
+static const char *const event_types[] = { "exec", "fork",  "exit", "flow", "dns", "tls",
+					   "http", "alert", "drop", "file", NULL };
 
 static void route__events(struct api_req *r, const char *type, const char *entity)
 {
@@ -375,7 +375,7 @@ void routes__dispatch(struct api_req *r)
 {
 	static const char *const typed[] = { "flows", "flow",  "dns",	 "dns",	  "tls",   "tls",
 					     "http",  "http",  "alerts", "alert", "drops", "drop",
-					     NULL };
+					     "files", "file",  NULL };
 	const char *p = r->path;
 
 	if (!strncmp(p, "/api/", 5))

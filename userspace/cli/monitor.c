@@ -16,6 +16,7 @@
 #include "meta_stage.h"
 #include "monitor.h"
 #include "monitor_ctr.h"
+#include "monitor_files.h"
 #include "mounts.h"
 #include "netns.h"
 #include "pipeline.h"
@@ -193,6 +194,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 
 	pipeline__say_rules(out);
 	monitor_ctr__summary();
+	monitor_files__summary();
 	/* Before the main line, which scripts read as the last. */
 	if (ft->drops.skel) {
 		uint64_t d[WF_DROP_STAT__MAX];
@@ -564,6 +566,7 @@ int monitor__run(struct config *cfg)
 	 * and events are not printed, as with tcpdump. */
 	rc = loop__init(&loop) ? 1 : monitor_ctr__start(cfg, &t);
 	rc = rc ?: monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop);
+	rc = rc ?: monitor_files__start(cfg, &t, &out.base, &loop);
 	cap = sink_pcapng__capture(pipeline__sink(&out, "pcapng"));
 	if (cap && ft.skel)
 		cap->drops_fd = flow_tracker__capture_drops_fd(&ft);
@@ -593,6 +596,7 @@ int monitor__run(struct config *cfg)
 	flow_tracker__detach(&ft);
 	proc_tracker__detach(&t);
 	loop__consume(&loop);
+	monitor_files__stop();
 	if (ft.skel && !pipeline__done(&out))
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
 	if (cap) {

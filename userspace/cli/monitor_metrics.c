@@ -10,6 +10,7 @@
 #include "metrics_http.h"
 #include "ctr_cache.h"
 #include "meta_stage.h"
+#include "monitor_files.h"
 #include "monitor_metrics.h"
 #include "proc.h"
 #include "sock.h"
@@ -100,6 +101,8 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 	in.http = out->by_kind[EVENT_HTTP];
 	in.alert = out->by_kind[EVENT_ALERT];
 	in.drop = out->by_kind[EVENT_DROP];
+	in.file = out->by_kind[EVENT_FILE];
+	in.lost_file_overflow = monitor_files__overflows();
 	in.filtered = out->filtered;
 	in.lost_proc_ringbuf = l[WF_PROC_LOSS_RINGBUF];
 	in.lost_argv = l[WF_PROC_LOSS_READ];

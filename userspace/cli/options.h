@@ -92,6 +92,12 @@ enum option_id {
 	OPT_CONTAINERD_SOCKET,
 	OPT_NO_CONTAINER_META,
 	OPT_CONTAINER_LABEL,
+	OPT_FILES,
+	OPT_FILES_ALL,
+	OPT_FILE_WRITES,
+	OPT_FILE_PATH,
+	OPT_HASH_FILES,
+	OPT_HASH_MAX_SIZE,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

@@ -97,6 +97,10 @@ struct config {
 	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */
 	const char *ipfix_url; /* --ipfix udp://HOST:PORT or tcp://HOST:PORT */
 	const char *nats_url; /* --nats */
+	/* File events (file/): --files, --files-all, --file-path, --hash-files, --hash-max-size. */
+	bool files, files_all, file_writes, hash_files;
+	struct strlist file_paths;
+	unsigned long long hash_max_bytes;
 	/* Container metadata (meta/): the runtimes' sockets, NULL: their default paths. */
 	bool no_container_meta; /* --no-container-metadata */
 	const char *docker_socket, *podman_socket, *containerd_socket;

@@ -40,6 +40,7 @@ enum event_kind {
 	EVENT_PACKET, /* a packet copy for -w */
 	EVENT_ALERT, /* a Sigma rule matched an event (the detect stage) */
 	EVENT_DROP, /* packets the kernel dropped (--drops) */
+	EVENT_FILE, /* what a process did to a file (--files) */
 };
 
 enum proc_view_kind {
@@ -141,6 +142,60 @@ struct drop_view {
 	char flow_id[17];
 };
 
+/* What a process did to a file, by kind: the counts of a FILE record. */
+enum file_action {
+	FILE_CREATE,
+	FILE_MODIFY, /* written to (the first write of each time it was open, see docs) */
+	FILE_CLOSE_WRITE, /* closed after being opened for writing */
+	FILE_DELETE,
+	FILE_RENAME,
+	FILE_ATTRIB, /* mode, owner, times or links changed */
+	FILE__N,
+};
+
+/*
+ * One file and one process over a short window (or one notification, with
+ * --files-all): fanotify's notifications, counted by kind (file/file_agg.c).
+ */
+struct file_view {
+	pid_t pid;
+	uint64_t proc_start_ns; /* the process's start, when the table had it at the first notification */
+	const char *path; /* the last name it had */
+	const char *old_path; /* renamed: the name before the first rename, else NULL */
+	bool is_dir, deleted;
+	uint32_t counts[FILE__N];
+	uint64_t first_ns, last_ns; /* CLOCK_REALTIME, when whoflow read them */
+	char first_ts[40]; /* first_ns, RFC 3339 */
+	bool has_stat; /* the file's identity, read while it existed */
+	uint64_t inode, dev, size;
+	uint32_t mode, uid, gid;
+	char md5[33], sha256[65]; /* --hash-files: "" when not hashed */
+	const char *hash_skipped; /* why not: "too_large", "unreadable", "deleted", "gone"; NULL */
+	const char *id_bytes; /* what makes its event.id, with id_len */
+	size_t id_len;
+};
+
+/* The counts' names, in enum file_action's order (JSON, log files, text). */
+static const char *const file_action_names[FILE__N] = {
+	"creation", "modification", "close_write", "deletion", "rename", "attributes_modified",
+};
+
+/* What a record mostly is: its ECS event.action. */
+static inline const char *file_view__action(const struct file_view *v)
+{
+	if (v->deleted && v->counts[FILE_DELETE])
+		return "deletion";
+	if (v->counts[FILE_RENAME])
+		return "rename";
+	if (v->counts[FILE_CREATE])
+		return "creation";
+	if (v->counts[FILE_MODIFY] || v->counts[FILE_CLOSE_WRITE])
+		return "modification";
+	if (v->counts[FILE_ATTRIB])
+		return "attributes_modified";
+	return v->counts[FILE_DELETE] ? "deletion" : "modification";
+}
+
 /* A packet the classifiers copied for -w. */
 struct packet_view {
 	const struct cap_event *e;
@@ -212,6 +267,7 @@ struct event {
 		const struct packet_view *packet;
 		const struct alert_view *alert;
 		const struct drop_view *drop;
+		const struct file_view *file;
 	};
 	/* What the join adds: */
 	struct proc_view proc; /* EVENT_PROC */

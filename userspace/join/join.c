@@ -93,6 +93,22 @@ static void join__drop(const struct owner_ctx *oc, struct event *ev)
 		timeconv__rfc3339(timeconv__boot_to_real(v->last_ns), ev->ep.ts, sizeof(ev->ep.ts));
 }
 
+/* A file record: its process by pid, its time the last notification's. */
+static void join__file(const struct owner_ctx *oc, struct event *ev)
+{
+	const struct file_view *fv = ev->file;
+	struct {
+		pid_t pid;
+		uint64_t first_ns;
+	} who = { fv->pid, fv->first_ns };
+
+	event_id__make(ev->id, fv->first_ns, EVENT_ID_FILE, &who, sizeof(who), fv->id_bytes,
+		       fv->id_len);
+	owner__pid_view(&ev->owner, oc, fv->pid, fv->proc_start_ns);
+	memset(&ev->peer, 0, sizeof(ev->peer));
+	timeconv__rfc3339(fv->last_ns, ev->ep.ts, sizeof(ev->ep.ts));
+}
+
 void join__network(const struct owner_ctx *oc, struct event *ev)
 {
 	switch (ev->kind) {
@@ -120,6 +136,9 @@ void join__network(const struct owner_ctx *oc, struct event *ev)
 	}
 	case EVENT_DROP:
 		join__drop(oc, ev);
+		break;
+	case EVENT_FILE:
+		join__file(oc, ev);
 		break;
 	case EVENT_PROC:
 	case EVENT_ALERT:

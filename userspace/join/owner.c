@@ -70,3 +70,28 @@ void owner__view(struct owner_view *v, const struct owner_ctx *ctx, const struct
 		v->parent = proc_tracker__parent(ctx->procs, v->p);
 	snprintf(v->attribution, sizeof(v->attribution), "%s", owner__how(&v->o, attr));
 }
+
+void owner__pid_view(struct owner_view *v, const struct owner_ctx *ctx, pid_t pid,
+		     uint64_t start_ns)
+{
+	bool reused = false;
+
+	memset(v, 0, sizeof(*v));
+	v->o.tgid = v->o.tid = (__u32)pid;
+	v->o.start_ns = start_ns;
+	if (ctx && ctx->procs)
+		v->p = proc_tracker__lookup(ctx->procs, pid, start_ns, &reused);
+	if (!v->p) {
+		snprintf(v->attribution, sizeof(v->attribution), "%s",
+			 reused ? "unknown:pid_reused" : "unknown:process_not_tracked");
+		return;
+	}
+	v->known = true;
+	v->o.uid = v->p->uid;
+	v->o.cgroup_id = v->p->cgroup_id;
+	memcpy(v->o.comm, v->p->comm, sizeof(v->o.comm) < sizeof(v->p->comm) ? sizeof(v->o.comm) :
+										 sizeof(v->p->comm));
+	v->o.comm[sizeof(v->o.comm) - 1] = '\0';
+	v->parent = proc_tracker__parent(ctx->procs, v->p);
+	snprintf(v->attribution, sizeof(v->attribution), "pid");
+}

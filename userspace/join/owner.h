@@ -17,4 +17,12 @@
 void owner__view(struct owner_view *v, const struct owner_ctx *ctx, const struct wf_owner *o,
 		 __u8 attr, __u8 hook, bool has_sk);
 
+/*
+ * The process a file notification names (fanotify gives its pid): attribution
+ * "pid" when the table has it (start_ns: the process it was then, 0: any),
+ * else unknown:process_not_tracked.
+ */
+void owner__pid_view(struct owner_view *v, const struct owner_ctx *ctx, pid_t pid,
+		     uint64_t start_ns);
+
 #endif

@@ -11,6 +11,7 @@
 #define EVENT_ID_PROC 0x200 /* + enum proc_view_kind */
 #define EVENT_ID_ALERT 0x300 /* a rule's match: the matched event's id and the rule's */
 #define EVENT_ID_DROP 0x400 /* a window of drops of one kind */
+#define EVENT_ID_FILE 0x500 /* a file record: its process and file */
 #define EVENT_ID_LEN 33
 
 /*

@@ -59,6 +59,8 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"ALTER TABLE processes ADD COLUMN pod TEXT;"
 	"ALTER TABLE processes ADD COLUMN k8s_namespace TEXT;"
 	"CREATE INDEX processes_container_name ON processes(container_name);",
+	/* 5 -> 6: file events (--files), listed by the API as the rarer types are. */
+	"CREATE INDEX events_file ON events(id) WHERE type = 'file';",
 };
 
 static const char ins_event_sql[] =

@@ -149,6 +149,33 @@ static const struct log_col drop_cols[] = {
 	COMMUNITY,
 };
 
+static const struct log_col file_cols[] = {
+	HEAD_COLS,
+	PROC_COLS,
+	C("attribution", "pid when the process table had the actor, else why not"),
+	C("action", "what it mostly was: creation, modification, deletion, rename, "
+		    "attributes_modified (event.action)"),
+	C("path", "the file's path (its last name)"),
+	C("old_path", "renamed: its name before"),
+	C("type", "file or dir"),
+	C("creations", "notifications of each kind over the record's window, merged by the "
+		       "kernel while unread: creations"),
+	C("modifications", "writes (see docs/usage.md, File events)"),
+	C("closes_after_write", "closes of the file opened for writing"),
+	C("deletions", "deletions"),
+	C("renames", "renames"),
+	C("attribute_changes", "mode, owner, times or link count changed"),
+	C("first_ts", "the first notification's time"),
+	C("inode", "the file's inode number, read while it existed"),
+	C("device", "its device number"),
+	C("mode", "its mode bits, octal"),
+	C("uid", "its owner"),
+	C("gid", "its group"),
+	C("size", "its size at the end of the window"),
+	C("md5", "--hash-files: of its content after the last close after writing"),
+	C("sha256", "the same, SHA-256"),
+};
+
 #define SCHEMA(f, what, c)                           \
 	{                                            \
 		f, what, c, sizeof(c) / sizeof(c[0]) \
@@ -164,6 +191,8 @@ const struct log_schema log_schemas[LOG__N] = {
 	SCHEMA("sigma.log", "Sigma rule matches (with --rules)", sigma_cols),
 	SCHEMA("drop.log", "packets the kernel dropped, per kind each second (with --drops)",
 	       drop_cols),
+	SCHEMA("file.log", "what processes did to files, per file and process (with --files)",
+	       file_cols),
 };
 
 void log_rows__legend(FILE *f)

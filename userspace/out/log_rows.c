@@ -499,9 +499,40 @@ enum log_kind log_rows__kind(const struct event *ev)
 		return LOG_SIGMA;
 	case EVENT_DROP:
 		return LOG_DROP;
+	case EVENT_FILE:
+		return LOG_FILE;
 	default:
 		return LOG_PROCESS;
 	}
+}
+
+static void row__file(struct row_buf *b, const struct event *ev, const char *session)
+{
+	const struct file_view *v = ev->file;
+
+	row__head(b, ev->ep.ts, session, ev->id);
+	row__owner(b, &ev->owner);
+	row__col(b, false, file_view__action(v));
+	row__col(b, false, v->path);
+	row__col(b, false, v->old_path);
+	row__col(b, false, v->is_dir ? "dir" : "file");
+	for (int i = 0; i < FILE__N; i++)
+		row__colf(b, "%u", v->counts[i]);
+	row__col(b, false, v->first_ts);
+	if (v->has_stat) {
+		row__colf(b, "%llu", (unsigned long long)v->inode);
+		row__colf(b, "%llu", (unsigned long long)v->dev);
+		row__colf(b, "%04o", v->mode & 07777);
+		row__colf(b, "%u", v->uid);
+		row__colf(b, "%u", v->gid);
+		row__colf(b, "%llu", (unsigned long long)v->size);
+	} else {
+		for (int i = 0; i < 6; i++)
+			row__col(b, false, NULL);
+	}
+	row__col(b, false, v->md5);
+	row__col(b, false, v->sha256);
+	row__end(b);
 }
 
 void log_rows__event(struct row_buf bufs[LOG__N], const struct event *ev, const char *session)
@@ -529,6 +560,9 @@ void log_rows__event(struct row_buf bufs[LOG__N], const struct event *ev, const 
 		break;
 	case EVENT_DROP:
 		row__drop(&bufs[LOG_DROP], ev, session);
+		break;
+	case EVENT_FILE:
+		row__file(&bufs[LOG_FILE], ev, session);
 		break;
 	case EVENT_PACKET:
 		break;

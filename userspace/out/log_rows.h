@@ -25,6 +25,7 @@ enum log_kind {
 	LOG_ENV,
 	LOG_SIGMA,
 	LOG_DROP,
+	LOG_FILE,
 	LOG__N,
 };
 

@@ -68,7 +68,8 @@ static void events(struct out *o, const struct metrics_in *in)
 		uint64_t v;
 	} rows[] = { { "exec", in->exec }, { "fork", in->fork }, { "exit", in->exit },
 		     { "flow", in->flow }, { "dns", in->dns },	 { "tls", in->tls },
-		     { "http", in->http }, { "alert", in->alert }, { "drop", in->drop } };
+		     { "http", in->http }, { "alert", in->alert }, { "drop", in->drop },
+		     { "file", in->file } };
 
 	head(o, "whoflow_events_total", "counter", "Events written to the outputs, by type.");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -94,6 +95,7 @@ static void lost(struct out *o, const struct metrics_in *in)
 		{ "tuple_table_full", in->lost_tuple_table },
 		{ "drop_table_full", in->lost_drop_table },
 		{ "drop_ringbuf_full", in->lost_drop_ringbuf },
+		{ "file_queue_overflow", in->lost_file_overflow },
 	};
 
 	head(o, "whoflow_events_lost_total", "counter",

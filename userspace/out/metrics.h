@@ -21,12 +21,12 @@ struct metrics_iface {
 };
 
 struct metrics_in {
-	uint64_t exec, fork, exit, flow, dns, tls, http, alert, drop; /* events written, by type */
+	uint64_t exec, fork, exit, flow, dns, tls, http, alert, drop, file; /* events written, by type */
 	uint64_t filtered;
 	/* lost, by cause */
 	uint64_t lost_proc_ringbuf, lost_argv, lost_pkt_ringbuf, lost_tls_ringbuf, lost_http_ringbuf,
 		lost_dns_fragments, lost_flow_table, lost_owner_table, lost_tuple_table,
-		lost_drop_table, lost_drop_ringbuf;
+		lost_drop_table, lost_drop_ringbuf, lost_file_overflow;
 	uint64_t packets_seen, packets_not_ip, packets_truncated, packets_malformed,
 		packets_fragments, packets_left_out;
 	struct metrics_iface ifaces[METRICS_IFACES_MAX];

@@ -108,6 +108,8 @@ void owner__json_whoflow(struct json *j, const struct owner_view *v)
 	if (v->p && v->p->cgroup_path)
 		json__str(j, "path", v->p->cgroup_path);
 	json__obj_close(j);
+	if (!v->o.cookie)
+		return; /* a file event's process: no socket */
 	json__obj_open(j, "socket");
 	json__u64(j, "cookie", v->o.cookie);
 	json__u64(j, "netns", v->o.netns);

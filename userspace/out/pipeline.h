@@ -41,7 +41,7 @@ struct pipeline {
 	struct detect *detect; /* --rules: the Sigma rules, NULL without */
 	struct detect_stats detect_stats; /* kept when it closes, for the summary */
 	/* For --metrics: what was emitted, by kind; DNS answers by rcode; TLS by version. */
-	uint64_t by_kind[EVENT_DROP + 1];
+	uint64_t by_kind[EVENT_FILE + 1];
 	uint64_t dns_rcode[24]; /* the last one: any other */
 	uint64_t tls_version[7]; /* unknown, SSL 3.0, TLS 1.0, 1.1, 1.2, 1.3, no answer */
 };

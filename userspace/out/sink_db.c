@@ -198,6 +198,11 @@ static bool row__make(struct db_sink *d, const struct event *ev)
 		row__network(d, ev, ev->drop->has_flow ? ev->drop->flow_id : NULL,
 			     ev->drop->reason);
 		break;
+	case EVENT_FILE:
+		/* name: the path, so that the store finds a file's events by it. */
+		row__str(r, DBS_TYPE, "file");
+		row__network(d, ev, NULL, ev->file->path);
+		break;
 	case EVENT_PACKET:
 		return false;
 	}

@@ -9,6 +9,7 @@
 #include "drop_events.h"
 #include "flow_events.h"
 #include "ctr_fmt.h"
+#include "file_json.h"
 #include "json.h"
 #include "net_fmt.h"
 #include "owner_fmt.h"
@@ -613,6 +614,12 @@ bool sink_json__render(struct sink *s, const struct event *ev)
 		break;
 	case EVENT_DROP:
 		json_net__drop(s, ev);
+		break;
+	case EVENT_FILE:
+		json__reset(&s->j);
+		json__obj_open(&s->j, NULL);
+		file_json__body(&s->j, ev, s->host);
+		json__obj_close(&s->j);
 		break;
 	case EVENT_PACKET:
 		return false; /* for the capture sink */

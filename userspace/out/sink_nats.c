@@ -164,6 +164,8 @@ static const char *nats__type(const struct event *ev)
 		return "http";
 	case EVENT_DROP:
 		return "drop";
+	case EVENT_FILE:
+		return "file";
 	case EVENT_ALERT:
 		return "alert";
 	default:

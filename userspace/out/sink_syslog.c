@@ -194,6 +194,8 @@ static const char *syslog__msgid(const struct event *ev)
 		return "http";
 	case EVENT_DROP:
 		return "drop";
+	case EVENT_FILE:
+		return "file";
 	case EVENT_ALERT:
 		return "sigma";
 	default:

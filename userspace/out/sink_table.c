@@ -186,6 +186,12 @@ static void table__drop(struct table *t, const struct event *ev)
 		table__add(t, " %s:%u > %s:%u", ev->ep.src, ev->ep.sport, ev->ep.dst, ev->ep.dport);
 }
 
+static void table__file(struct table *t, const struct event *ev)
+{
+	table__owner(t, ev, "FILE");
+	table__add(t, "%s %s", file_view__action(ev->file), ev->file->path);
+}
+
 static void sink_table__write(struct sink *s, const struct event *ev)
 {
 	struct table *t = s->priv;
@@ -216,6 +222,9 @@ static void sink_table__write(struct sink *s, const struct event *ev)
 	}
 	case EVENT_DROP:
 		table__drop(t, ev);
+		break;
+	case EVENT_FILE:
+		table__file(t, ev);
 		break;
 	case EVENT_PACKET:
 		return;

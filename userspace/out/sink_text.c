@@ -180,6 +180,30 @@ static void drop_text(FILE *f, const struct drop_view *dv, const struct endpoint
 	fputc('\n', f);
 }
 
+/* FILE ts= action= path= [old_path=] type= counts... [inode= ... size=] [md5= sha256=] owner */
+static void file_text(FILE *f, const struct file_view *v, const struct endpoints *ep,
+		      const struct owner_view *ov)
+{
+	fprintf(f, "FILE ts=%s action=%s", ep->ts, file_view__action(v));
+	text__kv(f, "path", v->path);
+	if (v->old_path)
+		text__kv(f, "old_path", v->old_path);
+	fprintf(f, " type=%s", v->is_dir ? "dir" : "file");
+	for (int i = 0; i < FILE__N; i++)
+		if (v->counts[i])
+			fprintf(f, " %s=%u", file_action_names[i], v->counts[i]);
+	if (v->has_stat)
+		fprintf(f, " inode=%llu dev=%llu mode=%04o uid=%u gid=%u size=%llu",
+			(unsigned long long)v->inode, (unsigned long long)v->dev, v->mode & 07777,
+			v->uid, v->gid, (unsigned long long)v->size);
+	if (v->sha256[0])
+		fprintf(f, " md5=%s sha256=%s", v->md5, v->sha256);
+	if (v->hash_skipped)
+		fprintf(f, " hash_skipped=%s", v->hash_skipped);
+	owner__text(f, "", ov);
+	fputc('\n', f);
+}
+
 static void text_net__write(struct sink *s, const struct event *ev)
 {
 	switch (ev->kind) {
@@ -197,6 +221,9 @@ static void text_net__write(struct sink *s, const struct event *ev)
 		break;
 	case EVENT_DROP:
 		drop_text(s->f, ev->drop, &ev->ep, &ev->owner);
+		break;
+	case EVENT_FILE:
+		file_text(s->f, ev->file, &ev->ep, &ev->owner);
 		break;
 	default:
 		break;

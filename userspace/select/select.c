@@ -86,6 +86,16 @@ bool owner__selected(const struct owner_ctx *ctx, const struct owner_view *v)
 	return v->known && v->p && filter__match(ctx->filter, v->p, false, 0);
 }
 
+/* --file-path: the path now, or the name before a rename. */
+static bool file__selected(const struct config *cfg, const struct file_view *fv)
+{
+	for (size_t i = 0; i < cfg->file_paths.n; i++)
+		if (!fnmatch(cfg->file_paths.v[i], fv->path, 0) ||
+		    (fv->old_path && !fnmatch(cfg->file_paths.v[i], fv->old_path, 0)))
+			return true;
+	return !cfg->file_paths.n;
+}
+
 static bool select__process(const struct config *cfg, const struct event *ev)
 {
 	const struct proc_info *p = ev->proc_info;
@@ -115,6 +125,8 @@ bool select__event(const struct config *cfg, const struct owner_ctx *oc, const s
 		return owner__selected(oc, &ev->owner);
 	case EVENT_ALERT: /* matched on every event, selected or not */
 		return true;
+	case EVENT_FILE: /* the packet selectors ask for network events only */
+		return file__selected(cfg, ev->file) && owner__selected(oc, &ev->owner);
 	case EVENT_DROP: /* the DNS and TLS selectors ask for those events only */
 		return !f->snis.n && !f->dns_types.n && !f->tls_versions.n && !f->domains.n &&
 		       owner__selected(oc, &ev->owner);

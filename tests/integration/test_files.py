@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""--files: what processes in the test's cgroup do to files in a directory of the test's own, through
+fanotify, checked against what each process did (its pid, the files it made, their inode, mode and
+size from os.stat, their hashes from sha256sum) and, for the store, against sqlite3."""
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+
+import whoflow_harness as h
+from whoflow_harness import get
+from test_api import Server
+from test_logs import read_log
+
+ACTOR = r"""
+import os, sys
+d = sys.argv[1]
+with open(d + "/a.txt", "w") as f:
+    f.write("hello\n")
+os.chmod(d + "/a.txt", 0o600)
+os.rename(d + "/a.txt", d + "/b.txt")
+os.unlink(d + "/b.txt")
+os.mkdir(d + "/sub")
+os.rmdir(d + "/sub")
+with open(d + "/keep.bin", "wb") as f:
+    f.write(os.urandom(4096))
+print(os.getpid(), flush=True)
+"""
+
+
+def files_of(a, pid=None):
+    return [e for e in a.events if "file" in (get(e, "event.category") or []) and
+            (pid is None or get(e, "process.pid") == pid)]
+
+
+def run_in(cgroup, argv):
+    p = cgroup.spawn(argv, stdout=subprocess.PIPE, text=True)
+    out, _ = p.communicate(timeout=60)
+    assert p.returncode == 0
+    return p.pid, out
+
+
+def test_file_actions_per_file_and_process(agents, netns, cgroup, tmp_path):
+    """One process creates, writes, chmods, renames and deletes a file, makes and removes a
+    directory, writes a file it keeps: one record per file and process, counted by kind, with the
+    file's identity and hashes; file.log, the store and the text output say the same."""
+    d = tmp_path / "work"
+    d.mkdir()
+    logs, db = tmp_path / "logs", tmp_path / "f.db"
+    a = agents(["--cgroup", cgroup.path, "--files", "--hash-files", "--file-path", str(d) + "/*",
+                "--log-dir", str(logs), "--db", str(db)], netns=netns).wait_ready()
+    pid, _ = run_in(cgroup, ["/usr/bin/python3", "-c", ACTOR, str(d)])
+    keep = str(d / "keep.bin")
+    a.wait_for(lambda e: get(e, "file.path") == keep and get(e, "process.pid") == pid)
+    a.wait_for(lambda e: get(e, "file.path") == str(d / "sub"))
+    a.wait_for(lambda e: get(e, "file.path") == str(d / "b.txt"))
+    rc, _ = a.stop()
+    assert rc == 0
+    mine = {get(e, "file.path"): e for e in files_of(a, pid)}
+    assert set(mine) == {str(d / "b.txt"), str(d / "sub"), keep}, list(mine)
+    # a.txt, renamed b.txt, then deleted: one object, one record, every kind counted
+    moved = mine[str(d / "b.txt")]
+    assert get(moved, "whoflow.file.old_path") == str(d / "a.txt")
+    counts = get(moved, "whoflow.file.counts")
+    assert counts["creation"] == 1 and counts["rename"] == 1 and counts["deletion"] == 1
+    assert counts["close_write"] >= 1 and counts["attributes_modified"] >= 1
+    assert "modification" not in counts  # writes are counted with --file-writes only
+    assert get(moved, "event.action") == "deletion" and get(moved, "whoflow.file.deleted") is True
+    assert get(moved, "whoflow.file.hash_skipped") == "deleted"
+    assert set(get(moved, "event.type")) == {"creation", "deletion", "change"}
+    sub = mine[str(d / "sub")]
+    assert get(sub, "file.type") == "dir"
+    assert get(sub, "whoflow.file.counts") == {"creation": 1, "deletion": 1}
+    # the kept file: identity from its inode, hashes of what was written
+    k = mine[keep]
+    st = os.stat(keep)
+    data = open(keep, "rb").read()
+    assert get(k, "event.action") == "creation" and get(k, "file.name") == "keep.bin"
+    assert get(k, "file.directory") == str(d)
+    assert get(k, "file.inode") == str(st.st_ino) and get(k, "file.device") == str(st.st_dev)
+    assert get(k, "file.size") == 4096 and get(k, "file.mode") == "%04o" % (st.st_mode & 0o7777)
+    assert get(k, "file.uid") == str(st.st_uid) and get(k, "file.gid") == str(st.st_gid)
+    assert get(k, "file.hash.sha256") == hashlib.sha256(data).hexdigest()
+    sha = subprocess.run(["sha256sum", keep], capture_output=True, text=True).stdout.split()[0]
+    assert get(k, "file.hash.sha256") == sha
+    assert get(k, "file.hash.md5") == hashlib.md5(data).hexdigest()
+    for e in mine.values():
+        assert get(e, "process.name") == "python3" and get(e, "process.executable") == "/usr/bin/python3"
+        assert get(e, "whoflow.attribution") == "pid"
+        assert get(e, "whoflow.cgroup.path") == cgroup.rel
+    # file.log: the same records, joined to process.log by process_uid
+    _, rows = read_log(logs / "file.log")
+    uid = get(k, "process.entity_id")
+    by_path = {r["path"]: r for r in rows if r["pid"] == str(pid)}
+    assert by_path[keep]["sha256"] == sha and by_path[keep]["process_uid"] == uid
+    assert by_path[str(d / "b.txt")]["old_path"] == str(d / "a.txt")
+    assert by_path[str(d / "b.txt")]["renames"] == "1"
+    _, procs = read_log(logs / "process.log")
+    assert any(r["process_uid"] == uid and r["event"] == "exec" for r in procs)
+    # the store (sqlite3)
+    con = sqlite3.connect(str(db))
+    got = con.execute("SELECT name, pid, json FROM events WHERE type = 'file' AND pid = ?", (pid,)).fetchall()
+    con.close()
+    assert {g[0] for g in got} == set(mine)
+    assert json.loads([g[2] for g in got if g[0] == keep][0])["file"]["hash"]["sha256"] == sha
+    # the API over it: /api/files and /api/events?type=file, answers checked against the OpenAPI document
+    srv = Server(db, tmp_path)
+    try:
+        listed = srv.call("/api/files?pid=%d" % pid)["items"]
+        by_name = srv.call("/api/files?name=" + keep)["items"]
+        typed = srv.call("/api/events?type=file&pid=%d" % pid)["items"]
+    finally:
+        srv.stop()
+    assert {get(e, "file.path") for e in listed} == set(mine) == {get(e, "file.path") for e in typed}
+    assert [get(e, "file.hash.sha256") for e in by_name] == [sha]
+
+
+def test_writer_that_exits_at_once_is_named(agents, netns, cgroup, tmp_path):
+    """A shell that writes a file and exits at once: the record names it, by pid and name."""
+    d = tmp_path / "w"
+    d.mkdir()
+    a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(d) + "/*"], netns=netns).wait_ready()
+    pids = []
+    for i in range(5):
+        pid, _ = run_in(cgroup, ["/bin/sh", "-c", "echo %d > %s/f%d" % (i, d, i)])
+        pids.append(pid)
+    for i, pid in enumerate(pids):
+        ev = a.wait_for(lambda e: get(e, "file.path") == str(d / ("f%d" % i)))
+        assert get(ev, "process.pid") == pid and get(ev, "process.name") == "sh"
+        assert get(ev, "process.executable") == "/bin/sh" or get(ev, "process.executable").endswith("/dash")
+        assert get(ev, "event.action") == "creation" and get(ev, "file.size") == len("%d\n" % i)
+    a.stop()
+
+
+WRITER = r"""
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+for i in range(10000):
+    os.write(fd, b"0123456789abcdef")
+    if i % 500 == 0:
+        time.sleep(0.1)  # the load comes in 20 bursts over 2 s: whoflow reads between them
+os.close(fd)
+"""
+
+
+def test_ten_thousand_writes_make_one_record(agents, netns, cgroup, tmp_path):
+    """A process writing 10,000 times in 20 bursts over 2 s (--file-writes: writes counted): one
+    record for it and the file, its notifications counted (kflowd's aggregation); with
+    --files-all, an event per notification."""
+    for extra, one in ((["--file-writes"], True), (["--file-writes", "--files-all"], False)):
+        d = tmp_path / ("agg" if one else "all")
+        d.mkdir()
+        a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(d) + "/*"] + extra,
+                   netns=netns).wait_ready()
+        path = str(d / "big")
+        pid, _ = run_in(cgroup, ["/usr/bin/python3", "-c", WRITER, path])
+        a.wait_for(lambda e: get(e, "file.path") == path and (get(e, "whoflow.file.counts") or {}).get("close_write"))
+        rc, summary = a.stop()
+        assert rc == 0
+        recs = [e for e in files_of(a, pid) if get(e, "file.path") == path]
+        writes = sum(get(e, "whoflow.file.counts").get("modification", 0) for e in recs)
+        assert os.path.getsize(path) == 160000
+        assert writes >= 2  # bursts 100 ms apart are read apart
+        assert sum(get(e, "whoflow.file.counts").get("close_write", 0) for e in recs) == 1
+        if one:
+            assert len(recs) == 1, [get(e, "whoflow.file.counts") for e in recs]
+            assert get(recs[0], "file.size") == 160000
+            assert get(recs[0], "whoflow.file.counts")["creation"] == 1
+        else:
+            assert len(recs) >= 2 and all(sum(get(e, "whoflow.file.counts").values()) >= 1 for e in recs)
+
+
+def test_path_globs_scope_and_hash_cap(agents, netns, cgroup, tmp_path):
+    """--file-path leaves other files out; a process outside --cgroup is not reported (counted);
+    --hash-max-size: a larger file says so instead of hashes."""
+    d, other = tmp_path / "in", tmp_path / "out"
+    d.mkdir()
+    other.mkdir()
+    a = agents(["--cgroup", cgroup.path, "--files", "--hash-files", "--hash-max-size", "1K",
+                "--file-path", str(d) + "/*"], netns=netns).wait_ready()
+    big, small = d / "big", d / "small"
+    run_in(cgroup, ["/bin/sh", "-c", "head -c 4096 /dev/zero > %s; printf ab > %s; printf x > %s/z" % (big, small, other)])
+    # outside the cgroup: the test process itself
+    (d / "outsider").write_text("x")
+    ev_big = a.wait_for(lambda e: get(e, "file.path") == str(big))
+    ev_small = a.wait_for(lambda e: get(e, "file.path") == str(small))
+    rc, _ = a.stop()
+    assert get(ev_big, "whoflow.file.hash_skipped") == "too_large" and get(ev_big, "file.hash") is None
+    assert get(ev_small, "file.hash.sha256") == hashlib.sha256(b"ab").hexdigest()
+    paths = {get(e, "file.path") for e in files_of(a)}
+    assert str(other / "z") not in paths and str(d / "outsider") not in paths
+    line = [l for l in a.stderr if l.startswith("whoflow: summary: files")][0]
+    assert h.parse_summary(line)["out_of_scope"] >= 1 and h.parse_summary(line)["queue_overflow"] == 0
+
+
+def test_text_output_file_line(agents, netns, cgroup, tmp_path):
+    d = tmp_path / "t"
+    d.mkdir()
+    a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(d) + "/*"], netns=netns,
+               json_output=False).wait_ready()
+    pid, _ = run_in(cgroup, ["/bin/sh", "-c", "printf abc > '%s/with space'" % d])
+    line = a.wait_for(lambda l: l.startswith("FILE ") and "with space" in l)
+    assert 'path="%s/with space"' % d in line and " action=creation " in line and " size=3 " in line
+    assert " pid=%d comm=sh" % pid in line

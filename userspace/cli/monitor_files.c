@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The monitor's --files: the fanotify group on the loop, records flushed, the summary. */
+#include <inttypes.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include "file_agg.h"
+#include "log.h"
+#include "loop.h"
+#include "monitor_files.h"
+#include "proc.h"
+
+/* Records left alone for FILE_IDLE_NS are looked for this often. */
+#define FILES_FLUSH_NS (250000000ull)
+
+static struct file_tracker files = { .mon.fd = -1 };
+static bool running;
+
+static void monitor_files__tick(void *ctx, uint64_t now)
+{
+	file_tracker__flush(&files, false);
+}
+
+static void monitor_files__read(void *ctx, uint64_t now)
+{
+	file_tracker__readable(&files, 0);
+}
+
+int monitor_files__start(const struct config *cfg, const struct proc_tracker *t,
+			 struct event_out *out, struct loop *l)
+{
+	if (!cfg->files)
+		return 0;
+	if (file_tracker__open(&files, cfg, t, !strcmp(t->scope_path, "/"), out)) {
+		file_tracker__close(&files);
+		return 1;
+	}
+	loop__every(l, 50000000ull, monitor_files__read, NULL);
+	loop__every(l, FILES_FLUSH_NS, monitor_files__tick, NULL);
+	running = true;
+	return 0;
+}
+
+void monitor_files__stop(void)
+{
+	if (!running)
+		return;
+	file_tracker__readable(&files, 0); /* what is queued still counts */
+	file_tracker__flush(&files, true);
+}
+
+void monitor_files__summary(void)
+{
+	if (!running)
+		return;
+	pr_say("summary: files watched_filesystems=%zu refused_filesystems=%u notifications=%" PRIu64
+	       " reported=%" PRIu64 " out_of_scope=%" PRIu64 " unaggregated=%" PRIu64
+	       " hashed=%" PRIu64 " hash_skipped=%" PRIu64 "; lost queue_overflow=%" PRIu64
+	       " unreadable_reads=%" PRIu64 "\n",
+	       files.mon.nmounts, files.mon.mark_failed, files.notes, files.reported,
+	       files.out_of_scope, files.unaggregated, files.hashed, files.hash_skipped,
+	       files.mon.overflows, files.mon.malformed);
+	file_tracker__close(&files);
+	running = false;
+}
+
+uint64_t monitor_files__overflows(void)
+{
+	return running ? files.mon.overflows : 0;
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The fanotify group of --files: marks, reads, handles to paths (see fsmon.h). */
+#define _GNU_SOURCE /* open_by_handle_at */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "fsmon.h"
+#include "log.h"
+
+/*
+ * What a process does to files that whoflow reports. FAN_MODIFY (--file-writes)
+ * costs the writer a notification per write(2), merged by the kernel while
+ * unread: 0.93x the bare rate of make bench's part 17 against 1.06x without it
+ * (docs/performance.md); a close after writing says the same once per open.
+ */
+#define FSMON_MASK (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_ONDIR)
+
+/* Filesystems with no files of their own, or only the kernel's. */
+static const char *const pseudo_fs[] = {
+	"proc",	      "sysfs",	   "cgroup",	"cgroup2", "devtmpfs", "devpts",     "mqueue",
+	"bpf",	      "tracefs",   "debugfs",	"securityfs", "pstore", "configfs",  "fusectl",
+	"hugetlbfs",  "autofs",	   "binfmt_misc", "nsfs",  "rpc_pipefs", "efivarfs", "selinuxfs",
+	"fuse.gvfsd-fuse", "fuse.portal",
+};
+
+static bool fs__pseudo(const char *type)
+{
+	for (size_t i = 0; i < sizeof(pseudo_fs) / sizeof(pseudo_fs[0]); i++)
+		if (!strcmp(type, pseudo_fs[i]))
+			return true;
+	return false;
+}
+
+static bool fsid__same(const uint32_t a[2], const uint32_t b[2])
+{
+	return a[0] == b[0] && a[1] == b[1];
+}
+
+/* Marks the filesystem under point once (several mounts of one filesystem share its fsid). */
+static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
+{
+	struct fsmon_mount *mt = &m->mounts[m->nmounts];
+	struct statfs sf;
+	int fd;
+
+	if (m->nmounts == FSMON_MOUNTS_MAX)
+		return;
+	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstatfs(fd, &sf)) {
+		close(fd);
+		return;
+	}
+	memcpy(mt->fsid, &sf.f_fsid, 8);
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (fsid__same(m->mounts[i].fsid, mt->fsid)) {
+			close(fd);
+			return;
+		}
+	if (fanotify_mark(m->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, fd, NULL)) {
+		pr_debug("whoflow: --files: %s cannot be watched: %s\n", point, strerror(errno));
+		m->mark_failed++;
+		close(fd);
+		return;
+	}
+	mt->fd = fd;
+	mt->point = strdup(point);
+	m->nmounts++;
+}
+
+int fsmon__open(struct fsmon *m, bool writes)
+{
+	struct mntent *e;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+				      FAN_REPORT_DFID_NAME_TARGET,
+			      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (m->fd < 0) {
+		pr_warn("whoflow: --files: fanotify_init: %s (needs Linux 5.17 or newer and "
+			"CAP_SYS_ADMIN)\n",
+			strerror(errno));
+		return -1;
+	}
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && (e = getmntent(f)))
+		if (!fs__pseudo(e->mnt_type))
+			fsmon__mark(m, e->mnt_dir, FSMON_MASK | (writes ? FAN_MODIFY : 0));
+	if (f)
+		endmntent(f);
+	if (!m->nmounts) {
+		pr_warn("whoflow: --files: no filesystem could be watched\n");
+		fsmon__close(m);
+		return -1;
+	}
+	return 0;
+}
+
+void fsmon__close(struct fsmon *m)
+{
+	for (size_t i = 0; i < m->nmounts; i++) {
+		close(m->mounts[i].fd);
+		free(m->mounts[i].point);
+	}
+	fsmon__forget_dirs(m);
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	m->nmounts = 0;
+}
+
+struct read_ctx {
+	struct fsmon *m;
+	void (*fn)(void *ctx, const struct fs_note *n);
+	void *ctx;
+};
+
+static void fsmon__note(void *arg, const struct fs_note *n)
+{
+	struct read_ctx *rc = arg;
+
+	if (n->mask & FAN_Q_OVERFLOW) {
+		rc->m->overflows++;
+		return;
+	}
+	/* A directory renamed or removed: the paths under it changed. */
+	if ((n->mask & FAN_ONDIR) && (n->mask & (FAN_RENAME | FAN_DELETE)))
+		fsmon__forget_dirs(rc->m);
+	rc->fn(rc->ctx, n);
+}
+
+int fsmon__read(struct fsmon *m, void (*fn)(void *ctx, const struct fs_note *n), void *ctx)
+{
+	static unsigned char buf[1 << 16] __attribute__((aligned(8)));
+	struct read_ctx rc = { m, fn, ctx };
+	int total = 0;
+
+	for (int i = 0; i < 64; i++) { /* bounded: the loop's other sources get their turn */
+		ssize_t n = read(m->fd, buf, sizeof(buf));
+		int got;
+
+		if (n <= 0)
+			break;
+		got = fsnote__parse(buf, (size_t)n, fsmon__note, &rc);
+		if (got < 0)
+			m->malformed++;
+		else
+			total += got;
+	}
+	return total;
+}
+
+static const struct fsmon_mount *fsmon__mount(const struct fsmon *m, const uint32_t fsid[2])
+{
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (fsid__same(m->mounts[i].fsid, fsid))
+			return &m->mounts[i];
+	return NULL;
+}
+
+int fsmon__open_obj(const struct fsmon *m, const uint32_t fsid[2], const struct fs_handle *h,
+		    int flags)
+{
+	const struct fsmon_mount *mt = fsmon__mount(m, fsid);
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} buf;
+
+	if (!mt || h->bytes > MAX_HANDLE_SZ)
+		return -1;
+	buf.fh.handle_bytes = h->bytes;
+	buf.fh.handle_type = h->type;
+	memcpy(buf.fh.f_handle, h->f_handle, h->bytes);
+	return open_by_handle_at(mt->fd, &buf.fh, flags | O_CLOEXEC);
+}
+
+/* The path an open descriptor names; -1 when it was deleted. */
+static int fd__path(int fd, char *out, size_t n)
+{
+	char link[64];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, out, n - 1);
+	if (len <= 0 || (size_t)len >= n - 1)
+		return -1;
+	out[len] = '\0';
+	if (len > 10 && !strcmp(out + len - 10, " (deleted)"))
+		return -1;
+	return 0;
+}
+
+static struct fsmon_dir *dir__slot(struct fsmon *m, const uint32_t fsid[2],
+				   const struct fs_handle *h)
+{
+	uint32_t x = 2166136261u ^ fsid[0] ^ fsid[1];
+
+	for (uint32_t i = 0; i < h->bytes; i++)
+		x = (x ^ h->f_handle[i]) * 16777619u;
+	return &m->dirs[x % FSMON_DIRS];
+}
+
+/* A directory's path, remembered by its handle until a directory is renamed or removed. */
+static const char *fsmon__dir(struct fsmon *m, const uint32_t fsid[2], const struct fs_handle *h)
+{
+	struct fsmon_dir *d = dir__slot(m, fsid, h);
+	char path[PATH_MAX];
+	int fd;
+
+	if (d->path && d->bytes == h->bytes && fsid__same(d->fsid, fsid) &&
+	    !memcmp(d->handle, h->f_handle, h->bytes))
+		return d->path;
+	if (h->bytes > sizeof(d->handle) || (fd = fsmon__open_obj(m, fsid, h, O_PATH)) < 0)
+		return NULL;
+	if (fd__path(fd, path, sizeof(path))) {
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	free(d->path);
+	d->path = strdup(path);
+	memcpy(d->fsid, fsid, 8);
+	d->bytes = h->bytes;
+	memcpy(d->handle, h->f_handle, h->bytes);
+	return d->path;
+}
+
+int fsmon__path(struct fsmon *m, const uint32_t fsid[2], const struct fs_handle *dir,
+		const char *name, char *out, size_t n)
+{
+	const char *d;
+	int fd;
+
+	if (!name) { /* the object itself */
+		int rc;
+
+		if ((fd = fsmon__open_obj(m, fsid, dir, O_PATH)) < 0)
+			return -1;
+		rc = fd__path(fd, out, n);
+		close(fd);
+		return rc;
+	}
+	if (!(d = fsmon__dir(m, fsid, dir)))
+		return -1;
+	return (size_t)snprintf(out, n, "%s%s%s", d, strcmp(d, "/") ? "/" : "", name) < n ? 0 : -1;
+}
+
+void fsmon__forget_dirs(struct fsmon *m)
+{
+	for (size_t i = 0; i < FSMON_DIRS; i++) {
+		free(m->dirs[i].path);
+		m->dirs[i].path = NULL;
+	}
+}
