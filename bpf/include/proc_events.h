@@ -50,6 +50,11 @@ struct proc_exec_event {
 	struct proc_event_hdr hdr;
 	__u32 flags; /* enum proc_exec_flags */
 	__u32 data_len; /* bytes used in data[]; records are cut to fit */
+	/* The image's inode and device (the kernel's dev_t): the agent reading
+	 * /proc/PID/exe later knows whether it is still this image. */
+	__u64 image_ino;
+	__u32 image_dev;
+	__u32 pad;
 	char filename[WF_PROC_PATH_LEN]; /* bprm->interp: the image actually run */
 	char data[WF_PROC_ARGS_LEN]; /* NUL-separated argv (EXEC) or envp (ENV) */
 };

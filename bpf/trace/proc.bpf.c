@@ -157,6 +157,8 @@ int BPF_PROG(proc_exec, struct task_struct *task, pid_t old_pid, struct linux_bi
 	hdr__fill(&e->hdr, WF_PROC_EVENT_EXEC, task);
 	e->hdr.exec_gen = gen;
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, interp));
+	e->image_ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	e->image_dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
 	/*
 	 * The ENV record goes first, with the same header: the agent keeps it until
 	 * the EXEC with the same timestamp arrives, so a lost ENV never holds up an EXEC.

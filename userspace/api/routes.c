@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include "api_query.h"
 #include "detect.h"
@@ -318,8 +319,8 @@ static void route__binaries(struct api_req *r)
 		return;
 	if (sqlite3_prepare_v2(
 		    r->db,
-		    "SELECT sha256, min(md5), min(exe), count(*) FROM processes WHERE sha256 "
-		    "IS NOT NULL GROUP BY sha256 ORDER BY max(start_ts) DESC LIMIT ?",
+		    "SELECT sha256, min(md5), min(exe), count(*), max(binary_copy) FROM processes "
+		    "WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY max(start_ts) DESC LIMIT ?",
 		    -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(
 		    r->db,
@@ -338,6 +339,10 @@ static void route__binaries(struct api_req *r)
 		out__col(&r->out, "md5", st, 1);
 		out__col(&r->out, "executable", st, 2);
 		out__col(&r->out, "process_count", st, 3);
+		/* --preserve-binaries: the copy an exec of it was kept as (the directory's
+		 * index.json says what is there now: the cap may have removed it since). */
+		json__bool(&r->out, "preserved", sqlite3_column_type(st, 4) != SQLITE_NULL);
+		out__col(&r->out, "copy", st, 4);
 		json__arr_open(&r->out, "processes");
 		sqlite3_bind_text(ps, 1, (const char *)sqlite3_column_text(st, 0), -1,
 				  SQLITE_TRANSIENT);

@@ -195,6 +195,7 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 	pipeline__say_rules(out);
 	monitor_ctr__summary();
 	monitor_files__summary();
+	monitor_files__binaries(t);
 	/* Before the main line, which scripts read as the last. */
 	if (ft->drops.skel) {
 		uint64_t d[WF_DROP_STAT__MAX];

@@ -48,6 +48,18 @@ void monitor_files__stop(void)
 	file_tracker__flush(&files, true);
 }
 
+void monitor_files__binaries(const struct proc_tracker *t)
+{
+	const struct binkeep *k = t->keep;
+
+	if (k)
+		pr_say("summary: binaries kept=%" PRIu64 " already_kept=%" PRIu64 " in_dir=%zu "
+		       "bytes=%" PRIu64 " evicted=%" PRIu64 "; lost missed=%" PRIu64
+		       " too_large=%" PRIu64 " failed=%" PRIu64 "\n",
+		       k->kept, k->known, k->n, k->total, k->evicted, k->missed, k->too_large,
+		       k->failed);
+}
+
 void monitor_files__summary(void)
 {
 	if (!running)

@@ -14,6 +14,8 @@ int monitor_files__start(const struct config *cfg, const struct proc_tracker *t,
 			 struct event_out *out, struct loop *l);
 /* Every record still open goes out (before the sinks close); the group closes. */
 void monitor_files__stop(void);
+/* "summary: binaries ..." with --preserve-binaries. */
+void monitor_files__binaries(const struct proc_tracker *t);
 /* "summary: files ..." when --files ran. */
 void monitor_files__summary(void);
 /* Notifications the kernel's queue could not hold (lost, counted). */

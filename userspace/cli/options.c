@@ -119,7 +119,7 @@ const struct option_def option_defs[] = {
 	  "add the environment at exec (secret-looking values redacted: *TOKEN* *SECRET* "
 	  "*PASSWORD* *KEY* *CREDENTIAL*)",
 	  NULL, M, 0 },
-	OPTS_SECTION("File events (fanotify; docs/usage.md, \"File events\"):"),
+	OPTS_SECTION("File events and preserved binaries (docs/usage.md, \"File events\"):"),
 	{ OPT_FILES, "files", NULL,
 	  "what processes do to files: creations, closes after writing, deletions, renames, "
 	  "attribute changes; one record per file and process over a short window",
@@ -139,6 +139,15 @@ const struct option_def option_defs[] = {
 	{ OPT_HASH_MAX_SIZE, "hash-max-size", "SIZE",
 	  "--hash-files: larger files are not read, and say so (bytes, or with K, M or G)", "64M",
 	  M, 0 },
+	{ OPT_PRESERVE_BINARIES, "preserve-binaries", "DIR",
+	  "keep a copy of every executable that runs (and of scripts), named by its SHA-256, "
+	  "0444 in a 0700 DIR, with index.json",
+	  NULL, M, 0 },
+	{ OPT_PRESERVE_MAX_SIZE, "preserve-max-size", "SIZE",
+	  "--preserve-binaries: at most SIZE in DIR, the least recently seen removed first",
+	  "1G", M, 0 },
+	{ OPT_PRESERVE_MAX_FILE, "preserve-max-file", "SIZE",
+	  "--preserve-binaries: larger executables are not copied (counted)", "256M", M, 0 },
 	OPTS_SECTION("Packet events:"),
 	{ OPT_DNS_PORTS, "dns-ports", "PORTS", "UDP and TCP ports decoded as DNS, comma list", "53",
 	  M | A, 0 },

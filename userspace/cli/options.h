@@ -98,6 +98,9 @@ enum option_id {
 	OPT_FILE_PATH,
 	OPT_HASH_FILES,
 	OPT_HASH_MAX_SIZE,
+	OPT_PRESERVE_BINARIES,
+	OPT_PRESERVE_MAX_SIZE,
+	OPT_PRESERVE_MAX_FILE,
 };
 
 /* The subcommands, as bits: an option names those that take it. */

@@ -50,6 +50,23 @@ int parse_files__option(struct config *cfg, int opt, const char *arg, usage_erro
 					   "G)",
 					   arg);
 		return 0;
+	case OPT_PRESERVE_BINARIES:
+		if (!*arg)
+			return usage_error("bad --preserve-binaries '%s' (a directory)", arg);
+		cfg->preserve_dir = arg;
+		return 0;
+	case OPT_PRESERVE_MAX_SIZE:
+		if (parse__size(arg, &cfg->preserve_max_bytes))
+			return usage_error("bad --preserve-max-size '%s' (bytes, or a number with K, M "
+					   "or G)",
+					   arg);
+		return 0;
+	case OPT_PRESERVE_MAX_FILE:
+		if (parse__size(arg, &cfg->preserve_max_file))
+			return usage_error("bad --preserve-max-file '%s' (bytes, or a number with K, M "
+					   "or G)",
+					   arg);
+		return 0;
 	}
 	return -1;
 }

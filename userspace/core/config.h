@@ -101,6 +101,9 @@ struct config {
 	bool files, files_all, file_writes, hash_files;
 	struct strlist file_paths;
 	unsigned long long hash_max_bytes;
+	/* --preserve-binaries DIR, --preserve-max-size, --preserve-max-file */
+	const char *preserve_dir;
+	unsigned long long preserve_max_bytes, preserve_max_file;
 	/* Container metadata (meta/): the runtimes' sockets, NULL: their default paths. */
 	bool no_container_meta; /* --no-container-metadata */
 	const char *docker_socket, *podman_socket, *containerd_socket;

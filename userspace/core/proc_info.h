@@ -45,6 +45,9 @@ struct proc_info {
 	char entity_id[48];
 	char md5[33];
 	char sha256[65];
+	unsigned char bin_status; /* --preserve-binaries: enum binkeep_status of its last exec */
+	uint64_t image_ino; /* its image, as the exec record names it (0: not known) */
+	dev_t image_dev; /* the same, as stat(2) gives st_dev */
 	struct proc_info *next; /* hash chain */
 };
 

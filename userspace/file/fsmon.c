@@ -67,7 +67,7 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 			return;
 		}
 	if (fanotify_mark(m->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, fd, NULL)) {
-		pr_debug("whoflow: --files: %s cannot be watched: %s\n", point, strerror(errno));
+		pr_debug("--files: %s cannot be watched: %s\n", point, strerror(errno));
 		m->mark_failed++;
 		close(fd);
 		return;
@@ -87,7 +87,7 @@ int fsmon__open(struct fsmon *m, bool writes)
 				      FAN_REPORT_DFID_NAME_TARGET,
 			      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (m->fd < 0) {
-		pr_warn("whoflow: --files: fanotify_init: %s (needs Linux 5.17 or newer and "
+		pr_warn("--files: fanotify_init: %s (needs Linux 5.17 or newer and "
 			"CAP_SYS_ADMIN)\n",
 			strerror(errno));
 		return -1;
@@ -99,7 +99,7 @@ int fsmon__open(struct fsmon *m, bool writes)
 	if (f)
 		endmntent(f);
 	if (!m->nmounts) {
-		pr_warn("whoflow: --files: no filesystem could be watched\n");
+		pr_warn("--files: no filesystem could be watched\n");
 		fsmon__close(m);
 		return -1;
 	}

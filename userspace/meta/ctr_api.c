@@ -249,7 +249,7 @@ void ctr_api__watch(struct ctr_source *s, atomic_bool *stop,
 		if (atomic_load(stop))
 			break;
 		if (!said)
-			pr_info("whoflow: %s events at %s: %s; trying again every %u ms\n", s->name,
+			pr_info("%s events at %s: %s; trying again every %u ms\n", s->name,
 				s->path, c.curl_easy_strerror(err), API_RETRY_MS);
 		said = true;
 		sleep__ms(stop, API_RETRY_MS);

@@ -171,7 +171,7 @@ static bool source__wanted(const char *path, bool set, const char *opt)
 	if (socket__present(path))
 		return true;
 	if (set)
-		pr_warn("whoflow: %s %s: no socket there now; its containers get names once it "
+		pr_warn("%s %s: no socket there now; its containers get names once it "
 			"answers\n",
 			opt, path);
 	return set;
@@ -216,7 +216,7 @@ int meta_stage__start(const struct meta_stage_cfg *cfg, meta_stage_changed_fn ch
 	ctr_cache__init(cfg->cache_entries, meta__ask, NULL);
 	atomic_store(&m.stop, false);
 	if (pthread_create(&m.worker, NULL, meta__worker, NULL)) {
-		pr_warn("whoflow: cannot start the container metadata thread\n");
+		pr_warn("cannot start the container metadata thread\n");
 		return 1;
 	}
 	m.running = true;

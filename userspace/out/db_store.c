@@ -61,6 +61,8 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX processes_container_name ON processes(container_name);",
 	/* 5 -> 6: file events (--files), listed by the API as the rarer types are. */
 	"CREATE INDEX events_file ON events(id) WHERE type = 'file';",
+	/* 6 -> 7: where --preserve-binaries kept a process's image. */
+	"ALTER TABLE processes ADD COLUMN binary_copy TEXT;",
 };
 
 static const char ins_event_sql[] =
@@ -71,16 +73,16 @@ static const char ins_event_sql[] =
 #define PROC_COLUMNS                                                                      \
 	"INTO processes(entity_id, pid, ppid, parent_entity_id, comm, exe, command_line," \
 	" cwd, uid, user, gid, container_id, cgroup, md5, sha256, start_ts, exit_ts,"     \
-	" exit_code, seen_ts, container_name, container_image, pod, k8s_namespace)"       \
-	" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20," \
-	"?21,?22,?23)"
+	" exit_code, seen_ts, container_name, container_image, pod, k8s_namespace,"       \
+	" binary_copy) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"  \
+	"?18,?19,?20,?21,?22,?23,?24)"
 static const char ins_proc_sql[] =
 	"INSERT " PROC_COLUMNS " ON CONFLICT(entity_id) DO UPDATE SET"
 	" ppid = excluded.ppid,"
 	" parent_entity_id = coalesce(excluded.parent_entity_id, parent_entity_id),"
-	" comm = CASE WHEN ?24 THEN excluded.comm ELSE comm END,"
-	" exe = CASE WHEN ?24 THEN excluded.exe ELSE coalesce(exe, excluded.exe) END,"
-	" command_line = CASE WHEN ?24 THEN excluded.command_line"
+	" comm = CASE WHEN ?25 THEN excluded.comm ELSE comm END,"
+	" exe = CASE WHEN ?25 THEN excluded.exe ELSE coalesce(exe, excluded.exe) END,"
+	" command_line = CASE WHEN ?25 THEN excluded.command_line"
 	"  ELSE coalesce(command_line, excluded.command_line) END,"
 	" cwd = coalesce(excluded.cwd, cwd), md5 = coalesce(excluded.md5, md5),"
 	" sha256 = coalesce(excluded.sha256, sha256),"
@@ -89,6 +91,8 @@ static const char ins_proc_sql[] =
 	" container_image = coalesce(excluded.container_image, container_image),"
 	" pod = coalesce(excluded.pod, pod),"
 	" k8s_namespace = coalesce(excluded.k8s_namespace, k8s_namespace),"
+	" binary_copy = CASE WHEN ?25 THEN excluded.binary_copy"
+	"  ELSE coalesce(binary_copy, excluded.binary_copy) END,"
 	" cgroup = coalesce(excluded.cgroup, cgroup),"
 	" exit_ts = coalesce(excluded.exit_ts, exit_ts),"
 	" exit_code = coalesce(excluded.exit_code, exit_code)";
@@ -273,8 +277,9 @@ static int store__process(struct db_store *s, const struct db_row *r)
 	bind__str(st, 21, r, DBS_CTR_IMAGE);
 	bind__str(st, 22, r, DBS_POD);
 	bind__str(st, 23, r, DBS_K8S_NS);
+	bind__str(st, 24, r, DBS_BIN_COPY);
 	if (proc)
-		sqlite3_bind_int(st, 24, exec);
+		sqlite3_bind_int(st, 25, exec);
 	return store__step(st);
 }
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 
 /* One event as the store keeps it: integers, and strings (NULL: absent). */
 enum db_int {
@@ -52,6 +52,7 @@ enum db_str {
 	DBS_CTR_IMAGE,
 	DBS_POD,
 	DBS_K8S_NS,
+	DBS_BIN_COPY, /* --preserve-binaries: DIR/SHA256 of the process's image */
 	DBS__N
 };
 

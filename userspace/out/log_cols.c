@@ -176,6 +176,17 @@ static const struct log_col file_cols[] = {
 	C("sha256", "the same, SHA-256"),
 };
 
+static const struct log_col binary_cols[] = {
+	HEAD_COLS,
+	C("process_uid", "the exec's process (joins process.log)"),
+	C("pid", "process id"),
+	C("comm", "command name"),
+	C("exe", "the executable's path"),
+	C("status", "kept (copied now), missed (the process was gone first), too_large, failed"),
+	C("sha256", "the copy's name in the directory, and its SHA-256"),
+	C("md5", "its MD5"),
+};
+
 #define SCHEMA(f, what, c)                           \
 	{                                            \
 		f, what, c, sizeof(c) / sizeof(c[0]) \
@@ -193,6 +204,10 @@ const struct log_schema log_schemas[LOG__N] = {
 	       drop_cols),
 	SCHEMA("file.log", "what processes did to files, per file and process (with --files)",
 	       file_cols),
+	SCHEMA("binary.log",
+	       "executables copied, or not, at exec (with --preserve-binaries; those already kept "
+	       "are not listed again)",
+	       binary_cols),
 };
 
 void log_rows__legend(FILE *f)

@@ -227,6 +227,28 @@ static void row__process(struct row_buf *b, const struct event *ev, const char *
 	free(pcl);
 }
 
+/* binary.log: an exec whose image was copied now, or could not be (BIN_KNOWN: nothing new). */
+static void row__binary(struct row_buf *b, const struct event *ev, const char *session)
+{
+	static const char *const status[] = { "none", "kept", "known", "missed", "too_large",
+					      "failed" };
+	const struct proc_view *v = &ev->proc;
+	const struct proc_info *p = v->p;
+
+	if (v->kind != PROC_VIEW_EXEC || p->bin_status == 0 || p->bin_status == 2 ||
+	    p->bin_status >= sizeof(status) / sizeof(status[0]))
+		return;
+	row__head(b, v->ts, session, ev->id);
+	row__col(b, false, p->entity_id);
+	row__colf(b, "%d", p->pid);
+	row__col(b, false, p->comm);
+	row__col(b, false, p->exe);
+	row__col(b, false, status[p->bin_status]);
+	row__col(b, false, p->sha256);
+	row__col(b, false, p->md5);
+	row__end(b);
+}
+
 /* One env.log line per captured variable (redacted as the join left them). */
 static void row__env(struct row_buf *b, const struct event *ev, const char *session)
 {
@@ -542,6 +564,7 @@ void log_rows__event(struct row_buf bufs[LOG__N], const struct event *ev, const 
 		row__process(&bufs[LOG_PROCESS], ev, session);
 		if (ev->proc.kind == PROC_VIEW_EXEC && ev->proc.env)
 			row__env(&bufs[LOG_ENV], ev, session);
+		row__binary(&bufs[LOG_BINARY], ev, session);
 		break;
 	case EVENT_FLOW:
 		row__flow(&bufs[LOG_NETWORK], ev, session);

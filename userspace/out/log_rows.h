@@ -26,6 +26,7 @@ enum log_kind {
 	LOG_SIGMA,
 	LOG_DROP,
 	LOG_FILE,
+	LOG_BINARY,
 	LOG__N,
 };
 

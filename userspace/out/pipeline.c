@@ -157,7 +157,7 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 		return 1;
 	if (cfg->rules_dirs.n &&
 	    !(p->detect = detect__open((const char *const *)cfg->rules_dirs.v, cfg->rules_dirs.n))) {
-		pr_warn("whoflow: cannot load the rules: out of memory\n");
+		pr_warn("cannot load the rules: out of memory\n");
 		return 1;
 	}
 	return 0;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "binkeep.h"
 #include "cmdline.h"
 #include "ctr_cache.h"
 #include "db_store.h"
@@ -57,6 +58,7 @@ struct db_sink {
 	struct db_row row;
 	char *cmdline, *parent_cmdline;
 	char image[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
+	char copy[4200];
 };
 
 /* 2026-12-01T13:00:00.123456789Z -> ns since the epoch. */
@@ -123,6 +125,11 @@ static void row__process(struct db_sink *d, const struct proc_info *p,
 	row__str(r, DBS_USER, users__user_name(p->uid));
 	row__str(r, DBS_CONTAINER, p->container.id);
 	row__container(d, &p->container);
+	d->copy[0] = '\0';
+	if (d->cfg->preserve_dir && (p->bin_status == BIN_KEPT || p->bin_status == BIN_KNOWN) &&
+	    p->sha256[0])
+		snprintf(d->copy, sizeof(d->copy), "%s/%s", d->cfg->preserve_dir, p->sha256);
+	row__str(r, DBS_BIN_COPY, d->copy);
 	row__str(r, DBS_CGROUP, p->cgroup_path);
 	row__str(r, DBS_MD5, p->md5);
 	row__str(r, DBS_SHA256, p->sha256);

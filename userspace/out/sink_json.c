@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "drop_events.h"
 #include "flow_events.h"
+#include "binkeep.h"
 #include "ctr_fmt.h"
 #include "file_json.h"
 #include "json.h"
@@ -566,6 +567,9 @@ static void json__whoflow(struct json *j, const struct proc_view *v)
 		json__str(j, "signal", v->signame);
 		json__bool(j, "core_dumped", v->core_dumped);
 	}
+	/* --preserve-binaries: what became of its image (the copy is DIR/process.hash.sha256) */
+	if (v->kind == PROC_VIEW_EXEC && p->bin_status)
+		json__str(j, "binary_preserved", binkeep__status_name(p->bin_status));
 	json__obj_close(j);
 	json__obj_close(j);
 }

@@ -122,6 +122,8 @@ static int logdir__open_files(struct logdir *d, const struct config *cfg)
 			continue; /* drops come with --drops */
 		if (k == LOG_FILE && !cfg->files)
 			continue; /* file events come with --files */
+		if (k == LOG_BINARY && !cfg->preserve_dir)
+			continue;
 		err = file__open(f, (enum log_kind)k, cfg->log_json);
 		if (err) {
 			pr_warn("cannot write %s: %s; give --log-dir a directory whoflow can "

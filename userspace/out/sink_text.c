@@ -11,6 +11,7 @@
 #include "net_fmt.h"
 #include "owner_fmt.h"
 #include "proc_info.h"
+#include "binkeep.h"
 #include "ctr_fmt.h"
 #include "ctr_meta.h"
 #include "sink.h"
@@ -296,6 +297,8 @@ static void text__image(FILE *f, const struct proc_view *v)
 		text__kv(f, "md5", p->md5);
 		text__kv(f, "sha256", p->sha256);
 	}
+	if (v->kind == PROC_VIEW_EXEC && p->bin_status)
+		text__kv(f, "preserved", binkeep__status_name(p->bin_status));
 	text__kv(f, "entity", p->entity_id);
 	text__kv(f, "cmdline", v->command_line ? v->command_line : "");
 	if (p->args_truncated)

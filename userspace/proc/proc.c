@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -110,6 +111,8 @@ void proc_tracker__expire(struct proc_tracker *t, uint64_t now_ns)
 {
 	struct proc_info *p, *next;
 
+	if (t->keep)
+		binkeep__sync(t->keep); /* index.json, once a second at most */
 	for (size_t i = 0; i < t->exited.nbuckets; i++)
 		for (p = t->exited.buckets[i]; p; p = next) {
 			next = p->next;
@@ -262,7 +265,12 @@ static void tracker__on_exec(struct proc_tracker *t, const struct proc_exec_even
 	if (p->env && p->env_ts != h->ts_ns)
 		proc_info__set_bytes(&p->env, &p->env_len, NULL, 0);
 	exec__image(p, e);
+	p->image_ino = e->image_ino;
+	/* The kernel's dev_t: 12 bits of major above 20 of minor. */
+	p->image_dev = makedev(e->image_dev >> 20, e->image_dev & 0xfffff);
 	p->md5[0] = '\0';
+	/* Now, while the process most likely still runs its image: it may delete it at once. */
+	p->bin_status = t->keep ? binkeep__exec(t->keep, p) : BIN_NONE;
 	p->source = PROC_SOURCE_EXEC;
 	p->in_tree = p->in_tree || filter__in_tree(&t->cfg->filter, p->pid, parent);
 	tracker__judge(t, p);
@@ -296,6 +304,7 @@ static void tracker__on_fork(struct proc_tracker *t, const struct proc_event_hdr
 	}
 	info__from_hdr(t, c, h);
 	c->source = PROC_SOURCE_FORK;
+	c->bin_status = BIN_NONE;
 	c->in_tree = filter__in_tree(&t->cfg->filter, c->pid, parent);
 	tracker__judge(t, c);
 	if (t->cfg->show_forks)
@@ -406,6 +415,12 @@ int proc_tracker__load(struct proc_tracker *t, const struct config *cfg, struct 
 	err = tracker__open_scope(t);
 	if (err)
 		return err;
+	if (cfg->preserve_dir) {
+		t->keep = calloc(1, sizeof(*t->keep));
+		if (!t->keep || binkeep__open(t->keep, cfg->preserve_dir, cfg->preserve_max_bytes,
+					      cfg->preserve_max_file))
+			return -EINVAL;
+	}
 	t->skel = proc_bpf__open();
 	if (!t->skel) {
 		pr_warn("cannot open the process tracker BPF object: %s\n", strerror(errno));
@@ -465,5 +480,10 @@ void proc_tracker__destroy(struct proc_tracker *t)
 	proc_table__free(&t->exited);
 	cgroup_path__free();
 	hash__free();
+	if (t->keep) {
+		binkeep__close(t->keep);
+		free(t->keep);
+		t->keep = NULL;
+	}
 	t->skel = NULL;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "proc_events.h"
+#include "binkeep.h"
 #include "proc_table.h"
 
 struct config;
@@ -27,6 +28,7 @@ struct proc_tracker {
 	uint64_t seen[WF_PROC_EVENT_ENV + 1]; /* records received, by kind */
 	uint64_t printed[WF_PROC_EVENT_ENV + 1]; /* events written, by kind */
 	bool judge_images; /* -w: leave a verdict per process image for the classifiers */
+	struct binkeep *keep; /* --preserve-binaries, NULL without */
 };
 
 /* open -> configure -> load; prints what failed. judge_images: -w with selectors
