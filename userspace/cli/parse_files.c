@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The file event options (see parse_files.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
@@ -26,6 +27,31 @@ static int parse__size(const char *arg, unsigned long long *out)
 	return 0;
 }
 
+/* --hash-max-size, --preserve-max-size, --preserve-max-file: a size each. */
+static int parse__size_option(struct config *cfg, int opt, const char *arg,
+			      usage_error_fn usage_error)
+{
+	static const struct {
+		int opt;
+		size_t off;
+		const char *bad;
+	} sizes[] = {
+		{ OPT_HASH_MAX_SIZE, offsetof(struct config, hash_max_bytes),
+		  "bad --hash-max-size '%s' (bytes, or a number with K, M or G)" },
+		{ OPT_PRESERVE_MAX_SIZE, offsetof(struct config, preserve_max_bytes),
+		  "bad --preserve-max-size '%s' (bytes, or a number with K, M or G)" },
+		{ OPT_PRESERVE_MAX_FILE, offsetof(struct config, preserve_max_file),
+		  "bad --preserve-max-file '%s' (bytes, or a number with K, M or G)" },
+	};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (sizes[i].opt == opt)
+			return parse__size(arg, (unsigned long long *)((char *)cfg + sizes[i].off)) ?
+				       usage_error(sizes[i].bad, arg) :
+				       0;
+	return -1;
+}
+
 int parse_files__option(struct config *cfg, int opt, const char *arg, usage_error_fn usage_error)
 {
 	switch (opt) {
@@ -44,29 +70,11 @@ int parse_files__option(struct config *cfg, int opt, const char *arg, usage_erro
 	case OPT_HASH_FILES:
 		cfg->files = cfg->hash_files = true;
 		return 0;
-	case OPT_HASH_MAX_SIZE:
-		if (parse__size(arg, &cfg->hash_max_bytes))
-			return usage_error("bad --hash-max-size '%s' (bytes, or a number with K, M or "
-					   "G)",
-					   arg);
-		return 0;
 	case OPT_PRESERVE_BINARIES:
 		if (!*arg)
 			return usage_error("bad --preserve-binaries '%s' (a directory)", arg);
 		cfg->preserve_dir = arg;
 		return 0;
-	case OPT_PRESERVE_MAX_SIZE:
-		if (parse__size(arg, &cfg->preserve_max_bytes))
-			return usage_error("bad --preserve-max-size '%s' (bytes, or a number with K, M "
-					   "or G)",
-					   arg);
-		return 0;
-	case OPT_PRESERVE_MAX_FILE:
-		if (parse__size(arg, &cfg->preserve_max_file))
-			return usage_error("bad --preserve-max-file '%s' (bytes, or a number with K, M "
-					   "or G)",
-					   arg);
-		return 0;
 	}
-	return -1;
+	return parse__size_option(cfg, opt, arg, usage_error);
 }

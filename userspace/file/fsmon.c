@@ -51,8 +51,6 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 	struct statfs sf;
 	int fd;
 
-	if (m->nmounts == FSMON_MOUNTS_MAX)
-		return;
 	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -66,6 +64,11 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 			close(fd);
 			return;
 		}
+	if (m->nmounts == FSMON_MOUNTS_MAX - 1) { /* the last slot stays free: mt is it */
+		m->mark_failed++; /* counted: its files are not reported */
+		close(fd);
+		return;
+	}
 	if (fanotify_mark(m->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, fd, NULL)) {
 		pr_debug("--files: %s cannot be watched: %s\n", point, strerror(errno));
 		m->mark_failed++;

@@ -14,7 +14,7 @@
  * paths those handles name now (open_by_handle_at through a descriptor of
  * each filesystem's mount).
  */
-#define FSMON_MOUNTS_MAX 64
+#define FSMON_MOUNTS_MAX 256
 #define FSMON_DIRS 256 /* directory paths remembered, by handle */
 
 struct fsmon_mount {
@@ -34,7 +34,7 @@ struct fsmon {
 	int fd;
 	struct fsmon_mount mounts[FSMON_MOUNTS_MAX];
 	size_t nmounts;
-	unsigned int mark_failed; /* filesystems that refused a mark (overlay without index, ...) */
+	unsigned int mark_failed; /* filesystems not watched: refused a mark, or past FSMON_MOUNTS_MAX */
 	struct fsmon_dir dirs[FSMON_DIRS];
 	uint64_t overflows; /* FAN_Q_OVERFLOW: the kernel's queue was full, notifications lost */
 	uint64_t malformed; /* reads that did not parse */
