@@ -2,7 +2,6 @@
 /* The monitor's --files: the fanotify group on the loop, records flushed, the summary. */
 #include <inttypes.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include "file_agg.h"
 #include "log.h"
 #include "loop.h"

@@ -11,7 +11,7 @@
 /*
  * What the runtimes said of each container, for the sinks and selectors: the
  * pipeline's thread only (the meta stage's threads hand it their answers
- * through ctr_meta__poll). Bounded: the least recently used entry goes when
+ * through meta_stage__poll). Bounded: the least recently used entry goes when
  * it is full. A container not known yet is asked for once (ask) and the
  * event goes out with its id alone: nothing here ever waits on a runtime.
  */

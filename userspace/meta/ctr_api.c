@@ -146,11 +146,6 @@ int ctr_api__init(struct ctr_source *s, const char *name, const char *path,
 	return 0;
 }
 
-void ctr_api__free(struct ctr_source *s)
-{
-	(void)s;
-}
-
 /* The event stream: lines of JSON, cut anywhere by the transfer. */
 struct stream {
 	struct ctr_source *s;

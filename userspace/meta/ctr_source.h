@@ -31,7 +31,6 @@ int ctr_api__init(struct ctr_source *s, const char *name, const char *path,
  */
 void ctr_api__watch(struct ctr_source *s, atomic_bool *stop,
 		    void (*emit)(const struct ctr_meta *m), void (*garbage)(void));
-void ctr_api__free(struct ctr_source *s);
 
 /* containerd: the OCI bundles it writes for each task, beside its socket. */
 int ctr_files__init(struct ctr_source *s, const char *socket_path, const struct ctr_allow *allow);

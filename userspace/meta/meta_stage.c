@@ -257,10 +257,7 @@ void meta_stage__stop(void)
 		if (m.watching[i])
 			pthread_join(m.watch[i], NULL);
 		m.watching[i] = false;
-		if (m.is_api[i])
-			ctr_api__free(&m.src[i]);
-		else
-			free(m.src[i].priv);
+		free(m.src[i].priv); /* the containerd source's paths; NULL for an API's */
 	}
 	m.nsrc = 0;
 	free(m.ans.v);
