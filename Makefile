@@ -32,7 +32,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lelf -lz -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	-I$(BUILD) -Ibpf/include
 
-BPF_SRCS := bpf/trace/proc.bpf.c bpf/trace/drop.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
+BPF_SRCS := bpf/trace/proc.bpf.c bpf/trace/drop.bpf.c bpf/trace/fileopen.bpf.c bpf/tc/flow.bpf.c bpf/cgroup/sock.bpf.c
 BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 
@@ -100,6 +100,9 @@ $(BUILD)/proc.skel.h: $(BUILD)/bpf/trace/proc.bpf.o
 
 $(BUILD)/drop.skel.h: $(BUILD)/bpf/trace/drop.bpf.o
 	$(BPFTOOL) gen skeleton $< name drop_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/fileopen.skel.h: $(BUILD)/bpf/trace/fileopen.bpf.o
+	$(BPFTOOL) gen skeleton $< name fileopen_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/flow.skel.h: $(BUILD)/bpf/tc/flow.bpf.o
 	$(BPFTOOL) gen skeleton $< name flow_bpf > $@.tmp && mv $@.tmp $@

@@ -170,9 +170,10 @@ def client(net, *argv, check=True):
     return run(*net.cmd(net.c, *argv), check=check, preexec_fn=WORKLOAD_CGROUP.enter_fn())
 
 
-def iperf(net, udp=False):
+def iperf(net, udp=False, bidir=False):
     """One iperf3 run (client in c, server in s): bits per second received."""
-    argv = ["iperf3", "-c", S4, "-t", str(SECONDS), "-J"] + (["-u", "-l", "64", "-b", "0"] if udp else [])
+    argv = ["iperf3", "-c", S4, "-t", str(SECONDS), "-J"] + (["-u", "-l", "64", "-b", "0"] if udp else []) + \
+        (["--bidir"] if bidir else [])
     out = json.loads(client(net, *argv).stdout)
     end = out["end"]
     if udp:
@@ -258,7 +259,8 @@ def dnsperf(net, seconds, qps=None, outstanding=None):
 def workloads(net):
     return {
         "bulk TCP": lambda: iperf(net),
-        "small UDP (64 B)": lambda: iperf(net, udp=True),
+        # Both ways: one way, ingress would see only the control connection's few packets.
+        "small UDP (64 B)": lambda: iperf(net, udp=True, bidir=True),
         "DNS queries": lambda: dnsperf(net, SECONDS),
         "TLS handshakes": lambda: client(net, sys.executable, "-c", TLS_CLIENT, S4, str(SECONDS)),
     }

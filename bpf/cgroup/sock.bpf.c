@@ -267,11 +267,25 @@ int BPF_PROG(wf_sock_recv, struct sock *sk, int ret, int flags)
 	return sock__used(sk, WF_OWN_RECV, true);
 }
 
+/*
+ * The creator is the socket's first owner. Its storage is made here, once per
+ * socket, naming the creating thread: the send and receive tracepoints then
+ * find a socket they know from its first use, instead of each allocating the
+ * storage inside a send (a cost every short connection paid on its first
+ * send, about a microsecond).
+ */
 SEC("cgroup/sock_create")
 int wf_sock_create(struct bpf_sock *ctx)
 {
-	owner__set(bpf_get_socket_cookie(ctx), bpf_get_netns_cookie(ctx), ctx->family,
-		   ctx->protocol, WF_OWN_CREATE, false);
+	struct sock_last *last;
+
+	if (owner__set(bpf_get_socket_cookie(ctx), bpf_get_netns_cookie(ctx), ctx->family,
+		       ctx->protocol, WF_OWN_CREATE, false) != OWNER_CURRENT ||
+	    (ctx->family != AF_INET && ctx->family != AF_INET6))
+		return 1;
+	last = bpf_sk_storage_get(&sock_last, ctx, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (last)
+		last->pid_tgid = bpf_get_current_pid_tgid();
 	return 1;
 }
 

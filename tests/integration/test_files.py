@@ -65,10 +65,11 @@ def test_file_actions_per_file_and_process(agents, netns, cgroup, tmp_path):
     counts = get(moved, "whoflow.file.counts")
     assert counts["creation"] == 1 and counts["rename"] == 1 and counts["deletion"] == 1
     assert counts["close_write"] >= 1 and counts["attributes_modified"] >= 1
+    assert counts["open_write"] == 1  # open(..., "w"): once
     assert "modification" not in counts  # writes are counted with --file-writes only
     assert get(moved, "event.action") == "deletion" and get(moved, "whoflow.file.deleted") is True
     assert get(moved, "whoflow.file.hash_skipped") == "deleted"
-    assert set(get(moved, "event.type")) == {"creation", "deletion", "change"}
+    assert set(get(moved, "event.type")) == {"creation", "deletion", "change", "access"}
     sub = mine[str(d / "sub")]
     assert get(sub, "file.type") == "dir"
     assert get(sub, "whoflow.file.counts") == {"creation": 1, "deletion": 1}
@@ -77,6 +78,7 @@ def test_file_actions_per_file_and_process(agents, netns, cgroup, tmp_path):
     st = os.stat(keep)
     data = open(keep, "rb").read()
     assert get(k, "event.action") == "creation" and get(k, "file.name") == "keep.bin"
+    assert get(k, "whoflow.file.counts")["open_write"] == 1
     assert get(k, "file.directory") == str(d)
     assert get(k, "file.inode") == str(st.st_ino) and get(k, "file.device") == str(st.st_dev)
     assert get(k, "file.size") == 4096 and get(k, "file.mode") == "%04o" % (st.st_mode & 0o7777)
@@ -131,6 +133,69 @@ def test_writer_that_exits_at_once_is_named(agents, netns, cgroup, tmp_path):
         assert get(ev, "process.executable") == "/bin/sh" or get(ev, "process.executable").endswith("/dash")
         assert get(ev, "event.action") == "creation" and get(ev, "file.size") == len("%d\n" % i)
     a.stop()
+
+
+HOLDER = r"""
+import os, sys
+d = sys.argv[1]
+ro = open(d + "/read-only")                  # opened for reading: no record
+held = os.open(d + "/held", os.O_WRONLY | os.O_APPEND)  # opened for writing, nothing written yet
+print(os.getpid(), flush=True)
+sys.stdin.readline()                         # held open until the test has seen its record
+fd = os.open(d + "/untouched", os.O_RDWR)    # opened for writing, closed without a write
+os.close(fd)
+for i in range(3):                           # three opens for writing of one file, one record
+    with open(d + "/thrice", "a") as f:
+        f.write("x")
+"""
+
+
+def test_opens_for_writing(agents, netns, cgroup, tmp_path):
+    """Opens for writing come from the sys_exit tracepoint, beside fanotify: a file held open for
+    writing and not yet written is reported while the process still holds it (from its
+    descriptor); one opened for writing and closed untouched, and one opened three times, counted
+    on fanotify's record of the same file and process; a file opened for reading is not."""
+    d = tmp_path / "o"
+    d.mkdir()
+    for name in ("read-only", "held", "untouched", "thrice"):
+        (d / name).write_text("seed\n")
+    a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(d) + "/*"], netns=netns).wait_ready()
+    p = cgroup.spawn(["/usr/bin/python3", "-c", HOLDER, str(d)], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(p.stdout.readline())
+        held = a.wait_for(lambda e: get(e, "file.path") == str(d / "held"))
+        assert p.poll() is None  # still holding it: the record came from the open, not a close
+        st = os.stat(d / "held")
+        assert get(held, "process.pid") == pid and get(held, "event.action") == "open_write"
+        assert get(held, "whoflow.file.counts") == {"open_write": 1}
+        assert get(held, "event.type") == ["access"]
+        assert get(held, "file.inode") == str(st.st_ino) and get(held, "file.device") == str(st.st_dev)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    a.wait_for(lambda e: get(e, "file.path") == str(d / "thrice"))
+    a.wait_for(lambda e: get(e, "file.path") == str(d / "untouched"))
+    rc, _ = a.stop()
+    assert rc == 0
+    mine = {}
+    for e in files_of(a, pid):
+        mine.setdefault(get(e, "file.path"), []).append(get(e, "whoflow.file.counts"))
+    assert str(d / "read-only") not in mine
+    assert mine[str(d / "untouched")] == [{"open_write": 1, "close_write": 1}]
+    thrice = mine[str(d / "thrice")]
+    assert sum(c.get("open_write", 0) for c in thrice) == 3
+    assert sum(c.get("close_write", 0) for c in thrice) >= 1  # the kernel merges unread closes
+    # the held file's close after writing, later, in a record of its own or the same
+    assert sum(c.get("open_write", 0) for c in mine[str(d / "held")]) == 1
+    line = [l for l in a.stderr if l.startswith("whoflow: summary: files")][0]
+    summary = h.parse_summary(line)
+    assert summary["opens_for_writing"] >= 5
+    assert summary["open_ringbuf_full"] == 0 and summary["open_unresolved"] == 0
 
 
 WRITER = r"""

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The monitor's --files: the fanotify group on the loop, records flushed, the summary. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include "file_agg.h"
 #include "log.h"
@@ -61,15 +62,23 @@ void monitor_files__binaries(const struct proc_tracker *t)
 
 void monitor_files__summary(void)
 {
+	char opens[24] = "off";
+
 	if (!running)
 		return;
+	if (files.opens_on)
+		snprintf(opens, sizeof(opens), "%" PRIu64, files.opens_seen);
 	pr_say("summary: files watched_filesystems=%zu refused_filesystems=%u notifications=%" PRIu64
 	       " reported=%" PRIu64 " out_of_scope=%" PRIu64 " unaggregated=%" PRIu64
-	       " hashed=%" PRIu64 " hash_skipped=%" PRIu64 "; lost queue_overflow=%" PRIu64
-	       " unreadable_reads=%" PRIu64 "\n",
+	       " hashed=%" PRIu64 " hash_skipped=%" PRIu64 " opens_for_writing=%s"
+	       " (on a notified file %" PRIu64 ", from the descriptor %" PRIu64
+	       "); lost queue_overflow=%" PRIu64 " unreadable_reads=%" PRIu64
+	       " open_ringbuf_full=%" PRIu64 " open_unresolved=%" PRIu64 "\n",
 	       files.mon.nmounts, files.mon.mark_failed, files.notes, files.reported,
 	       files.out_of_scope, files.unaggregated, files.hashed, files.hash_skipped,
-	       files.mon.overflows, files.mon.malformed);
+	       opens, files.opens_matched,
+	       files.opens_resolved, files.mon.overflows, files.mon.malformed,
+	       file_opens__lost(&files.opens), files.opens_unresolved);
 	file_tracker__close(&files);
 	running = false;
 }
@@ -77,4 +86,10 @@ void monitor_files__summary(void)
 uint64_t monitor_files__overflows(void)
 {
 	return running ? files.mon.overflows : 0;
+}
+
+void monitor_files__opens_lost(uint64_t *ring_full, uint64_t *unresolved)
+{
+	*ring_full = running ? file_opens__lost(&files.opens) : 0;
+	*unresolved = running ? files.opens_unresolved : 0;
 }

@@ -20,5 +20,7 @@ void monitor_files__binaries(const struct proc_tracker *t);
 void monitor_files__summary(void);
 /* Notifications the kernel's queue could not hold (lost, counted). */
 uint64_t monitor_files__overflows(void);
+/* Opens for writing the kernel could not ship, and those never matched to a file. */
+void monitor_files__opens_lost(uint64_t *ring_full, uint64_t *unresolved);
 
 #endif

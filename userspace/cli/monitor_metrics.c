@@ -103,6 +103,7 @@ void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker
 	in.drop = out->by_kind[EVENT_DROP];
 	in.file = out->by_kind[EVENT_FILE];
 	in.lost_file_overflow = monitor_files__overflows();
+	monitor_files__opens_lost(&in.lost_file_opens, &in.lost_file_open_unresolved);
 	in.filtered = out->filtered;
 	in.lost_proc_ringbuf = l[WF_PROC_LOSS_RINGBUF];
 	in.lost_argv = l[WF_PROC_LOSS_READ];

@@ -150,6 +150,7 @@ enum file_action {
 	FILE_DELETE,
 	FILE_RENAME,
 	FILE_ATTRIB, /* mode, owner, times or links changed */
+	FILE_OPEN_WRITE, /* opened for writing (the sys_exit tracepoint, not fanotify) */
 	FILE__N,
 };
 
@@ -178,6 +179,7 @@ struct file_view {
 /* The counts' names, in enum file_action's order (JSON, log files, text). */
 static const char *const file_action_names[FILE__N] = {
 	"creation", "modification", "close_write", "deletion", "rename", "attributes_modified",
+	"open_write",
 };
 
 /* What a record mostly is: its ECS event.action. */
@@ -193,7 +195,9 @@ static inline const char *file_view__action(const struct file_view *v)
 		return "modification";
 	if (v->counts[FILE_ATTRIB])
 		return "attributes_modified";
-	return v->counts[FILE_DELETE] ? "deletion" : "modification";
+	if (v->counts[FILE_DELETE])
+		return "deletion";
+	return v->counts[FILE_OPEN_WRITE] ? "open_write" : "modification";
 }
 
 /* A packet the classifiers copied for -w. */

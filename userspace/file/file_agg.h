@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "event.h"
+#include "file_open.h"
 #include "fsmon.h"
 
 /*
@@ -21,6 +22,7 @@
 
 struct proc_tracker;
 struct file_rec;
+struct open_pending;
 
 struct file_tracker {
 	struct fsmon mon;
@@ -28,10 +30,19 @@ struct file_tracker {
 	const struct proc_tracker *procs;
 	struct event_out *out;
 	struct file_rec **buckets;
+	struct file_rec **ibuckets; /* the same records by process and inode, for opens */
 	size_t nrecs;
+	struct file_opens opens;
+	bool opens_on; /* the sys_exit tracepoint is attached */
+	struct open_pending **pending; /* opens waiting for their record, by process and inode */
+	size_t npending;
 	pid_t self;
 	bool all_scope; /* --cgroup is the whole host: processes the table lacks still count */
 	uint64_t notes, reported, out_of_scope, unaggregated, hashed, hash_skipped;
+	/* Opens for writing: seen on watched filesystems, counted on a record that
+	 * had the file, counted on one made from the descriptor, neither (the
+	 * descriptor closed or reused before it could be read). */
+	uint64_t opens_seen, opens_matched, opens_resolved, opens_unresolved;
 };
 
 /* 0, or -1 after saying why. */

@@ -44,11 +44,25 @@ static bool fsid__same(const uint32_t a[2], const uint32_t b[2])
 	return a[0] == b[0] && a[1] == b[1];
 }
 
+/* Whether the filesystem's handles hold the inode's generation (see file_agg.c, ident__of). */
+static bool fsmon__gen_layout(int fd)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+	int mnt;
+
+	return !name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) && h.fh.handle_type == 1 &&
+	       (h.fh.handle_bytes == 8 || h.fh.handle_bytes == 12);
+}
+
 /* Marks the filesystem under point once (several mounts of one filesystem share its fsid). */
 static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 {
 	struct fsmon_mount *mt = &m->mounts[m->nmounts];
 	struct statfs sf;
+	struct stat st;
 	int fd;
 
 	fd = open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,6 +91,8 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 	}
 	mt->fd = fd;
 	mt->point = strdup(point);
+	mt->dev = fstat(fd, &st) ? 0 : st.st_dev;
+	mt->gen_handles = fsmon__gen_layout(fd);
 	m->nmounts++;
 }
 
@@ -161,6 +177,22 @@ int fsmon__read(struct fsmon *m, void (*fn)(void *ctx, const struct fs_note *n),
 			total += got;
 	}
 	return total;
+}
+
+uint64_t fsmon__dev_of(const struct fsmon *m, const uint32_t fsid[2])
+{
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (fsid__same(m->mounts[i].fsid, fsid))
+			return m->mounts[i].dev;
+	return 0;
+}
+
+const struct fsmon_mount *fsmon__by_dev(const struct fsmon *m, uint64_t dev)
+{
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (m->mounts[i].dev == dev)
+			return &m->mounts[i];
+	return NULL;
 }
 
 static const struct fsmon_mount *fsmon__mount(const struct fsmon *m, const uint32_t fsid[2])

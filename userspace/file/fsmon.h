@@ -21,6 +21,8 @@ struct fsmon_mount {
 	uint32_t fsid[2];
 	int fd; /* the mount point, for open_by_handle_at */
 	char *point;
+	uint64_t dev; /* its st_dev: opens for writing are matched to watched filesystems by it */
+	bool gen_handles; /* its handles hold inode and generation (file_agg.c, ident__of) */
 };
 
 struct fsmon_dir {
@@ -55,5 +57,9 @@ int fsmon__open_obj(const struct fsmon *m, const uint32_t fsid[2], const struct 
 		    int flags);
 /* A directory was renamed or removed: the paths remembered may be stale. */
 void fsmon__forget_dirs(struct fsmon *m);
+/* The watched filesystem of this st_dev, or NULL. */
+const struct fsmon_mount *fsmon__by_dev(const struct fsmon *m, uint64_t dev);
+/* The st_dev of the watched filesystem with this fsid (0: none). */
+uint64_t fsmon__dev_of(const struct fsmon *m, const uint32_t fsid[2]);
 
 #endif

@@ -24,6 +24,8 @@ static void file_json__event(struct json *j, const struct event *ev)
 	if (v->counts[FILE_MODIFY] || v->counts[FILE_CLOSE_WRITE] || v->counts[FILE_RENAME] ||
 	    v->counts[FILE_ATTRIB])
 		json__str(j, NULL, "change");
+	if (v->counts[FILE_OPEN_WRITE])
+		json__str(j, NULL, "access");
 	json__arr_close(j);
 	json__str(j, "action", file_view__action(v));
 	json__str(j, "dataset", "whoflow.file");

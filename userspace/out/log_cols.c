@@ -154,7 +154,7 @@ static const struct log_col file_cols[] = {
 	PROC_COLS,
 	C("attribution", "pid when the process table had the actor, else why not"),
 	C("action", "what it mostly was: creation, modification, deletion, rename, "
-		    "attributes_modified (event.action)"),
+		    "attributes_modified, open_write (event.action)"),
 	C("path", "the file's path (its last name)"),
 	C("old_path", "renamed: its name before"),
 	C("type", "file or dir"),
@@ -165,6 +165,7 @@ static const struct log_col file_cols[] = {
 	C("deletions", "deletions"),
 	C("renames", "renames"),
 	C("attribute_changes", "mode, owner, times or link count changed"),
+	C("opens_for_writing", "opens of the file for writing (the sys_exit tracepoint)"),
 	C("first_ts", "the first notification's time"),
 	C("inode", "the file's inode number, read while it existed"),
 	C("device", "its device number"),

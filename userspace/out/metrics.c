@@ -96,6 +96,8 @@ static void lost(struct out *o, const struct metrics_in *in)
 		{ "drop_table_full", in->lost_drop_table },
 		{ "drop_ringbuf_full", in->lost_drop_ringbuf },
 		{ "file_queue_overflow", in->lost_file_overflow },
+		{ "file_open_ringbuf_full", in->lost_file_opens },
+		{ "file_open_unresolved", in->lost_file_open_unresolved },
 	};
 
 	head(o, "whoflow_events_lost_total", "counter",

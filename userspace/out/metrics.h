@@ -26,7 +26,8 @@ struct metrics_in {
 	/* lost, by cause */
 	uint64_t lost_proc_ringbuf, lost_argv, lost_pkt_ringbuf, lost_tls_ringbuf, lost_http_ringbuf,
 		lost_dns_fragments, lost_flow_table, lost_owner_table, lost_tuple_table,
-		lost_drop_table, lost_drop_ringbuf, lost_file_overflow;
+		lost_drop_table, lost_drop_ringbuf, lost_file_overflow, lost_file_opens,
+		lost_file_open_unresolved;
 	uint64_t packets_seen, packets_not_ip, packets_truncated, packets_malformed,
 		packets_fragments, packets_left_out;
 	struct metrics_iface ifaces[METRICS_IFACES_MAX];
