@@ -198,6 +198,121 @@ def test_opens_for_writing(agents, netns, cgroup, tmp_path):
     assert summary["open_ringbuf_full"] == 0 and summary["open_unresolved"] == 0
 
 
+def test_filesystem_mounted_later_is_watched(agents, netns, cgroup, tmp_path):
+    """A filesystem mounted after whoflow started (a tmpfs made by the test, unmounted after) is
+    watched from then on: a file written there is reported, with its open for writing."""
+    mnt = tmp_path / "later"
+    mnt.mkdir()
+    a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(mnt) + "/*"], netns=netns).wait_ready()
+    before = [l for l in a.stderr if "watched_filesystems" in l]
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "whoflow-test", str(mnt)], check=True)
+    try:
+        target = mnt / "new.txt"
+        pids = []
+        # the mark follows the mount table's change at the next flush (250 ms): write until seen
+        for i in range(50):
+            pid, _ = run_in(cgroup, ["/bin/sh", "-c", "echo %d > %s" % (i, target)])
+            pids.append(pid)
+            try:
+                first = a.wait_for(lambda e: get(e, "file.path") == str(target), timeout=0.5)
+                break
+            except AssertionError:
+                continue
+        else:
+            raise AssertionError("no FILE event from the filesystem mounted later")
+        assert get(first, "process.pid") in pids
+        # one more, surely after the mark: its every action counted
+        pid, _ = run_in(cgroup, ["/bin/sh", "-c", "echo last > %s" % target])
+        ev = a.wait_for(lambda e: get(e, "file.path") == str(target) and get(e, "process.pid") == pid)
+        assert get(ev, "process.name") == "sh"
+        assert get(ev, "whoflow.file.counts")["open_write"] == 1
+        assert get(ev, "file.device") == str(os.stat(target).st_dev)
+        rc, _ = a.stop()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+    assert rc == 0 and not before
+    line = [l for l in a.stderr if l.startswith("whoflow: summary: files")][0]
+    assert h.parse_summary(line)["watched_filesystems"] >= 2
+
+
+FILE_RULES = """title: A file dropped in the watched directory's cron.d
+id: 3f0a3b1e-0c43-4d0e-9a55-000000000f01
+logsource:
+  product: linux
+  category: file_event
+detection:
+  sel:
+    TargetFilename|contains: '/cron.d/'
+  condition: sel
+level: high
+---
+title: An authorized_keys moved away
+id: 3f0a3b1e-0c43-4d0e-9a55-000000000f02
+logsource:
+  product: linux
+  category: file_rename
+detection:
+  sel:
+    SourceFilename|endswith: '/authorized_keys'
+  condition: sel
+level: medium
+---
+title: A log deleted
+id: 3f0a3b1e-0c43-4d0e-9a55-000000000f03
+logsource:
+  product: linux
+  category: file_delete
+detection:
+  sel:
+    TargetFilename|endswith: '.log'
+    Image|endswith: '/rm'
+  condition: sel
+level: medium
+"""
+
+
+def test_sigma_rules_on_file_events(agents, netns, cgroup, tmp_path):
+    """Sigma rules of the file categories (file_event, file_rename, file_delete) fire on FILE
+    records, naming the process; a file event of another kind fires none; `whoflow rules test` on
+    the recorded events gives the same alerts."""
+    d = tmp_path / "s"
+    (d / "cron.d").mkdir(parents=True)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "files.yml").write_text(FILE_RULES)
+    (d / "old.log").write_text("x")
+    (d / "keep.log").write_text("x")
+    a = agents(["--cgroup", cgroup.path, "--files", "--file-path", str(d) + "/*", "--rules", str(rules)],
+               netns=netns).wait_ready()
+    dropper, _ = run_in(cgroup, ["/bin/sh", "-c", "echo '* * * * * root true' > %s/cron.d/job" % d])
+    (d / "authorized_keys").write_text("k")
+    mover, _ = run_in(cgroup, ["/bin/mv", str(d / "authorized_keys"), str(d / "moved")])
+    remover, _ = run_in(cgroup, ["/bin/rm", str(d / "old.log")])
+    other, _ = run_in(cgroup, ["/usr/bin/python3", "-c", "import os; os.unlink(%r)" % str(d / "keep.log")])
+    names = {"A file dropped in the watched directory's cron.d": dropper,
+             "An authorized_keys moved away": mover, "A log deleted": remover}
+    for rule, pid in names.items():
+        al = a.wait_for(lambda e, rule=rule: get(e, "event.kind") == "alert" and get(e, "rule.name") == rule)
+        assert get(al, "process.pid") == pid, rule
+    a.wait_for(lambda e: get(e, "file.path") == str(d / "keep.log") and get(e, "process.pid") == other)
+    rc, _ = a.stop()
+    assert rc == 0
+    got = [e for e in a.events if get(e, "event.kind") == "alert"]
+    assert sorted(get(e, "rule.name") for e in got) == sorted(names), [get(e, "rule.name") for e in got]
+    cron = [e for e in got if get(e, "rule.name") == "A file dropped in the watched directory's cron.d"][0]
+    assert get(cron, "whoflow.sigma.matched") == {"TargetFilename": str(d / "cron.d" / "job")}
+    assert get(cron, "whoflow.sigma.category") == "file_event"
+    moved = [e for e in got if get(e, "rule.name") == "An authorized_keys moved away"][0]
+    assert get(moved, "whoflow.sigma.matched") == {"SourceFilename": str(d / "authorized_keys")}
+    recorded = tmp_path / "events.jsonl"
+    recorded.write_text("".join(json.dumps(e) + "\n" for e in a.events if get(e, "event.kind") != "alert"))
+    r = subprocess.run([h.WHOFLOW, "rules", "test", str(rules), str(recorded)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    offline = sorted((x["rule"]["name"], x["event"]["id"]) for x in map(json.loads, r.stdout.splitlines()))
+    assert offline == sorted((get(e, "rule.name"), get(e, "whoflow.sigma.event_id")) for e in got)
+
+
 WRITER = r"""
 import os, sys, time
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)

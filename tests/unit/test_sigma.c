@@ -367,9 +367,15 @@ static void test_verdicts(void **state)
 		{ "title: s\nlogsource:\n  product: linux\n  service: auditd\n"
 		  "detection:\n  a:\n    type: x\n  condition: a\n",
 		  SIGMA_SKIPPED, "logsource service auditd: whoflow reads no such log" },
-		{ "title: f\nlogsource:\n  product: linux\n  category: file_event\n"
+		{ "title: f\nlogsource:\n  product: linux\n  category: file_access\n"
 		  "detection:\n  a:\n    TargetFilename: x\n  condition: a\n",
-		  SIGMA_SKIPPED, "logsource category file_event: file events are not there yet" },
+		  SIGMA_SKIPPED, "logsource category file_access: whoflow has no such events" },
+		{ "title: f\nlogsource:\n  product: linux\n  category: file_event\n"
+		  "detection:\n  a:\n    TargetFilename|startswith: /etc/cron\n  condition: a\n",
+		  SIGMA_USABLE, NULL },
+		{ "title: g\nlogsource:\n  category: file_delete\n"
+		  "detection:\n  a:\n    SourceFilename: x\n  condition: a\n",
+		  SIGMA_SKIPPED, "field SourceFilename: not in the events of this rule's category" },
 		{ "title: c\nlogsource:\n  category: process_creation\n"
 		  "detection:\n  a:\n    Image: x\n  condition: a | count() > 5\n",
 		  SIGMA_SKIPPED,
@@ -407,6 +413,47 @@ static void test_verdicts(void **state)
 	}
 }
 
+/*
+ * The file categories: a rule reads the category it names and no other (a
+ * FILE record's bags, one per category it qualifies for, are made by
+ * sigma_bag.c); file_rename reads the name before as SourceFilename.
+ */
+static void test_file_categories(void **state)
+{
+	static const char *rules =
+		"title: cron\nlogsource:\n  product: linux\n  category: file_event\n"
+		"detection:\n  a:\n    TargetFilename|startswith: '/etc/cron.d/'\n"
+		"  condition: a\n---\n"
+		"title: moved\nlogsource:\n  category: file_rename\n"
+		"detection:\n  a:\n    SourceFilename|endswith: '.ssh/authorized_keys'\n"
+		"  condition: a\n";
+	struct seen s = { 0 };
+	struct sigma_set *set = sigma_set__load_text(rules, "f.yml", on_report, &s);
+	struct sigma_bag b = { 0 };
+	uint64_t f = 0;
+
+	USABLE(set, s);
+	assert_true(sigma_set__rules_for(set, SIGMA_CAT_FILE_EVENT));
+	assert_true(sigma_set__rules_for(set, SIGMA_CAT_FILE_RENAME));
+	assert_false(sigma_set__rules_for(set, SIGMA_CAT_FILE_DELETE));
+	sigma_bag__set(&b, SF_IMAGE, "/usr/bin/dash");
+	sigma_bag__set(&b, SF_TARGET_FILENAME, "/etc/cron.d/evil");
+	sigma_set__eval(set, SIGMA_CAT_FILE_EVENT, &b, on_match, &f);
+	assert_true(f != 0);
+	f = 0;
+	sigma_set__eval(set, SIGMA_CAT_FILE_DELETE, &b, on_match, &f); /* another category */
+	assert_true(f == 0);
+	sigma_bag__set(&b, SF_TARGET_FILENAME, "/etc/crontab.bak");
+	sigma_set__eval(set, SIGMA_CAT_FILE_EVENT, &b, on_match, &f);
+	assert_true(f == 0);
+	sigma_bag__set(&b, SF_TARGET_FILENAME, "/tmp/x");
+	sigma_bag__set(&b, SF_SOURCE_FILENAME, "/root/.ssh/authorized_keys");
+	sigma_set__eval(set, SIGMA_CAT_FILE_RENAME, &b, on_match, &f);
+	assert_true(f != 0);
+	sigma_bag__clear(&b);
+	sigma_set__free(set);
+}
+
 /* A YAML error names its line; the documents before it still load. */
 static void test_broken_yaml_names_the_line(void **state)
 {
@@ -436,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_matched_fields),
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_file_categories),
 		cmocka_unit_test(test_broken_yaml_names_the_line),
 	};
 

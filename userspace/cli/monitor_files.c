@@ -12,7 +12,7 @@
 /* Records left alone for FILE_IDLE_NS are looked for this often. */
 #define FILES_FLUSH_NS (250000000ull)
 
-static struct file_tracker files = { .mon.fd = -1 };
+static struct file_tracker files = { .mon.fd = -1, .mon.mounts_fd = -1 };
 static bool running;
 
 static void monitor_files__tick(void *ctx, uint64_t now)

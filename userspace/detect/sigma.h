@@ -20,6 +20,9 @@ enum sigma_cat {
 	SIGMA_CAT_DNS_QUERY, /* DNS query events (dns_query, dns) */
 	SIGMA_CAT_DNS_ANSWER, /* DNS answer events: rules that read the answers */
 	SIGMA_CAT_PROXY, /* HTTP requests (proxy, webserver) */
+	SIGMA_CAT_FILE_EVENT, /* FILE records of a file created or written (--files) */
+	SIGMA_CAT_FILE_DELETE, /* FILE records of a file deleted */
+	SIGMA_CAT_FILE_RENAME, /* FILE records of a file renamed */
 	SIGMA_CAT__COUNT,
 };
 
@@ -58,6 +61,8 @@ enum sigma_field {
 	SF_CS_METHOD,
 	SF_C_IP,
 	SF_DST_IP,
+	SF_TARGET_FILENAME,
+	SF_SOURCE_FILENAME,
 	SF__COUNT,
 };
 

@@ -222,6 +222,37 @@ static void bag__http(const struct event *ev, const struct sigma_set *set, sigma
 	sigma_bag__clear(&b);
 }
 
+/*
+ * A FILE record feeds each file category it qualifies for: file_event
+ * (Sysmon for Linux's FileCreate: created, or opened for writing, written,
+ * closed after writing), file_delete, file_rename (SourceFilename: the name
+ * before).
+ */
+static void bag__file(const struct event *ev, const struct sigma_set *set, sigma_bag_fn fn,
+		      void *ctx)
+{
+	const struct file_view *v = ev->file;
+	const bool in[] = {
+		[SIGMA_CAT_FILE_EVENT] = v->counts[FILE_CREATE] || v->counts[FILE_OPEN_WRITE] ||
+					 v->counts[FILE_MODIFY] || v->counts[FILE_CLOSE_WRITE],
+		[SIGMA_CAT_FILE_DELETE] = v->counts[FILE_DELETE] > 0,
+		[SIGMA_CAT_FILE_RENAME] = v->counts[FILE_RENAME] > 0,
+	};
+
+	for (int cat = SIGMA_CAT_FILE_EVENT; cat <= SIGMA_CAT_FILE_RENAME; cat++) {
+		struct sigma_bag b = { 0 };
+
+		if (!in[cat] || !sigma_set__rules_for(set, (enum sigma_cat)cat))
+			continue;
+		bag__process(&b, ev->owner.p, ev->owner.parent);
+		sigma_bag__set(&b, SF_TARGET_FILENAME, v->path[0] ? v->path : NULL);
+		if (cat == SIGMA_CAT_FILE_RENAME)
+			sigma_bag__set(&b, SF_SOURCE_FILENAME, v->old_path);
+		fn(ctx, (enum sigma_cat)cat, &b, &ev->owner);
+		sigma_bag__clear(&b);
+	}
+}
+
 void sigma_bag__events(const struct event *ev, const struct sigma_set *set, sigma_bag_fn fn,
 		       void *ctx)
 {
@@ -249,6 +280,9 @@ void sigma_bag__events(const struct event *ev, const struct sigma_set *set, sigm
 		return;
 	case EVENT_HTTP:
 		bag__http(ev, set, fn, ctx);
+		return;
+	case EVENT_FILE:
+		bag__file(ev, set, fn, ctx);
 		return;
 	default:
 		return;

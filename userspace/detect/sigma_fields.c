@@ -16,6 +16,8 @@
 #define DNS_Q (1u << SIGMA_CAT_DNS_QUERY | 1u << SIGMA_CAT_DNS_ANSWER)
 #define DNS_A (1u << SIGMA_CAT_DNS_ANSWER)
 #define WEB (1u << SIGMA_CAT_PROXY)
+#define FILES                                                                         \
+	(1u << SIGMA_CAT_FILE_EVENT | 1u << SIGMA_CAT_FILE_DELETE | 1u << SIGMA_CAT_FILE_RENAME)
 
 static const struct {
 	const char *name;
@@ -56,6 +58,8 @@ static const struct {
 	{ "cs-method", SF_CS_METHOD, WEB },
 	{ "c-ip", SF_C_IP, WEB },
 	{ "dst-ip", SF_DST_IP, WEB },
+	{ "TargetFilename", SF_TARGET_FILENAME, FILES },
+	{ "SourceFilename", SF_SOURCE_FILENAME, 1u << SIGMA_CAT_FILE_RENAME },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -68,6 +72,9 @@ const char *sigma_cat__name(enum sigma_cat cat)
 		[SIGMA_CAT_DNS_QUERY] = "dns_query",
 		[SIGMA_CAT_DNS_ANSWER] = "dns_query",
 		[SIGMA_CAT_PROXY] = "proxy",
+		[SIGMA_CAT_FILE_EVENT] = "file_event",
+		[SIGMA_CAT_FILE_DELETE] = "file_delete",
+		[SIGMA_CAT_FILE_RENAME] = "file_rename",
 	};
 
 	return (unsigned int)cat < SIGMA_CAT__COUNT ? names[cat] : "?";

@@ -198,8 +198,42 @@ static void bag__http(struct json_object *ev, sigma_jsonl_fn fn, void *ctx)
 	sigma_bag__clear(&b);
 }
 
+static bool count__of(struct json_object *counts, const char *name)
+{
+	struct json_object *n;
+
+	return counts && json_object_object_get_ex(counts, name, &n) &&
+	       json_object_get_int64(n) > 0;
+}
+
+/* As sigma_bag.c's bag__file, from the record's JSON. */
+static void bag__file(struct json_object *ev, sigma_jsonl_fn fn, void *ctx)
+{
+	struct json_object *c = jget(ev, "whoflow.file.counts");
+	const bool in[] = {
+		[SIGMA_CAT_FILE_EVENT] = count__of(c, "creation") || count__of(c, "open_write") ||
+					 count__of(c, "modification") || count__of(c, "close_write"),
+		[SIGMA_CAT_FILE_DELETE] = count__of(c, "deletion"),
+		[SIGMA_CAT_FILE_RENAME] = count__of(c, "rename"),
+	};
+
+	for (int cat = SIGMA_CAT_FILE_EVENT; cat <= SIGMA_CAT_FILE_RENAME; cat++) {
+		struct sigma_bag b = { 0 };
+
+		if (!in[cat])
+			continue;
+		bag__process(&b, jget(ev, "process"));
+		sigma_bag__set(&b, SF_TARGET_FILENAME, jstr(ev, "file.path"));
+		if (cat == SIGMA_CAT_FILE_RENAME)
+			sigma_bag__set(&b, SF_SOURCE_FILENAME, jstr(ev, "whoflow.file.old_path"));
+		fn(ctx, (enum sigma_cat)cat, &b);
+		sigma_bag__clear(&b);
+	}
+}
+
 void sigma_jsonl__event(struct json_object *ev, sigma_jsonl_fn fn, void *ctx)
 {
+	const char *dataset = jstr(ev, "event.dataset");
 	const char *action = jstr(ev, "event.action");
 	struct sigma_bag b = { 0 };
 	struct json_object *init;
@@ -221,5 +255,7 @@ void sigma_jsonl__event(struct json_object *ev, sigma_jsonl_fn fn, void *ctx)
 		bag__dns(ev, fn, ctx);
 	} else if (!strcmp(action, "http-request")) {
 		bag__http(ev, fn, ctx);
+	} else if (dataset && !strcmp(dataset, "whoflow.file")) {
+		bag__file(ev, fn, ctx);
 	}
 }

@@ -84,6 +84,9 @@ static int rule__category(struct reader *rd, yaml_node_t *ls)
 		{ "dns", SIGMA_CAT_DNS_QUERY },
 		{ "proxy", SIGMA_CAT_PROXY },
 		{ "webserver", SIGMA_CAT_PROXY },
+		{ "file_event", SIGMA_CAT_FILE_EVENT },
+		{ "file_delete", SIGMA_CAT_FILE_DELETE },
+		{ "file_rename", SIGMA_CAT_FILE_RENAME },
 	};
 	const char *product = yscalar(yget(rd, ls, "product"));
 	const char *service = yscalar(yget(rd, ls, "service"));
@@ -99,8 +102,6 @@ static int rule__category(struct reader *rd, yaml_node_t *ls)
 		fail(rd, ls, true, "logsource service %s: whoflow reads no such log", service);
 	else if (!category)
 		fail(rd, ls, true, "logsource without a category: whoflow feeds categories only", NULL);
-	else if (!strncmp(category, "file_", 5))
-		fail(rd, ls, true, "logsource category %s: file events are not there yet", category);
 	if (rd->err)
 		return -1;
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)

@@ -98,7 +98,7 @@ int file_tracker__open(struct file_tracker *ft, const struct config *cfg,
 		       const struct proc_tracker *procs, bool all_scope, struct event_out *out)
 {
 	memset(ft, 0, sizeof(*ft));
-	ft->mon.fd = -1;
+	ft->mon.fd = ft->mon.mounts_fd = -1;
 	ft->cfg = cfg;
 	ft->procs = procs;
 	ft->out = out;
@@ -584,6 +584,9 @@ void file_tracker__flush(struct file_tracker *ft, bool all)
 {
 	uint64_t now = clock__ns(CLOCK_MONOTONIC);
 
+	/* Filesystems mounted since start (a container's volume, a USB disk): watched from now. */
+	if (!all)
+		fsmon__rescan(&ft->mon);
 	pend__expire(ft, now, all);
 	for (size_t i = 0; ft->buckets && i < FILE_BUCKETS; i++) {
 		struct file_rec **pp = &ft->buckets[i];

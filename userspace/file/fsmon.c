@@ -2,6 +2,7 @@
 /* The fanotify group of --files: marks, reads, handles to paths (see fsmon.h). */
 #define _GNU_SOURCE /* open_by_handle_at */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <mntent.h>
@@ -44,6 +45,26 @@ static bool fsid__same(const uint32_t a[2], const uint32_t b[2])
 	return a[0] == b[0] && a[1] == b[1];
 }
 
+/* Marked already, or refused already: a filesystem is judged once (several mounts share it). */
+static bool fsmon__known(const struct fsmon *m, const uint32_t fsid[2])
+{
+	for (size_t i = 0; i < m->nmounts; i++)
+		if (fsid__same(m->mounts[i].fsid, fsid))
+			return true;
+	for (size_t i = 0; i < m->nrefused; i++)
+		if (fsid__same(m->refused[i], fsid))
+			return true;
+	return false;
+}
+
+static void fsmon__refused(struct fsmon *m, const uint32_t fsid[2])
+{
+	if (m->nrefused == FSMON_MOUNTS_MAX)
+		return; /* judged again at the next rescan, not counted again */
+	memcpy(m->refused[m->nrefused++], fsid, 8);
+	m->mark_failed++;
+}
+
 /* Whether the filesystem's handles hold the inode's generation (see file_agg.c, ident__of). */
 static bool fsmon__gen_layout(int fd)
 {
@@ -73,22 +94,22 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 		return;
 	}
 	memcpy(mt->fsid, &sf.f_fsid, 8);
-	for (size_t i = 0; i < m->nmounts; i++)
-		if (fsid__same(m->mounts[i].fsid, mt->fsid)) {
-			close(fd);
-			return;
-		}
+	if (fsmon__known(m, mt->fsid)) {
+		close(fd);
+		return;
+	}
 	if (m->nmounts == FSMON_MOUNTS_MAX - 1) { /* the last slot stays free: mt is it */
-		m->mark_failed++; /* counted: its files are not reported */
+		fsmon__refused(m, mt->fsid); /* counted: its files are not reported */
 		close(fd);
 		return;
 	}
 	if (fanotify_mark(m->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, fd, NULL)) {
 		pr_debug("--files: %s cannot be watched: %s\n", point, strerror(errno));
-		m->mark_failed++;
+		fsmon__refused(m, mt->fsid);
 		close(fd);
 		return;
 	}
+	pr_debug("--files: watching %s\n", point);
 	mt->fd = fd;
 	mt->point = strdup(point);
 	mt->dev = fstat(fd, &st) ? 0 : st.st_dev;
@@ -96,12 +117,34 @@ static void fsmon__mark(struct fsmon *m, const char *point, uint64_t mask)
 	m->nmounts++;
 }
 
-int fsmon__open(struct fsmon *m, bool writes)
+/* Marks every filesystem mounted now that holds files and is not marked yet. */
+static void fsmon__scan(struct fsmon *m)
 {
 	struct mntent *e;
-	FILE *f;
+	FILE *f = setmntent("/proc/self/mounts", "r");
 
+	while (f && (e = getmntent(f)))
+		if (!fs__pseudo(e->mnt_type))
+			fsmon__mark(m, e->mnt_dir, m->mask);
+	if (f)
+		endmntent(f);
+}
+
+size_t fsmon__rescan(struct fsmon *m)
+{
+	struct pollfd p = { .fd = m->mounts_fd, .events = POLLPRI };
+	size_t before = m->nmounts;
+
+	if (m->mounts_fd < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & (POLLPRI | POLLERR)))
+		return 0;
+	fsmon__scan(m);
+	return m->nmounts - before;
+}
+
+int fsmon__open(struct fsmon *m, bool writes)
+{
 	memset(m, 0, sizeof(*m));
+	m->mounts_fd = -1;
 	m->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
 				      FAN_REPORT_DFID_NAME_TARGET,
 			      O_RDONLY | O_LARGEFILE | O_CLOEXEC);
@@ -111,12 +154,10 @@ int fsmon__open(struct fsmon *m, bool writes)
 			strerror(errno));
 		return -1;
 	}
-	f = setmntent("/proc/self/mounts", "r");
-	while (f && (e = getmntent(f)))
-		if (!fs__pseudo(e->mnt_type))
-			fsmon__mark(m, e->mnt_dir, FSMON_MASK | (writes ? FAN_MODIFY : 0));
-	if (f)
-		endmntent(f);
+	m->mask = FSMON_MASK | (writes ? FAN_MODIFY : 0);
+	/* Read, then polled: the kernel flags the mount table's changes on it. */
+	m->mounts_fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
+	fsmon__scan(m);
 	if (!m->nmounts) {
 		pr_warn("--files: no filesystem could be watched\n");
 		fsmon__close(m);
@@ -134,7 +175,9 @@ void fsmon__close(struct fsmon *m)
 	fsmon__forget_dirs(m);
 	if (m->fd >= 0)
 		close(m->fd);
-	m->fd = -1;
+	if (m->mounts_fd >= 0)
+		close(m->mounts_fd);
+	m->fd = m->mounts_fd = -1;
 	m->nmounts = 0;
 }
 

@@ -37,6 +37,10 @@ struct fsmon {
 	struct fsmon_mount mounts[FSMON_MOUNTS_MAX];
 	size_t nmounts;
 	unsigned int mark_failed; /* filesystems not watched: refused a mark, or past FSMON_MOUNTS_MAX */
+	uint32_t refused[FSMON_MOUNTS_MAX][2]; /* their fsids, judged once */
+	size_t nrefused;
+	int mounts_fd; /* /proc/self/mounts, polled for mounts made later */
+	uint64_t mask;
 	struct fsmon_dir dirs[FSMON_DIRS];
 	uint64_t overflows; /* FAN_Q_OVERFLOW: the kernel's queue was full, notifications lost */
 	uint64_t malformed; /* reads that did not parse */
@@ -45,6 +49,8 @@ struct fsmon {
 /* 0, or -1 after saying what failed and what to do. writes: every write(2) too (FAN_MODIFY). */
 int fsmon__open(struct fsmon *m, bool writes);
 void fsmon__close(struct fsmon *m);
+/* Marks the filesystems mounted since the last look, if the mount table changed: how many. */
+size_t fsmon__rescan(struct fsmon *m);
 
 /* Reads what is queued (never blocks); fn gets each notification. Returns the count. */
 int fsmon__read(struct fsmon *m, void (*fn)(void *ctx, const struct fs_note *n), void *ctx);
