@@ -339,8 +339,12 @@ static void rec__emit(struct file_tracker *ft, struct file_rec *r)
 	event__emit(ft->out, &ev);
 }
 
-/* The actor, as the process table knows it now (a process that exits at once is kept a while). */
-static bool note__actor(struct file_tracker *ft, pid_t pid, uint64_t *start_ns)
+/*
+ * The actor, as the process table knows it now (a process that exits at once
+ * is kept a while). Notifications left out are counted (out_of_scope); opens
+ * (count false) are not: the tracepoint sees the whole host's.
+ */
+static bool note__actor(struct file_tracker *ft, pid_t pid, uint64_t *start_ns, bool count)
 {
 	const struct proc_info *p;
 	bool reused;
@@ -350,7 +354,7 @@ static bool note__actor(struct file_tracker *ft, pid_t pid, uint64_t *start_ns)
 	p = ft->procs ? proc_tracker__lookup(ft->procs, pid, 0, &reused) : NULL;
 	*start_ns = p ? p->start_ns : 0;
 	if (!p && !ft->all_scope) {
-		ft->out_of_scope++;
+		ft->out_of_scope += count;
 		return false;
 	}
 	return true;
@@ -428,7 +432,7 @@ static void file__note(void *ctx, const struct fs_note *n)
 	bool keep;
 
 	ft->notes++;
-	if (!key || key->bytes > MAX_HANDLE_SZ || !note__actor(ft, n->pid, &start))
+	if (!key || key->bytes > MAX_HANDLE_SZ || !note__actor(ft, n->pid, &start, true))
 		return;
 	r = rec__find(ft, n->pid, n->fsid, key, &b);
 	keep = !ft->cfg->files_all && (r || ft->nrecs < FILE_RECS_MAX);
@@ -481,8 +485,8 @@ static bool pend__resolve(struct file_tracker *ft, const struct open_pending *p)
 	path[len] = 0;
 	key = (struct fs_handle){ .bytes = h.fh.handle_bytes, .type = h.fh.handle_type,
 				  .f_handle = h.fh.f_handle };
-	if (!note__actor(ft, p->pid, &start))
-		return true; /* counted out of scope: the process left the table */
+	if (!note__actor(ft, p->pid, &start, false))
+		return true; /* out of scope now: the process left the table */
 	r = rec__find(ft, p->pid, (const uint32_t *)&sf.f_fsid, &key, &b);
 	if (!r) {
 		if (!(r = rec__new(p->pid, start, (const uint32_t *)&sf.f_fsid, &key)))
@@ -513,7 +517,7 @@ static void file__open(void *ctx, const struct wf_file_open *e)
 	struct file_rec *r;
 	unsigned int b;
 
-	if (!mt || !note__actor(ft, (pid_t)e->tgid, &start))
+	if (!mt || !note__actor(ft, (pid_t)e->tgid, &start, false))
 		return; /* the notifications of such files are not reported either */
 	ft->opens_seen++;
 	r = ft->cfg->files_all ? NULL :
