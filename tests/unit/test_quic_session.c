@@ -144,8 +144,10 @@ struct seen {
 	int hellos;
 	char sni[256], ja4[64];
 	uint32_t version, packets;
-	bool has_sh;
+	bool has_sh, incomplete;
 	uint16_t sh_version, sh_cipher;
+	uint32_t captured, wanted;
+	char reason[64];
 };
 
 static void on_event(struct event_out *o, struct event *ev)
@@ -161,6 +163,11 @@ static void on_event(struct event_out *o, struct event *ev)
 	s->has_sh = ev->tls->has_sh;
 	s->sh_version = ev->tls->sh.selected_version;
 	s->sh_cipher = ev->tls->sh.cipher;
+	s->incomplete = ev->tls->incomplete;
+	s->captured = ev->tls->captured;
+	s->wanted = ev->tls->wanted;
+	snprintf(s->reason, sizeof(s->reason), "%s",
+		 ev->tls->ch.malformed_reason ? ev->tls->ch.malformed_reason : "");
 }
 
 static bool never(const struct event_out *o)
@@ -340,10 +347,19 @@ static void test_gap_and_forgery_counted(void **state)
 	assert_int_equal(st.incomplete, 0);
 	quic_sessions__expire(qs, 20000000000ull, false);
 	quic_sessions__stats(qs, &st);
-	assert_int_equal(s.hellos, 0);
 	assert_int_equal(st.undecryptable, 1);
 	assert_int_equal(st.malformed, 1);
 	assert_int_equal(st.incomplete, 1);
+	/* Reported, marked, with nothing read from half a hello: its bytes and their number. */
+	assert_int_equal(s.hellos, 1);
+	assert_true(s.incomplete);
+	assert_string_equal(s.reason, "ClientHello incomplete");
+	assert_int_equal(s.captured, 320);
+	assert_int_equal(s.wanted, 379);
+	assert_string_equal(s.sni, "");
+	assert_string_equal(s.ja4, "");
+	assert_int_equal(s.version, QUIC_V1);
+	assert_int_equal(st.hellos, 0);
 	quic_sessions__free(qs);
 }
 

@@ -148,8 +148,8 @@ static void session__report(struct quic_sessions *q, struct qsession *s)
 	q->st.hellos++;
 }
 
-/* The ClientHello, whole: made into its event, which waits for the server's answer. */
-static void session__hello(struct qsession *s, size_t len)
+/* What an event says of the connection, whole hello or not. */
+static void session__view(struct qsession *s)
 {
 	struct tls_view *v = &s->v;
 
@@ -157,6 +157,21 @@ static void session__hello(struct qsession *s, size_t len)
 	v->ifname = s->has_ifname ? s->ifname : NULL;
 	memcpy(v->flow_id, s->flow_id, sizeof(v->flow_id));
 	v->ts_ns = s->first.h.ts_ns;
+	v->quic = true;
+	v->quic_version = s->q.version;
+	memcpy(v->quic_dcid, s->q.dcid, sizeof(v->quic_dcid));
+	memcpy(v->quic_scid, s->q.scid, sizeof(v->quic_scid));
+	v->quic_dcid_len = s->q.dcid_len;
+	v->quic_scid_len = s->q.scid_len;
+	v->quic_packets = s->packets;
+}
+
+/* The ClientHello, whole: made into its event, which waits for the server's answer. */
+static void session__hello(struct qsession *s, size_t len)
+{
+	struct tls_view *v = &s->v;
+
+	session__view(s);
 	v->captured = v->wanted = (uint32_t)(len + 4);
 	tls__client_hello(s->client.b + 4, len, &v->ch);
 	v->ja3 = ja3__compute(&v->ch, v->ja3_md5);
@@ -166,15 +181,46 @@ static void session__hello(struct qsession *s, size_t len)
 		v->ja4[0] = 'q';
 	if (v->ja4_r && v->ja4_r[0])
 		v->ja4_r[0] = 'q';
-	v->quic = true;
-	v->quic_version = s->q.version;
-	memcpy(v->quic_dcid, s->q.dcid, sizeof(v->quic_dcid));
-	memcpy(v->quic_scid, s->q.scid, sizeof(v->quic_scid));
-	v->quic_dcid_len = s->q.dcid_len;
-	v->quic_scid_len = s->q.scid_len;
-	v->quic_packets = s->packets;
 	s->hello = true;
 	s->hello_ns = s->first.h.ts_ns;
+}
+
+/*
+ * A hello whose bytes never all came (a CRYPTO offset gap never filled, a
+ * hello past the bytes kept): reported, marked incomplete, with what is known
+ * of the connection and nothing read from the hello (no field from half a
+ * hello), and counted.
+ */
+static void session__incomplete(struct quic_sessions *q, struct qsession *s)
+{
+	const struct cstream *c = &s->client;
+	struct tls_view *v = &s->v;
+	bool head = c->cap >= 4 && (c->have[0] & 0x0f) == 0x0f && c->b[0] == 1;
+
+	session__view(s);
+	v->incomplete = true;
+	v->ch.malformed = true;
+	v->ch.malformed_reason = "ClientHello incomplete";
+	v->ch.ja3_none = v->ch.ja4_none = true;
+	v->captured = (uint32_t)c->got;
+	/* Its length, when the head (type and length) came. */
+	v->wanted = head ? ((uint32_t)c->b[1] << 16 | (uint32_t)c->b[2] << 8 | c->b[3]) + 4 : 0;
+	if (v->wanted > QUIC_STREAM_MAX)
+		v->ch.malformed_reason = "ClientHello larger than the 16384 bytes captured";
+	event__emit(q->out, &(struct event){ .kind = EVENT_TLS, .tls = &s->v });
+	s->reported = true;
+	q->st.incomplete++;
+}
+
+/* A session about to go: a hello still waiting for its answer goes without it; half of one, marked. */
+static void session__leave(struct quic_sessions *q, struct qsession *s)
+{
+	if (s->reported)
+		return;
+	if (s->hello)
+		session__report(q, s);
+	else if (s->client.got)
+		session__incomplete(q, s);
 }
 
 static struct qsession *session__new(struct quic_sessions *q, const struct chunk_event *e,
@@ -184,8 +230,7 @@ static struct qsession *session__new(struct quic_sessions *q, const struct chunk
 	struct qsession *s;
 
 	if (q->n == QUIC_SESSIONS_MAX) {
-		if (!q->s[0]->reported && (q->s[0]->hello || q->s[0]->client.got))
-			q->st.incomplete++;
+		session__leave(q, q->s[0]);
 		session__drop(q, 0);
 	}
 	s = calloc(1, sizeof(*s));
@@ -269,8 +314,7 @@ void quic_sessions__expire(struct quic_sessions *q, uint64_t now_ns, bool all)
 			i++;
 			continue;
 		}
-		if (!s->hello && s->client.got)
-			q->st.incomplete++;
+		session__leave(q, s);
 		session__drop(q, i);
 	}
 }
