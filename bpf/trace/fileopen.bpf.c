@@ -62,6 +62,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(wf_file_open, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task;
+	struct fdtable *fdt;
 	struct wf_file_open *e;
 	struct file **fds, *f;
 	struct inode *inode;
@@ -73,9 +74,10 @@ int BPF_PROG(wf_file_open, struct pt_regs *regs, long ret)
 	task = bpf_get_current_task_btf();
 	if (task->tgid == self_tgid)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (ret >= BPF_CORE_READ(task, files, fdt, max_fds) ||
-	    bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) || !f)
+	fdt = BPF_CORE_READ(task, files, fdt);
+	fds = BPF_CORE_READ(fdt, fd);
+	if (ret >= BPF_CORE_READ(fdt, max_fds) || bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) ||
+	    !f)
 		return 0;
 	inode = BPF_CORE_READ(f, f_inode);
 	mode = BPF_CORE_READ(inode, i_mode);

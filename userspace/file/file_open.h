@@ -3,6 +3,7 @@
 #define WHOFLOW_FILE_OPEN_H
 
 #include <stdint.h>
+#include <sys/sysmacros.h>
 #include <linux/types.h>
 #include "fileopen_events.h"
 
@@ -34,10 +35,7 @@ void file_opens__stop(struct file_opens *o);
 /* The kernel's dev_t (major << 20 | minor) as stat(2) gives it. */
 static inline uint64_t file_opens__dev(__u32 kdev)
 {
-	uint32_t major = kdev >> 20, minor = kdev & 0xfffff;
-
-	return ((uint64_t)(major & 0xfffff000) << 32) | ((uint64_t)(major & 0xfff) << 8) |
-	       ((uint64_t)(minor & 0xffffff00) << 12) | (minor & 0xff);
+	return makedev(kdev >> 20, kdev & 0xfffff);
 }
 
 #endif
