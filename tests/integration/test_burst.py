@@ -49,3 +49,38 @@ def test_exec_burst_is_accounted(agents, netns, cgroup, buffer_kib, expect_loss)
         assert lost > 0 and reported < BURST
     else:
         assert lost == 0 and reported == BURST
+
+
+def _blocked_in_write(pid):
+    """True while the agent's main thread sleeps in write(2) (x86-64: 1, arm64: 64)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            nr = f.read().split()[0]
+    except (OSError, IndexError):
+        return False
+    return nr == ("64" if os.uname().machine == "aarch64" else "1")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT])
+def test_signal_while_output_blocks_cuts_no_line(agents, netns, cgroup, sig):
+    """A reader slower than the agent fills the pipe; a signal then (logrotate's SIGHUP, or
+    the SIGINT that stops it) must not cut a record or end the output: the interrupted write
+    goes on where it was."""
+    marker = "sig-" + uuid.uuid4().hex[:8]
+    n = 300  # ~300 KiB of exec records: far more than a pipe holds
+    a = agents(["--cgroup", cgroup.path, "--comm", "true"], netns=netns, read_stdout=False).wait_ready()
+    loop = 'i=0; while [ $i -lt %d ]; do /bin/true %s; i=$((i+1)); done' % (n, marker)
+    assert cgroup.spawn(["/bin/sh", "-c", loop]).wait(120) == 0
+    h.wait_until(lambda: _blocked_in_write(a.proc.pid), timeout=20, what="agent blocked writing to the full pipe")
+    os.kill(a.proc.pid, sig)
+    a.start_reading()
+    if sig == signal.SIGHUP:
+        # Still running and still printing after the interrupted write: the last exec arrives.
+        a.wait_for(lambda e: sum(1 for x in a.events if get(x, "process.args") == ["/bin/true", marker]) == n,
+                   timeout=30)
+    rc, summary = a.stop()  # fails on any stdout line that is not JSON
+    assert rc == 0
+    reported = sum(1 for e in a.events if get(e, "event.action") == "exec"
+                   and get(e, "process.args") == ["/bin/true", marker])
+    assert reported == n, "%d of %d execs printed; %s" % (reported, n, summary)
+    assert h.parse_summary(summary)["sink_lost"] == 0

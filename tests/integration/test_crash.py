@@ -162,6 +162,30 @@ def test_output_reader_gone_stops_cleanly(topo, cgroup, mode):
             p.wait()
 
 
+def test_output_write_error_is_said_and_fails_the_run(topo, cgroup):
+    """`whoflow > file` on a full disk (/dev/full): unlike a reader that went away, the events
+    after the failed write are lost, so the run stops with the reason on stderr and exit 1."""
+    argv = [h.WHOFLOW, "--cgroup", cgroup.path, "--json", "-l"]
+    with open("/dev/full", "wb") as full:
+        p = subprocess.Popen(topo.in_ns(topo.host, argv), stdout=full, stderr=subprocess.PIPE)
+    try:
+        err = []
+        for line in p.stderr:
+            err.append(line.decode())
+            if line.startswith(b"whoflow: ready"):
+                break
+        assert p.poll() is None, err
+        subprocess.run(["/bin/true"], preexec_fn=cgroup.enter_fn(), check=True)
+        assert p.wait(10) == 1
+        err += [line.decode() for line in p.stderr]
+        assert any("writing the events (json output) failed: No space left on device" in line
+                   for line in err), err
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_cgroup_scope_removed_while_running(agents, topo, cgroup):
     """The --cgroup scope removed under the monitor: a clear message, and the monitor goes on
     (not spinning) until stopped, then exits 0."""

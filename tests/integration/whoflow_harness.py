@@ -95,7 +95,7 @@ class Cgroup:
 class Agent:
     """whoflow running in a test network namespace, with its JSON events collected."""
 
-    def __init__(self, args, netns=None, prefix=None, json_output=True):
+    def __init__(self, args, netns=None, prefix=None, json_output=True, read_stdout=True):
         cmd = list(prefix or [])
         if netns is not None and prefix is None:
             cmd += ["nsenter", "--net=" + netns.path]
@@ -106,19 +106,32 @@ class Agent:
         _live_agents.append(self.proc)
         self.lines = queue.Queue()
         self.events = []
+        self.bad_lines = []  # stdout lines that are not JSON: a test fails on them at stop()
         self.stderr = []
         self.ready = threading.Event()
         self._out = threading.Thread(target=self._read_stdout, daemon=True)
         self._err = threading.Thread(target=self._read_stderr, daemon=True)
-        self._out.start()
+        if read_stdout:
+            self._out.start()
         self._err.start()
+
+    def start_reading(self):
+        """For an agent started with read_stdout=False: its output is read from now on."""
+        if not self._out.is_alive() and self._out.ident is None:
+            self._out.start()
 
     def _read_stdout(self):
         for raw in self.proc.stdout:
             if not raw.endswith(b"\n"):
                 break  # the last line of an agent killed while writing it
-            line = raw.decode("utf-8", "strict").rstrip("\n")
-            self.lines.put(json.loads(line) if self.json_output else line)
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if not self.json_output:
+                self.lines.put(line)
+                continue
+            try:
+                self.lines.put(json.loads(line))
+            except ValueError:
+                self.bad_lines.append(line)  # kept reading: one bad line must not hide the rest
         self.lines.put(None)
 
     def _read_stderr(self):
@@ -170,6 +183,7 @@ class Agent:
 
     def stop(self, sig=signal.SIGINT, timeout=30):
         """Stops the agent, drains its output, returns (rc, summary line)."""
+        self.start_reading()  # an agent blocked writing to a full pipe could not exit
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         rc = self.proc.wait(timeout)
@@ -181,6 +195,9 @@ class Agent:
             except (queue.Empty, EOFError):
                 break
         summary = self.stderr[-1] if self.stderr else ""
+        if self.bad_lines:
+            raise AssertionError("%d stdout lines are not JSON, the first: %r"
+                                 % (len(self.bad_lines), self.bad_lines[0][:2000]))
         return rc, summary
 
     def kill(self):

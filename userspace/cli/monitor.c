@@ -58,8 +58,13 @@ static void monitor__on_hup(int sig)
 
 static void monitor__signals(void)
 {
-	struct sigaction sa = { .sa_handler = monitor__on_signal },
-			 hup = { .sa_handler = monitor__on_hup };
+	/*
+	 * SA_RESTART: a signal that comes while a write to a slow reader's full pipe blocks
+	 * must not cut the record being written (the write goes on); the loop's epoll_wait
+	 * is never restarted, so it still wakes up to see the flag.
+	 */
+	struct sigaction sa = { .sa_handler = monitor__on_signal, .sa_flags = SA_RESTART },
+			 hup = { .sa_handler = monitor__on_hup, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&hup.sa_mask);
@@ -68,6 +73,21 @@ static void monitor__signals(void)
 	sigaction(SIGHUP, &hup, NULL);
 	/* A closed output pipe shows up as a write error, and ends the run cleanly. */
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A closed pipe (`| head`) ends a run as tcpdump's does; any other failed write is said, and
+ * the run fails: the events after it were not written. */
+static int monitor__output_failed(const struct pipeline *out)
+{
+	const char *sink;
+	int err = pipeline__failure(out, &sink);
+
+	if (!err || err == EPIPE)
+		return 0;
+	pr_say("writing the events (%s output) failed: %s; the run stopped there and the events after "
+	       "it were not written: make room or choose another place, and start again\n",
+	       sink, strerror(err));
+	return 1;
 }
 
 /* Every --netns must exist, and every -i in one of them (or here, without --netns). */
@@ -615,6 +635,7 @@ int monitor__run(struct config *cfg)
 	api__stop(api); /* before the store's writer goes */
 	metrics_http__stop(metrics);
 	pipeline__free(&out); /* the capture file gets its statistics and closes */
+	rc = monitor__output_failed(&out) ?: rc;
 	monitor_ctr__stop(); /* lookups under way end first: the summary counts them */
 	if (t.skel)
 		monitor__summary(&t, &ft, &st, &out);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Join, select, sinks: one path for every event (see pipeline.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -52,6 +53,21 @@ static void pipeline__count(struct pipeline *p, const struct event *ev)
 	}
 }
 
+static void pipeline__failed(struct pipeline *p, const struct sink *s)
+{
+	if (!s->failed || p->failed_err)
+		return;
+	p->failed = true;
+	p->failed_err = s->err ? s->err : EIO;
+	p->failed_sink = s->ops->name;
+}
+
+int pipeline__failure(const struct pipeline *p, const char **sink)
+{
+	*sink = p->failed_sink;
+	return p->failed_err;
+}
+
 static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 {
 	sink_json__forget(); /* a new event: its JSON is rendered at most once, for all sinks */
@@ -63,8 +79,8 @@ static void pipeline__sinks(struct pipeline *p, const struct event *ev)
 		if (p->flush_each)
 			s->ops->flush(s);
 		if (s->f && ferror(s->f))
-			s->failed = true;
-		p->failed |= s->failed;
+			sink__failed(s, errno);
+		pipeline__failed(p, s);
 	}
 	if (ev->kind != EVENT_PACKET)
 		p->emitted++;
@@ -209,14 +225,16 @@ void pipeline__flush(struct pipeline *p)
 {
 	for (size_t i = 0; i < p->nsinks; i++) {
 		p->sinks[i].ops->flush(&p->sinks[i]);
-		p->failed |= p->sinks[i].failed;
+		pipeline__failed(p, &p->sinks[i]);
 	}
 }
 
 void pipeline__free(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nsinks; i++)
+	for (size_t i = 0; i < p->nsinks; i++) {
 		p->sinks[i].ops->close(&p->sinks[i]);
+		pipeline__failed(p, &p->sinks[i]);
+	}
 	/* Closing wrote out what was buffered: the losses are final now. */
 	p->closed_lost = pipeline__losses(p, p->closed_what, sizeof(p->closed_what));
 	for (size_t i = 0; i < p->nsinks; i++) {

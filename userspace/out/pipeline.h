@@ -29,6 +29,8 @@ struct pipeline {
 	uint64_t filtered; /* events the selectors left out */
 	uint64_t packets_filtered; /* -w: packet copies the process selectors left out */
 	bool failed; /* a sink's write failed (closed pipe, full disk): stop */
+	int failed_err; /* why (an errno), and which sink, kept past pipeline__free */
+	const char *failed_sink;
 	/* What the sinks could not write, as they said it when they closed. */
 	uint64_t closed_lost;
 	char closed_what[512];
@@ -58,6 +60,9 @@ struct sink *pipeline__sink(struct pipeline *p, const char *name);
 /* Events sinks could not write and went on without (log files on a full disk):
  * the count, and per sink and file in words. */
 uint64_t pipeline__losses(const struct pipeline *p, char *what, size_t n);
+/* 0, or the errno of the write that stopped a sink (*sink: its name; EPIPE: a reader that
+ * went away, as `| head` does, which ends a run cleanly). */
+int pipeline__failure(const struct pipeline *p, const char **sink);
 /* The rules' counts and alerts (also after pipeline__free). */
 void pipeline__detect_stats(const struct pipeline *p, struct detect_stats *st);
 /* With --rules: "summary: rules usable=N ... alerts=N" on stderr (before the summary line). */

@@ -40,6 +40,7 @@ struct sink {
 	/* Its stats: */
 	uint64_t written; /* events written */
 	bool failed; /* a write failed (closed pipe, full disk) */
+	int err; /* the errno of the first failed write */
 	bool done; /* wants nothing more (-c packets written, -W's last file full) */
 };
 
@@ -59,6 +60,9 @@ bool sink_json__render(struct sink *s, const struct event *ev);
 const struct json *sink_json__object(const struct event *ev);
 void sink_json__forget(void);
 void sink_json__object_free(void);
+
+/* A write failed with err (an errno): the sink stops, the first reason is kept. */
+void sink__failed(struct sink *s, int err);
 
 /* For sinks that write lines to standard output (text, JSON). */
 int sink__open_stdout(struct sink *s, const struct config *cfg);

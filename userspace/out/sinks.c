@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The table of sinks, and what the line-writing ones share. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "sink.h"
@@ -28,6 +29,13 @@ const struct sink_ops *sinks__find(const char *name)
 	return NULL;
 }
 
+void sink__failed(struct sink *s, int err)
+{
+	if (!s->failed)
+		s->err = err ? err : EIO;
+	s->failed = true;
+}
+
 int sink__open_stdout(struct sink *s, const struct config *cfg)
 {
 	s->f = stdout;
@@ -44,10 +52,10 @@ int sink__open_stdout(struct sink *s, const struct config *cfg)
 void sink__flush_stdout(struct sink *s)
 {
 	if (fflush(s->f) || ferror(s->f))
-		s->failed = true;
+		sink__failed(s, errno);
 }
 
 void sink__close_stdout(struct sink *s)
 {
-	fflush(s->f);
+	sink__flush_stdout(s);
 }
