@@ -234,7 +234,8 @@ static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 	if (proto != IPPROTO_UDP_ || !sk->__sk_common.skc_num)
 		return 0;
 	tuple__from_sk(&k, sk);
-	if (last && last->indexed && last->uses & SOCK_LAST_RECHECK && tuple__same(&k, &last->tuple))
+	if (last && last->indexed && last->uses & SOCK_LAST_RECHECK &&
+	    tuple__same(&k, &last->tuple))
 		return 0;
 	cookie = bpf_get_socket_cookie(sk);
 	netns = sk->__sk_common.skc_net.net->net_cookie;
@@ -410,24 +411,36 @@ int wf_sockops(struct bpf_sock_ops *ops)
 {
 	__u64 cookie = bpf_get_socket_cookie(ops), netns = bpf_get_netns_cookie(ops);
 	struct wf_tuple_key k = {};
+	struct bpf_sock *sk;
 
 	if (ops->family != AF_INET && ops->family != AF_INET6)
 		return 1;
 	switch (ops->op) {
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: {
-		struct wf_owner o = { .cookie = cookie, .netns = netns, .how = WF_OWN_ACCEPTED,
+		struct wf_owner o = { .cookie = cookie,
+				      .netns = netns,
+				      .how = WF_OWN_ACCEPTED,
 				      .family = ops->family == AF_INET6 ? 6 : 4,
 				      .proto = IPPROTO_TCP_ };
 
 		if (bpf_map_update_elem(&owners, &cookie, &o, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&owners, &cookie))
 			stat__inc(WF_SOCK_OWNERS_FULL);
+		/*
+		 * An accepted socket never passes cgroup/sock_create: its storage is
+		 * made here, once per connection, naming nobody yet (no process runs
+		 * here), so that its first send does not allocate it inside
+		 * tcp_sendmsg (about a microsecond, on the sender's path).
+		 */
+		sk = ops->sk; /* read once: the verifier checks this very register */
+		if (sk)
+			bpf_sk_storage_get(&sock_last, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	}
 		/* fall through */
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
-		bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-						       BPF_SOCK_OPS_STATE_CB_FLAG);
+		bpf_sock_ops_cb_flags_set(ops,
+					  ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
 		tuple__from_ops(&k, ops);
 		tuple__index(&k, cookie, netns, true);
 		break;
