@@ -154,7 +154,7 @@ $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/s
 		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The Sigma matcher: the rules' reader and compiler, without the pipeline's events.
-SIGMA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c,\
+SIGMA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c userspace/detect/rule_admin.c,\
 	$(wildcard userspace/detect/*.c)))
 $(BUILD)/tests/test_sigma: tests/unit/test_sigma.c $(SIGMA_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -288,7 +288,7 @@ FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz
 	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma $(BUILD)/fuzz/fuzz_ctr $(BUILD)/fuzz/fuzz_fsnote
 # The Sigma rule reader and matcher, with the libraries they use.
 FUZZ_SIGMA_SRCS := $(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c \
-	userspace/detect/sigma_jsonl.c,$(wildcard userspace/detect/*.c))
+	userspace/detect/sigma_jsonl.c userspace/detect/rule_admin.c,$(wildcard userspace/detect/*.c))
 
 $(BUILD)/fuzz/fuzz_sigma: tests/fuzz/fuzz_sigma.c $(FUZZ_SIGMA_SRCS)
 	@mkdir -p $(dir $@)

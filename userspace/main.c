@@ -458,6 +458,9 @@ static int parse__option(struct config *cfg, int opt, const char *arg)
 	case OPT_API_TOKEN_FILE:
 		cfg->api_token_file = arg;
 		return 0;
+	case OPT_API_ALLOW_WRITE:
+		cfg->api_allow_write = true;
+		return 0;
 	case OPT_USER:
 		if (!getpwnam(arg))
 			return usage__error("bad --user '%s' (no such user on this host)", arg);

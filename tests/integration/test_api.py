@@ -110,9 +110,10 @@ def test_api_answers_from_the_store(known_store, tmp_path):
         assert re.search(r"^CapEff:\s+0+$", status, re.M) and re.search(r"^CapPrm:\s+0+$", status, re.M)
         assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
         # No detection under serve: the rules list says so.
-        assert srv.call("/api/rules") == {"detection": False, "items": [],
-                                          "counts": {"usable": 0, "skipped": 0, "broken": 0, "files": 0}}
-        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 7}
+        assert srv.call("/api/rules") == {"detection": False, "items": [], "writable": False,
+                                          "counts": {"usable": 0, "skipped": 0, "broken": 0, "files": 0,
+                                                     "disabled": 0}}
+        assert srv.call("/health", token=False) == {"status": "ok", "schema_version": 8}
         assert "bearer" in srv.call("/api/events", token=False, status=401)["error"]
         srv.call("/api/events", token="0" * 64, status=401)
 

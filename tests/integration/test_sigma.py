@@ -235,11 +235,12 @@ def test_alerts_reach_every_sink(agents, netns, cgroup, tmp_path):
     from test_api import validate
     validate("/api/rules", "GET", 200, rules)
     assert rules["detection"] is True
-    assert rules["counts"] == {"usable": 6, "skipped": 2, "broken": 0, "files": 8}
+    assert rules["counts"] == {"usable": 6, "skipped": 2, "broken": 0, "files": 8, "disabled": 0}
+    assert rules["writable"] is False  # no --api-allow-write
     sh = [x for x in rules["items"] if x["id"] == "0b7d6a64-1e0a-4c1c-9b1a-5a0f2f000002"]
     assert sh == [{"id": "0b7d6a64-1e0a-4c1c-9b1a-5a0f2f000002", "title": get(alert, "rule.name"), "level": "low",
                    "status": "test", "category": "process_creation",
-                   "file": os.path.join(RULES, "linux", "proc_sh_is_dash.yml"), "tags": []}]
+                   "file": os.path.join(RULES, "linux", "proc_sh_is_dash.yml"), "enabled": True, "tags": []}]
     assert a.stop()[0] == 0
     rows = subprocess.run(["sqlite3", "-json", str(db), "SELECT type, name, pid, event_id FROM events "
                            "WHERE type = 'alert'"], capture_output=True, text=True, check=True).stdout

@@ -52,7 +52,7 @@ def test_store_holds_what_was_printed(known_store, topo):
     db, a, did, shell = known_store
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     assert sql(db, "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
-    assert sql(db, "PRAGMA user_version") == [{"user_version": 7}]
+    assert sql(db, "PRAGMA user_version") == [{"user_version": 8}]
     rows = sql(db, "SELECT event_id, type, json FROM events")
     printed = {get(e, "event.id"): e for e in a.events}
     assert {r["event_id"] for r in rows} == set(printed)  # every event, once
@@ -143,8 +143,8 @@ def test_store_bad_files(netns, tmp_path):
 
 def test_store_migrates_an_older_schema(agents, netns, cgroup, tmp_path):
     """A store at schema version 1 (without the indexes of versions 2 to 4 and 6, the container
-    columns of version 5 and the binary column of version 7) is brought to version 7 in place by
-    the next agent, its events kept."""
+    columns of version 5, the binary column of version 7 and the triage table of version 8) is brought
+    to version 8 in place by the next agent, its events kept."""
     db = tmp_path / "old.db"
     for _ in range(2):
         a = agents(["--cgroup", cgroup.path, "-i", "lo", "--db", str(db)], netns=netns).wait_ready()
@@ -152,7 +152,7 @@ def test_store_migrates_an_older_schema(agents, netns, cgroup, tmp_path):
         p.wait(10)
         a.wait_for(lambda e: get(e, "event.action") == "exit" and get(e, "process.pid") == p.pid)
         assert a.stop()[0] == 0
-        if sql(db, "PRAGMA user_version") == [{"user_version": 7}] and _ == 0:
+        if sql(db, "PRAGMA user_version") == [{"user_version": 8}] and _ == 0:
             before = sql(db, "SELECT event_id FROM events")
             subprocess.run(["sqlite3", str(db), "DROP INDEX events_flow; DROP INDEX events_tls; DROP INDEX events_http; "
                             "DROP INDEX events_exec; DROP INDEX events_fork; DROP INDEX events_exit; "
@@ -160,9 +160,11 @@ def test_store_migrates_an_older_schema(agents, netns, cgroup, tmp_path):
                             "DROP INDEX events_file; ALTER TABLE processes DROP COLUMN binary_copy; "
                             "ALTER TABLE processes DROP COLUMN container_name; "
                             "ALTER TABLE processes DROP COLUMN container_image; ALTER TABLE processes DROP COLUMN pod; "
-                            "ALTER TABLE processes DROP COLUMN k8s_namespace; PRAGMA user_version = 1"], check=True)
+                            "ALTER TABLE processes DROP COLUMN k8s_namespace; DROP TABLE alert_triage; "
+                            "PRAGMA user_version = 1"], check=True)
             assert "container_name" not in {r["name"] for r in sql(db, "PRAGMA table_info(processes)")}
-    assert sql(db, "PRAGMA user_version") == [{"user_version": 7}]
+    assert sql(db, "PRAGMA user_version") == [{"user_version": 8}]
+    assert sql(db, "SELECT name FROM sqlite_master WHERE name = 'alert_triage'") == [{"name": "alert_triage"}]
     assert {"container_name", "container_image", "pod", "k8s_namespace"} <= {
         r["name"] for r in sql(db, "PRAGMA table_info(processes)")}
     idx = {r["name"] for r in sql(db, "SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -69,3 +69,55 @@ def test_ui_shows_the_tree_and_what_each_process_did(known_store, tmp_path):
     if os.environ.get("WHOFLOW_UI_SHOTS"):  # to refresh docs/ui/ from a run
         for name in ("processes", "process", "flows", "dns", "docs"):
             shutil.copy(shots / (name + ".png"), os.path.join(os.environ["WHOFLOW_UI_SHOTS"], name + ".png"))
+
+
+def test_ui_changes_rules_and_alert_triage(agents, netns, cgroup, tmp_path):
+    """The rules and alerts views with --api-allow-write, in chromium run inside the agent's
+    namespace: a broken rule refused with the API's reason, a rule added and disabled, an alert
+    acknowledged; each change checked in the rule directory and with sqlite3."""
+    import uuid
+    from test_api import free_port
+    from test_api_write import BASE_ID, NEW_ID, RULE
+    assert os.path.isdir(os.path.join(NPM, "playwright-core")), "run make deps (npm tools of tests/npm)"
+    d, db, tok, port = tmp_path / "rules", tmp_path / "s.db", tmp_path / "token", free_port()
+    d.mkdir()
+    tag = uuid.uuid4().hex[:8]
+    (d / "base.yml").write_text(RULE % {"title": "base " + tag, "id": BASE_ID, "marker": "wf-base-" + tag})
+    a = agents(["--cgroup", cgroup.path, "-i", "lo", "--rules", str(d), "--db", str(db), "--api",
+                "127.0.0.1:%d" % port, "--api-token-file", str(tok), "--api-allow-write"], netns=netns).wait_ready()
+    p = cgroup.spawn(["/bin/true", "wf-base-" + tag])
+    assert p.wait(30) == 0
+    alert = a.wait_for(lambda e: h.get(e, "event.kind") == "alert" and h.get(e, "process.pid") == p.pid)
+    stored = lambda: subprocess.run(["sqlite3", str(db), "SELECT event_id FROM events WHERE type = 'alert'"],  # noqa: E731
+                                    capture_output=True, text=True).stdout.split()
+    h.wait_until(lambda: stored() == [h.get(alert, "event.id")], 30, "the alert in the store")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    text = RULE % {"title": "uploaded " + tag, "id": NEW_ID, "marker": "wf-new-" + tag}
+    want = {"base_id": BASE_ID, "new_id": NEW_ID, "rule_text": text, "alert_id": h.get(alert, "event.id")}
+    r = subprocess.run(["nsenter", "--net=" + netns.path, "node", os.path.join(os.path.dirname(SCRIPT), "ui_write.js"),
+                        "http://127.0.0.1:%d/" % port, tok.read_text().strip(), str(shots), json.dumps(want)],
+                       capture_output=True, text=True, timeout=180,
+                       env=dict(os.environ, PLAYWRIGHT_CORE=os.path.join(NPM, "playwright-core")))
+    assert r.returncode == 0, r.stderr[-3000:]
+    saw = json.loads(r.stdout.strip().splitlines()[-1])
+    assert a.stop()[0] == 0
+    assert saw["errors"] == [], saw["errors"]
+    assert all(u.split(" ", 1)[1].startswith("http://127.0.0.1:%d/" % port) for u in saw["requests"]), saw["requests"]
+    assert saw["rules_before"] == [[BASE_ID, "true"]]
+    assert "the rule is broken" in saw["broken_message"]
+    assert "added uploaded " + tag in saw["added_message"]
+    assert saw["base_buttons"] == ["Disable"] and saw["new_buttons"] == ["Enable", "Delete"]
+    assert (d / ("api-%s.yml" % NEW_ID)).read_text() == text
+    assert (d / ".whoflow-disabled").read_text() == NEW_ID + "\n"
+    assert "POST http://127.0.0.1:%d/api/alerts/%s/triage" % (port, want["alert_id"]) in saw["requests"]
+    assert saw["alert_row"][2] == "base " + tag and saw["alert_row"][4] == "acknowledged"
+    rows = subprocess.run(["sqlite3", "-json", str(db), "SELECT event_id, status FROM alert_triage"],
+                          capture_output=True, text=True, check=True).stdout
+    assert json.loads(rows) == [{"event_id": want["alert_id"], "status": "acknowledged"}]
+    for name in ("rules", "alerts"):
+        png = (shots / (name + ".png")).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    if os.environ.get("WHOFLOW_UI_SHOTS"):  # to refresh docs/ui/ from a run
+        for name in ("rules", "alerts"):
+            shutil.copy(shots / (name + ".png"), os.path.join(os.environ["WHOFLOW_UI_SHOTS"], name + ".png"))

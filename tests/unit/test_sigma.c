@@ -77,6 +77,30 @@ static bool proc_hits(const struct sigma_set *s, const char *image, const char *
 			fail_msg("rule not usable: %s (line %d)", (seen).why, (seen).line); \
 	} while (0)
 
+static bool off_by_id(void *ctx, const struct sigma_rule_info *r)
+{
+	return r->id && !strcmp(r->id, ctx);
+}
+
+/* A disabled rule stays in the set (listed, counted) and is never evaluated. */
+static void test_disabled_rules_do_not_match(void **state)
+{
+	struct seen seen = { 0 };
+	struct sigma_set *set = proc_rule("  sel:\n    Image|endswith: /curl\n  condition: sel\n", &seen);
+
+	USABLE(set, seen);
+	assert_true(proc_hits(set, "/usr/bin/curl", NULL));
+	assert_int_equal(sigma_set__disable(set, off_by_id, "another-id"), 0);
+	assert_true(proc_hits(set, "/usr/bin/curl", NULL));
+	assert_int_equal(sigma_set__disable(set, off_by_id, "11111111-2222-3333-4444-555555555555"), 1);
+	assert_false(proc_hits(set, "/usr/bin/curl", NULL));
+	assert_int_equal(sigma_set__counts(set).usable, 1);
+	/* The list is the whole truth each time: a rule off before is on again when left out. */
+	assert_int_equal(sigma_set__disable(set, off_by_id, "another-id"), 0);
+	assert_true(proc_hits(set, "/usr/bin/curl", NULL));
+	sigma_set__free(set);
+}
+
 static void test_maps_lists_and_wildcards(void **state)
 {
 	struct seen s = { 0 };
@@ -484,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_matched_fields),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_file_categories),
+		cmocka_unit_test(test_disabled_rules_do_not_match),
 		cmocka_unit_test(test_broken_yaml_names_the_line),
 	};
 

@@ -20,6 +20,8 @@ struct api_config {
 	 * they keep working once the process has given up the rights to open it
 	 * (serve --user). Without it, each request opens its own. */
 	bool pool;
+	/* --api-allow-write: rules and alert triage can be changed. */
+	bool allow_write;
 };
 
 /* 0 when listen is an ADDR:PORT or [ADDR6]:PORT the API can bind (checked at parse time). */

@@ -12,6 +12,7 @@
 #define API_LIMIT_MAX 1000
 #define API_LIMIT_DEFAULT 100
 #define API_BODY_MAX 4096
+#define API_RULE_MAX 65536 /* POST /api/rules: one Sigma rule as YAML */
 #define API_NICE 10 /* the connection threads' niceness (see server.c) */
 
 struct api_param {
@@ -23,6 +24,10 @@ struct api_req {
 	struct api_param params[32]; /* query string, then a JSON body's members (POST) */
 	size_t nparams;
 	sqlite3 *db; /* read only, this request's own */
+	const char *db_path; /* the store, for the writes (--api-allow-write) */
+	bool allow_write;
+	const char *body; /* POST /api/rules: the raw body (YAML), body_len bytes */
+	size_t body_len;
 	/* The answer: */
 	int status;
 	struct json out;
@@ -30,6 +35,9 @@ struct api_req {
 
 /* Answers req: the endpoint's JSON, or an error naming what was wrong. */
 void routes__dispatch(struct api_req *r);
+/* The endpoints that change things (writes.c): true when p (after /api/) was one of them,
+ * answered. */
+bool writes__dispatch(struct api_req *r, const char *p);
 /* A 4xx or 5xx answer: {"error": message, "parameter": param (when one is to blame)}. */
 void api__error(struct api_req *r, int status, const char *param, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

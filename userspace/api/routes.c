@@ -297,7 +297,8 @@ static void route__rules(struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
 	static const char none[] = "{\"detection\":false,\"counts\":{\"usable\":0,\"skipped\":0,"
-				   "\"broken\":0,\"files\":0},\"items\":[]}";
+				   "\"broken\":0,\"files\":0,\"disabled\":0},\"writable\":false,"
+				   "\"items\":[]}";
 	size_t len = 0;
 	char *text;
 
@@ -397,6 +398,8 @@ void routes__dispatch(struct api_req *r)
 			route__drop_summary(r);
 		return;
 	}
+	if (writes__dispatch(r, p))
+		return;
 	if (!method_is(r, "GET"))
 		return;
 	if (!strcmp(p, "events"))

@@ -25,6 +25,7 @@ struct api {
 	struct MHD_Daemon *d;
 	char token[160];
 	char db_path[PATH_MAX];
+	bool allow_write;
 	/* serve's connections to the store, opened before the privileges go */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
@@ -85,7 +86,7 @@ static int pool__open(struct api *a)
 
 /* One connection's request: its body as it arrives. */
 struct conn {
-	char body[API_BODY_MAX + 1];
+	char body[API_RULE_MAX + 1];
 	size_t len;
 	bool too_big;
 	char values[API_BODY_MAX + 256]; /* a JSON body's values, as strings */
@@ -272,10 +273,19 @@ static const char *ui__file(const char *url, const char **type)
 	return NULL;
 }
 
+/* A rule upload's body is YAML, as large as API_RULE_MAX; any other is a flat JSON object. */
+static bool api__raw_body(const char *method, const char *url)
+{
+	return !strcmp(method, "POST") && !strcmp(url, "/api/rules");
+}
+
 static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st, struct api_req *r)
 {
+	bool raw = api__raw_body(r->method, r->path);
+
 	if (st->too_big) {
-		api__error(r, 400, "body", "the body is larger than %d bytes", API_BODY_MAX);
+		api__error(r, raw ? 413 : 400, "body", "the body is larger than %d bytes",
+			   raw ? API_RULE_MAX : API_BODY_MAX);
 		return;
 	}
 	if (!api__authorized(a, c)) {
@@ -287,7 +297,13 @@ static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st,
 		api__error(r, 400, NULL, "too many parameters");
 		return;
 	}
-	if (!strcmp(r->method, "POST") && st->len && body__params(r, st)) {
+	r->db_path = a->db_path;
+	r->allow_write = a->allow_write;
+	if (raw) {
+		st->body[st->len] = '\0';
+		r->body = st->body;
+		r->body_len = st->len;
+	} else if (!strcmp(r->method, "POST") && st->len && body__params(r, st)) {
 		api__error(r, 400, "body",
 			   "the body is not a flat JSON object of strings and numbers");
 		return;
@@ -333,7 +349,8 @@ static enum MHD_Result api__handler(void *cls, struct MHD_Connection *c, const c
 		return st ? MHD_YES : MHD_NO;
 	}
 	if (*upload_size) {
-		if (st->len + *upload_size > API_BODY_MAX)
+		if (st->len + *upload_size >
+		    (api__raw_body(method, url) ? API_RULE_MAX : API_BODY_MAX))
 			st->too_big = true;
 		else
 			memcpy(st->body + st->len, upload, *upload_size), st->len += *upload_size;
@@ -414,6 +431,7 @@ int api__start(struct api **out, const struct api_config *cfg)
 	if (!a)
 		return -1;
 	snprintf(a->db_path, sizeof(a->db_path), "%s", cfg->db_path);
+	a->allow_write = cfg->allow_write;
 	if (api__address(cfg->listen, &ss, &flags)) {
 		pr_warn("bad --api '%s': ADDR:PORT or [ADDR6]:PORT, an address and port 1-65535\n",
 			cfg->listen);

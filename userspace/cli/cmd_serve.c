@@ -49,6 +49,7 @@ void cmd__api_config(const struct config *cfg, struct api_config *out)
 	out->listen = cfg->api_listen ? cfg->api_listen : API_LISTEN_DEFAULT;
 	out->db_path = cfg->db_path;
 	out->token_file = cfg->api_token_file ? cfg->api_token_file : API_TOKEN_DEFAULT;
+	out->allow_write = cfg->api_allow_write;
 }
 
 int cmd__serve(struct config *cfg)

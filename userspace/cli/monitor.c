@@ -546,6 +546,11 @@ int monitor__run(struct config *cfg)
 				return 2;
 			}
 	}
+	if (cfg->api_allow_write && !cfg->api_listen) {
+		pr_say("--api-allow-write is for the API: give --api ADDR:PORT too\nTry 'whoflow "
+		       "--help' for more information.\n");
+		return 2;
+	}
 	if (cfg->api_listen && !cfg->db_path) {
 		pr_say("--api serves the store: give --db PATH too\nTry 'whoflow --help' for more "
 		       "information.\n");

@@ -317,6 +317,10 @@ const struct option_def option_defs[] = {
 	{ OPT_API_TOKEN_FILE, "api-token-file", "PATH",
 	  "the API's token, made (random, 0600) when missing and kept",
 	  "/var/lib/whoflow/api.token", M | SV, OPTDEF_DEF_TEXT },
+	{ OPT_API_ALLOW_WRITE, "api-allow-write", NULL,
+	  "let the API change things (monitor only): upload, enable, disable and delete rules in "
+	  "the first --rules directory, and mark alerts acknowledged or resolved in the store",
+	  "read only", M, OPTDEF_DEF_TEXT },
 	{ OPT_DB_RETAIN, "db-retain", "AGE",
 	  "remove events older than AGE (seconds, or with s, m, h or d: 7d)", NULL, M, 0 },
 	{ OPT_DB_MAX_SIZE, "db-max-size", "SIZE",

@@ -92,6 +92,7 @@ struct config {
 	const char *api_listen; /* --api ADDR:PORT */
 	const char *metrics_listen; /* --metrics ADDR:PORT */
 	const char *api_token_file; /* --api-token-file */
+	bool api_allow_write; /* --api-allow-write: rules and alert triage through the API */
 	const char *run_user; /* --user: serve runs as this user once set up */
 	struct strlist udp_targets; /* --udp HOST:PORT, repeatable, comma lists */
 	unsigned long udp_max_size; /* --udp-max-size, 0: the path's limit */

@@ -31,12 +31,22 @@
 static pthread_mutex_t snapshot_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *snapshot;
 static size_t snapshot_len;
+/* Each rule's id and file, for the API's writes (rule_admin.c), under the same lock. */
+static struct rule_ref {
+	char *id, *file;
+} *refs;
+static size_t nrefs;
+/* The first --rules directory, when it is one ("": none): its .whoflow-disabled counts
+ * always; uploads go there when the API may write (writable). */
+static char rules_dir[4096];
+static bool writable;
 
 struct detect {
 	struct sigma_set *set;
 	const char *const *dirs;
 	size_t ndirs;
 	int ifd; /* inotify, -1: none */
+	unsigned int disabled; /* rules .whoflow-disabled names */
 	uint64_t alerts, reloads, reload_refused;
 	bool quiet; /* a reload: say only what changed */
 };
@@ -97,6 +107,14 @@ static void detect__watch(struct detect *d)
 static void snapshot__rule(void *ctx, const struct sigma_rule_info *r, enum sigma_cat cat)
 {
 	struct json *j = ctx;
+	struct rule_ref *nr;
+
+	if (r->id && (nr = realloc(refs, (nrefs + 1) * sizeof(*refs)))) {
+		refs = nr;
+		refs[nrefs].id = strdup(r->id);
+		refs[nrefs].file = strdup(r->file);
+		nrefs += refs[nrefs].id && refs[nrefs].file;
+	}
 
 	json__obj_open(j, NULL);
 	if (r->id)
@@ -108,6 +126,7 @@ static void snapshot__rule(void *ctx, const struct sigma_rule_info *r, enum sigm
 		json__str(j, "status", r->status);
 	json__str(j, "category", sigma_cat__name(cat));
 	json__str(j, "file", r->file);
+	json__bool(j, "enabled", !r->disabled);
 	json__arr_open(j, "tags");
 	for (size_t i = 0; i < r->ntags; i++)
 		json__str(j, NULL, r->tags[i]);
@@ -115,7 +134,68 @@ static void snapshot__rule(void *ctx, const struct sigma_rule_info *r, enum sigm
 	json__obj_close(j);
 }
 
-/* {"detection":true,"counts":{...},"items":[the usable rules]} */
+static void refs__free(void)
+{
+	for (size_t i = 0; i < nrefs; i++) {
+		free(refs[i].id);
+		free(refs[i].file);
+	}
+	free(refs);
+	refs = NULL;
+	nrefs = 0;
+}
+
+bool detect__rule_file(const char *id, char *file, size_t n)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&snapshot_lock);
+	for (size_t i = 0; i < nrefs && !found; i++)
+		if (!strcmp(refs[i].id, id)) {
+			snprintf(file, n, "%s", refs[i].file);
+			found = true;
+		}
+	pthread_mutex_unlock(&snapshot_lock);
+	return found;
+}
+
+const char *detect__write_dir(void)
+{
+	return writable && rules_dir[0] ? rules_dir : NULL;
+}
+
+/* .whoflow-disabled: one rule id a line. */
+static bool disabled__lists(void *ctx, const struct sigma_rule_info *r)
+{
+	const char *list = ctx;
+	size_t n = r->id ? strlen(r->id) : 0;
+
+	for (const char *p = list; n && (p = strstr(p, r->id)); p += n)
+		if ((p == list || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+static void detect__disable(struct detect *d)
+{
+	char path[4200], list[65536];
+	FILE *f;
+	size_t n;
+
+	d->disabled = 0;
+	if (!rules_dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/%s", rules_dir, DETECT_DISABLED_FILE);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(list, 1, sizeof(list) - 1, f);
+	fclose(f);
+	list[n] = '\0';
+	d->disabled = sigma_set__disable(d->set, disabled__lists, list);
+}
+
+/* {"detection":true,"counts":{...},"writable":...,"items":[the usable rules]} */
 static void detect__snapshot(const struct detect *d)
 {
 	struct sigma_counts c = sigma_set__counts(d->set);
@@ -130,13 +210,16 @@ static void detect__snapshot(const struct detect *d)
 	json__u64(&j, "skipped", c.skipped);
 	json__u64(&j, "broken", c.broken);
 	json__u64(&j, "files", c.files);
+	json__u64(&j, "disabled", d->disabled);
 	json__obj_close(&j);
+	json__bool(&j, "writable", detect__write_dir() != NULL);
 	json__arr_open(&j, "items");
+	pthread_mutex_lock(&snapshot_lock);
+	refs__free();
 	sigma_set__each(d->set, snapshot__rule, &j);
 	json__arr_close(&j);
 	json__obj_close(&j);
 	text = j.oom ? NULL : strndup(j.buf, j.len);
-	pthread_mutex_lock(&snapshot_lock);
 	free(snapshot);
 	snapshot = text;
 	snapshot_len = text ? j.len : 0;
@@ -163,11 +246,15 @@ static void detect__say_counts(const struct detect *d, const char *what)
 
 	pr_say("rules: %s %u usable, %u skipped, %u broken, from %u files\n", what, c.usable,
 		c.skipped, c.broken, c.files);
+	if (d->disabled)
+		pr_say("rules: %u of them disabled (%s/%s)\n", d->disabled, rules_dir,
+		       DETECT_DISABLED_FILE);
 }
 
-struct detect *detect__open(const char *const *dirs, size_t ndirs)
+struct detect *detect__open(const char *const *dirs, size_t ndirs, bool api_writes)
 {
 	struct detect *d = calloc(1, sizeof(*d));
+	struct stat st;
 
 	if (!d)
 		return NULL;
@@ -179,6 +266,10 @@ struct detect *detect__open(const char *const *dirs, size_t ndirs)
 		free(d);
 		return NULL;
 	}
+	if (ndirs && !stat(dirs[0], &st) && S_ISDIR(st.st_mode))
+		snprintf(rules_dir, sizeof(rules_dir), "%s", dirs[0]);
+	writable = api_writes;
+	detect__disable(d);
 	detect__say_counts(d, "loaded:");
 	detect__snapshot(d);
 	detect__watch(d);
@@ -208,6 +299,7 @@ static void detect__reload(struct detect *d)
 	sigma_set__free(d->set);
 	d->set = s;
 	d->reloads++;
+	detect__disable(d);
 	detect__say_counts(d, "reloaded:");
 	detect__snapshot(d);
 }
@@ -337,6 +429,9 @@ void detect__close(struct detect *d)
 	pthread_mutex_lock(&snapshot_lock);
 	free(snapshot);
 	snapshot = NULL;
+	refs__free();
+	rules_dir[0] = '\0';
+	writable = false;
 	pthread_mutex_unlock(&snapshot_lock);
 	free(d);
 }

@@ -2,6 +2,8 @@
 #ifndef WHOFLOW_DETECT_H
 #define WHOFLOW_DETECT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "event.h"
 
@@ -15,9 +17,13 @@ struct detect_stats {
 	uint64_t alerts, reloads, reload_refused;
 };
 
+/* The rules' ids the first rules directory turns off (one a line); the API writes it. */
+#define DETECT_DISABLED_FILE ".whoflow-disabled"
+
 /* Loads the rules under dirs (kept by the caller), says what loaded, watches the directories.
- * NULL only when memory ran out. */
-struct detect *detect__open(const char *const *dirs, size_t ndirs);
+ * api_writes: the API may write rules into dirs[0] (when it is a directory). NULL only when
+ * memory ran out. */
+struct detect *detect__open(const char *const *dirs, size_t ndirs, bool api_writes);
 /* Evaluates one joined event; each match is an alert event given to emit. */
 void detect__event(struct detect *d, const struct event *ev, detect_emit_fn emit, void *ctx);
 /* The inotify descriptor of the rule directories (readable: something changed), or -1. */
@@ -29,5 +35,9 @@ void detect__stats(const struct detect *d, struct detect_stats *st);
  * safe from any thread. */
 char *detect__rules_json(size_t *len);
 void detect__close(struct detect *d);
+/* For the API's writes, from any thread: the file rule id was loaded from (false: no such
+ * rule loaded), and the directory writes go to (NULL: writing is off). */
+bool detect__rule_file(const char *id, char *file, size_t n);
+const char *detect__write_dir(void);
 
 #endif

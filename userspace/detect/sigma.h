@@ -117,6 +117,7 @@ struct sigma_rule_info {
 	const char *file; /* the file it came from */
 	const char *const *tags;
 	size_t ntags;
+	bool disabled; /* listed in the rules directory's .whoflow-disabled: never evaluated */
 };
 
 enum sigma_verdict {
@@ -154,6 +155,10 @@ void sigma_set__free(struct sigma_set *s);
 void sigma_set__each(const struct sigma_set *s,
 		     void (*fn)(void *ctx, const struct sigma_rule_info *r, enum sigma_cat cat),
 		     void *ctx);
+
+/* Marks the rules off(ctx, rule) names as disabled (see sigma_rule_info); returns how many. */
+unsigned int sigma_set__disable(struct sigma_set *s,
+				bool (*off)(void *ctx, const struct sigma_rule_info *r), void *ctx);
 
 /* A rule's match: the rule, and the fields of its selections that matched (bitmask of sigma_field). */
 typedef void (*sigma_match_fn)(void *ctx, const struct sigma_rule_info *rule, uint64_t fields);

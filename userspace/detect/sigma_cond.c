@@ -62,7 +62,7 @@ static struct cond *cond__new(enum cond_op op, struct cond *a, struct cond *b)
 
 static void lex__fail(struct lexer *l, const char *why, bool skip)
 {
-	static char msg[200];
+	static __thread char msg[200];
 
 	if (l->err)
 		return;
@@ -98,7 +98,7 @@ static struct cond *parse__of(struct lexer *l, bool all)
 			c->ids[c->nids++] = (int)i;
 	}
 	if (!c->nids) {
-		static char why[180];
+		static __thread char why[180];
 
 		snprintf(why, sizeof(why), "\"%s\" names no search identifier", l->tok);
 		lex__fail(l, why, false);
@@ -137,7 +137,7 @@ static struct cond *parse__primary(struct lexer *l)
 		return c;
 	}
 	{
-		static char why[180];
+		static __thread char why[180];
 
 		snprintf(why, sizeof(why), "\"%s\" is not a search identifier of the detection",
 			 l->tok);

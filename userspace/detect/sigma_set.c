@@ -217,6 +217,18 @@ void sigma_set__each(const struct sigma_set *s,
 		fn(ctx, &s->rules[i]->info, s->rules[i]->cat);
 }
 
+unsigned int sigma_set__disable(struct sigma_set *s,
+				bool (*off)(void *ctx, const struct sigma_rule_info *r), void *ctx)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		s->rules[i]->info.disabled = off(ctx, &s->rules[i]->info);
+		n += s->rules[i]->info.disabled;
+	}
+	return n;
+}
+
 void sigma_set__free(struct sigma_set *s)
 {
 	if (!s)
@@ -239,6 +251,8 @@ size_t sigma_set__eval(const struct sigma_set *s, enum sigma_cat cat, struct sig
 	for (size_t i = 0; s && i < s->ncat[cat]; i++) {
 		const struct sigma_rule *r = s->bycat[cat][i];
 
+		if (r->info.disabled)
+			continue;
 		for (size_t c = 0; c < r->nconds; c++) {
 			uint64_t fields = 0;
 

@@ -354,7 +354,7 @@ static const char *sv__regex(struct sv *v, const char *value, const struct sv_mo
 	v->kind = SV_RE;
 	v->re = pcre2_compile((PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, opts, &err, &off, NULL);
 	if (!v->re) {
-		static char msg[160];
+		static __thread char msg[160];
 		PCRE2_UCHAR why[100];
 
 		pcre2_get_error_message(err, why, sizeof(why));
@@ -430,7 +430,7 @@ static const char *const known_mods[] = {
 
 static const char *mods__check(const struct sv_mods *m, bool *skip)
 {
-	static char msg[96];
+	static __thread char msg[96];
 
 	for (size_t i = 0; i < m->n; i++) {
 		bool known = false;

@@ -63,6 +63,12 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE INDEX events_file ON events(id) WHERE type = 'file';",
 	/* 6 -> 7: where --preserve-binaries kept a process's image. */
 	"ALTER TABLE processes ADD COLUMN binary_copy TEXT;",
+	/* 7 -> 8: alert triage through the API (--api-allow-write): an alert's status as
+	 * people set it, apart from the event, which stays as it was reported. */
+	"CREATE TABLE alert_triage ("
+	" event_id TEXT PRIMARY KEY," /* the alert's event.id */
+	" status TEXT NOT NULL," /* new, acknowledged, resolved */
+	" note TEXT, changed_ts INTEGER NOT NULL);",
 };
 
 static const char ins_event_sql[] =

@@ -172,7 +172,8 @@ int pipeline__init(struct pipeline *p, const struct config *cfg)
 	if (cfg->nats_url && pipeline__open(p, sinks__find("nats")))
 		return 1;
 	if (cfg->rules_dirs.n &&
-	    !(p->detect = detect__open((const char *const *)cfg->rules_dirs.v, cfg->rules_dirs.n))) {
+	    !(p->detect = detect__open((const char *const *)cfg->rules_dirs.v, cfg->rules_dirs.n,
+						 cfg->api_allow_write))) {
 		pr_warn("cannot load the rules: out of memory\n");
 		return 1;
 	}

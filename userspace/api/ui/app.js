@@ -23,6 +23,19 @@ async function api(path) {
   return body;
 }
 
+// A change (--api-allow-write): the answer, or an Error with the API's reason.
+async function send(method, path, body, type) {
+  const headers = { Authorization: "Bearer " + state.token };
+  if (body !== undefined) headers["Content-Type"] = type || "application/json";
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : (type ? body : JSON.stringify(body)) });
+  if (r.status === 401) { sessionStorage.removeItem("whoflow-token"); state.token = ""; showLogin("The token was refused."); throw new Error("401"); }
+  const answer = await r.json();
+  if (!r.ok) throw new Error(answer.error || r.status);
+  return answer;
+}
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
 async function all(path, max) {
   let items = [], cursor = null;
   do {
@@ -185,6 +198,73 @@ async function viewList(kind) {
   setStatus("updated " + new Date().toLocaleTimeString());
 }
 
+// -- alerts and their triage ------------------------------------------------------------
+
+async function viewAlerts() {
+  const [alerts, rules] = await Promise.all([all("/api/alerts", 500), api("/api/rules")]);
+  const triages = await Promise.all(alerts.map((a) => api("/api/alerts/" + a.event.id + "/triage")));
+  const msg = el("p", { id: "alert-message", class: "error" });
+  const act = (a, status) => el("button", { class: "triage-" + status, onclick: async () => {
+    try { await send("POST", "/api/alerts/" + a.event.id + "/triage", { status }); await viewAlerts(); }
+    catch (e) { if (e.message !== "401") $("#alert-message").textContent = e.message; }
+  } }, status === "acknowledged" ? "Acknowledge" : status === "resolved" ? "Resolve" : "Reopen");
+  const rows = alerts.map((a, i) => {
+    const t = triages[i], pr = a.process || {};
+    const buttons = rules.writable ? ["acknowledged", "resolved", "new"].filter((s) => s !== t.status).map((s) => act(a, s)) : [];
+    return el("tr", { "data-alert": a.event.id, "data-status": t.status },
+      el("td", {}, a["@timestamp"]),
+      el("td", {}, pr.entity_id ? el("a", { href: "#/process/" + pr.entity_id }, (pr.name || "?") + " " + pr.pid) : "unknown"),
+      el("td", {}, (a.rule && a.rule.name) || ""), el("td", {}, (a.whoflow && a.whoflow.rule && a.whoflow.rule.level) || (a.rule && a.rule.level) || ""),
+      el("td", { class: "status" }, t.status + (t.note ? " (" + t.note + ")" : "")), el("td", {}, ...buttons));
+  });
+  $("#view").replaceChildren(el("div", {}, el("div", { class: "toolbar" }, el("span", {}, alerts.length + " alerts" + (rules.writable ? "" : ", read only (--api-allow-write changes triage)"))), msg,
+    el("table", { id: "alerts-table" }, el("tr", {}, el("th", {}, "time"), el("th", {}, "process"), el("th", {}, "rule"), el("th", {}, "level"), el("th", {}, "triage"), el("th", {}, "")), ...rows)));
+  setStatus("updated " + new Date().toLocaleTimeString());
+}
+
+// -- rules --------------------------------------------------------------------------------
+
+// After a change, the monitor reloads the rule directory: the list is read again until it shows it.
+async function rulesUntil(done) {
+  for (let i = 0; i < 40; i++) {
+    const r = await api("/api/rules");
+    if (done(r)) return;
+    await sleep(250);
+  }
+}
+
+async function viewRules(message) {
+  const rules = await api("/api/rules");
+  const msg = el("p", { id: "rule-message", class: "error" }, message || "");
+  const change = (r, what) => el("button", { class: "rule-" + what, onclick: async () => {
+    try {
+      if (what === "delete") await send("DELETE", "/api/rules/" + r.id);
+      else await send("POST", "/api/rules/" + r.id + "/" + what);
+      await rulesUntil((l) => what === "delete" ? !l.items.some((x) => x.id === r.id) : l.items.some((x) => x.id === r.id && x.enabled === (what === "enable")));
+      await viewRules();
+    } catch (e) { if (e.message !== "401") $("#rule-message").textContent = e.message; }
+  } }, what[0].toUpperCase() + what.slice(1));
+  const rows = rules.items.map((r) => el("tr", { "data-rule": r.id || "", "data-enabled": String(r.enabled) },
+    el("td", {}, r.title), el("td", {}, r.level || ""), el("td", {}, r.category), el("td", {}, r.id || ""), el("td", {}, r.file),
+    el("td", {}, r.enabled ? "enabled" : "disabled"),
+    el("td", {}, ...(rules.writable && r.id ? [change(r, r.enabled ? "disable" : "enable")].concat(/\/api-[^/]*\.yml$/.test(r.file) ? [change(r, "delete")] : []) : []))));
+  const c = rules.counts;
+  const parts = [el("div", { class: "toolbar" }, el("span", {}, rules.detection ? c.usable + " usable, " + c.disabled + " disabled, " + c.skipped + " skipped, " + c.broken + " broken, from " + c.files + " files" : "no rules run here (--rules beside --api)")), msg,
+    el("table", { id: "rules-table" }, el("tr", {}, el("th", {}, "title"), el("th", {}, "level"), el("th", {}, "category"), el("th", {}, "id"), el("th", {}, "file"), el("th", {}, "state"), el("th", {}, "")), ...rows)];
+  if (rules.writable) {
+    const text = el("textarea", { id: "rule-text", rows: 12, cols: 80, placeholder: "one Sigma rule, as YAML (with an id)" });
+    parts.push(el("h2", {}, "Add a rule"), text, el("div", {}, el("button", { id: "rule-add", onclick: async () => {
+      try {
+        const r = await send("POST", "/api/rules", text.value, "application/yaml");
+        await rulesUntil((l) => l.items.some((x) => x.id === r.id));
+        await viewRules("added " + r.title + " (" + r.file + ")");
+      } catch (e) { if (e.message !== "401") $("#rule-message").textContent = e.message; }
+    } }, "Add")));
+  }
+  $("#view").replaceChildren(el("div", {}, ...parts));
+  setStatus("updated " + new Date().toLocaleTimeString());
+}
+
 // -- routing ---------------------------------------------------------------------------
 
 async function route() {
@@ -196,6 +276,8 @@ async function route() {
     if (h.startsWith("#/process/")) await viewProcess(h.slice(10).split("?")[0]);
     else if (h.startsWith("#/flows")) await viewList("flows");
     else if (h.startsWith("#/dns")) await viewList("dns");
+    else if (h.startsWith("#/alerts")) await viewAlerts();
+    else if (h.startsWith("#/rules")) await viewRules();
     else {
       await viewProcesses();
       state.timer = setInterval(() => viewProcesses().catch(() => {}), 3000); // live
