@@ -283,7 +283,8 @@ soak: deps
 # by real encoders. Crashes are left in build/fuzz/ as crash-* files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := userspace/proto/dns.c userspace/proto/tls.c userspace/proto/ja.c userspace/proto/http.c \
-	userspace/proto/quic.c userspace/proto/ctr_json.c userspace/proto/fsnote.c userspace/lib/textesc.c
+	userspace/proto/quic.c userspace/proto/ctr_json.c userspace/proto/fsnote.c userspace/lib/textesc.c \
+	userspace/lib/digest.c
 FUZZ_TARGETS := $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_tls $(BUILD)/fuzz/fuzz_http \
 	$(BUILD)/fuzz/fuzz_quic $(BUILD)/fuzz/fuzz_sigma $(BUILD)/fuzz/fuzz_ctr $(BUILD)/fuzz/fuzz_fsnote
 # The Sigma rule reader and matcher, with the libraries they use.

@@ -35,6 +35,10 @@ struct proc_info {
 	char *cwd;
 	char *args; /* NUL-separated argv */
 	size_t args_len;
+	/* args as one command line (cmdline__dup), made at its first use by
+	 * proc_info__cmdline: every network event repeats its owner's. Whatever
+	 * changes args calls proc_info__forget_cmdline. */
+	char *cmdline;
 	bool args_truncated;
 	char *env; /* NUL-separated envp, only with --env */
 	size_t env_len;
@@ -50,5 +54,10 @@ struct proc_info {
 	dev_t image_dev; /* the same, as stat(2) gives st_dev */
 	struct proc_info *next; /* hash chain */
 };
+
+/* Its command line, formatted once per argv (NULL: no arguments, or out of memory). */
+const char *proc_info__cmdline(const struct proc_info *p);
+/* args changed (or p goes): the command line made from them goes too. */
+void proc_info__forget_cmdline(struct proc_info *p);
 
 #endif

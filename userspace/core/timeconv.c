@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "timeconv.h"
@@ -50,15 +51,36 @@ uint64_t timeconv__mono_to_boot(void)
 	return boot > mono ? boot - mono : 0;
 }
 
+/*
+ * 2026-12-01T13:00:00.123456789Z. Every event has one or two: the date and time of day are
+ * made once per second (each thread keeps its last), the nanoseconds by hand.
+ */
 void timeconv__rfc3339(uint64_t real_ns, char *out, size_t outsz)
 {
+	static __thread time_t last_sec = -1;
+	static __thread char base[32];
+	static __thread size_t base_len;
 	time_t sec = real_ns / 1000000000ull;
+	uint64_t frac = real_ns % 1000000000ull;
+	char text[48];
 	struct tm tm;
-	char base[32];
 
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outsz, "%s.%09lluZ", base, (unsigned long long)(real_ns % 1000000000ull));
+	if (sec != last_sec) {
+		gmtime_r(&sec, &tm);
+		base_len = strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	memcpy(text, base, base_len);
+	text[base_len] = '.';
+	for (int i = 9; i >= 1; i--, frac /= 10)
+		text[base_len + i] = '0' + frac % 10;
+	text[base_len + 10] = 'Z';
+	if (outsz) { /* as snprintf would: cut to outsz, always terminated */
+		size_t n = base_len + 11 < outsz ? base_len + 11 : outsz - 1;
+
+		memcpy(out, text, n);
+		out[n] = '\0';
+	}
 }
 
 uint64_t timeconv__ticks_per_sec(void)

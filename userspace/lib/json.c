@@ -97,6 +97,13 @@ static size_t utf8__seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. A table:
+ * one load a byte instead of five comparisons (escaping is the pipeline's largest
+ * cost after the store, perf showed). */
+static const unsigned char json_plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 void json__escape(struct json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -108,7 +115,7 @@ void json__escape(struct json *j, const char *str, size_t n)
 		size_t run = i;
 
 		/* Printable ASCII that needs no escape goes in runs, not byte by byte. */
-		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+		while (run < n && json_plain[s[run]])
 			run++;
 		if (run > i) {
 			json__put(j, str + i, run - i);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <openssl/evp.h>
+#include "digest.h"
 #include "config.h"
 #include "filter.h"
 #include "expr.h"
@@ -47,14 +47,12 @@ static void flow__event_key(struct flow_key *k, const struct pkt_event_hdr *h);
 
 void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17])
 {
-	unsigned char md[EVP_MAX_MD_SIZE], in[sizeof(*k) + 8];
-	unsigned int n = 0;
+	unsigned char md[32] = { 0 }, in[sizeof(*k) + 8];
 
 	memcpy(in, k, sizeof(*k));
 	memcpy(in + sizeof(*k), &first_ns, 8);
-	EVP_Digest(in, sizeof(in), md, &n, EVP_sha256(), NULL);
-	for (int i = 0; i < 8; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
+	digest__once(DIGEST_SHA256, in, sizeof(in), md);
+	hex__encode(md, 8, out);
 }
 
 static bool flow__name_matches(const struct strlist *l, const char *name)

@@ -32,15 +32,13 @@ void owner__json_parent(struct json *j, const struct proc_info *p, const struct 
 	if (p->pcomm[0])
 		json__str(j, "name", p->pcomm);
 	if (parent) {
-		char *cl = parent->args_len ? cmdline__dup(parent->args, parent->args_len) : NULL;
+		const char *cl = proc_info__cmdline(parent);
 
 		json__str(j, "entity_id", parent->entity_id);
 		if (parent->exe)
 			json__str(j, "executable", parent->exe);
-		if (cl) {
+		if (cl)
 			json__str(j, "command_line", cl);
-			free(cl);
-		}
 		if (parent->args_len)
 			owner__json_args(j, "args", parent->args, parent->args_len);
 	}
@@ -63,15 +61,13 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 	json__obj_close(j);
 	json__str(j, "name", p ? p->comm : v->o.comm);
 	if (p) {
-		char *cl = cmdline__dup(p->args, p->args_len);
+		const char *cl = p->args_len ? proc_info__cmdline(p) : "";
 
 		json__str(j, "entity_id", p->entity_id);
 		if (p->exe)
 			json__str(j, "executable", p->exe);
-		if (cl) {
+		if (cl)
 			json__str(j, "command_line", cl);
-			free(cl);
-		}
 		owner__json_args(j, "args", p->args, p->args_len);
 		owner__json_parent(j, p, v->parent);
 	}
@@ -175,12 +171,10 @@ void owner__comment(const struct owner_view *v, char *out, size_t n)
 	if (p && p->exe)
 		comment__kv(out, n, &len, "exe", p->exe);
 	if (p && p->args_len) {
-		char *buf = cmdline__dup(p->args, p->args_len);
+		const char *buf = proc_info__cmdline(p);
 
-		if (buf) {
+		if (buf)
 			comment__kv(out, n, &len, "cmdline", buf);
-			free(buf);
-		}
 	}
 	if (p) {
 		snprintf(num, sizeof(num), "%d", p->ppid);

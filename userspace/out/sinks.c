@@ -36,16 +36,21 @@ void sink__failed(struct sink *s, int err)
 	s->failed = true;
 }
 
+/* Full buffering's size: the batch is written out at its end anyway (flush). */
+#define STDOUT_BUF (64 << 10)
+
 int sink__open_stdout(struct sink *s, const struct config *cfg)
 {
 	s->f = stdout;
 	/*
 	 * -l: every line is written at once. Otherwise a pipe or file gets what a
-	 * batch of records made in one write (flush, after each batch): as live
-	 * for `| grep`, without a system call per event under load.
+	 * batch of records made in writes of 64 KiB (flush, after each batch): as
+	 * live for `| grep`, without a system call per event or two under load.
 	 */
 	if (cfg->line_buffered)
 		setvbuf(stdout, NULL, _IOLBF, 0);
+	else
+		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF); /* a record is 1-2 KiB: not 4 KiB's */
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <openssl/evp.h>
+#include "digest.h"
 #include "cgroup_path.h"
 #include "config.h"
 #include "filter.h"
@@ -38,15 +38,13 @@ static void tracker__read_boot_id(struct proc_tracker *t)
 /* Stable across pid reuse: the same (boot, pid, start tick) is the same process. */
 static void info__entity_id(const struct proc_tracker *t, struct proc_info *p)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned char md[32] = { 0 };
 	unsigned long long ticks = p->start_ns / (1000000000ull / timeconv__ticks_per_sec());
-	unsigned int n = 0;
 	char in[96];
 	int len = snprintf(in, sizeof(in), "%s:%d:%llu", t->boot_id, p->pid, ticks);
 
-	EVP_Digest(in, len, md, &n, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 16 && i < n; i++)
-		sprintf(p->entity_id + 2 * i, "%02x", md[i]);
+	digest__once(DIGEST_SHA256, in, len, md);
+	hex__encode(md, 16, p->entity_id);
 }
 
 /*
@@ -260,6 +258,7 @@ static void tracker__on_exec(struct proc_tracker *t, const struct proc_exec_even
 		proc_info__set_str(&p->cwd, parent->cwd);
 	info__from_hdr(t, p, h);
 	proc_info__set_bytes(&p->args, &p->args_len, e->data, data_len);
+	proc_info__forget_cmdline(p);
 	p->args_truncated = e->flags & WF_PROC_EXEC_TRUNCATED;
 	/* The ENV record is sent just before its EXEC with the same timestamp. */
 	if (p->env && p->env_ts != h->ts_ns)

@@ -158,6 +158,7 @@ static void scan__one(struct proc_tracker *t, pid_t pid)
 	memcpy(p->comm, tmp.comm, sizeof(p->comm));
 	scan__ids(pid, p);
 	scan__bytes(pid, "cmdline", &p->args, &p->args_len, &p->args_truncated);
+	proc_info__forget_cmdline(p);
 	if (t->cfg->env)
 		scan__bytes(pid, "environ", &p->env, &p->env_len, &p->env_truncated);
 	p->exe = procfs__link(pid, "exe");

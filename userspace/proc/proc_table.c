@@ -16,6 +16,7 @@ static void proc_info__free(struct proc_info *p)
 	free(p->exe);
 	free(p->cwd);
 	free(p->args);
+	proc_info__forget_cmdline(p);
 	free(p->env);
 	free(p->cgroup_path);
 	free(p);
@@ -162,6 +163,7 @@ void proc_info__inherit(struct proc_info *c, const struct proc_info *p)
 	proc_info__set_str(&c->cwd, p->cwd);
 	proc_info__set_str(&c->cgroup_path, p->cgroup_path);
 	proc_info__set_bytes(&c->args, &c->args_len, p->args, p->args_len);
+	proc_info__forget_cmdline(c);
 	c->args_truncated = p->args_truncated;
 	c->container = p->container;
 	memcpy(c->md5, p->md5, sizeof(c->md5));

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include "digest.h"
 #include "community_id.h"
 
 /* ICMP types that have a counterpart (echo/reply, ...): the pair hashes like ports. */
@@ -72,7 +73,7 @@ int community_id__v1(uint16_t seed, int family, const uint8_t *saddr, const uint
 		buf[n++] = dport >> 8;
 		buf[n++] = dport & 0xff;
 	}
-	EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL);
+	mdlen = digest__once(DIGEST_SHA1, buf, n, md);
 	memcpy(out, "1:", 2);
 	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)mdlen);
 	return 0;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
+#include "digest.h"
 #include "ja.h"
 #include "tls.h"
 
@@ -71,15 +71,12 @@ static void sb__list(struct sb *b, const uint16_t *v, size_t n, const char *fmt,
 	}
 }
 
-static void md__hex(const EVP_MD *md, const char *s, size_t n, char *out, size_t hexlen)
+static void md__hex(enum digest_alg alg, const char *s, size_t n, char *out, size_t hexlen)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	unsigned char d[32] = { 0 };
 
-	EVP_Digest(s, n, d, &dlen, md, NULL);
-	for (size_t i = 0; i < hexlen / 2 && i < dlen; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-	out[hexlen] = '\0';
+	digest__once(alg, s, n, d);
+	hex__encode(d, hexlen / 2, out);
 }
 
 char *ja3__compute(const struct tls_client_hello *ch, char md5[33])
@@ -106,7 +103,7 @@ char *ja3__compute(const struct tls_client_hello *ch, char md5[33])
 		sb__num(&b, i ? "-%u" : "%u", ch->point_formats[i]);
 	s = sb__take(&b);
 	if (s)
-		md__hex(EVP_md5(), s, strlen(s), md5, 32);
+		md__hex(DIGEST_MD5, s, strlen(s), md5, 32);
 	return s;
 }
 
@@ -187,7 +184,7 @@ static void hash12(const char *s, size_t n, char out[13])
 		strcpy(out, "000000000000");
 		return;
 	}
-	md__hex(EVP_sha256(), s, n, out, 12);
+	md__hex(DIGEST_SHA256, s, n, out, 12);
 }
 
 char *ja4__compute(const struct tls_client_hello *ch, char ja4[JA4_MAX])
