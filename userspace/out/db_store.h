@@ -78,8 +78,15 @@ int db_store__commit(struct db_store *s);
 /* Retention: events older than cutoff_ns (0: none); then the oldest, until the data
  * fits max_bytes (0: no limit). Returns the events removed. */
 uint64_t db_store__trim(struct db_store *s, int64_t cutoff_ns, uint64_t max_bytes);
-/* Copies the WAL into the file as far as readers allow (the writer, once a second). */
-void db_store__checkpoint(struct db_store *s);
+/*
+ * The checkpointer's own connection to a store the writer opened (NULL with err): its
+ * checkpoints run beside the writer's inserts, which never wait for them.
+ */
+struct db_store *db_store__open_checkpointer(const char *path, char *err, size_t errsz);
+/* Copies the WAL into the file as far as readers allow, never waiting for them; with
+ * restart, first waits for the writer's transaction so that the WAL starts over (its
+ * size bounded when it outgrew the passive ones). */
+void db_store__checkpoint(struct db_store *s, bool restart);
 const char *db_store__error(struct db_store *s);
 void db_store__close(struct db_store *s);
 

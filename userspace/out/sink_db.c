@@ -4,7 +4,8 @@
  * ring-buffer readers' path, and written by a thread of its own in batched
  * transactions (out/db_store.c), so that SQLite never stalls the readers; a
  * full queue or a failed write costs events, counted. Retention runs on the
- * same thread every ten seconds.
+ * same thread every ten seconds; WAL checkpoints on a thread and connection of
+ * their own, once a second, so that the inserts never wait for them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "binkeep.h"
 #include "cmdline.h"
 #include "ctr_cache.h"
@@ -27,6 +29,9 @@
 /* Events waiting for the writer: beyond this, new ones are lost (counted). */
 #define DB_QUEUE_BYTES (64u << 20)
 #define DB_TRIM_EVERY_S 10
+/* A WAL past this size is made to start over (a checkpoint that waits for the writer's
+ * transaction): passive ones alone could let it grow while the writer never pauses. */
+#define DB_WAL_RESTART_BYTES (256ull << 20)
 
 /* A queued row: integers, then each string's offset and length in data (-1: absent). */
 struct qrow {
@@ -53,6 +58,12 @@ struct db_sink {
 	struct qbuf in, out; /* the readers fill in; the writer swaps and empties out */
 	bool stop;
 	uint64_t lost, written; /* under lock */
+	/* The checkpointer: a thread and a connection of its own, once a second (NULL: the
+	 * writer checkpoints between batches, as before). */
+	struct db_store *ckpt;
+	pthread_t ckpt_thread;
+	bool ckpt_started, ckpt_stop;
+	pthread_cond_t ckpt_wake;
 	int warned; /* what was said last: 0, or the errno-like cause */
 	/* The row being built on the readers' path. */
 	struct db_row row;
@@ -385,8 +396,8 @@ static void *db__writer(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (d->out.len)
 			db__write_batch(d, &d->out);
-		if (time(NULL) >= next_checkpoint) {
-			db_store__checkpoint(d->store);
+		if (!d->ckpt_started && time(NULL) >= next_checkpoint) {
+			db_store__checkpoint(d->store, false);
 			next_checkpoint = time(NULL) + 1;
 		}
 		if (time(NULL) >= next_trim) {
@@ -404,6 +415,61 @@ static void *db__writer(void *arg)
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
+}
+
+static void *db__checkpointer(void *arg)
+{
+	struct db_sink *d = arg;
+	char wal[4200];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", d->cfg->db_path);
+	pthread_mutex_lock(&d->lock);
+	while (!d->ckpt_stop) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec++;
+		pthread_cond_timedwait(&d->ckpt_wake, &d->lock, &until);
+		if (d->ckpt_stop)
+			break;
+		pthread_mutex_unlock(&d->lock);
+		db_store__checkpoint(d->ckpt, !stat(wal, &st) &&
+						      (uint64_t)st.st_size > DB_WAL_RESTART_BYTES);
+		pthread_mutex_lock(&d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+static void db__start_checkpointer(struct db_sink *d)
+{
+	char err[512];
+
+	pthread_cond_init(&d->ckpt_wake, NULL);
+	d->ckpt = db_store__open_checkpointer(d->cfg->db_path, err, sizeof(err));
+	if (d->ckpt && !pthread_create(&d->ckpt_thread, NULL, db__checkpointer, d)) {
+		d->ckpt_started = true;
+		return;
+	}
+	pr_info("store %s: checkpoints between the writer's batches (%s)\n", d->cfg->db_path,
+		d->ckpt ? "no thread" : err);
+	db_store__close(d->ckpt);
+	d->ckpt = NULL;
+}
+
+static void db__stop_checkpointer(struct db_sink *d)
+{
+	if (d->ckpt_started) {
+		pthread_mutex_lock(&d->lock);
+		d->ckpt_stop = true;
+		pthread_cond_signal(&d->ckpt_wake);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->ckpt_thread, NULL);
+		d->ckpt_started = false;
+	}
+	db_store__close(d->ckpt); /* the writer's connection closes last: its close checkpoints */
+	d->ckpt = NULL;
 }
 
 static void sink_db__flush(struct sink *s)
@@ -429,8 +495,10 @@ static int sink_db__open(struct sink *s, const struct config *cfg)
 		pr_warn("cannot use --db %s: %s\n", cfg->db_path, err);
 		return -EINVAL;
 	}
+	db__start_checkpointer(d);
 	if (pthread_create(&d->thread, NULL, db__writer, d)) {
 		pr_warn("cannot start the store's writer thread: %m\n");
+		db__stop_checkpointer(d);
 		return -errno;
 	}
 	d->started = true;
@@ -452,6 +520,7 @@ static void sink_db__close(struct sink *s)
 		pthread_join(d->thread, NULL); /* everything queued is committed first */
 		d->started = false;
 	}
+	db__stop_checkpointer(d);
 	db_store__close(d->store);
 	d->store = NULL;
 	free(d->in.buf);
