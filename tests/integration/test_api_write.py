@@ -67,13 +67,20 @@ def alert_of(a, rule_id, pid):
                       and get(e, "process.pid") == pid)
 
 
-def test_rules_and_alert_triage_through_the_api(agents, netns, cgroup, tmp_path):
+def writable_agent(agents, netns, cgroup, tmp_path):
+    """An agent with a rule directory holding one rule (BASE_ID, matching wf-base-TAG), a store
+    and the API with --api-allow-write: (agent, rule dir, store, token file, port, TAG)."""
     d, db, tok, port = tmp_path / "rules", tmp_path / "s.db", tmp_path / "token", free_port()
     d.mkdir()
     tag = uuid.uuid4().hex[:8]
     (d / "base.yml").write_text(RULE % {"title": "base " + tag, "id": BASE_ID, "marker": "wf-base-" + tag})
     a = agents(["--cgroup", cgroup.path, "-i", "lo", "--rules", str(d), "--db", str(db), "--api",
                 "127.0.0.1:%d" % port, "--api-token-file", str(tok), "--api-allow-write"], netns=netns).wait_ready()
+    return a, d, db, tok, port, tag
+
+
+def test_rules_and_alert_triage_through_the_api(agents, netns, cgroup, tmp_path):
+    a, d, db, tok, port, tag = writable_agent(agents, netns, cgroup, tmp_path)
     api = Api(netns, port, tok)
     rules = api.rules()
     assert rules["writable"] is True and [r["id"] for r in rules["items"]] == [BASE_ID]

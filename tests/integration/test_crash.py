@@ -124,6 +124,17 @@ def whoflow_programs():
     return h.loaded_programs("wf_") + h.loaded_programs("proc_")
 
 
+def stderr_until_ready(p):
+    """The lines of a whoflow's stderr up to its `whoflow: ready`; it must still run."""
+    err = []
+    for line in p.stderr:
+        err.append(line.decode())
+        if line.startswith(b"whoflow: ready"):
+            break
+    assert p.poll() is None, err
+    return err
+
+
 def read_within(f, n, timeout):
     """Up to n bytes from a pipe, waiting at most timeout seconds for them."""
     ready, _, _ = select.select([f], [], [], timeout)
@@ -138,12 +149,7 @@ def test_output_reader_gone_stops_cleanly(topo, cgroup, mode):
     argv = [h.WHOFLOW, "--cgroup", cgroup.path] + (["-w", "-"] if mode == "pcap" else ["--json"])
     p = subprocess.Popen(topo.in_ns(topo.host, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        err = []
-        for line in p.stderr:
-            err.append(line.decode())
-            if line.startswith(b"whoflow: ready"):
-                break
-        assert p.poll() is None, err
+        err = stderr_until_ready(p)
         if mode == "json":
             subprocess.run(["/bin/true"], preexec_fn=cgroup.enter_fn(), check=True)
             assert read_within(p.stdout, 1, 10) == b"{"
@@ -169,12 +175,7 @@ def test_output_write_error_is_said_and_fails_the_run(topo, cgroup):
     with open("/dev/full", "wb") as full:
         p = subprocess.Popen(topo.in_ns(topo.host, argv), stdout=full, stderr=subprocess.PIPE)
     try:
-        err = []
-        for line in p.stderr:
-            err.append(line.decode())
-            if line.startswith(b"whoflow: ready"):
-                break
-        assert p.poll() is None, err
+        err = stderr_until_ready(p)
         subprocess.run(["/bin/true"], preexec_fn=cgroup.enter_fn(), check=True)
         assert p.wait(10) == 1
         err += [line.decode() for line in p.stderr]

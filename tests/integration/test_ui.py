@@ -75,16 +75,9 @@ def test_ui_changes_rules_and_alert_triage(agents, netns, cgroup, tmp_path):
     """The rules and alerts views with --api-allow-write, in chromium run inside the agent's
     namespace: a broken rule refused with the API's reason, a rule added and disabled, an alert
     acknowledged; each change checked in the rule directory and with sqlite3."""
-    import uuid
-    from test_api import free_port
-    from test_api_write import BASE_ID, NEW_ID, RULE
+    from test_api_write import BASE_ID, NEW_ID, RULE, writable_agent
     assert os.path.isdir(os.path.join(NPM, "playwright-core")), "run make deps (npm tools of tests/npm)"
-    d, db, tok, port = tmp_path / "rules", tmp_path / "s.db", tmp_path / "token", free_port()
-    d.mkdir()
-    tag = uuid.uuid4().hex[:8]
-    (d / "base.yml").write_text(RULE % {"title": "base " + tag, "id": BASE_ID, "marker": "wf-base-" + tag})
-    a = agents(["--cgroup", cgroup.path, "-i", "lo", "--rules", str(d), "--db", str(db), "--api",
-                "127.0.0.1:%d" % port, "--api-token-file", str(tok), "--api-allow-write"], netns=netns).wait_ready()
+    a, d, db, tok, port, tag = writable_agent(agents, netns, cgroup, tmp_path)
     p = cgroup.spawn(["/bin/true", "wf-base-" + tag])
     assert p.wait(30) == 0
     alert = a.wait_for(lambda e: h.get(e, "event.kind") == "alert" and h.get(e, "process.pid") == p.pid)

@@ -2,16 +2,10 @@
 // Drives whoflow's web UI in Debian's chromium (playwright-core from tests/npm) and prints what it
 // saw as JSON for test_ui.py to judge. usage: node ui_check.js URL TOKEN SHOT_DIR WANT_JSON
 "use strict";
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { start } = require("./ui_browser.js");
 
 (async () => {
-  const [url, token, shots, wantJson] = process.argv.slice(2);
-  const want = JSON.parse(wantJson);
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const out = { errors: [], requests: [] };
-  page.on("pageerror", (e) => out.errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") out.errors.push(m.text()); });
+  const { url, token, shots, want, browser, page, out } = await start();
   page.on("request", (r) => out.requests.push(r.url()));
   page.on("response", (r) => { if (r.status() >= 400) out.errors.push(r.status() + " " + r.url() + " " + (r.request().headers()["authorization"] || "").slice(0, 20)); });
   const node = (id) => `li.node[data-entity="${id}"]`;

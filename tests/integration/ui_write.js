@@ -3,16 +3,11 @@
 // (playwright-core from tests/npm) and prints what it saw as JSON for test_ui.py to judge.
 // usage: node ui_write.js URL TOKEN SHOT_DIR WANT_JSON
 "use strict";
-const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const { start } = require("./ui_browser.js");
 
 (async () => {
-  const [url, token, shots, wantJson] = process.argv.slice(2);
-  const want = JSON.parse(wantJson);
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const out = { errors: [], requests: [] };
-  page.on("pageerror", (e) => out.errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 400")) out.errors.push(m.text()); });
+  // The broken rule's upload is refused (400) on purpose.
+  const { url, token, shots, want, browser, page, out } = await start((text) => text.includes("status of 400"));
   page.on("request", (r) => out.requests.push(r.method() + " " + r.url()));
   const rule = (id) => `#rules-table tr[data-rule="${id}"]`;
 
