@@ -135,9 +135,12 @@ def test_rules_and_alert_triage_through_the_api(agents, netns, cgroup, tmp_path)
     # Only what the API wrote can be deleted through it.
     assert "which the API did not write" in api.call("DELETE", "/api/rules/" + BASE_ID, status=409,
                                                       op="/api/rules/{id}")["error"]
+    # Deleted while disabled: its id leaves .whoflow-disabled too (an upload of it later starts enabled).
+    api.call("POST", "/api/rules/%s/disable" % NEW_ID, op="/api/rules/{id}/disable")
+    assert (d / ".whoflow-disabled").read_text() == NEW_ID + "\n"
     assert api.call("DELETE", "/api/rules/" + NEW_ID, op="/api/rules/{id}") == {
         "id": NEW_ID, "file": added["file"], "deleted": True}
-    assert not os.path.exists(added["file"])
+    assert not os.path.exists(added["file"]) and (d / ".whoflow-disabled").read_text() == ""
     h.wait_until(lambda: [r["id"] for r in api.rules()["items"]] == [BASE_ID], 10, "the rule gone")
 
     # Triage of the first alert, once the store has it.

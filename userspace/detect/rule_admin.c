@@ -195,20 +195,16 @@ static size_t disabled__edit(const char *list, const char *id, bool on, char *ou
 	return len;
 }
 
-int rule_admin__enable(const char *id, bool on, char *file, size_t nfile, char *err, size_t n)
+/* id into .whoflow-disabled (on false) or out of it; 200, or 500 with err. */
+static int disabled__set(const char *dir, const char *id, bool on, char *err, size_t n)
 {
-	const char *dir = detect__write_dir();
-	static char list[65536], edited[65536 + 128];
+	static char list[65536], edited[65536 + 128]; /* under admin_lock */
 	size_t len;
 	int rc;
 
-	if (!dir)
-		return snprintf(err, n, "the rules are not writable here"), 409;
-	if (!detect__rule_file(id, file, nfile))
-		return snprintf(err, n, "no rule with id %.100s is loaded", id), 404;
 	pthread_mutex_lock(&admin_lock);
 	rc = disabled__read(dir, list, sizeof(list));
-	if (!rc) {
+	if (!rc && (!on || strstr(list, id))) {
 		len = disabled__edit(list, id, on, edited, sizeof(edited));
 		rc = file__put(dir, DETECT_DISABLED_FILE, edited, len, true);
 	}
@@ -218,6 +214,17 @@ int rule_admin__enable(const char *id, bool on, char *file, size_t nfile, char *
 				strerror(-rc)),
 		       500;
 	return 200;
+}
+
+int rule_admin__enable(const char *id, bool on, char *file, size_t nfile, char *err, size_t n)
+{
+	const char *dir = detect__write_dir();
+
+	if (!dir)
+		return snprintf(err, n, "the rules are not writable here"), 409;
+	if (!detect__rule_file(id, file, nfile))
+		return snprintf(err, n, "no rule with id %.100s is loaded", id), 404;
+	return disabled__set(dir, id, on, err, n);
 }
 
 int rule_admin__delete(const char *id, char *file, size_t nfile, char *err, size_t n)
@@ -238,5 +245,6 @@ int rule_admin__delete(const char *id, char *file, size_t nfile, char *err, size
 		       409;
 	if (unlink(mine) && errno != ENOENT)
 		return snprintf(err, n, "cannot delete %s: %s", mine, strerror(errno)), 500;
-	return 200;
+	/* Nor disabled any more: a rule uploaded later with the same id starts enabled. */
+	return disabled__set(dir, id, true, err, n);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "sink.h"
 
 /* One row per output: a new sink is a file and a row here. */
@@ -49,7 +50,7 @@ int sink__open_stdout(struct sink *s, const struct config *cfg)
 	 */
 	if (cfg->line_buffered)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	else
+	else if (!isatty(fileno(stdout))) /* a terminal stays line by line */
 		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF); /* a record is 1-2 KiB: not 4 KiB's */
 	return 0;
 }
