@@ -147,11 +147,18 @@ def test_rules_and_alert_triage_through_the_api(agents, netns, cgroup, tmp_path)
     eid = get(alert, "event.id")
     path = "/api/alerts/%s/triage" % eid
     op = "/api/alerts/{event_id}/triage"
-    h.wait_until(lambda: api.call("GET", "/api/alerts?limit=10", op="/api/alerts")["items"], 30, "alerts stored")
+    alerts_stored = lambda q="": api.call("GET", "/api/alerts?limit=10" + q, op="/api/alerts")["items"]  # noqa: E731
+    h.wait_until(lambda: len(alerts_stored()) == 3, 30, "the three alerts stored")
     assert api.call("GET", path, op=op) == {"event_id": eid, "status": "new", "note": None, "changed": None}
     got = api.call("POST", path, {"status": "acknowledged", "note": "seen by the test"}, op=op)
     assert got["status"] == "acknowledged" and got["note"] == "seen by the test" and got["changed"]
     assert api.call("GET", path, op=op) == got
+    # The list by triage: new is every alert nobody marked otherwise.
+    assert [get(e, "event.id") for e in alerts_stored("&status=acknowledged")] == [eid]
+    new = [get(e, "event.id") for e in alerts_stored("&status=new")]
+    assert len(new) == 2 and eid not in new
+    assert api.call("GET", "/api/alerts?status=closed", status=400, op="/api/alerts")["parameter"] == "status"
+    assert "alerts only" in api.call("GET", "/api/flows?status=new", status=400, op="/api/flows")["error"]
     assert api.call("POST", path, {"status": "closed"}, status=400, op=op)["parameter"] == "status"
     assert api.call("POST", path, {"status": "resolved", "x": 1}, status=400, op=op)["parameter"] == "x"
     assert "no alert" in api.call("POST", "/api/alerts/%s/triage" % ("0" * 32), {"status": "resolved"},

@@ -16,10 +16,27 @@
 static const char *const event_types[] = { "exec", "fork",  "exit", "flow", "dns", "tls",
 					   "http", "alert", "drop", "file", NULL };
 
+/* status (alerts only): new, acknowledged or resolved. */
+static bool route__status_ok(struct api_req *r, const char *type)
+{
+	const char *s = param(r, "status");
+
+	if (!type || strcmp(type, "alert")) {
+		api__error(r, 400, "status", "status filters alerts only (type=alert, /api/alerts)");
+		return false;
+	}
+	if (strcmp(s, "new") && strcmp(s, "acknowledged") && strcmp(s, "resolved")) {
+		api__error(r, 400, "status", "status is one of new, acknowledged, resolved");
+		return false;
+	}
+	return true;
+}
+
 static void route__events(struct api_req *r, const char *type, const char *entity)
 {
 	static const char *const allowed[] = { "type",	"pid",	 "command", "entity_id", "name",
-					       "since", "until", "limit",   "cursor",	 NULL };
+					       "since", "until", "limit",   "cursor",	 "status",
+					       NULL };
 	const char *t = type ? type : param(r, "type");
 	int64_t pid, limit, cursor, since, until, got = 0, last = 0;
 	bool has_pid, has_cursor, known = !t;
@@ -40,6 +57,8 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 			   "'type' must be one of exec, fork, exit, flow, dns, tls, http, alert, drop");
 		return;
 	}
+	if (param(r, "status") && !route__status_ok(r, t))
+		return;
 	if (!entity)
 		entity = param(r, "entity_id");
 	if (entity && !is_entity(entity)) {
@@ -70,6 +89,13 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 		q__and_s(&q, "entity_id = ?", entity);
 	if (param(r, "name"))
 		q__and_s(&q, "name = ?", param(r, "name"));
+	/* Triage (writes.c): an alert nobody marked is new. */
+	if (param(r, "status") && !strcmp(param(r, "status"), "new"))
+		q__sql(&q, " AND event_id NOT IN (SELECT event_id FROM alert_triage WHERE status != "
+			   "'new')");
+	else if (param(r, "status"))
+		q__and_s(&q, "event_id IN (SELECT event_id FROM alert_triage WHERE status = ?)",
+			 param(r, "status"));
 	if (since)
 		q__and_i(&q, "ts >= ?", since);
 	if (until)
