@@ -105,6 +105,7 @@ def test_ui_changes_rules_and_alert_triage(agents, netns, cgroup, tmp_path):
     assert (d / ".whoflow-disabled").read_text() == NEW_ID + "\n"
     assert "POST http://127.0.0.1:%d/api/alerts/%s/triage" % (port, want["alert_id"]) in saw["requests"]
     assert saw["alert_row"][2] == "base " + tag and saw["alert_row"][4] == "acknowledged"
+    assert saw["new_alerts"] == [] and saw["acknowledged_alerts"] == [want["alert_id"]]
     rows = subprocess.run(["sqlite3", "-json", str(db), "SELECT event_id, status FROM alert_triage"],
                           capture_output=True, text=True, check=True).stdout
     assert json.loads(rows) == [{"event_id": want["alert_id"], "status": "acknowledged"}]

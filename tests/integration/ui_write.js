@@ -41,6 +41,13 @@ const { start } = require("./ui_browser.js");
   await page.click(row + " button.triage-acknowledged");
   await page.waitForSelector(row + '[data-status="acknowledged"]');
   out.alert_row = await page.$eval(row, (r) => [...r.cells].map((c) => c.textContent));
+  // Filtered by triage: the acknowledged one is under "acknowledged", not under "new".
+  await page.selectOption("#filter-status", "new");
+  await page.waitForSelector('#alerts-table[data-filter="new"]'); // the view made again with the filter
+  out.new_alerts = await page.$$eval("#alerts-table tr[data-alert]", (rs) => rs.map((r) => r.dataset.alert));
+  await page.selectOption("#filter-status", "acknowledged");
+  await page.waitForSelector('#alerts-table[data-filter="acknowledged"] ' + row.replace("#alerts-table ", ""));
+  out.acknowledged_alerts = await page.$$eval("#alerts-table tr[data-alert]", (rs) => rs.map((r) => r.dataset.alert));
   await page.screenshot({ path: shots + "/alerts.png", fullPage: true });
 
   console.log(JSON.stringify(out));

@@ -201,7 +201,11 @@ async function viewList(kind) {
 // -- alerts and their triage ------------------------------------------------------------
 
 async function viewAlerts() {
-  const [alerts, rules] = await Promise.all([all("/api/alerts", 500), api("/api/rules")]);
+  const status = (new URLSearchParams(location.hash.split("?")[1] || "")).get("status") || "";
+  const [alerts, rules] = await Promise.all([all("/api/alerts" + (status ? "?status=" + status : ""), 500), api("/api/rules")]);
+  const pick = el("select", { id: "filter-status" }, ...["", "new", "acknowledged", "resolved"].map((s) =>
+    el("option", s === status ? { value: s, selected: "" } : { value: s }, s || "any triage")));
+  pick.addEventListener("change", () => { location.hash = "#/alerts" + (pick.value ? "?status=" + pick.value : ""); });
   const triages = await Promise.all(alerts.map((a) => api("/api/alerts/" + a.event.id + "/triage")));
   const msg = el("p", { id: "alert-message", class: "error" });
   const act = (a, status) => el("button", { class: "triage-" + status, onclick: async () => {
@@ -217,8 +221,8 @@ async function viewAlerts() {
       el("td", {}, (a.rule && a.rule.name) || ""), el("td", {}, (a.whoflow && a.whoflow.rule && a.whoflow.rule.level) || (a.rule && a.rule.level) || ""),
       el("td", { class: "status" }, t.status + (t.note ? " (" + t.note + ")" : "")), el("td", {}, ...buttons));
   });
-  $("#view").replaceChildren(el("div", {}, el("div", { class: "toolbar" }, el("span", {}, alerts.length + " alerts" + (rules.writable ? "" : ", read only (--api-allow-write changes triage)"))), msg,
-    el("table", { id: "alerts-table" }, el("tr", {}, el("th", {}, "time"), el("th", {}, "process"), el("th", {}, "rule"), el("th", {}, "level"), el("th", {}, "triage"), el("th", {}, "")), ...rows)));
+  $("#view").replaceChildren(el("div", {}, el("div", { class: "toolbar" }, pick, el("span", {}, alerts.length + " alerts" + (rules.writable ? "" : ", read only (--api-allow-write changes triage)"))), msg,
+    el("table", { id: "alerts-table", "data-filter": status || "any" }, el("tr", {}, el("th", {}, "time"), el("th", {}, "process"), el("th", {}, "rule"), el("th", {}, "level"), el("th", {}, "triage"), el("th", {}, "")), ...rows)));
   setStatus("updated " + new Date().toLocaleTimeString());
 }
 
