@@ -286,11 +286,19 @@ static int store__step(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* exec, fork or exit: a process event, whose row it writes (others only add a missing one). */
+static bool row__is_proc(const struct db_row *r)
+{
+	const char *t = r->s[DBS_TYPE];
+
+	return t && (!strcmp(t, "exec") || !strcmp(t, "exit") || !strcmp(t, "fork"));
+}
+
 static int store__process(struct db_store *s, const struct db_row *r)
 {
 	bool exec = r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "exec");
 	bool exit = r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "exit");
-	bool proc = exec || exit || (r->s[DBS_TYPE] && !strcmp(r->s[DBS_TYPE], "fork"));
+	bool proc = row__is_proc(r);
 	sqlite3_stmt *st = proc ? s->ins_proc : s->add_proc;
 
 	bind__str(st, 1, r, DBS_ENTITY);
@@ -342,7 +350,6 @@ int db_store__insert(struct db_store *s, const struct db_row *r)
 {
 	sqlite3_stmt *st = s->ins_event;
 	bool net = r->s[DBS_SRC] != NULL;
-	const char *type = r->s[DBS_TYPE];
 
 	bind__str(st, 1, r, DBS_EVENT_ID);
 	sqlite3_bind_int64(st, 2, r->i[DBI_TS]);
@@ -363,9 +370,7 @@ int db_store__insert(struct db_store *s, const struct db_row *r)
 	}
 	if (!r->has_process)
 		return 0;
-	if (type && (!strcmp(type, "exec") || !strcmp(type, "exit") || !strcmp(type, "fork")))
-		return store__process(s, r);
-	return store__owner(s, r);
+	return row__is_proc(r) ? store__process(s, r) : store__owner(s, r);
 }
 
 static int64_t store__int(struct db_store *s, const char *sql)
