@@ -175,22 +175,18 @@ struct flow_dir_stats {
 };
 
 /*
- * The initiator's counters come first and the reply's last, with the fields
- * read by every packet (states, attributions) in between, at least a cache
- * line from both: the CPU that sends data and the one that handles its ACKs
- * write different lines, and neither dirties the line the other reads.
+ * Laid out for two CPUs: the one that sends a flow's data and the one that
+ * handles its ACKs. Each direction's counters (written by every packet) sit
+ * between two cold blocks of at least 56 bytes, fields no classifier touches
+ * once the flow is settled, so that no line holding counters also holds
+ * something another CPU reads per packet: the key (read by every lookup, it
+ * comes right before the value), the states at the start, the other
+ * direction's counters, or the next element of the table. Hash elements are
+ * 8-byte aligned, not line aligned: 56 bytes is the most a line can reach
+ * past an 8-byte aligned block.
  */
 struct flow_value {
-	struct flow_dir_stats orig;
-	__u64 first_ns;
-	/* Userspace only, filled when it reads the flow: the later of the two
-	 * directions' last_ns, on CLOCK_BOOTTIME. The kernel never writes it. */
-	__u64 last_ns;
-	__u64 socket_cookie; /* from the first packet that had a local socket */
-	/* By enum wf_flow_dir: the owner of the endpoint that sends in that direction
-	 * (ep[WF_DIR_ORIG] is the initiator), found once and kept: replies that
-	 * arrive after the owner exited are still its. */
-	struct wf_owner ep[2];
+	/* Read by every packet, written about never: they share the key's lines. */
 	__u8 ep_attr[2]; /* enum wf_attr */
 	__u8 closed; /* enum wf_flow_closed */
 	__u8 first_hook; /* enum wf_hook of the first packet */
@@ -199,20 +195,38 @@ struct flow_value {
 	__u8 had_sk; /* an egress packet carried a local socket */
 	__u8 capture_sel; /* -w with --domain/--sni: its DNS question or SNI matched */
 	__u8 dns_port; /* one of its ports is a DNS port (judged once, at creation) */
-	__u8 http_tries; /* payload segments judged while http_state was unknown */
 	__u8 key_rev; /* the initiator is the key's second endpoint (daddr, dport) */
+	__u8 pad0[4];
+	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */
+	/* By enum wf_flow_dir: the owner of the endpoint that sends in that direction
+	 * (ep0 is the initiator; FLOW_EP picks one), found once and kept: replies that
+	 * arrive after the owner exited are still its. 64 bytes each, read only
+	 * while an end is unknown: the cold blocks around orig. */
+	struct wf_owner ep0;
+	struct flow_dir_stats orig;
+	struct wf_owner ep1;
+	struct flow_dir_stats reply;
+	/* The third cold block: set at creation, read by the agent, or touched
+	 * only by a flow's first payload segments. */
+	__u64 first_ns;
+	/* Userspace only, filled when it reads the flow: the later of the two
+	 * directions' last_ns, on CLOCK_BOOTTIME. The kernel never writes it. */
+	__u64 last_ns;
+	__u64 socket_cookie; /* from the first packet that had a local socket */
+	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
+	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
+	__u8 http_tries; /* payload segments judged while http_state was unknown */
 	__u8 tls_hrr; /* the server answered with a HelloRetryRequest: second hellos follow */
 	__u8 tls_upgrade; /* a direction began with what precedes TLS later (CONNECT, STARTTLS...) */
 	__u8 tls_tries; /* segments judged in WF_TLS_LATER, both directions */
-	__u32 tls_isn[2]; /* sequence number of the direction's first payload byte */
-	__u32 tls_want[2]; /* bytes of the direction's stream to ship */
-	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */
-	__u64 pad4[8]; /* a cache line between the fields read per packet and reply */
-	struct flow_dir_stats reply;
+	__u32 pad1[3];
 };
 
 /* A direction's counters by enum wf_flow_dir. */
 #define FLOW_DIR(v, d) ((d) ? &(v)->reply : &(v)->orig)
+
+/* The owner of the end that sends in direction d (enum wf_flow_dir). */
+#define FLOW_EP(v, d) ((d) ? &(v)->ep1 : &(v)->ep0)
 
 enum wf_tls_state {
 	WF_TLS_UNKNOWN = 0, /* no payload seen yet in this direction */

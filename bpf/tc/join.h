@@ -93,7 +93,7 @@ static __always_inline void owner__pick(struct pkt_event_hdr *h, const struct fl
 	}
 	if (!v)
 		return;
-	if (attr__found(v->ep_attr[local]) && v->ep[local].netns == k->netns)
+	if (attr__found(v->ep_attr[local]) && FLOW_EP(v, local)->netns == k->netns)
 		e = local;
 	else if (attr__found(v->ep_attr[WF_DIR_ORIG]))
 		e = WF_DIR_ORIG;
@@ -103,7 +103,7 @@ static __always_inline void owner__pick(struct pkt_event_hdr *h, const struct fl
 		h->attr = v->ep_attr[local];
 		return;
 	}
-	h->owner = v->ep[e];
+	h->owner = *FLOW_EP(v, e);
 	h->attr = v->ep_attr[e];
 }
 
@@ -151,7 +151,7 @@ static __always_inline struct wf_tuple_val *tuple__lookup(struct wf_tuple_key *k
 static __always_inline void ep__set(struct flow_value *v, __u8 e, const struct wf_owner *o,
 				    __u8 attr)
 {
-	v->ep[e] = *o;
+	*FLOW_EP(v, e) = *o;
 	v->ep_attr[e] = o->tgid ? attr : WF_ATTR_PENDING;
 }
 
@@ -182,7 +182,7 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 
 	if (a == WF_ATTR_PENDING) {
 		/* The socket was accepted before anyone used it: has someone now? */
-		o = bpf_map_lookup_elem(&owners, &v->ep[e].cookie);
+		o = bpf_map_lookup_elem(&owners, &FLOW_EP(v, e)->cookie);
 		if (o && o->tgid)
 			ep__set(v, e, o, WF_ATTR_TUPLE);
 		return;

@@ -226,7 +226,7 @@ static __always_inline void drop__flow(struct wf_drop_event *d, struct flow_key 
 	d->v.flow_rev = v->key_rev;
 	e = swap == v->key_rev ? WF_DIR_ORIG : WF_DIR_REPLY;
 	if (d->v.owner_attr == WF_ATTR_NONE && v->ep_attr[e] != WF_ATTR_NONE) {
-		d->v.owner = v->ep[e];
+		d->v.owner = *FLOW_EP(v, e);
 		d->v.owner_attr = v->ep_attr[e];
 	}
 }

@@ -43,10 +43,10 @@ static void join__flow(const struct owner_ctx *oc, struct event *ev)
 	event_id__make(ev->id, v->first_ns, EVENT_ID_FLOW, k, sizeof(*k), NULL, 0);
 	if (a0 == WF_ATTR_NONE && v->ep_attr[WF_DIR_REPLY] != WF_ATTR_NONE)
 		e = WF_DIR_REPLY;
-	owner__view(&ev->owner, oc, &v->ep[e], v->ep_attr[e], hook, v->had_sk);
+	owner__view(&ev->owner, oc, FLOW_EP(v, e), v->ep_attr[e], hook, v->had_sk);
 	memset(&ev->peer, 0, sizeof(ev->peer));
 	if (e == WF_DIR_ORIG && v->ep_attr[WF_DIR_REPLY] != WF_ATTR_NONE)
-		owner__view(&ev->peer, oc, &v->ep[WF_DIR_REPLY], v->ep_attr[WF_DIR_REPLY], hook,
+		owner__view(&ev->peer, oc, FLOW_EP(v, WF_DIR_REPLY), v->ep_attr[WF_DIR_REPLY], hook,
 			    v->had_sk);
 	endpoints__fill(&ev->ep, k->family, k->saddr, k->daddr, k->proto, k->sport, k->dport,
 			v->last_ns);
