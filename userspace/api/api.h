@@ -32,5 +32,8 @@ int api__address(const char *listen, struct sockaddr_storage *ss, unsigned int *
 /* 0 with *out running, or -1 having said why. */
 int api__start(struct api **out, const struct api_config *c);
 void api__stop(struct api *a);
+/* Opens the pool of read-only connections to the store now (serve does at start): a
+ * monitor about to give up root calls it once the store exists. 0, or -1 after saying why. */
+int api__open_pool(struct api *a);
 
 #endif

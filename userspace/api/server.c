@@ -66,22 +66,33 @@ static void pool__give(struct api *a, int slot)
 }
 
 /* Opens the pool's connections and reads through each once, so that the store, its WAL
- * and its shared memory are open files before the process gives up its rights. */
+ * and its shared memory are open before the rights to open them go; then publishes them
+ * at once (a monitor's API may already be answering with connections of its own). */
 static int pool__open(struct api *a)
 {
-	for (a->npool = 0; a->npool < API_POOL; a->npool++) {
-		sqlite3 **db = &a->pool[a->npool];
+	sqlite3 *p[API_POOL] = { 0 };
 
-		if (sqlite3_open_v2(a->db_path, db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-		    sqlite3_exec(*db, "SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)", NULL,
+	for (size_t i = 0; i < API_POOL; i++) {
+		if (sqlite3_open_v2(a->db_path, &p[i], SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+		    sqlite3_exec(p[i], "SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)", NULL,
 				 NULL, NULL) != SQLITE_OK) {
-			pr_warn("cannot read the store %s: %s\n", a->db_path, sqlite3_errmsg(*db));
-			sqlite3_close(*db);
+			pr_warn("cannot read the store %s: %s\n", a->db_path, sqlite3_errmsg(p[i]));
+			for (size_t j = 0; j <= i; j++)
+				sqlite3_close(p[j]);
 			return -1;
 		}
-		sqlite3_busy_timeout(*db, 5000);
+		sqlite3_busy_timeout(p[i], 5000);
 	}
+	pthread_mutex_lock(&a->lock);
+	memcpy(a->pool, p, sizeof(p));
+	__atomic_store_n(&a->npool, API_POOL, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&a->lock);
 	return 0;
+}
+
+int api__open_pool(struct api *a)
+{
+	return a && !__atomic_load_n(&a->npool, __ATOMIC_ACQUIRE) ? pool__open(a) : 0;
 }
 
 /* One connection's request: its body as it arrives. */
@@ -308,7 +319,7 @@ static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st,
 			   "the body is not a flat JSON object of strings and numbers");
 		return;
 	}
-	if (a->npool) {
+	if (__atomic_load_n(&a->npool, __ATOMIC_ACQUIRE)) {
 		int slot = -1;
 
 		r->db = pool__take(a, &slot);

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* whoflow serve: the HTTP API over a store, no BPF (see cmd_serve.h). */
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include "api.h"
 #include "cmd_serve.h"
 #include "log.h"
+#include "privs.h"
 
 #define API_LISTEN_DEFAULT "127.0.0.1:8080"
 #define API_TOKEN_DEFAULT "/var/lib/whoflow/api.token"
@@ -19,28 +18,16 @@ static void serve__signal(int sig)
 	serve_stop = 1;
 }
 
-/* Gives up root: the supplementary groups, the group, the user, every capability (a
- * change of uid from 0 clears them), and any way back (no_new_privs). */
+/* Gives up root: the supplementary groups, the group, the user, every capability,
+ * and any way back (no_new_privs). */
 static int serve__drop(const char *name)
 {
 	struct passwd *pw = getpwnam(name);
 
-	if (!pw) {
-		pr_say("no user %s on this host\n", name);
+	if (privs__become(name, 0, false))
 		return -1;
-	}
-	if (!pw->pw_uid)
-		return 0; /* root asked for: nothing to give up */
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid) ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		pr_say("cannot run as %s: %m\n", name);
-		return -1;
-	}
-	if (!setuid(0)) {
-		pr_say("could take root back after running as %s: stopping\n", name);
-		return -1;
-	}
-	pr_info("running as %s (uid %u), no capabilities\n", name, pw->pw_uid);
+	if (pw && pw->pw_uid)
+		pr_info("running as %s (uid %u), no capabilities\n", name, pw->pw_uid);
 	return 0;
 }
 

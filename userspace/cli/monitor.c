@@ -26,6 +26,7 @@
 #include "tls_session.h"
 #include "quic_session.h"
 #include "privs.h"
+#include "monitor_user.h"
 #include "proc.h"
 #include "owner.h"
 #include "sock.h"
@@ -453,7 +454,6 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
 	    flow_tracker__adopt_pinned(ft))
 		return 1;
 	proc_tracker__snapshot(t);
-	monitor__ready(cfg, t, ft, cg_mount);
 	return 0;
 }
 
@@ -464,13 +464,13 @@ static int monitor__start_pinned(struct config *cfg, struct proc_tracker *t,
  */
 static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flow_tracker *ft,
 			  struct sock_tracker *st, struct pipeline *out, struct owner_ctx *oc,
-			  struct loop *l)
+			  struct loop *l, char *cg_mount)
 {
-	char cg_mount[PATH_MAX], pindir[PATH_MAX];
+	char pindir[PATH_MAX];
 	struct flow_load how;
 	struct owner_maps om;
 
-	if (mounts__cgroup2(cg_mount, sizeof(cg_mount)) || monitor__check_cgroup(cfg))
+	if (mounts__cgroup2(cg_mount, PATH_MAX) || monitor__check_cgroup(cfg))
 		return 1;
 	if (pinned__find(pindir, sizeof(pindir)))
 		return monitor__start_pinned(cfg, t, ft, out, oc, l, pindir, cg_mount);
@@ -495,7 +495,6 @@ static int monitor__start(struct config *cfg, struct proc_tracker *t, struct flo
 	proc_tracker__snapshot(t);
 	proc_tracker__judge_all(t);
 	sock_tracker__snapshot(st, &t->table);
-	monitor__ready(cfg, t, ft, cg_mount);
 	return 0;
 }
 
@@ -530,6 +529,7 @@ int monitor__run(struct config *cfg)
 	struct nsguard guard[16];
 	struct api *api = NULL;
 	struct metrics_http *metrics = NULL;
+	char cg_mount[PATH_MAX];
 	size_t nwatch = 0, nguard = 0;
 	int rc;
 
@@ -565,6 +565,8 @@ int monitor__run(struct config *cfg)
 			return rc;
 		expr__free(e);
 	}
+	if (monitor_user__check(cfg))
+		return 2;
 	if (privs__check())
 		return 1;
 	if (cfg->list_ifaces)
@@ -591,7 +593,7 @@ int monitor__run(struct config *cfg)
 	 * unwritable path fails before any hook; -c then counts packets written,
 	 * and events are not printed, as with tcpdump. */
 	rc = loop__init(&loop) ? 1 : monitor_ctr__start(cfg, &t);
-	rc = rc ?: monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop);
+	rc = rc ?: monitor__start(cfg, &t, &ft, &st, &out, &oc, &loop, cg_mount);
 	rc = rc ?: monitor_files__start(cfg, &t, &out.base, &loop);
 	cap = sink_pcapng__capture(pipeline__sink(&out, "pcapng"));
 	if (cap && ft.skel)
@@ -602,6 +604,10 @@ int monitor__run(struct config *cfg)
 	for (size_t i = 0; !rc && !ft.pinned && i < cfg->netnses.n && i < 16; i++)
 		if (!nsguard__open(&guard[nguard], cfg->netnses.v[i]))
 			nguard++;
+	/* Everything that needs root is done: --user gives it up before 'ready'. */
+	rc = rc ?: monitor_user__drop(cfg, api);
+	if (!rc)
+		monitor__ready(cfg, &t, &ft, cg_mount);
 	if (!rc)
 		monitor_metrics__publish(metrics, &t, &ft, &st, &out);
 	if (!rc)

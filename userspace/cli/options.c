@@ -311,9 +311,10 @@ const struct option_def option_defs[] = {
 	  "every endpoint but /health needs the bearer token in --api-token-file",
 	  "127.0.0.1:8080 with serve", M | SV, OPTDEF_DEF_TEXT },
 	{ OPT_USER, "user", "NAME",
-	  "once the port is bound, the token read and the store open, run as this user, with no "
-	  "capabilities (root keeps them)",
-	  "nobody, when started as root", SV, OPTDEF_DEF_TEXT },
+	  "run as this user once set up: serve with no capabilities; the monitor, once attached, "
+	  "with its event loop keeping CAP_BPF, CAP_NET_ADMIN, CAP_SYS_PTRACE and "
+	  "CAP_DAC_READ_SEARCH (and CAP_SYS_ADMIN with --files or --netns), its other threads none",
+	  "serve: nobody, when started as root; monitor: root", M | SV, OPTDEF_DEF_TEXT },
 	{ OPT_API_TOKEN_FILE, "api-token-file", "PATH",
 	  "the API's token, made (random, 0600) when missing and kept",
 	  "/var/lib/whoflow/api.token", M | SV, OPTDEF_DEF_TEXT },

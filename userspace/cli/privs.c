@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include "privs.h"
 #include "log.h"
 
@@ -60,6 +66,48 @@ int privs__check(void)
 			"CONFIG_DEBUG_INFO_BTF=y, as Debian, Ubuntu, Fedora and RHEL ship\n",
 			BTF_PATH);
 		return 1;
+	}
+	return 0;
+}
+
+/* The calling thread's effective and permitted sets, nothing inheritable. */
+static int privs__caps_self(uint64_t keep)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	d[0].effective = d[0].permitted = (uint32_t)keep;
+	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/*
+ * glibc changes the ids of every thread (setresuid is process-wide in POSIX);
+ * the kernel clears each thread's capabilities as its uid leaves 0, except in
+ * a thread that set keep-caps, a per-thread flag: only this one. It then
+ * narrows what it kept to keep.
+ */
+int privs__become(const char *name, uint64_t keep, bool user_groups)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw) {
+		pr_say("no user %s on this host\n", name);
+		return -1;
+	}
+	if (!pw->pw_uid)
+		return 0; /* root asked for: nothing to give up */
+	if ((keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) ||
+	    (user_groups ? initgroups(pw->pw_name, pw->pw_gid) : setgroups(0, NULL)) ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) || (keep && privs__caps_self(keep)) ||
+	    (keep && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		pr_say("cannot run as %s: %m\n", name);
+		return -1;
+	}
+	if (!setuid(0)) {
+		pr_say("could take root back after running as %s: stopping\n", name);
+		return -1;
 	}
 	return 0;
 }

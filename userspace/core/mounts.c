@@ -187,3 +187,8 @@ void mounts__cleanup(void)
 	rmdir(tmp_mount);
 	tmp_mount[0] = '\0';
 }
+
+bool mounts__made_own(void)
+{
+	return tmp_mount[0] != '\0';
+}

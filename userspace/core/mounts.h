@@ -24,5 +24,7 @@ int mounts__bpffs(char *out, size_t outsz);
 int mounts__bpffs_lookup(char *out, size_t outsz, bool warn);
 /* Removes the temporary mount point, if mounts__cgroup2() made one. */
 void mounts__cleanup(void);
+/* cgroup2 mounted by whoflow on a directory of its own, which the cleanup removes. */
+bool mounts__made_own(void);
 
 #endif
