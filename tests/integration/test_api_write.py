@@ -153,6 +153,10 @@ def test_rules_and_alert_triage_through_the_api(agents, netns, cgroup, tmp_path)
     got = api.call("POST", path, {"status": "acknowledged", "note": "seen by the test"}, op=op)
     assert got["status"] == "acknowledged" and got["note"] == "seen by the test" and got["changed"]
     assert api.call("GET", path, op=op) == got
+    # A list of alerts answers the triage of those someone marked, in the same request.
+    assert api.call("GET", "/api/alerts?limit=10", op="/api/alerts")["triage"] == [got]
+    assert api.call("GET", "/api/events?type=alert&limit=1&pid=1", op="/api/events")["triage"] == []
+    assert "triage" not in api.call("GET", "/api/events?type=dns&limit=1", op="/api/events")
     # The list by triage: new is every alert nobody marked otherwise.
     assert [get(e, "event.id") for e in alerts_stored("&status=acknowledged")] == [eid]
     new = [get(e, "event.id") for e in alerts_stored("&status=new")]

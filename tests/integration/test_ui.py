@@ -104,6 +104,8 @@ def test_ui_changes_rules_and_alert_triage(agents, netns, cgroup, tmp_path):
     assert (d / ("api-%s.yml" % NEW_ID)).read_text() == text
     assert (d / ".whoflow-disabled").read_text() == NEW_ID + "\n"
     assert "POST http://127.0.0.1:%d/api/alerts/%s/triage" % (port, want["alert_id"]) in saw["requests"]
+    # The alerts view has their triage from the list itself: no request per alert.
+    assert not [q for q in saw["requests"] if q.startswith("GET ") and q.endswith("/triage")], saw["requests"]
     assert saw["alert_row"][2] == "base " + tag and saw["alert_row"][4] == "acknowledged"
     assert saw["new_alerts"] == [] and saw["acknowledged_alerts"] == [want["alert_id"]]
     rows = subprocess.run(["sqlite3", "-json", str(db), "SELECT event_id, status FROM alert_triage"],

@@ -38,6 +38,10 @@ void routes__dispatch(struct api_req *r);
 /* The endpoints that change things (writes.c): true when p (after /api/) was one of them,
  * answered. */
 bool writes__dispatch(struct api_req *r, const char *p);
+/* "triage": [...], the alert_triage rows of these n alerts (those nobody marked are new and
+ * have none), so that a list of alerts answers its triage in the same request. 0, or -1
+ * after answering the error. */
+int triage__page(struct api_req *r, char *const *ids, int64_t n);
 /* A 4xx or 5xx answer: {"error": message, "parameter": param (when one is to blame)}. */
 void api__error(struct api_req *r, int status, const char *param, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

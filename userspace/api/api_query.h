@@ -35,6 +35,8 @@ void out__time(struct json *j, const char *key, sqlite3_stmt *st, int col);
 void out__col(struct json *j, const char *key, sqlite3_stmt *st, int col);
 /* Lists: {"items": [...], "next_cursor": "ID" or null}, newest first. */
 void out__list_end(struct api_req *r, int64_t last_id, int64_t got, int64_t limit);
+/* The same, once the items' array is closed and other fields written after it. */
+void out__list_cursor(struct api_req *r, int64_t last_id, int64_t got, int64_t limit);
 void out__now(struct json *j, const char *key);
 int64_t now_ns(void);
 

@@ -171,9 +171,14 @@ void out__col(struct json *j, const char *key, sqlite3_stmt *st, int col)
 /* Lists: {"items": [...], "next_cursor": "ID" or null}, newest first. */
 void out__list_end(struct api_req *r, int64_t last_id, int64_t got, int64_t limit)
 {
+	json__arr_close(&r->out);
+	out__list_cursor(r, last_id, got, limit);
+}
+
+void out__list_cursor(struct api_req *r, int64_t last_id, int64_t got, int64_t limit)
+{
 	char cur[24];
 
-	json__arr_close(&r->out);
 	if (got == limit && last_id > 1) {
 		snprintf(cur, sizeof(cur), "%" PRId64, last_id);
 		json__str(&r->out, "next_cursor", cur);

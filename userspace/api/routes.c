@@ -41,6 +41,7 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 	int64_t pid, limit, cursor, since, until, got = 0, last = 0;
 	bool has_pid, has_cursor, known = !t;
 	struct q q = { 0 };
+	char **ids = NULL;
 	sqlite3_stmt *st;
 
 	if (params__only(r, allowed + (type ? 1 : 0)) ||
@@ -66,7 +67,12 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 			   "an entity id is 32 hex digits");
 		return;
 	}
-	q__sql(&q, "SELECT id, json FROM events");
+	/* Alerts come with their triage: the page's event ids are kept for it. */
+	if (t && !strcmp(t, "alert") && !(ids = calloc((size_t)limit, sizeof(*ids)))) {
+		api__error(r, 500, NULL, "out of memory");
+		return;
+	}
+	q__sql(&q, "SELECT id, json, event_id FROM events");
 	/* A rarer type is read through its own index unless a more selective one applies;
 	 * t is one of event_types' own strings by now, never what the client sent. */
 	if (t && strcmp(t, "dns") && !entity && !param(r, "name")) {
@@ -103,18 +109,27 @@ static void route__events(struct api_req *r, const char *type, const char *entit
 	if (has_cursor)
 		q__and_i(&q, "id < ?", cursor);
 	q__and_i(&q, "1 ORDER BY id DESC LIMIT ?", limit);
-	if (!(st = q__prepare(r, &q)))
+	if (!(st = q__prepare(r, &q))) {
+		free(ids);
 		return;
+	}
 	json__obj_open(&r->out, NULL);
 	json__arr_open(&r->out, "items");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		last = sqlite3_column_int64(st, 0);
 		json__raw(&r->out, NULL, (const char *)sqlite3_column_text(st, 1),
 			  (size_t)sqlite3_column_bytes(st, 1));
+		if (ids && got < limit)
+			ids[got] = strdup((const char *)sqlite3_column_text(st, 2));
 		got++;
 	}
 	sqlite3_finalize(st);
-	out__list_end(r, last, got, limit);
+	json__arr_close(&r->out);
+	if (!ids || !triage__page(r, ids, got))
+		out__list_cursor(r, last, got, limit);
+	for (int64_t i = 0; ids && i < got; i++)
+		free(ids[i]);
+	free(ids);
 }
 
 /* -- processes ----------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * written on a connection of the request's own; the event stays as reported).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "api_query.h"
 #include "rule_admin.h"
@@ -166,6 +167,43 @@ static int triage__write(sqlite3 *db, const char *id, const char *status, const 
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int triage__page(struct api_req *r, char *const *ids, int64_t n)
+{
+	size_t len = 96 + 2 * (size_t)n;
+	sqlite3_stmt *st = NULL;
+	char *sql = malloc(len);
+
+	json__arr_open(&r->out, "triage");
+	if (n && sql) {
+		int at = snprintf(sql, len, "SELECT event_id, status, note, changed_ts FROM "
+					    "alert_triage WHERE event_id IN (");
+
+		for (int64_t i = 0; i < n; i++)
+			at += snprintf(sql + at, len - (size_t)at, i ? ",?" : "?");
+		snprintf(sql + at, len - (size_t)at, ")");
+		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+			st = NULL;
+	}
+	for (int64_t i = 0; st && i < n; i++)
+		sqlite3_bind_text(st, (int)i + 1, ids[i] ? ids[i] : "", -1, SQLITE_STATIC);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		json__obj_open(&r->out, NULL);
+		out__col(&r->out, "event_id", st, 0);
+		out__col(&r->out, "status", st, 1);
+		out__col(&r->out, "note", st, 2);
+		out__time(&r->out, "changed", st, 3);
+		json__obj_close(&r->out);
+	}
+	json__arr_close(&r->out);
+	sqlite3_finalize(st);
+	free(sql);
+	if (n && !st) {
+		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
 }
 
 /* GET and POST /api/alerts/{event_id}/triage */

@@ -36,13 +36,16 @@ async function send(method, path, body, type) {
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
+// Every page's items; alerts' pages also carry the triage of their marked alerts (items.triage).
 async function all(path, max) {
-  let items = [], cursor = null;
+  let items = [], triage = [], cursor = null;
   do {
     const page = await api(path + (path.includes("?") ? "&" : "?") + "limit=1000" + (cursor ? "&cursor=" + cursor : ""));
     items = items.concat(page.items);
+    triage = triage.concat(page.triage || []);
     cursor = page.next_cursor;
   } while (cursor && items.length < (max || 20000));
+  items.triage = triage;
   return items;
 }
 
@@ -206,14 +209,14 @@ async function viewAlerts() {
   const pick = el("select", { id: "filter-status" }, ...["", "new", "acknowledged", "resolved"].map((s) =>
     el("option", s === status ? { value: s, selected: "" } : { value: s }, s || "any triage")));
   pick.addEventListener("change", () => { location.hash = "#/alerts" + (pick.value ? "?status=" + pick.value : ""); });
-  const triages = await Promise.all(alerts.map((a) => api("/api/alerts/" + a.event.id + "/triage")));
+  const marked = new Map(alerts.triage.map((t) => [t.event_id, t])); // the others are new
   const msg = el("p", { id: "alert-message", class: "error" });
   const act = (a, status) => el("button", { class: "triage-" + status, onclick: async () => {
     try { await send("POST", "/api/alerts/" + a.event.id + "/triage", { status }); await viewAlerts(); }
     catch (e) { if (e.message !== "401") $("#alert-message").textContent = e.message; }
   } }, status === "acknowledged" ? "Acknowledge" : status === "resolved" ? "Resolve" : "Reopen");
-  const rows = alerts.map((a, i) => {
-    const t = triages[i], pr = a.process || {};
+  const rows = alerts.map((a) => {
+    const t = marked.get(a.event.id) || { status: "new", note: null }, pr = a.process || {};
     const buttons = rules.writable ? ["acknowledged", "resolved", "new"].filter((s) => s !== t.status).map((s) => act(a, s)) : [];
     return el("tr", { "data-alert": a.event.id, "data-status": t.status },
       el("td", {}, a["@timestamp"]),
