@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,16 @@
 
 #define API_POOL 16
 
+/*
+ * Requests that query the store at once, at most; the others wait their turn
+ * (API_TURN_S at most, then 503). Each runs on a connection thread of low
+ * priority (API_NICE), but the scheduler weighs threads, not processes: fifty
+ * clients' threads together would outweigh the store's writer and the ring
+ * readers, and events would be lost to questions about them.
+ */
+#define API_RUNNING 2
+#define API_TURN_S 10
+
 struct api {
 	struct MHD_Daemon *d;
 	char token[160];
@@ -32,6 +43,7 @@ struct api {
 	sqlite3 *pool[API_POOL];
 	bool busy[API_POOL];
 	size_t npool;
+	sem_t running; /* turns to query the store: API_RUNNING */
 };
 
 /* A pooled connection, waiting a few seconds at most for one; NULL: none came. */
@@ -290,6 +302,44 @@ static bool api__raw_body(const char *method, const char *url)
 	return !strcmp(method, "POST") && !strcmp(url, "/api/rules");
 }
 
+/* Waits for a turn to query the store (see API_RUNNING); false: none came in time. */
+static bool api__turn(struct api *a)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += API_TURN_S;
+	while (sem_timedwait(&a->running, &until))
+		if (errno != EINTR)
+			return false;
+	return true;
+}
+
+/* The request's answer from the store: a pooled connection, or one of its own. */
+static void api__query(struct api *a, struct api_req *r)
+{
+	if (__atomic_load_n(&a->npool, __ATOMIC_ACQUIRE)) {
+		int slot = -1;
+
+		r->db = pool__take(a, &slot);
+		if (!r->db) {
+			api__error(r, 503, NULL,
+				   "every connection to the store is busy: try again");
+			return;
+		}
+		routes__dispatch(r);
+		r->db = NULL;
+		pool__give(a, slot);
+		return;
+	}
+	if (sqlite3_open_v2(a->db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		api__error(r, 503, NULL, "cannot open the store: %s", sqlite3_errmsg(r->db));
+		return;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	routes__dispatch(r);
+}
+
 static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st, struct api_req *r)
 {
 	bool raw = api__raw_body(r->method, r->path);
@@ -319,26 +369,12 @@ static void api__serve(struct api *a, struct MHD_Connection *c, struct conn *st,
 			   "the body is not a flat JSON object of strings and numbers");
 		return;
 	}
-	if (__atomic_load_n(&a->npool, __ATOMIC_ACQUIRE)) {
-		int slot = -1;
-
-		r->db = pool__take(a, &slot);
-		if (!r->db) {
-			api__error(r, 503, NULL,
-				   "every connection to the store is busy: try again");
-			return;
-		}
-		routes__dispatch(r);
-		r->db = NULL;
-		pool__give(a, slot);
+	if (!api__turn(a)) {
+		api__error(r, 503, NULL, "the store is busy answering others: try again");
 		return;
 	}
-	if (sqlite3_open_v2(a->db_path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		api__error(r, 503, NULL, "cannot open the store: %s", sqlite3_errmsg(r->db));
-		return;
-	}
-	sqlite3_busy_timeout(r->db, 5000);
-	routes__dispatch(r);
+	api__query(a, r);
+	sem_post(&a->running);
 }
 
 static enum MHD_Result api__handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -456,6 +492,7 @@ int api__start(struct api **out, const struct api_config *cfg)
 	db_store__config();
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->freed, NULL);
+	sem_init(&a->running, 0, API_RUNNING);
 	if (mhd__load() || (cfg->pool && pool__open(a))) {
 		for (size_t i = 0; i < a->npool; i++)
 			sqlite3_close(a->pool[i]);
@@ -468,6 +505,8 @@ int api__start(struct api **out, const struct api_config *cfg)
 				MHD_OPTION_NOTIFY_COMPLETED, api__done, NULL, MHD_OPTION_END);
 	if (!a->d) {
 		pr_warn("cannot serve the API on %s: %m (is the port taken?)\n", cfg->listen);
+		for (size_t i = 0; i < a->npool; i++)
+			sqlite3_close(a->pool[i]);
 		free(a);
 		return -1;
 	}
@@ -484,5 +523,6 @@ void api__stop(struct api *a)
 	mhd.stop_daemon(a->d);
 	for (size_t i = 0; i < a->npool; i++)
 		sqlite3_close(a->pool[i]);
+	sem_destroy(&a->running);
 	free(a);
 }
