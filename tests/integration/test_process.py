@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import uuid
 
 import whoflow_harness as h
@@ -63,6 +64,25 @@ def test_true_exec_and_exit(agents, netns, cgroup):
     assert rc == 0
     counts = h.parse_summary(summary)
     assert counts["exec"] >= 1 and counts["exit"] >= 1 and counts["ringbuf_full"] == 0
+
+
+def test_exec_through_proc_self_exe_names_the_file(agents, netns, cgroup):
+    """A process that execs /proc/self/exe (as chromium and runc start their children) is named by
+    the file it runs, not by the link; a path that is a plain file stays as it was exec'd."""
+    a = start(agents, netns, cgroup)
+    code = "import os, sys; sys.stdin.readline(); os.execv('/proc/self/exe', ['again', '-c', 'import sys; sys.stdin.read()'])"
+    p = cgroup.spawn([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        first = a.wait_for(by_action("exec", **{"process.pid": p.pid}))
+        assert get(first, "process.executable") == sys.executable
+        p.stdin.write(b"x\n")
+        p.stdin.flush()  # it execs itself, and then waits for the end of its input
+        again = a.wait_for(lambda e: get(e, "event.action") == "exec" and get(e, "process.pid") == p.pid
+                           and get(e, "process.args") == ["again", "-c", "import sys; sys.stdin.read()"])
+    finally:
+        p.stdin.close()
+        p.wait(10)
+    assert get(again, "process.executable") == os.path.realpath(sys.executable), again
 
 
 def test_script_args_with_spaces_and_quotes(agents, netns, cgroup, tmp_path):

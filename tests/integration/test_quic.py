@@ -3,8 +3,9 @@
 test's namespaces; whoflow decrypts the client's Initial and reports its ClientHello as a TLS event
 of the UDP flow, named after the client process, and tshark (which decrypts QUIC Initials itself)
 dissects the same packets: SNI, ALPN, cipher suites, extensions, groups and signature algorithms
-must be equal, and JA4 must name QUIC ('q')."""
+must be equal, and JA4 must name QUIC ('q'). Version 2 comes from Debian's chromium."""
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -131,3 +132,55 @@ def test_udp_that_is_not_quic_makes_no_hello(agents, netns, cgroup):
     assert not [e for e in a.events if get(e, "event.action") == "tls-client-hello"]
     quic = [l for l in a.stderr if l.startswith("whoflow: summary: quic")]
     assert quic and h.parse_summary(quic[0])["undecryptable"] == 1, a.stderr
+
+
+def test_quic_v2_hello_from_chromium(agents, netns, cgroup, tmp_path):
+    """QUIC version 2 (RFC 9369) from a real client: Debian's chromium told to speak it
+    (--quic-version=RFCv2) opens an HTTP/3 connection that nobody answers. Its Initials (its
+    ClientHello, with a post-quantum key share, spans two of them) are decrypted with v2's salt and
+    labels; tshark (4.0 cannot decrypt v2) reads the version of the same packets."""
+    pcap = str(tmp_path / "v2.pcap")
+    td = subprocess.Popen(["nsenter", "--net=" + netns.path, "tcpdump", "-i", "lo", "--immediate-mode", "-U", "-w",
+                           pcap, "udp", "port", str(PORT)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for line in td.stderr:
+        if b"listening on" in line:
+            break
+    threading.Thread(target=td.stderr.read, daemon=True).start()
+    # A socket that takes the datagrams and answers nothing: no ICMP error ends the attempt
+    # before the client's second Initial.
+    sink = subprocess.Popen(["nsenter", "--net=" + netns.path, sys.executable, "-c",
+                             "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                             "s.bind(('127.0.0.1', %d))\nprint('bound', flush=True)\n"
+                             "while True: s.recv(65536)" % PORT], stdout=subprocess.PIPE, text=True)
+    ch = None
+    try:
+        assert sink.stdout.readline().strip() == "bound"
+        a = agents(["--cgroup", cgroup.path, "-i", "lo"], netns=netns).wait_ready()
+        url = "https://%s:%d/" % (NAME, PORT)
+        ch = cgroup.spawn(["nsenter", "--net=" + netns.path, "timeout", "20", "/usr/bin/chromium", "--headless=new",
+                           "--no-sandbox", "--disable-gpu", "--user-data-dir=" + str(tmp_path / "profile"),
+                           "--enable-quic", "--quic-version=RFCv2", "--origin-to-force-quic-on=%s:%d" % (NAME, PORT),
+                           "--host-resolver-rules=MAP %s 127.0.0.1" % NAME, "--dump-dom", url],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ev = a.wait_for(lambda e: get(e, "event.action") == "tls-client-hello", timeout=30)
+        rc, _ = a.stop()
+        assert rc == 0
+    finally:
+        if ch:
+            ch.terminate()  # timeout passes it on to chromium
+            ch.wait(30)
+        sink.kill()
+        sink.wait(10)
+        td.terminate()
+        td.wait(10)
+    out = subprocess.run(["tshark", "-r", pcap, "-d", "udp.port==%d,quic" % PORT, "-T", "fields", "-e", "udp.srcport",
+                          "-e", "quic.version"], capture_output=True, text=True, check=True).stdout.split()
+    assert out and out[1] == "0x6b3343cf", out
+    assert get(ev, "network.transport") == "udp" and get(ev, "network.protocol") == "quic"
+    assert get(ev, "whoflow.quic.version") == "0x6b3343cf"
+    assert get(ev, "source.port") == int(out[0]) and get(ev, "destination.port") == PORT
+    assert get(ev, "tls.client.server_name") == NAME
+    assert get(ev, "whoflow.tls.client.alpn") == ["h3"]
+    assert get(ev, "tls.client.ja4").startswith("q13d")
+    assert get(ev, "whoflow.quic.initial_packets") >= 2, ev  # the hello spans two Initials
+    assert get(ev, "process.executable") == "/usr/lib/chromium/chromium"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -234,6 +235,34 @@ static void exec__image(struct proc_info *p, const struct proc_exec_event *e)
 	}
 }
 
+/*
+ * An image exec'd through a process's link or a descriptor (/proc/self/exe, as
+ * chromium and runc start their children; /dev/fd/N, fexecve) has a name that
+ * says nothing: it is named by the file it is, read from /proc/PID/exe while
+ * the process still runs that very image (its inode and device from the exec
+ * record); otherwise the name stays as the kernel gave it.
+ */
+static void exec__resolve_link(struct proc_info *p)
+{
+	char link[40];
+	struct stat st;
+	char *real;
+
+	if (!p->exe || (strncmp(p->exe, "/proc/", 6) && strncmp(p->exe, "/dev/fd/", 8)))
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/exe", p->pid);
+	if (stat(link, &st) ||
+	    (p->image_ino && (st.st_ino != p->image_ino || st.st_dev != p->image_dev)))
+		return;
+	real = path__readlink("/proc/%d/exe", p->pid);
+	if (real && real[0] == '/') {
+		free(p->exe);
+		p->exe = real;
+	} else {
+		free(real);
+	}
+}
+
 static void tracker__emit(struct proc_tracker *t, struct proc_info *p, enum proc_view_kind kind,
 			  uint64_t ts, __u32 bpf_kind)
 {
@@ -267,6 +296,7 @@ static void tracker__on_exec(struct proc_tracker *t, const struct proc_exec_even
 	p->image_ino = e->image_ino;
 	/* The kernel's dev_t: 12 bits of major above 20 of minor. */
 	p->image_dev = makedev(e->image_dev >> 20, e->image_dev & 0xfffff);
+	exec__resolve_link(p);
 	p->md5[0] = '\0';
 	/* Now, while the process most likely still runs its image: it may delete it at once. */
 	p->bin_status = t->keep ? binkeep__exec(t->keep, p) : BIN_NONE;
