@@ -101,6 +101,14 @@ static bool triage__state(const char *s)
 	return false;
 }
 
+/* A row of alert_triage from column col on: its status, note and time changed. */
+static void triage__fields(struct json *j, sqlite3_stmt *st, int col)
+{
+	out__col(j, "status", st, col);
+	out__col(j, "note", st, col + 1);
+	out__time(j, "changed", st, col + 2);
+}
+
 /* {"event_id", "status", "note", "changed"}: what alert_triage holds, or "new". */
 static void triage__answer(struct api_req *r, sqlite3 *db, const char *id)
 {
@@ -117,9 +125,7 @@ static void triage__answer(struct api_req *r, sqlite3 *db, const char *id)
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		out__col(&r->out, "status", st, 0);
-		out__col(&r->out, "note", st, 1);
-		out__time(&r->out, "changed", st, 2);
+		triage__fields(&r->out, st, 0);
 	} else {
 		json__str(&r->out, "status", "new");
 		json__null(&r->out, "note");
@@ -191,16 +197,15 @@ int triage__page(struct api_req *r, char *const *ids, int64_t n)
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		json__obj_open(&r->out, NULL);
 		out__col(&r->out, "event_id", st, 0);
-		out__col(&r->out, "status", st, 1);
-		out__col(&r->out, "note", st, 2);
-		out__time(&r->out, "changed", st, 3);
+		triage__fields(&r->out, st, 1);
 		json__obj_close(&r->out);
 	}
 	json__arr_close(&r->out);
 	sqlite3_finalize(st);
 	free(sql);
 	if (n && !st) {
-		api__error(r, 500, NULL, "the store refused a query: %s", sqlite3_errmsg(r->db));
+		api__error(r, 500, NULL, "the store refused a query: %s",
+			   sql ? sqlite3_errmsg(r->db) : "out of memory");
 		return -1;
 	}
 	return 0;

@@ -6,18 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "api.h"
 #include "log.h"
 #include "mounts.h"
 #include "monitor_user.h"
 #include "privs.h"
-
-#define CAP_DAC_READ_SEARCH_ 2
-#define CAP_FOWNER_ 3
-#define CAP_NET_ADMIN_ 12
-#define CAP_SYS_PTRACE_ 19
-#define CAP_SYS_ADMIN_ 21
-#define CAP_BPF_ 39
 
 int monitor_user__check(const struct config *cfg)
 {
@@ -42,13 +36,13 @@ int monitor_user__check(const struct config *cfg)
  */
 static uint64_t monitor_user__keep(const struct config *cfg)
 {
-	uint64_t keep = PRIV_CAP(CAP_BPF_) | PRIV_CAP(CAP_NET_ADMIN_) |
-			PRIV_CAP(CAP_SYS_PTRACE_) | PRIV_CAP(CAP_DAC_READ_SEARCH_);
+	uint64_t keep = PRIV_CAP(CAP_BPF) | PRIV_CAP(CAP_NET_ADMIN) |
+			PRIV_CAP(CAP_SYS_PTRACE) | PRIV_CAP(CAP_DAC_READ_SEARCH);
 
 	if (cfg->files || cfg->netnses.n || mounts__made_own())
-		keep |= PRIV_CAP(CAP_SYS_ADMIN_);
+		keep |= PRIV_CAP(CAP_SYS_ADMIN);
 	if (mounts__made_own())
-		keep |= PRIV_CAP(CAP_FOWNER_);
+		keep |= PRIV_CAP(CAP_FOWNER);
 	return keep;
 }
 
@@ -104,6 +98,8 @@ static int monitor_user__check_dirs(const struct config *cfg)
 
 int monitor_user__drop(const struct config *cfg, struct api *api)
 {
+	uint64_t keep = monitor_user__keep(cfg);
+	char kept[160];
 	struct passwd *pw;
 
 	if (!cfg->run_user)
@@ -116,12 +112,10 @@ int monitor_user__drop(const struct config *cfg, struct api *api)
 	if (!pw->pw_uid)
 		return 0;
 	if (monitor_user__give_store(cfg->db_path, pw) || api__open_pool(api) ||
-	    privs__become(cfg->run_user, monitor_user__keep(cfg), true) ||
-	    monitor_user__check_dirs(cfg))
+	    privs__become(cfg->run_user, keep, true) || monitor_user__check_dirs(cfg))
 		return 1;
-	pr_say("running as %s (uid %u); the event loop keeps CAP_BPF, CAP_NET_ADMIN, "
-		"CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH%s, every other thread none\n",
-		cfg->run_user, pw->pw_uid,
-		monitor_user__keep(cfg) & PRIV_CAP(CAP_SYS_ADMIN_) ? ", CAP_SYS_ADMIN" : "");
+	privs__names(keep, kept, sizeof(kept));
+	pr_say("running as %s (uid %u); the event loop keeps %s, every other thread none\n",
+	       cfg->run_user, pw->pw_uid, kept);
 	return 0;
 }

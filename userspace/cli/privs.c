@@ -20,10 +20,10 @@ struct cap_need {
 
 /* CAP_SYS_ADMIN covers mounting cgroup2 and older kernels without CAP_BPF. */
 static const struct cap_need needs[] = {
-	{ 21, "CAP_SYS_ADMIN" },
-	{ 38, "CAP_PERFMON" },
-	{ 39, "CAP_BPF" },
-	{ 12, "CAP_NET_ADMIN" },
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+	{ CAP_PERFMON, "CAP_PERFMON" },
+	{ CAP_BPF, "CAP_BPF" },
+	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
 };
 
 static unsigned long long privs__effective(void)
@@ -68,6 +68,26 @@ int privs__check(void)
 		return 1;
 	}
 	return 0;
+}
+
+/* The capabilities privs__check wants or a monitor keeps, by name. */
+static const struct cap_need names[] = {
+	{ CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH" },
+	{ CAP_FOWNER, "CAP_FOWNER" },
+	{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+	{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE" },
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" },
+	{ CAP_PERFMON, "CAP_PERFMON" },
+	{ CAP_BPF, "CAP_BPF" },
+};
+
+void privs__names(uint64_t set, char *out, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (set & PRIV_CAP(names[i].bit))
+			snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? ", " : "",
+				 names[i].name);
 }
 
 /* The calling thread's effective and permitted sets, nothing inheritable. */

@@ -3,6 +3,7 @@
 #define WHOFLOW_PRIVS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -13,6 +14,9 @@ int privs__check(void);
 
 /* A capability's bit in a set for privs__become. */
 #define PRIV_CAP(n) (1ull << (n))
+
+/* The names of the capabilities in set ("CAP_BPF, CAP_NET_ADMIN"), into out. */
+void privs__names(uint64_t set, char *out, size_t n);
 
 /*
  * Runs the process as the user NAME from here on: its groups (the user's own
