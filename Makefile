@@ -137,6 +137,11 @@ $(BUILD)/tests/test_ctr_cache: tests/unit/test_ctr_cache.c $(BUILD)/userspace/co
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka \
 		-lcrypto -lpcap -lz -ljson-c
 
+# The store's checkpoints, on a real SQLite file.
+$(BUILD)/tests/test_db_store: tests/unit/test_db_store.c $(BUILD)/userspace/out/db_store.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/out/db_store.o -o $@ -lcmocka -lsqlite3
+
 $(BUILD)/tests/test_ksyms: tests/unit/test_ksyms.c $(BUILD)/userspace/net/ksyms.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/ksyms.o -o $@ -lcmocka

@@ -68,6 +68,26 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def thread_ticks(pid, comm):
+    """CPU ticks of the process's threads named comm (the agent names its own: wf-store...)."""
+    n = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                if f.read().strip() != comm:
+                    continue
+            n += cpu_ticks_path("/proc/%d/task/%s/stat" % (pid, tid))
+        except OSError:
+            pass  # the thread ended
+    return n
+
+
+def cpu_ticks_path(path):
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -127,6 +147,10 @@ class Agent:
 
     def stop(self):
         self.rss = rss_kib(self.proc.pid)
+        # the store's writer until the load ended (it still commits what is queued after)
+        self.writer_s = thread_ticks(self.proc.pid, "wf-store") / TICK
+        with open("/proc/%d/io" % self.proc.pid) as f:
+            self.wchar = int([l for l in f if l.startswith("wchar:")][0].split()[1])
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(60)
         time.sleep(0.2)  # the reader threads see EOF
@@ -386,6 +410,8 @@ def store_run(net, cgroup, qps=None):
         shutil.rmtree(tmp, ignore_errors=True)
     return {"queries_sent": sent, "events_stored": rows, "events_lost": lost, "seconds": elapsed,
             "events_per_s": rows / elapsed, "agent_cpu_percent": cpu, "db_bytes": size,
+            "writer_us_per_event": 1e6 * agent.writer_s / rows if rows else None,
+            "written_bytes_per_event": agent.wchar / rows if rows else None,
             "offered_per_s": 2 * sent / (2 * SECONDS), "lost_in_kernel": summary.get("pkt_ringbuf_full")}
 
 
@@ -402,7 +428,7 @@ since = int(time.time()) - 5
 paths = ["/api/events?limit=100", "/api/dns?name=www.bench.example&limit=100", "/api/processes?limit=100",
          "/api/connection-summary?command=dnsperf&duration_seconds=60", "/api/flows?limit=100",
          "/api/events?type=dns&limit=100&since=%d" % since, "/api/list-connections?duration_seconds=60"]
-lat, errors = [], []
+lat, errors, slowest = [], [], {}
 def worker(i):
     end, k = time.monotonic() + seconds, i
     while time.monotonic() < end:
@@ -414,12 +440,15 @@ def worker(i):
                 r.read()
         except Exception as e:
             errors.append(str(e))
-        lat.append((time.monotonic() - t0) * 1000)
+        ms = (time.monotonic() - t0) * 1000
+        lat.append(ms)
+        path = paths[k % len(paths)].split("&since")[0]
+        slowest[path] = max(slowest.get(path, 0), ms)
         k += 1
 ts = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
 [t.start() for t in ts]
 [t.join() for t in ts]
-print(json.dumps({"latencies_ms": lat, "errors": errors[:5], "n_errors": len(errors)}))
+print(json.dumps({"latencies_ms": lat, "errors": errors[:5], "n_errors": len(errors), "slowest_ms": slowest}))
 """
 
 
@@ -459,6 +488,8 @@ def bench_api(net, cgroup, results):
                       "error_samples": [e for g in got for e in g["errors"]][:5],
                       "p50_ms": lat[len(lat) // 2] if lat else None, "p99_ms": lat[int(len(lat) * 0.99)] if lat else None,
                       "max_ms": lat[-1] if lat else None, "seconds": 2 * SECONDS, "offered_per_s": sent / SECONDS,
+                      "slowest_ms": {p: max(g["slowest_ms"].get(p, 0) for g in got)
+                                     for p in sorted({p for g in got for p in g["slowest_ms"]})},
                       "store_lost": lost, "lost_in_kernel": summary.get("pkt_ringbuf_full")}
 
 
@@ -1098,13 +1129,15 @@ def table(r):
         out.append("")
         out.append("9. Store (--db), dnsperf queries and answers:")
         out.append("   full rate (%.0f events/s offered): %d committed in %.1f s = %.0f events/s (%d lost, counted), "
-                   "agent CPU %.0f%%, file %.0f MiB  goal >= 50000 events/s: %s" % (
+                   "agent CPU %.0f%% (its store writer %.1f us/event), file %.0f MiB  goal >= 50000 events/s: %s" % (
                        f["offered_per_s"], f["events_stored"], f["seconds"], f["events_per_s"], f["events_lost"],
-                       f["agent_cpu_percent"], f["db_bytes"] / 1048576.0,
+                       f["agent_cpu_percent"], f.get("writer_us_per_event") or 0, f["db_bytes"] / 1048576.0,
                        "met" if f["events_per_s"] >= 50000 else "MISSED"))
-        out.append("   %.0f events/s offered: %d committed, %d lost in the store, %s in the kernel, agent CPU %.0f%%  "
-                   "goal 0 lost: %s" % (q["offered_per_s"], q["events_stored"], q["events_lost"], q["lost_in_kernel"],
-                                        q["agent_cpu_percent"],
+        out.append("   %.0f events/s offered: %d committed, %d lost in the store, %s in the kernel, agent CPU %.0f%% "
+                   "(its store writer %.1f us/event; %.0f bytes written/event)  goal 0 lost: %s" % (
+                       q["offered_per_s"], q["events_stored"], q["events_lost"], q["lost_in_kernel"],
+                       q["agent_cpu_percent"], q.get("writer_us_per_event") or 0,
+                       q.get("written_bytes_per_event") or 0,
                                         "met" if q["events_lost"] == 0 and not q["lost_in_kernel"] else "MISSED"))
     ap = r.get("api")
     if ap:
@@ -1115,6 +1148,9 @@ def table(r):
                        ap["rows"], ap["offered_per_s"], ap["queries"], ap["seconds"], ap["errors"], ap["p50_ms"] or 0,
                        ap["p99_ms"] or 0, ap["max_ms"] or 0, ap["store_lost"], ap["lost_in_kernel"],
                        "met" if ap["store_lost"] == 0 and not ap["lost_in_kernel"] and not ap["errors"] else "MISSED"))
+        if ap.get("slowest_ms"):
+            out.append("    slowest answer by request: " + ", ".join(
+                "%s %.0f ms" % (p, ms) for p, ms in sorted(ap["slowest_ms"].items(), key=lambda x: -x[1])))
     sg = r.get("sigma")
     if sg:
         f, q = sg["full"], sg["at_50k"]

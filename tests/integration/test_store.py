@@ -84,6 +84,11 @@ def test_store_survives_sigkill_under_load(agents, netns, cgroup, tmp_path):
     and a new agent goes on writing into it."""
     db = tmp_path / "whoflow.db"
     a = agents(["--cgroup", cgroup.path, "-i", "lo", "-B", "65536", "--db", str(db)], netns=netns).wait_ready()
+    names = []
+    for tid in os.listdir("/proc/%d/task" % a.proc.pid):
+        with open("/proc/%d/task/%s/comm" % (a.proc.pid, tid)) as f:
+            names.append(f.read().strip())
+    assert {"wf-store", "wf-store-ckpt"} <= set(names), names  # named for top -H and perf (docs/store.md)
     blaster = cgroup.spawn(["nsenter", "--net=" + netns.path, "/usr/bin/python3", "-c",
                             "import socket,struct\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
                             "for i in range(20000):\n s.sendto(struct.pack('>HHHHHH',i&65535,256,1,0,0,0)"

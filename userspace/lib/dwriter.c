@@ -111,6 +111,7 @@ struct dwriter *dwriter__new(int fd)
 			dwriter__free(d);
 			return NULL;
 		}
+		pthread_setname_np(d->th[d->nth], "wf-disk");
 	}
 	d->cur.p = d->spare[--d->nspare];
 	return d;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The container metadata stage (see ctr_meta.h): a worker, the event streams, the hand-over. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -219,10 +220,12 @@ int meta_stage__start(const struct meta_stage_cfg *cfg, meta_stage_changed_fn ch
 		pr_warn("cannot start the container metadata thread\n");
 		return 1;
 	}
+	pthread_setname_np(m.worker, "wf-containers");
 	m.running = true;
 	for (size_t i = 0; i < m.nsrc; i++)
 		if (m.is_api[i])
-			m.watching[i] = !pthread_create(&m.watch[i], NULL, meta__watch, &m.src[i]);
+			if ((m.watching[i] = !pthread_create(&m.watch[i], NULL, meta__watch, &m.src[i])))
+				pthread_setname_np(m.watch[i], "wf-ctr-events");
 	return 0;
 }
 

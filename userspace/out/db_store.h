@@ -84,8 +84,8 @@ uint64_t db_store__trim(struct db_store *s, int64_t cutoff_ns, uint64_t max_byte
  */
 struct db_store *db_store__open_checkpointer(const char *path, char *err, size_t errsz);
 /* Copies the WAL into the file as far as readers allow, never waiting for them; with
- * restart, first waits for the writer's transaction so that the WAL starts over (its
- * size bounded when it outgrew the passive ones). */
+ * restart, once that copied it all and little was left, makes the WAL start over (its
+ * size bounded when it outgrew the passive ones), holding the writer off briefly. */
 void db_store__checkpoint(struct db_store *s, bool restart);
 const char *db_store__error(struct db_store *s);
 void db_store__close(struct db_store *s);

@@ -7,6 +7,7 @@
  * same thread every ten seconds; WAL checkpoints on a thread and connection of
  * their own, once a second, so that the inserts never wait for them.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/types.h>
@@ -449,6 +450,7 @@ static void db__start_checkpointer(struct db_sink *d)
 	pthread_cond_init(&d->ckpt_wake, NULL);
 	d->ckpt = db_store__open_checkpointer(d->cfg->db_path, err, sizeof(err));
 	if (d->ckpt && !pthread_create(&d->ckpt_thread, NULL, db__checkpointer, d)) {
+		pthread_setname_np(d->ckpt_thread, "wf-store-ckpt");
 		d->ckpt_started = true;
 		return;
 	}
@@ -501,6 +503,7 @@ static int sink_db__open(struct sink *s, const struct config *cfg)
 		db__stop_checkpointer(d);
 		return -errno;
 	}
+	pthread_setname_np(d->thread, "wf-store"); /* what top -H and perf show */
 	d->started = true;
 	pr_info("store: %s (schema version %d)\n", cfg->db_path, DB_SCHEMA_VERSION);
 	return 0;

@@ -13,6 +13,7 @@
  * stalls the ring-buffer readers: what a full queue refuses is counted. Over
  * UDP the templates go again every --ipfix-template-refresh seconds.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -520,6 +521,7 @@ static int sink_ipfix__open(struct sink *s, const struct config *cfg)
 		o->next_try = ipfix__now() + IPFIX_RETRY_NS;
 	if (pthread_create(&o->th, NULL, ipfix__thread, o))
 		return -errno;
+	pthread_setname_np(o->th, "wf-ipfix");
 	o->started = true;
 	return 0;
 }

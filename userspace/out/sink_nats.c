@@ -17,6 +17,7 @@
  * NATS_ACK_WAIT_MS (lost with the connection) is published again, up to
  * NATS_TRIES times: its Nats-Msg-Id makes the stream keep one copy.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -431,6 +432,7 @@ static int sink_nats__open(struct sink *s, const struct config *cfg)
 		return -EIO;
 	if (pthread_create(&o->th, NULL, nats__thread, o))
 		return -errno;
+	pthread_setname_np(o->th, "wf-nats");
 	o->started = true;
 	return 0;
 }
