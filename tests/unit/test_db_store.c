@@ -150,8 +150,8 @@ static void test_wal_starts_over_once_no_reader_needs_it(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reader_keeps_its_snapshot_and_the_writer_goes_on,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reader_keeps_its_snapshot_and_the_writer_goes_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_starts_over_once_no_reader_needs_it, setup,
 						teardown),
 	};
