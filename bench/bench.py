@@ -459,17 +459,28 @@ def bench_api(net, cgroup, results):
     db, tok, port = os.path.join(tmp, "api.db"), os.path.join(tmp, "token"), 18088
     out = open(os.devnull, "w")
     try:
+        # The store as whoflow makes it, where a row's id grows with its time: the copies of
+        # what one run stored are older, so they go below it. ids 1..10M are kept for them
+        # (a row at 10M while the run stores, removed after); copies inserted above the run's
+        # rows made the newest ids the oldest events, and a list with `since` walked back
+        # through all of them.
+        Agent(net, cgroup, "--db", db, out_file=out).stop()  # the schema
+        run("sqlite3", db, "INSERT INTO events(id, event_id, ts, type, json) VALUES (10000000, 'bench', 0, 'dns', '{}')")
         agent = Agent(net, cgroup, "--db", db, out_file=out)
         dnsperf(net, 2 * SECONDS)
         agent.stop()
+        run("sqlite3", db, "DELETE FROM events WHERE id = 10000000")
         rows = int(run("sqlite3", db, "SELECT count(*) FROM events").stdout)
         for i in range(8):  # copies of what was stored, older, until there are 1M
             if rows >= 1000000:
                 break
-            run("sqlite3", db, "INSERT INTO events(event_id, ts, type, entity_id, pid, comm, network_uid, src, "
-                "sport, dst, dport, name, json) SELECT event_id || '-%d', ts - %d, type, entity_id, pid, comm, "
+            run("sqlite3", db, "INSERT INTO events(id, event_id, ts, type, entity_id, pid, comm, network_uid, src, "
+                "sport, dst, dport, name, json) SELECT id - (SELECT max(id) - min(id) + 1 FROM events), "
+                "event_id || '-%d', ts - %d, type, entity_id, pid, comm, "
                 "network_uid, src, sport, dst, dport, name, json FROM events" % (i, (i + 1) * 86400 * 10 ** 9))
             rows = int(run("sqlite3", db, "SELECT count(*) FROM events").stdout)
+        low = int(run("sqlite3", db, "SELECT min(id) FROM events").stdout)
+        assert low >= 1, "the copies' ids went below 1: %d" % low
         agent = Agent(net, cgroup, "--db", db, "--api", "127.0.0.1:%d" % port, "--api-token-file", tok,
                       out_file=out)
         token = open(tok).read().strip()

@@ -283,3 +283,35 @@ def test_openapi_document_lints_clean():
     src = open(os.path.join(h.ROOT, "userspace", "api", "routes.c")).read()
     for name in re.findall(r'"((?:connection-summary|list-connections|binaries|events|processes|rules))"', src):
         assert "/api/" + name in DOC["paths"], name
+
+
+def test_api_time_windows_match_sqlite(small_store):
+    """Lists in a time window, narrow (read through the time index) and wide (walked back by id),
+    answer what sqlite3 finds for the same window, newest id first, even where the ids of a
+    block of events run against their times."""
+    srv, db = small_store
+    base, n = 1700000000, 12000  # 100 events a second; ids falling as the times rise
+    subprocess.run(["sqlite3", str(db),
+                    "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < %d) "
+                    "INSERT INTO events(id, event_id, ts, type, json) SELECT 2000000 + %d - i, printf('%%032x', i), "
+                    "(%d + i / 100) * 1000000000 + (i %% 100) * 10000000, 'dns', "
+                    "json_set((SELECT json FROM events LIMIT 1), '$.event.id', printf('%%032x', i)) FROM c"
+                    % (n - 1, n, base)], check=True, timeout=60)
+
+    def expect(since, until, limit, dns):
+        q = "SELECT event_id FROM events WHERE ts >= %d AND ts <= %d%s ORDER BY id DESC LIMIT %d" % (
+            since * 10 ** 9, until * 10 ** 9, " AND type = 'dns'" if dns else "", limit)
+        out = subprocess.run(["sqlite3", str(db), q], capture_output=True, text=True, check=True).stdout
+        return out.split()
+
+    windows = [(base + 10, base + 11, 1000), (base + 10, base + 11, 7),  # 101 events: narrow
+               (base, base + 200, 100), (base, base + 200, 1000),  # all 12,000: wide
+               (base + 500, base + 600, 100),  # none
+               (0, base + 2, 1000)]  # until alone (since=1): the first 201
+    for since, until, limit in windows:
+        for dns in (False, True):
+            path = "/api/events?since=%d&until=%d&limit=%d%s" % (since or 1, until, limit, "&type=dns" if dns else "")
+            got = [get(e, "event.id") for e in srv.call(path)["items"]]
+            want = expect(since or 1, until, limit, dns)
+            assert got == want, (path, got[:5], want[:5])
+    assert len(expect(base + 10, base + 11, 1000, True)) == 101 and len(expect(base, base + 200, 100, False)) == 100

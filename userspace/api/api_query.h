@@ -31,6 +31,10 @@ void q__sql(struct q *q, const char *s);
 void q__and_s(struct q *q, const char *cond, const char *v);
 void q__and_i(struct q *q, const char *cond, int64_t v);
 sqlite3_stmt *q__prepare(struct api_req *r, struct q *q);
+/* Fewer than Q_NARROW_ROWS events fall between since and until (0: open), counted on the
+ * time index alone. */
+#define Q_NARROW_ROWS 10000
+bool q__narrow_window(sqlite3 *db, int64_t since, int64_t until);
 void out__time(struct json *j, const char *key, sqlite3_stmt *st, int col);
 void out__col(struct json *j, const char *key, sqlite3_stmt *st, int col);
 /* Lists: {"items": [...], "next_cursor": "ID" or null}, newest first. */

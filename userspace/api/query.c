@@ -142,6 +142,25 @@ sqlite3_stmt *q__prepare(struct api_req *r, struct q *q)
 	return st;
 }
 
+bool q__narrow_window(sqlite3 *db, int64_t since, int64_t until)
+{
+	sqlite3_stmt *st;
+	bool narrow = false;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM (SELECT 1 FROM events INDEXED BY events_ts "
+			       "WHERE ts >= ? AND ts <= ? LIMIT ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until ? until : INT64_MAX);
+	sqlite3_bind_int(st, 3, Q_NARROW_ROWS);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		narrow = sqlite3_column_int(st, 0) < Q_NARROW_ROWS;
+	sqlite3_finalize(st);
+	return narrow;
+}
+
 void out__time(struct json *j, const char *key, sqlite3_stmt *st, int col)
 {
 	char ts[40];
