@@ -484,7 +484,9 @@ void db_store__checkpoint(struct db_store *s, bool restart)
 	for (int pass = 0;; pass++) {
 		if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
 					      &done) != SQLITE_OK ||
-		    !restart || done < log || pass == DB_PASSES_MAX)
+		    !restart || pass == DB_PASSES_MAX)
+			return;
+		if (done < log)
 			return; /* readers still need frames: a RESTART would wait for them */
 		if (before >= 0 && done - before <= DB_RESTART_LEFT)
 			break;
