@@ -231,6 +231,14 @@ $(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/bench/minflow.bpf.o: bench/minflow.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/minflow: bench/minflow.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 $(BUILD)/bench/procs: bench/procs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
@@ -266,7 +274,7 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/procs $(BUILD)/bench/filestorm $(BUILD)/bench/pktcost \
+	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/minflow.bpf.o $(BUILD)/bench/minflow $(BUILD)/bench/procs $(BUILD)/bench/filestorm $(BUILD)/bench/pktcost \
 		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor
 	$(PYTHON) bench/bench.py
 

@@ -29,6 +29,8 @@ import whoflow_harness as h  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 FLOOR = os.path.join(BUILD, "bench", "floor.bpf.o")
+MINFLOW = os.path.join(BUILD, "bench", "minflow.bpf.o")
+MINFLOW_LOADER = os.path.join(BUILD, "bench", "minflow")
 TPFLOOR = os.path.join(BUILD, "bench", "tpfloor")
 TPFLOOR_OBJ = os.path.join(BUILD, "bench", "tpfloor.bpf.o")
 PROCS = os.path.join(BUILD, "bench", "procs")
@@ -37,6 +39,7 @@ C4, S4 = "198.18.0.1", "198.18.0.2"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 FLOOR_PRIO = 0x77f0  # just before whoflow's 0x77f1, on the same hooks
+MINFLOW_PRIO = 0x77ef
 
 
 def run(*argv, check=True, **kw):
@@ -184,6 +187,29 @@ def attach_floor(net):
             "handle", "1", "bpf", "da", "obj", FLOOR, "sec", "tc")
 
 
+def per_packet_minflow(net):
+    """1, the reference: the minimal flow counter alone (no agent) on the bulk workloads, beside the floor."""
+    rows = []
+    mf = subprocess.Popen(net.cmd(net.c, MINFLOW_LOADER, MINFLOW, net.dev, str(MINFLOW_PRIO)),
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        if mf.stdout.readline().strip() != "ready":
+            raise RuntimeError("the minimal flow counter did not attach")
+        for name, fn in workloads(net).items():
+            if name not in ("bulk TCP", "small UDP (64 B)"):
+                continue
+            before = prog_stats()
+            fn()
+            after = prog_stats()
+            fl, _ = per_packet(before, after, "bench_floor")
+            t = [after.get(p, [0, 0])[i] - before.get(p, [0, 0])[i] for p in ("bench_minflow",) for i in (0, 1)]
+            rows.append({"workload": name, "ns": t[0] / t[1] if t[1] else None, "packets": t[1], "floor_ns": fl})
+    finally:
+        mf.stdin.close()
+        mf.wait(30)
+    return rows
+
+
 # The workloads' clients run in the cgroup whoflow watches (set in main), as a monitored host's
 # processes do: their sockets get owners, and the packets pay for the owner join.
 WORKLOAD_CGROUP = None
@@ -318,14 +344,20 @@ def bench_per_packet(net, cgroup, results):
                          "packets": n_in + n_eg, "ingress_packets": n_in, "egress_packets": n_eg,
                          "others": others,
                          "ratio": (max(ing or 0, eg or 0) / fl) if fl else None})
-    finally:
+        results["per_packet"] = rows
         agent.stop()
+        agent = None
+        # The target shape's own cost on the same traffic, whoflow gone (each alone: one
+        # program's header reads would warm the cache for the other).
+        results["per_packet_minflow"] = per_packet_minflow(net)
+    finally:
+        if agent:
+            agent.stop()
         tpf.stdin.close()
         tpf.wait(30)
         for hook in ("ingress", "egress"):
             run("tc", "-n", net.c.name, "filter", "del", "dev", net.dev, hook, "prio", str(FLOOR_PRIO), check=False)
         run("tc", "-n", net.c.name, "qdisc", "del", "dev", net.dev, "clsact", check=False)
-    results["per_packet"] = rows
 
 
 def bench_throughput(net, cgroup, results):
@@ -990,7 +1022,7 @@ def bench_pktcost(net, cgroup, results):
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
         f.write("0")
     try:
-        out = run(PKTCOST, FLOOR).stdout
+        out = run(PKTCOST, FLOOR, MINFLOW).stdout
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write("1")
@@ -1036,6 +1068,11 @@ def table(r):
             out.append("      other programs (ns/run, runs): " + ", ".join(
                 "%s %s (%d)" % (k, fmt_ns(v["ns_per_run"]), v["runs"])
                 for k, v in sorted(row["others"].items(), key=lambda kv: -kv[1]["runs"])))
+    for row in r.get("per_packet_minflow", []):
+        out.append("   %-18s minimal flow counter alone (bench/minflow.bpf.c: headers in place, one lookup, 32-byte key, "
+                   "counters): %s ns (%d packets, both ways) against the floor %s: %s" % (
+                       row["workload"], fmt_ns(row["ns"]), row["packets"], fmt_ns(row["floor_ns"]),
+                       "%.1fx" % (row["ns"] / row["floor_ns"]) if row["ns"] and row["floor_ns"] else "-"))
     # Each socket tracepoint against the empty program on the same tracepoint in the same
     # workload: bpf_stats' own timing costs a tracepoint program tens of ns per run.
     sock = {}
@@ -1134,6 +1171,14 @@ def table(r):
                           ("udp1200_young_egress_ns", "UDP 1200 B not QUIC, egress, packets 2-16")):
             if key in p:
                 out.append("   %-46s %6.0f  %.1fx" % (name, p[key], p[key] / fl if fl else 0))
+        # The reference: what the target shape costs on the same bulk packets (bench/minflow.bpf.c).
+        for key, name in (("minflow", "32-byte key"), ("minflow_wide", "whoflow's 56-byte key")):
+            m = p.get(key)
+            if m:
+                out.append("   minimal flow counter, %-22s TCP data %.0f (%.1fx), ACK %.0f (%.1fx), UDP 64 B %.0f (%.1fx)" % (
+                    name + ":", m["tcp_data_egress_ns"], m["tcp_data_egress_ns"] / fl if fl else 0,
+                    m["tcp_ack_ingress_ns"], m["tcp_ack_ingress_ns"] / fl if fl else 0,
+                    m["udp64_egress_ns"], m["udp64_egress_ns"] / fl if fl else 0))
     st = r.get("store")
     if st:
         f, q = st["full"], st["at_50k"]

@@ -6,7 +6,10 @@
  * needs no traffic, so its figures move little from run to run: it is the
  * figure to compare a change of the hot path with.
  *
- * Usage: pktcost FLOOR.bpf.o   (prints one JSON object on stdout)
+ * Beside them, the minimal flow counter (bench/minflow.bpf.c, with a small key
+ * and with whoflow's) on the same bulk packets: what the target shape costs.
+ *
+ * Usage: pktcost FLOOR.bpf.o MINFLOW.bpf.o   (prints one JSON object on stdout)
  */
 #include "testdev.h" /* first: it defines _GNU_SOURCE */
 #include <errno.h>
@@ -122,29 +125,31 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int floor_prog(const char *path, struct bpf_object **obj)
+static int bench_prog(const char *path, const char *name, struct bpf_object **obj)
 {
 	struct bpf_program *prog;
 
-	*obj = bpf_object__open_file(path, NULL);
-	if (!*obj || bpf_object__load(*obj)) {
-		fprintf(stderr, "pktcost: cannot load %s\n", path);
-		return -1;
+	if (!*obj) {
+		*obj = bpf_object__open_file(path, NULL);
+		if (!*obj || bpf_object__load(*obj)) {
+			fprintf(stderr, "pktcost: cannot load %s\n", path);
+			return -1;
+		}
 	}
-	prog = bpf_object__find_program_by_name(*obj, "bench_floor");
+	prog = bpf_object__find_program_by_name(*obj, name);
 	return prog ? bpf_program__fd(prog) : -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct bpf_object *fobj = NULL;
+	struct bpf_object *fobj = NULL, *mobj = NULL;
 	struct flow_bpf *skel;
 	struct ring_buffer *rb;
 	struct pkt data, ack, udp, dns, hello, flight;
-	int in, out, fl;
+	int in, out, fl, mf, mfw;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: pktcost FLOOR.bpf.o\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: pktcost FLOOR.bpf.o MINFLOW.bpf.o\n");
 		return 2;
 	}
 	libbpf_set_print(NULL);
@@ -156,8 +161,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pktcost: cannot load the classifiers\n");
 		return 1;
 	}
-	fl = floor_prog(argv[1], &fobj);
-	if (fl < 0)
+	fl = bench_prog(argv[1], "bench_floor", &fobj);
+	mf = bench_prog(argv[2], "bench_minflow", &mobj);
+	mfw = bench_prog(argv[2], "bench_minflow_wide", &mobj);
+	if (fl < 0 || mf < 0 || mfw < 0)
 		return 1;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_record, NULL, NULL);
 	in = bpf_program__fd(skel->progs.wf_tc_ingress);
@@ -180,7 +187,19 @@ int main(int argc, char **argv)
 	cost(out, &data, 100, NULL);
 	cost(in, &ack, 100, NULL);
 	cost(out, &udp, 100, NULL);
-	printf("{\"floor_ns\": %.1f, \"tcp_data_egress_ns\": %.1f, \"tcp_ack_ingress_ns\": %.1f, "
+	for (int i = 0; i < 2; i++) {
+		cost(i ? mfw : mf, &data, 100, NULL);
+		cost(i ? mfw : mf, &ack, 100, NULL);
+		cost(i ? mfw : mf, &udp, 100, NULL);
+	}
+	/* The reference first: one JSON object over the two printfs. */
+	printf("{\"minflow\": {\"tcp_data_egress_ns\": %.1f, \"tcp_ack_ingress_ns\": %.1f, "
+	       "\"udp64_egress_ns\": %.1f}, \"minflow_wide\": {\"tcp_data_egress_ns\": %.1f, "
+	       "\"tcp_ack_ingress_ns\": %.1f, \"udp64_egress_ns\": %.1f}, ",
+	       cost(mf, &data, REPEAT, NULL), cost(mf, &ack, REPEAT, NULL),
+	       cost(mf, &udp, REPEAT, NULL), cost(mfw, &data, REPEAT, NULL),
+	       cost(mfw, &ack, REPEAT, NULL), cost(mfw, &udp, REPEAT, NULL));
+	printf("\"floor_ns\": %.1f, \"tcp_data_egress_ns\": %.1f, \"tcp_ack_ingress_ns\": %.1f, "
 	       "\"udp64_egress_ns\": %.1f, \"dns_query_egress_ns\": %.1f, "
 	       "\"tls_client_hello_egress_ns\": %.1f, \"tls_server_hello_ingress_ns\": %.1f, "
 	       "\"udp64_young_egress_ns\": %.1f, \"udp1200_young_egress_ns\": %.1f}\n",
@@ -192,5 +211,6 @@ int main(int argc, char **argv)
 	ring_buffer__free(rb);
 	flow_bpf__destroy(skel);
 	bpf_object__close(fobj);
+	bpf_object__close(mobj);
 	return 0;
 }
