@@ -48,6 +48,14 @@ static __always_inline bool filter__any(void)
 	       filter_nnets[1] || filter_nnets[2] || capture_npids || capture_ncomms;
 }
 
+/* Whether a port or address selector is set: without one (rodata, known when the
+ * program is loaded) the verifier leaves the call to wf_filter out. */
+static __always_inline bool filter__sel(void)
+{
+	return filter_nports[0] || filter_nports[1] || filter_nports[2] || filter_nnets[0] ||
+	       filter_nnets[1] || filter_nnets[2];
+}
+
 /* tcpdump's semantics: --port matches either end, --sport/--dport one; likewise hosts. */
 __noinline int wf_filter(const struct pkt_meta *m)
 {

@@ -137,7 +137,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 		}
 		return TC_ACT_UNSPEC_;
 	}
-	if (!wf_filter(&m)) {
+	if (filter__sel() && !wf_filter(&m)) {
 		if (!xdp_in)
 			stat__inc(WF_STAT_FILTERED);
 		return TC_ACT_UNSPEC_;
@@ -226,7 +226,7 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 		}
 		return XDP_PASS;
 	}
-	if (!wf_filter(&m)) {
+	if (filter__sel() && !wf_filter(&m)) {
 		stat__inc(WF_STAT_FILTERED);
 		return XDP_PASS;
 	}
