@@ -11,7 +11,8 @@
 /* The owner of the packet's own socket, when it left with one (see sender__load). */
 struct pkt_sender {
 	struct wf_owner o;
-	__u64 valid;
+	__u32 valid; /* o names a process */
+	__u32 found; /* o is the socket's entry in owners (valid, or its owner pending) */
 	struct wf_tuple_key key; /* scratch: the stack is full */
 	__u64 cookie; /* egress: the packet's socket, 0 if none */
 };

@@ -39,13 +39,14 @@ static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb,
 
 	if (!cur)
 		return NULL;
-	cur->valid = 0;
+	cur->valid = cur->found = 0;
 	cur->cookie = hook == WF_HOOK_EGRESS || sender__ingress_sk(skb, m) ?
 			      bpf_get_socket_cookie(skb) :
 			      0;
-	if (cur->cookie && (o = bpf_map_lookup_elem(&owners, &cur->cookie)) && o->tgid) {
+	if (cur->cookie && (o = bpf_map_lookup_elem(&owners, &cur->cookie))) {
 		cur->o = *o;
-		cur->valid = 1;
+		cur->found = 1;
+		cur->valid = o->tgid != 0;
 	}
 	return cur;
 }
@@ -57,7 +58,7 @@ static __always_inline struct pkt_sender *sender__none(void)
 	struct pkt_sender *cur = bpf_map_lookup_elem(&pkt_sender, &zero);
 
 	if (cur) {
-		cur->valid = 0;
+		cur->valid = cur->found = 0;
 		cur->cookie = 0;
 	}
 	return cur;
@@ -169,12 +170,13 @@ static __always_inline void ep__key(struct wf_tuple_key *key, const struct pkt_m
 
 /*
  * Finds the owner of one endpoint of the flow (e, by direction; sender: whether
- * it sent this packet): the packet's socket, else the socket with its addresses
- * in the packet's namespace, else in any namespace of the host if exactly one.
+ * it sent this packet): the packet's socket (sk_owner, its entry in owners as
+ * sender__load found it), else the socket with its addresses in the packet's
+ * namespace, else in any namespace of the host if exactly one.
  */
 static __always_inline void ep__resolve(const struct pkt_meta *m, const struct flow_key *k,
-					struct flow_value *v, __u8 e, bool sender, __u64 cookie,
-					struct wf_tuple_key *kp)
+					struct flow_value *v, __u8 e, bool sender,
+					const struct wf_owner *sk_owner, struct wf_tuple_key *kp)
 {
 	struct wf_tuple_val *tv;
 	struct wf_owner *o;
@@ -189,12 +191,9 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 	}
 	if (a != WF_ATTR_NONE)
 		return;
-	if (sender && cookie) {
-		o = bpf_map_lookup_elem(&owners, &cookie);
-		if (o) {
-			ep__set(v, e, o, WF_ATTR_COOKIE);
-			return;
-		}
+	if (sender && sk_owner) {
+		ep__set(v, e, sk_owner, WF_ATTR_COOKIE);
+		return;
 	}
 	ep__key(kp, m, k->netns, sender);
 	tv = tuple__lookup(kp);
@@ -300,8 +299,8 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 		ep__set(v, dir, &cur->o, WF_ATTR_COOKIE);
 	if (cur->valid && hook == WF_HOOK_INGRESS)
 		hint__note(m, k, &cur->o, &cur->key);
-	ep__resolve(m, k, v, dir, true, cur->cookie, &cur->key);
-	ep__resolve(m, k, v, !dir, false, 0, &cur->key);
+	ep__resolve(m, k, v, dir, true, cur->found ? &cur->o : NULL, &cur->key);
+	ep__resolve(m, k, v, !dir, false, NULL, &cur->key);
 	return 0;
 }
 
@@ -313,8 +312,8 @@ __noinline int wf_owner_resolve_nosk(const struct pkt_meta *m, const struct flow
 
 	if (!m || !k || !v || !cur)
 		return 0;
-	ep__resolve(m, k, v, dir & 1, true, 0, &cur->key);
-	ep__resolve(m, k, v, !(dir & 1), false, 0, &cur->key);
+	ep__resolve(m, k, v, dir & 1, true, NULL, &cur->key);
+	ep__resolve(m, k, v, !(dir & 1), false, NULL, &cur->key);
 	return 0;
 }
 
