@@ -74,12 +74,22 @@ struct {
 	__type(value, struct mf_val);
 } mf_flows_wide SEC(".maps");
 
-/* What the parser found: the endpoints, the protocol and the TCP flags. */
+/* What the parser found: the endpoints, the protocol, the TCP flags, the device's
+ * namespace, and whether the lower endpoint is the destination (swap). */
 struct mf_pkt {
+	__u64 netns;
 	__u32 saddr, daddr;
 	__u16 sport, dport;
 	__u8 proto, tcp_flags;
+	bool swap;
 };
+
+static __always_inline __u64 mf__netns(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return kskb->dev->nd_net.net->net_cookie;
+}
 
 static __always_inline int mf__parse(struct __sk_buff *skb, struct mf_pkt *p)
 {
@@ -99,24 +109,14 @@ static __always_inline int mf__parse(struct __sk_buff *skb, struct mf_pkt *p)
 	p->sport = bpf_ntohs(*(__u16 *)l4);
 	p->dport = bpf_ntohs(*(__u16 *)(l4 + 2));
 	p->tcp_flags = p->proto == IPPROTO_TCP_ ? l4[13] : 0;
+	/* The lower endpoint first: both directions find one entry. */
+	p->swap = p->saddr > p->daddr || (p->saddr == p->daddr && p->sport > p->dport);
+	p->netns = mf__netns(skb);
 	return 0;
 }
 
-static __always_inline __u64 mf__netns(struct __sk_buff *skb)
-{
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-
-	return kskb->dev->nd_net.net->net_cookie;
-}
-
-/* The lower endpoint first: both directions find one entry. */
-static __always_inline bool mf__swap(const struct mf_pkt *p)
-{
-	return p->saddr > p->daddr || (p->saddr == p->daddr && p->sport > p->dport);
-}
-
 static __always_inline void mf__count(void *map, void *k, struct __sk_buff *skb,
-				      const struct mf_pkt *p, bool swap)
+				      const struct mf_pkt *p)
 {
 	struct mf_val *v = bpf_map_lookup_elem(map, k), init = {};
 	__u32 segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
@@ -129,7 +129,7 @@ static __always_inline void mf__count(void *map, void *k, struct __sk_buff *skb,
 		if (!v)
 			return;
 	}
-	d = &v->d[swap];
+	d = &v->d[p->swap];
 	if (d->last_ns != now)
 		d->last_ns = now;
 	__sync_fetch_and_add(&d->packets, segs);
@@ -143,19 +143,17 @@ int bench_minflow(struct __sk_buff *skb)
 {
 	struct mf_key4 k = {};
 	struct mf_pkt p;
-	bool swap;
 
 	if (mf__parse(skb, &p))
 		return -1;
-	swap = mf__swap(&p);
-	k.netns = mf__netns(skb);
+	k.netns = p.netns;
 	k.ifindex = skb->ifindex;
 	k.proto = p.proto;
-	k.lo_addr = swap ? p.daddr : p.saddr;
-	k.hi_addr = swap ? p.saddr : p.daddr;
-	k.lo_port = swap ? p.dport : p.sport;
-	k.hi_port = swap ? p.sport : p.dport;
-	mf__count(&mf_flows4, &k, skb, &p, swap);
+	k.lo_addr = p.swap ? p.daddr : p.saddr;
+	k.hi_addr = p.swap ? p.saddr : p.daddr;
+	k.lo_port = p.swap ? p.dport : p.sport;
+	k.hi_port = p.swap ? p.sport : p.dport;
+	mf__count(&mf_flows4, &k, skb, &p);
 	return -1; /* TC_ACT_UNSPEC: pass it on, as whoflow does */
 }
 
@@ -163,21 +161,18 @@ int bench_minflow(struct __sk_buff *skb)
 SEC("classifier")
 int bench_minflow_wide(struct __sk_buff *skb)
 {
-	struct mf_key_wide k = {};
+	struct mf_key_wide k = { .family = 4 };
 	struct mf_pkt p;
-	bool swap;
 
 	if (mf__parse(skb, &p))
 		return -1;
-	swap = mf__swap(&p);
-	k.netns = mf__netns(skb);
+	k.netns = p.netns;
 	k.ifindex = skb->ifindex;
-	k.family = 4;
 	k.proto = p.proto;
-	__builtin_memcpy(k.lo_addr, swap ? &p.daddr : &p.saddr, 4);
-	__builtin_memcpy(k.hi_addr, swap ? &p.saddr : &p.daddr, 4);
-	k.lo_port = swap ? p.dport : p.sport;
-	k.hi_port = swap ? p.sport : p.dport;
-	mf__count(&mf_flows_wide, &k, skb, &p, swap);
+	__builtin_memcpy(k.lo_addr, p.swap ? &p.daddr : &p.saddr, 4);
+	__builtin_memcpy(k.hi_addr, p.swap ? &p.saddr : &p.daddr, 4);
+	k.lo_port = p.swap ? p.dport : p.sport;
+	k.hi_port = p.swap ? p.sport : p.dport;
+	mf__count(&mf_flows_wide, &k, skb, &p);
 	return -1;
 }
