@@ -614,12 +614,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 print("ready", flush=True)
-s.settimeout(3)
+# Until the first datagram the agent may still be starting (seconds on a slow VM); after it,
+# 3 s of silence is the end of the load.
+s.settimeout(120)
 n = 0
 try:
     while True:
         s.recv(70000)
         n += 1
+        s.settimeout(3)
 except socket.timeout:
     pass
 print(n, flush=True)
