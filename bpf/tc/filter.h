@@ -41,19 +41,18 @@ static __always_inline bool filter__net_in(int list, __u8 family, const __u8 *ad
 	return false;
 }
 
-/* Whether any port, address or process selector is set (-Q aside). */
-static __always_inline bool filter__any(void)
-{
-	return filter_nports[0] || filter_nports[1] || filter_nports[2] || filter_nnets[0] ||
-	       filter_nnets[1] || filter_nnets[2] || capture_npids || capture_ncomms;
-}
-
 /* Whether a port or address selector is set: without one (rodata, known when the
  * program is loaded) the verifier leaves the call to wf_filter out. */
 static __always_inline bool filter__sel(void)
 {
 	return filter_nports[0] || filter_nports[1] || filter_nports[2] || filter_nnets[0] ||
 	       filter_nnets[1] || filter_nnets[2];
+}
+
+/* Whether any port, address or process selector is set (-Q aside). */
+static __always_inline bool filter__any(void)
+{
+	return filter__sel() || capture_npids || capture_ncomms;
 }
 
 /* tcpdump's semantics: --port matches either end, --sport/--dport one; likewise hosts. */
