@@ -120,6 +120,7 @@ static __always_inline void tuple__index(struct wf_tuple_key *k, __u64 cookie, _
 {
 	struct wf_tuple_val v = { .cookie = cookie, .netns = netns }, *any, *cur;
 
+	tuple_port__mark(k->lport);
 	k->netns = netns;
 	/* A UDP socket sends to the same peer again and again: an entry that is
 	 * already right is left alone (a lookup, not an update, per datagram). */

@@ -27,6 +27,45 @@ static __always_inline void owner__fill_current(struct wf_owner *o, __u8 how)
 	o->how = how;
 }
 
+/*
+ * Notes that an index entry with this local port is about to exist: before the
+ * entry, so that a reader that sees no bit finds no entry either. A set bit
+ * is only read, so a UDP socket's sends do not write the shared word again.
+ */
+static __always_inline void tuple_port__mark(__u16 port)
+{
+	__u32 w = port >> 6;
+	__u64 bit = 1ull << (port & 63), *p = bpf_map_lookup_elem(&tuple_ports, &w);
+
+	if (p && !(*p & bit))
+		__sync_fetch_and_or(p, bit);
+}
+
+/* Whether an index entry with this local port may exist. */
+static __always_inline bool tuple_port__seen(__u16 port)
+{
+	__u32 w = port >> 6;
+	__u64 *p = bpf_map_lookup_elem(&tuple_ports, &w);
+
+	return !p || (*p & (1ull << (port & 63)));
+}
+
+/* A socket by one endpoint's addresses: the connection, else (UDP) the bound socket. */
+static __always_inline struct wf_tuple_val *tuple__lookup(struct wf_tuple_key *key)
+{
+	struct wf_tuple_val *tv = bpf_map_lookup_elem(&tuples, key);
+
+	if (tv || key->proto != IPPROTO_UDP)
+		return tv;
+	key->rport = 0;
+	__builtin_memset(key->raddr, 0, sizeof(key->raddr));
+	tv = bpf_map_lookup_elem(&tuples, key);
+	if (tv)
+		return tv;
+	__builtin_memset(key->laddr, 0, sizeof(key->laddr));
+	return bpf_map_lookup_elem(&tuples, key);
+}
+
 /* An IPv6 address that carries an IPv4 one (::ffff:a.b.c.d). */
 static __always_inline bool addr__v4mapped(const __u32 *a)
 {

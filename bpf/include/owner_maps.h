@@ -31,4 +31,20 @@ struct {
 	__type(value, struct wf_tuple_val);
 } tuples_any SEC(".maps");
 
+/*
+ * Which local ports tuples, tuples_any and owner_hints have ever held (see
+ * WF_TUPLE_PORT_WORDS): an end of a flow whose port has no bit cannot be
+ * found by its addresses, and the owner join skips its lookups (a remote
+ * host's end, or a process's outside --cgroup, would pay them on each of a
+ * young flow's packets). Mapped into the agent, whose start-up snapshot
+ * indexes sockets too (atomic OR from both sides).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, WF_TUPLE_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tuple_ports SEC(".maps");
+
 #endif

@@ -58,6 +58,13 @@ struct wf_tuple_key {
 	__u8 raddr[16];
 };
 
+/*
+ * The local ports that have had an entry in tuples, tuples_any or owner_hints
+ * (the tuple_ports map): one bit each, in 64-bit words. Bits are never
+ * cleared; a port with none cannot be found in those tables.
+ */
+#define WF_TUPLE_PORT_WORDS (65536 / 64)
+
 struct wf_tuple_val {
 	__u64 cookie;
 	__u64 netns; /* the socket's namespace (for tuples_any) */

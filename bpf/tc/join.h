@@ -133,22 +133,6 @@ static __always_inline void event__fill(struct pkt_event_hdr *h, __u32 kind,
 	owner__pick(h, k, v, cur, hook, dir);
 }
 
-/* A socket by one endpoint's addresses: the connection, else (UDP) the bound socket. */
-static __always_inline struct wf_tuple_val *tuple__lookup(struct wf_tuple_key *key)
-{
-	struct wf_tuple_val *tv = bpf_map_lookup_elem(&tuples, key);
-
-	if (tv || key->proto != IPPROTO_UDP)
-		return tv;
-	key->rport = 0;
-	__builtin_memset(key->raddr, 0, sizeof(key->raddr));
-	tv = bpf_map_lookup_elem(&tuples, key);
-	if (tv)
-		return tv;
-	__builtin_memset(key->laddr, 0, sizeof(key->laddr));
-	return bpf_map_lookup_elem(&tuples, key);
-}
-
 static __always_inline void ep__set(struct flow_value *v, __u8 e, const struct wf_owner *o,
 				    __u8 attr)
 {
@@ -195,6 +179,9 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 		ep__set(v, e, sk_owner, WF_ATTR_COOKIE);
 		return;
 	}
+	/* Every table below is keyed by this end's port: none holds it yet. */
+	if (!tuple_port__seen(sender ? m->sport : m->dport))
+		return;
 	ep__key(kp, m, k->netns, sender);
 	tv = tuple__lookup(kp);
 	if (tv && (o = bpf_map_lookup_elem(&owners, &tv->cookie))) {
@@ -229,6 +216,7 @@ static __always_inline void ep__resolve(const struct pkt_meta *m, const struct f
 static __always_inline void hint__note(const struct pkt_meta *m, const struct flow_key *k,
 				       const struct wf_owner *o, struct wf_tuple_key *kp)
 {
+	tuple_port__mark(m->sport);
 	ep__key(kp, m, k->netns, true);
 	bpf_map_update_elem(&owner_hints, kp, o, BPF_ANY);
 }

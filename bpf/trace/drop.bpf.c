@@ -19,6 +19,7 @@
 #include <bpf/bpf_endian.h>
 #include "drop_events.h"
 #include "owner_maps.h"
+#include "owner_helpers.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -171,26 +172,38 @@ static __always_inline __u64 drop__netns(struct sk_buff *skb, struct sock *sk, _
 	return sk ? sk->__sk_common.skc_net.net->net_cookie : 0;
 }
 
-/* The sending socket by the packet's addresses (its own namespace's index, else the host's). */
+static __always_inline void drop__tuple_key(struct wf_tuple_key *k, const struct wf_drop_key *dk,
+					    __u64 netns)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns = netns;
+	k->family = dk->family;
+	k->proto = dk->proto;
+	k->lport = dk->sport;
+	k->rport = dk->dport;
+	__builtin_memcpy(k->laddr, dk->saddr, 16);
+	__builtin_memcpy(k->raddr, dk->daddr, 16);
+}
+
+/*
+ * The sending socket by the packet's addresses: its own namespace's index
+ * (a connection, else a bound UDP socket, as the classifiers look), else the
+ * host's.
+ */
 static __always_inline __u64 drop__sender(const struct wf_drop_key *dk, __u8 *attr)
 {
 	struct wf_tuple_key k;
 	struct wf_tuple_val *tv;
 
-	__builtin_memset(&k, 0, sizeof(k));
-	k.netns = dk->netns;
-	k.family = dk->family;
-	k.proto = dk->proto;
-	k.lport = dk->sport;
-	k.rport = dk->dport;
-	__builtin_memcpy(k.laddr, dk->saddr, 16);
-	__builtin_memcpy(k.raddr, dk->daddr, 16);
-	tv = bpf_map_lookup_elem(&tuples, &k);
+	if (!tuple_port__seen(dk->sport))
+		return 0;
+	drop__tuple_key(&k, dk, dk->netns);
+	tv = tuple__lookup(&k);
 	if (tv) {
 		*attr = WF_ATTR_TUPLE;
 		return tv->cookie;
 	}
-	k.netns = 0;
+	drop__tuple_key(&k, dk, 0);
 	tv = bpf_map_lookup_elem(&tuples_any, &k);
 	if (tv && !tv->ambiguous) {
 		*attr = WF_ATTR_TUPLE_OTHER_NS;

@@ -63,8 +63,25 @@ const char *drop_tracker__reason(const struct drop_tracker *d, __u32 value, char
 	return buf;
 }
 
+/* The classifiers' tables the tracepoint reads: the same maps, by the same names. */
+static int drops__share(struct drop_bpf *s, const struct bpf_object *classifiers)
+{
+	static const char *const names[] = { "owners", "tuples", "tuples_any", "tuple_ports",
+						     "flows" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct bpf_map *from = bpf_object__find_map_by_name(classifiers, names[i]);
+		struct bpf_map *to = bpf_object__find_map_by_name(s->obj, names[i]);
+		int err = from && to ? bpf_map__reuse_fd(to, bpf_map__fd(from)) : -ENOENT;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int drop_tracker__start(struct drop_tracker *d, bool all, const struct flow_tracker *ft,
-			struct event_out *out, int owners_fd, int flows_fd)
+			struct event_out *out, const struct bpf_object *classifiers)
 {
 	int err;
 
@@ -82,8 +99,7 @@ int drop_tracker__start(struct drop_tracker *d, bool all, const struct flow_trac
 	d->skel->rodata->drops_all = all;
 	if (!all)
 		bpf_map__set_max_entries(d->skel->maps.drop_events, 4096);
-	err = owners_fd >= 0 ? bpf_map__reuse_fd(d->skel->maps.owners, owners_fd) : 0;
-	err = err ?: bpf_map__reuse_fd(d->skel->maps.flows, flows_fd);
+	err = drops__share(d->skel, classifiers);
 	err = err ?: drop_bpf__load(d->skel);
 	err = err ?: drop_bpf__attach(d->skel);
 	if (err) {

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "drop_events.h"
 
+struct bpf_object;
 struct drop_bpf;
 struct event_out;
 struct flow_tracker;
@@ -37,10 +38,10 @@ struct drop_tracker {
 	uint64_t packets; /* packets they stand for */
 };
 
-/* Loads and attaches the tracepoint; owners_fd, flows_fd: the socket owner
- * table and the classifiers' flow table, which it reads. */
+/* Loads and attaches the tracepoint; classifiers: the loaded flow object, whose
+ * socket owner tables and flow table it reads. */
 int drop_tracker__start(struct drop_tracker *d, bool all, const struct flow_tracker *ft,
-			struct event_out *out, int owners_fd, int flows_fd);
+			struct event_out *out, const struct bpf_object *classifiers);
 /* The name of a reason ("UNKNOWN_<n>" in buf when BTF named none). */
 const char *drop_tracker__reason(const struct drop_tracker *d, __u32 value, char *buf,
 				 size_t len);

@@ -81,6 +81,7 @@ static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *o
 	err = err ?: bpf_map__reuse_fd(s->maps.owners, om->owners);
 	err = err ?: bpf_map__reuse_fd(s->maps.tuples, om->tuples);
 	err = err ?: bpf_map__reuse_fd(s->maps.tuples_any, om->tuples_any);
+	err = err ?: bpf_map__reuse_fd(s->maps.tuple_ports, om->tuple_ports);
 	if (err)
 		pr_warn("cannot share the socket owner tables with the classifiers: %s\n",
 			strerror(-err));
@@ -286,9 +287,7 @@ int flow_tracker__load(struct flow_tracker *t, const struct config *cfg, struct 
 		return err;
 	}
 	if (cfg->drops && !offline)
-		err = drop_tracker__start(&t->drops, cfg->drops_all, t, out,
-					  bpf_map__fd(t->skel->maps.owners),
-					  bpf_map__fd(t->skel->maps.flows));
+		err = drop_tracker__start(&t->drops, cfg->drops_all, t, out, t->skel->obj);
 	return err;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -44,6 +45,13 @@ int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int sco
 			msg);
 		return err;
 	}
+	s->ports = mmap(NULL, WF_TUPLE_PORT_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			MAP_SHARED, bpf_map__fd(s->skel->maps.tuple_ports), 0);
+	if (s->ports == MAP_FAILED) {
+		s->ports = NULL;
+		pr_warn("cannot map the socket hooks' port table into the agent: %m\n");
+		return -errno;
+	}
 	if (scope_fd >= 0 &&
 	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.sock_scope), &zero, &scope_fd, 0)) {
 		pr_warn("cannot set the socket hooks' cgroup scope: %m\n");
@@ -57,6 +65,7 @@ void sock_tracker__maps(const struct sock_tracker *s, struct owner_maps *m)
 	m->owners = bpf_map__fd(s->skel->maps.owners);
 	m->tuples = bpf_map__fd(s->skel->maps.tuples);
 	m->tuples_any = bpf_map__fd(s->skel->maps.tuples_any);
+	m->tuple_ports = bpf_map__fd(s->skel->maps.tuple_ports);
 	m->tcp_health = bpf_map__fd(s->skel->maps.tcp_health);
 }
 
@@ -98,6 +107,9 @@ void sock_tracker__destroy(struct sock_tracker *s)
 	for (size_t i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	s->nlinks = 0;
+	if (s->ports)
+		munmap(s->ports, WF_TUPLE_PORT_WORDS * sizeof(uint64_t));
+	s->ports = NULL;
 	sock_bpf__destroy(s->skel);
 	s->skel = NULL;
 	if (s->cgroup_fd > 0)

@@ -14,6 +14,7 @@ struct proc_table;
 /* The socket owner tables, shared with the packet classifiers. */
 struct owner_maps {
 	int owners, tuples, tuples_any;
+	int tuple_ports; /* which local ports the tuple tables have held (one bit each) */
 	int tcp_health; /* TCP connections' health by cookie (-1: none) */
 };
 
@@ -24,6 +25,7 @@ struct sock_tracker {
 	size_t nlinks;
 	int cgroup_fd; /* where the cgroup hooks hang: --cgroup, or the cgroup2 root */
 	uint64_t snapshot_sockets; /* sockets found at start and given an owner */
+	uint64_t *ports; /* the tuple_ports map, mapped: the snapshot marks its sockets' ports */
 };
 
 /* open -> configure -> load. scope_fd: --cgroup's directory, or -1 for the host. */

@@ -167,6 +167,8 @@ static void snap__socket(struct snap *sn, const struct inet_diag_msg *m, int pro
 	if (proto == IPPROTO_TCP && !connected)
 		return; /* a listener: its connections are indexed by themselves */
 	snap__key(&k, m, proto, connected);
+	/* As the hooks do (tuple_port__mark): the bit before the entries. */
+	__atomic_fetch_or(&sn->s->ports[k.lport / 64], 1ull << (k.lport % 64), __ATOMIC_SEQ_CST);
 	k.netns = sn->netns;
 	bpf_map_update_elem(bpf_map__fd(sn->s->skel->maps.tuples), &k, &v, BPF_NOEXIST);
 	if (connected) {
