@@ -196,7 +196,8 @@ struct flow_value {
 	__u8 capture_sel; /* -w with --domain/--sni: its DNS question or SNI matched */
 	__u8 dns_port; /* one of its ports is a DNS port (judged once, at creation) */
 	__u8 key_rev; /* the initiator is the key's second endpoint (daddr, dport) */
-	__u8 pad0[4];
+	__u8 aged; /* past its first packets (flow__young): set once */
+	__u8 pad0[3];
 	__u64 ep_retry_ns; /* an end still unknown is looked up again from then on (coarse clock) */
 	/* By enum wf_flow_dir: the owner of the endpoint that sends in that direction
 	 * (ep0 is the initiator; FLOW_EP picks one), found once and kept: replies that

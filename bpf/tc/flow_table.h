@@ -160,6 +160,25 @@ found:
 	return v;
 }
 
+/*
+ * A flow's first packets, both directions together: the owner join retries
+ * an unknown end on each, and QUIC Initials come among them. Past them a flag
+ * on the key's line says so, set once: the two directions' counters are on
+ * lines the CPUs sending each way write, and reading both for every packet
+ * would pull the other CPU's line over.
+ */
+#define FLOW_YOUNG_PACKETS 16
+
+static __always_inline bool flow__young(struct flow_value *v)
+{
+	if (v->aged)
+		return false;
+	if (v->orig.packets + v->reply.packets <= FLOW_YOUNG_PACKETS)
+		return true;
+	v->aged = 1;
+	return false;
+}
+
 static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m,
 					__u32 segs, __u64 bytes, __u8 dir, __u64 now)
 {

@@ -227,13 +227,13 @@ static __always_inline void hint__note(const struct pkt_meta *m, const struct fl
  * flow's first packets, while a server's accepted socket comes into being,
  * and then at most once a millisecond (coarse clock).
  */
-#define EP_EAGER_PACKETS 16
+#define EP_EAGER_PACKETS FLOW_YOUNG_PACKETS
 
 #define EP_RETRY_NS 1000000ull
 
 static __always_inline bool ep__throttled(struct flow_value *v, __u64 now)
 {
-	if (v->orig.packets + v->reply.packets <= EP_EAGER_PACKETS)
+	if (flow__young(v))
 		return false;
 	if (now < v->ep_retry_ns)
 		return true;

@@ -12,12 +12,10 @@
 #define QUIC_V1_ 0x00000001u
 #define QUIC_V2_ 0x6b3343cfu
 #define WF_QUIC_MIN 1200
-#define WF_QUIC_PACKETS 16 /* Initials come first: a flow's first packets only */
-
-static __always_inline bool quic__candidate(const struct pkt_meta *m, const struct flow_value *v)
+/* Initials come first: a flow's first packets only (flow__young). */
+static __always_inline bool quic__candidate(const struct pkt_meta *m, struct flow_value *v)
 {
-	return m->payload_len >= WF_QUIC_MIN && !v->dns_port &&
-	       v->orig.packets + v->reply.packets <= WF_QUIC_PACKETS;
+	return m->payload_len >= WF_QUIC_MIN && !v->dns_port && flow__young(v);
 }
 
 /*
