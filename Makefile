@@ -151,6 +151,11 @@ $(BUILD)/tests/test_quic_session: tests/unit/test_quic_session.c $(BUILD)/usersp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/quic_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
+# The TLS sessions (reassembly from chunk records) with the decoders they use.
+$(BUILD)/tests/test_tls_session: tests/unit/test_tls_session.c $(BUILD)/userspace/net/tls_session.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/tls_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
+
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
 		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)

@@ -361,11 +361,12 @@ struct chunk_event {
 	__u32 len; /* bytes in data */
 	__u32 want; /* bytes of this direction the kernel ships in all */
 	__u32 ip_id; /* DNS_FRAG: the datagram's IP identification */
-	/* TLS, the chunk at offset 0 only: the SNI as the kernel read it from the
-	 * hello's first segment (sni_len 0: not there, or not in that segment). */
+	/* TLS, the chunk at offset 0 only: where the SNI is in the stream, as the
+	 * kernel read it from the hello's first segment and record (sni_len 0: not
+	 * there). Only its place travels, not its bytes: they are the stream's own,
+	 * and every chunk's head is copied into the ring (docs/architecture.md). */
+	__u16 sni_off;
 	__u16 sni_len;
-	__u16 pad3;
-	char sni[WF_SNI_MAX];
 	__u8 data[WF_TLS_CHUNK];
 };
 

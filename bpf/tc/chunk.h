@@ -13,6 +13,7 @@ static __always_inline void chunk__fill(struct chunk_event *e, __u32 kind, struc
 {
 	event__fill(&e->h, kind, m, k, v, sender__load(skb, m, hook), hook, dir, clock__now(skb));
 	e->want = v->tls_want[dir & 1];
+	e->sni_off = 0;
 	e->sni_len = 0;
 }
 

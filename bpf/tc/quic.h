@@ -61,6 +61,7 @@ __noinline int CTX_FN(wf_quic_handle)(CTX_T *ctx, const struct pkt_meta *m,
 	event__fill(&e->h, WF_PKT_EVENT_QUIC, m, k, v, ctx_sender(ctx, m, hook), hook, d,
 		    ctx_now(ctx));
 	e->want = m->payload_len;
+	e->sni_off = 0;
 	e->sni_len = 0;
 	e->stream_off = 0;
 	e->len = len;

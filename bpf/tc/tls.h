@@ -32,9 +32,11 @@ static __always_inline __u32 tls__want(struct __sk_buff *skb, const struct pkt_m
 }
 
 /*
- * The SNI, read in the kernel from a ClientHello's first segment, so that
- * selection in the kernel can use it. Offsets walk the fixed fields, then up to
- * WF_TLS_EXT_MAX extensions; anything not in this segment just ends the walk.
+ * The SNI's place in a ClientHello's first segment, found in the kernel so
+ * that selection in the kernel can use it. Offsets walk the fixed fields, then
+ * up to WF_TLS_EXT_MAX extensions; anything not in this segment just ends the
+ * walk. The name's bytes are read only for -w's selection by name: the record
+ * says where they are in the stream it carries.
  */
 static __always_inline __u32 tls__skip16(struct __sk_buff *skb, __u32 off)
 {
@@ -52,15 +54,27 @@ static __always_inline bool tls__is_client_hello(struct __sk_buff *skb, const st
 	return !ctx__skb_load(skb, m->payload_off, h, sizeof(h)) && h[0] == 22 && h[5] == 1;
 }
 
-__noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
-			  struct chunk_event *e)
+/* The name at packet offset at, n bytes (found by wf_tls_sni): into the scratch, for -w. */
+static __always_inline void tls__sni_read(struct __sk_buff *skb, struct chunk_scratch *s, __u32 at,
+					  __u64 n)
+{
+	if (n > WF_SNI_MAX - 1)
+		n = WF_SNI_MAX - 1;
+	/* Verifier workaround: keep the bounds on the register passed to the helper. */
+	barrier_var(n);
+	if (n < 1 || n > WF_SNI_MAX - 1 || bpf_skb_load_bytes(skb, at, s->sni, n))
+		return;
+	s->sni[n & (WF_SNI_MAX - 1)] = '\0';
+}
+
+__noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m, struct chunk_scratch *s)
 {
 	__u32 off, end, rec_end;
 	__u8 b[5];
 
-	if (!skb || !m || !e)
+	if (!skb || !m || !s)
 		return 0;
-	e->sni_len = 0;
+	s->e.sni_len = 0;
 	/* Only the first record is read: a hello split over records is left to userspace. */
 	if (ctx__skb_load(skb, m->payload_off + 3, b, 2))
 		return 0;
@@ -86,22 +100,21 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m,
 		len = (__u32)b[2] << 8 | b[3];
 		if (type == 0) {
 			/* list length (2), name type (1), name length (2), name */
-			__u64 n;
+			__u32 n;
 
 			if (ctx__skb_load(skb, off + 4, b, 5) || b[2] != 0)
 				return 0;
 			n = (__u32)b[3] << 8 | b[4];
-			if (off + 9 + n > end)
-				return 0; /* the name is not all in this record */
+			/* The name must be all in this record and this segment. */
+			if (!n || off + 9 + n > end ||
+			    off + 9 + n > m->payload_off + m->payload_len || off + 9 + n > skb->len)
+				return 0;
 			if (n > WF_SNI_MAX - 1)
 				n = WF_SNI_MAX - 1;
-			/* Verifier workaround: keep the bounds on the register passed to the helper. */
-			barrier_var(n);
-			if (n < 1 || n > WF_SNI_MAX - 1 ||
-			    bpf_skb_load_bytes(skb, off + 9, e->sni, n))
-				return 0;
-			e->sni[n & (WF_SNI_MAX - 1)] = '\0';
-			e->sni_len = n;
+			s->e.sni_off = off + 9 - m->payload_off;
+			if (capture_by_name)
+				tls__sni_read(skb, s, off + 9, n);
+			s->e.sni_len = n;
 			return 0;
 		}
 		off += 4 + len;
@@ -281,6 +294,7 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 	__u8 hook = hook_dir__hook(hook_dir), d = hook_dir__dir(hook_dir);
 	__u32 zero = 0, off, n, room;
 	struct pkt_meta seg;
+	struct chunk_scratch *s;
 	struct chunk_event *e;
 
 	if (!skb || !m || !k || !v)
@@ -324,15 +338,16 @@ __noinline int wf_tls_handle(struct __sk_buff *skb, const struct pkt_meta *m,
 		n = v->tls_want[d] - off;
 	if (n > WF_TLS_CLIENT_MAX - off)
 		n = WF_TLS_CLIENT_MAX - off;
-	e = bpf_map_lookup_elem(&tls_scratch, &zero);
-	if (!e || !n)
+	s = bpf_map_lookup_elem(&tls_scratch, &zero);
+	if (!s || !n)
 		return 0;
+	e = &s->e;
 	chunk__fill(e, WF_PKT_EVENT_TLS, skb, &seg, k, v, hook, d);
-	e->sni_len = 0;
 	if (off == 0 && tls__is_client_hello(skb, &seg)) {
-		wf_tls_sni(skb, &seg, e);
+		wf_tls_sni(skb, &seg, s);
 		if (capture_by_name && e->sni_len && !v->capture_sel)
-			v->capture_sel = wf_name_selected((const struct wf_name *)e->sni, e->sni_len);
+			v->capture_sel =
+				wf_name_selected((const struct wf_name *)s->sni, e->sni_len);
 	}
 	chunk__ship(skb, &seg, e, off, n, WF_STAT_TLS_LOST);
 	return 0;

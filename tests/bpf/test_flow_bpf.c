@@ -614,7 +614,7 @@ static void test_tls_kernel_sni(void **state)
 		ring_buffer__new(bpf_map__fd(skel->maps.pkt_events), on_tls, &s, NULL);
 	int egress = bpf_program__fd(skel->progs.wf_tc_egress);
 	uint8_t hello[256];
-	struct pkt a = { 0 }, b = { 0 };
+	struct pkt a = { 0 }, b = { 0 }, c = { 0 };
 	size_t n;
 
 	assert_non_null(rb);
@@ -626,11 +626,20 @@ static void test_tls_kernel_sni(void **state)
 	n = hello_with_sni(hello, "kernel.test.example", 1);
 	tls_segment(&b, 50006, 7, hello, n);
 	run(&b, egress);
+	/* The record holds the whole name, but this segment ends inside it: not read. */
+	n = hello_with_sni(hello, "kernel.test.example", 0);
+	tls_segment(&c, 50007, 7, hello, n - 4);
+	run(&c, egress);
 	ring_buffer__consume(rb);
-	assert_int_equal(s.n, 2);
+	assert_int_equal(s.n, 3);
+	/* The record says where the name is in the bytes it carries, not the name again. */
 	assert_int_equal(s.ev[0].sni_len, strlen("kernel.test.example"));
-	assert_string_equal(s.ev[0].sni, "kernel.test.example");
+	assert_true(s.ev[0].sni_off + s.ev[0].sni_len <= s.ev[0].len);
+	assert_memory_equal(s.ev[0].data + s.ev[0].sni_off, "kernel.test.example",
+			    strlen("kernel.test.example"));
 	assert_int_equal(s.ev[1].sni_len, 0);
+	assert_int_equal(s.ev[2].sni_len, 0);
+	assert_int_equal(s.ev[2].len, n - 4);
 	ring_buffer__free(rb);
 }
 

@@ -119,6 +119,8 @@ struct tls_view {
 	char ja3_md5[33]; /* "" when none */
 	char ja4[JA4_MAX]; /* "" when none */
 	char *ja4_r; /* malloc'd, NULL when none */
+	/* The SNI where the kernel's selection read it (first segment and record), "" when not there. */
+	char kernel_sni[TLS_SNI_MAX];
 	bool incomplete; /* the hello never arrived whole */
 	uint32_t captured, wanted;
 	/* QUIC: the hello came in Initial packets (version, connection ids as sent). */

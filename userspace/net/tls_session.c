@@ -187,6 +187,18 @@ struct walk_ctx {
 	int index;
 };
 
+/* The SNI where the kernel found it (the first chunk's head says where): "" when not, or not received. */
+static void stream__kernel_sni(const struct stream *st, char *out, size_t size)
+{
+	uint32_t at = st->first ? st->first->sni_off : 0, n = st->first ? st->first->sni_len : 0;
+
+	out[0] = '\0';
+	if (!n || n >= size || at + n > st->want || memchr(st->have + at, 0, n))
+		return;
+	memcpy(out, st->buf + at, n);
+	out[n] = '\0';
+}
+
 static void pending__fill(struct pending *p, const struct walk_ctx *w)
 {
 	struct tls_view *v = &p->v;
@@ -195,6 +207,7 @@ static void pending__fill(struct pending *p, const struct walk_ctx *w)
 	v->ifname = w->ifname;
 	memcpy(v->flow_id, w->s->flow_id, sizeof(v->flow_id));
 	v->ts_ns = w->st->first_ts;
+	stream__kernel_sni(w->st, v->kernel_sni, sizeof(v->kernel_sni));
 	v->captured = w->st->prefix;
 	v->wanted = w->st->want;
 	v->ja3 = ja3__compute(&v->ch, v->ja3_md5);

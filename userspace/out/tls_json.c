@@ -189,12 +189,8 @@ void tls_json__whoflow(struct json *j, const struct tls_view *tv,
 		json__bool(j, "malformed", true);
 		json__str(j, "malformed_reason", tv->ch.malformed_reason);
 	}
-	if (tv->e->sni_len) {
-		char sni[WF_SNI_MAX];
-
-		snprintf(sni, sizeof(sni), "%.*s", (int)tv->e->sni_len, tv->e->sni);
-		json__str(j, "kernel_sni", sni);
-	}
+	if (tv->kernel_sni[0])
+		json__str(j, "kernel_sni", tv->kernel_sni);
 	if (tv->incomplete) {
 		json__u64(j, "captured_bytes", tv->captured);
 		json__u64(j, "wanted_bytes", tv->wanted);
