@@ -12,8 +12,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
-import ssl
 import statistics
 import struct
 import subprocess
