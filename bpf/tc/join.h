@@ -274,7 +274,19 @@ __noinline int wf_owner_resolve(struct __sk_buff *skb, const struct pkt_meta *m,
 
 	if (!skb || !m || !k || !v)
 		return 0;
-	cur = sender__load(skb, m, hook);
+	/*
+	 * The packet's own socket settles the end that sent it, notes the flow's
+	 * local socket (egress) and leaves a hint for the packet's forwarded
+	 * copies (ingress over a veth). Once that is done, the join runs for the
+	 * other end (a remote host still unknown), and the socket's cookie and
+	 * owner are not looked up again on every young packet. On ingress only
+	 * an end settled by its own socket is done: that call noted the hint.
+	 */
+	if (hook == WF_HOOK_EGRESS ? v->had_sk && ep__settled(v->ep_attr[dir]) :
+				     v->ep_attr[dir] == WF_ATTR_COOKIE)
+		cur = sender__none();
+	else
+		cur = sender__load(skb, m, hook);
 	if (!cur)
 		return 0;
 	/* A socket on ingress is another namespace's: not this flow's local one. */
