@@ -104,63 +104,66 @@ static void feed(struct tls_sessions *t, size_t from, size_t to, uint16_t sni_of
 			    "veth0");
 }
 
-/* The name's bytes are the stream's: found there, even when the chunk holding them came first. */
-static void test_kernel_sni_from_the_stream(void **state)
+/* One chunk as the kernel ships it: stream bytes [from, to), the SNI's place it found. */
+struct chunk_spec {
+	size_t from, to;
+	uint16_t sni_off, sni_len;
+};
+
+#define NAME_AT UINT16_MAX /* sni_off: where the name is in the hello */
+#define TO_END SIZE_MAX /* to: the record's end */
+#define NAME_START (SIZE_MAX - 1) /* to: the name's first byte */
+#define NAME_INSIDE (SIZE_MAX - 2) /* from or to: 5 bytes into the name */
+
+static size_t place(size_t at)
+{
+	return at == TO_END ? rec_len : at == NAME_START ? name_at : at == NAME_INSIDE ? name_at + 5 : at;
+}
+
+/* Feeds the chunks in order, expires the session: one hello, with this kernel SNI. */
+static void check(const struct chunk_spec *c, int n, const char *kernel_sni, bool incomplete)
 {
 	struct seen s = { .base = { on_event, never } };
 	struct tls_sessions *t = tls_sessions__new(&s.base);
-	size_t cut = name_at + 5; /* the second chunk starts inside the name */
 
 	assert_non_null(t);
-	feed(t, cut, rec_len, 0, 0);
-	feed(t, 0, cut, (uint16_t)name_at, (uint16_t)strlen(NAME));
+	for (int i = 0; i < n; i++)
+		feed(t, place(c[i].from), place(c[i].to),
+		     c[i].sni_off == NAME_AT ? (uint16_t)name_at : c[i].sni_off, c[i].sni_len);
 	tls_sessions__expire(t, 1000, true);
 	assert_int_equal(s.hellos, 1);
-	assert_string_equal(s.sni, NAME);
-	assert_string_equal(s.kernel_sni, NAME);
+	assert_int_equal(s.incomplete, incomplete);
+	if (!incomplete)
+		assert_string_equal(s.sni, NAME);
+	assert_string_equal(s.kernel_sni, kernel_sni);
 	tls_sessions__free(t);
+}
+
+/* The name's bytes are the stream's: found there, even when the chunk holding them came first. */
+static void test_kernel_sni_from_the_stream(void **state)
+{
+	const struct chunk_spec c[] = { { NAME_INSIDE, TO_END, 0, 0 },
+					{ 0, NAME_INSIDE, NAME_AT, sizeof(NAME) - 1 } };
+
+	check(c, 2, NAME, false);
 }
 
 /* The kernel did not find it (a hello over several records or segments): none. */
 static void test_no_kernel_sni(void **state)
 {
-	struct seen s = { .base = { on_event, never } };
-	struct tls_sessions *t = tls_sessions__new(&s.base);
+	const struct chunk_spec c[] = { { 0, 100, 0, 0 }, { 100, TO_END, 0, 0 } };
 
-	assert_non_null(t);
-	feed(t, 0, 100, 0, 0);
-	feed(t, 100, rec_len, 0, 0);
-	tls_sessions__expire(t, 1000, true);
-	assert_int_equal(s.hellos, 1);
-	assert_string_equal(s.sni, NAME);
-	assert_string_equal(s.kernel_sni, "");
-	tls_sessions__free(t);
+	check(c, 2, "", false);
 }
 
 /* A place whose bytes never arrived, or past the stream: none, and nothing read out of bounds. */
 static void test_kernel_sni_not_received(void **state)
 {
-	struct seen s = { .base = { on_event, never } };
-	struct tls_sessions *t = tls_sessions__new(&s.base);
+	const struct chunk_spec cut[] = { { 0, NAME_START, NAME_AT, sizeof(NAME) - 1 } };
+	const struct chunk_spec past[] = { { 0, TO_END, 60000, 200 } };
 
-	assert_non_null(t);
-	feed(t, 0, name_at, (uint16_t)name_at, (uint16_t)strlen(NAME));
-	tls_sessions__expire(t, 1000, true);
-	assert_int_equal(s.hellos, 1);
-	assert_true(s.incomplete);
-	assert_string_equal(s.kernel_sni, "");
-	tls_sessions__free(t);
-
-	memset(&s, 0, sizeof(s));
-	s.base = (struct event_out){ on_event, never };
-	t = tls_sessions__new(&s.base);
-	assert_non_null(t);
-	feed(t, 0, rec_len, 60000, 200);
-	tls_sessions__expire(t, 1000, true);
-	assert_int_equal(s.hellos, 1);
-	assert_string_equal(s.sni, NAME);
-	assert_string_equal(s.kernel_sni, "");
-	tls_sessions__free(t);
+	check(cut, 1, "", true);
+	check(past, 1, "", false);
 }
 
 int main(void)
