@@ -50,8 +50,14 @@ struct sock_last {
 	 * thread beside a sender): they would change nothing. */
 	__u64 fill_pid_tgid;
 	__u32 uses;
-	__u32 indexed; /* tuple holds what the tuple tables have for this socket */
+	__u32 indexed; /* enum sock_indexed */
 	struct wf_tuple_key tuple;
+};
+
+enum sock_indexed {
+	SOCK_NOT_INDEXED = 0,
+	SOCK_INDEXED = 1, /* tuple holds what the tuple tables have for this socket */
+	SOCK_UNINDEXED = 2, /* TCP: sockops removed its entries when it closed */
 };
 
 struct {
@@ -242,7 +248,7 @@ static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 	netns = sk->__sk_common.skc_net.net->net_cookie;
 	if (last) {
 		last->tuple = k;
-		last->indexed = 1;
+		last->indexed = SOCK_INDEXED;
 	}
 	tuple__index(&k, cookie, netns, k.rport != 0);
 	return 0;
@@ -407,11 +413,50 @@ static __always_inline void tuple__from_ops(struct wf_tuple_key *k, struct bpf_s
  */
 #include "tcp_health.h"
 
+/*
+ * A connection's four-tuple, indexed when it connects and again when it is
+ * established (an accepted one: established only). The second time finds
+ * what the first wrote: the socket's storage says so without the lookups.
+ */
+static __always_inline void sockops__index(struct bpf_sock_ops *ops, __u64 cookie, __u64 netns)
+{
+	struct bpf_sock *sk = ops->sk; /* read once: the verifier checks this very register */
+	struct sock_last *last = sk ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
+	struct wf_tuple_key k = {};
+
+	tuple__from_ops(&k, ops);
+	if (last && last->indexed == SOCK_INDEXED && tuple__same(&k, &last->tuple))
+		return;
+	if (last) {
+		last->tuple = k;
+		last->indexed = SOCK_INDEXED;
+	}
+	tuple__index(&k, cookie, netns, true);
+}
+
+/*
+ * Closed: its entries go, unless its release took them already (a close()
+ * of an open connection releases the socket first, and TCP reaches its
+ * closed state after the goodbyes; a reset or a failed connect comes first).
+ */
+static __always_inline void sockops__unindex(struct bpf_sock_ops *ops, __u64 cookie, __u64 netns)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct sock_last *last = sk ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
+	struct wf_tuple_key k = {};
+
+	if (last && last->indexed == SOCK_UNINDEXED)
+		return;
+	tuple__from_ops(&k, ops);
+	tuple__unindex(&k, cookie, netns);
+	if (last)
+		last->indexed = SOCK_UNINDEXED;
+}
+
 SEC("sockops")
 int wf_sockops(struct bpf_sock_ops *ops)
 {
 	__u64 cookie = bpf_get_socket_cookie(ops), netns = bpf_get_netns_cookie(ops);
-	struct wf_tuple_key k = {};
 	struct bpf_sock *sk;
 
 	if (ops->family != AF_INET && ops->family != AF_INET6)
@@ -442,18 +487,15 @@ int wf_sockops(struct bpf_sock_ops *ops)
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		bpf_sock_ops_cb_flags_set(ops,
 					  ops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
-		tuple__from_ops(&k, ops);
-		tuple__index(&k, cookie, netns, true);
+		sockops__index(ops, cookie, netns);
 		break;
 	case BPF_SOCK_OPS_STATE_CB: {
 		/* Read once, at fixed offsets: the verifier refuses a computed context offset. */
 		__u32 old_state = ops->args[0], new_state = ops->args[1];
 
 		health__state(ops, cookie, old_state, new_state);
-		if (new_state != TCP_CLOSE_)
-			break;
-		tuple__from_ops(&k, ops);
-		tuple__unindex(&k, cookie, netns);
+		if (new_state == TCP_CLOSE_)
+			sockops__unindex(ops, cookie, netns);
 		break;
 	}
 	}
@@ -472,6 +514,7 @@ int wf_sock_release(struct bpf_sock *ctx)
 	struct sock *sk = bpf_cast_to_kern_ctx(ctx);
 	__u64 cookie = bpf_get_socket_cookie(ctx), netns = bpf_get_netns_cookie(ctx);
 	struct wf_tuple_key k = {};
+	struct sock_last *last;
 	struct wf_owner *o;
 
 	if (ctx->protocol != IPPROTO_UDP_ && ctx->protocol != IPPROTO_TCP_)
@@ -479,9 +522,17 @@ int wf_sock_release(struct bpf_sock *ctx)
 	o = bpf_map_lookup_elem(&owners, &cookie);
 	if (o)
 		o->released = 1;
+	/* A TCP connection's entries went if it closed first (sockops__unindex);
+	 * else they go here, and its closing later need not look for them. */
+	last = bpf_sk_storage_get(&sock_last, ctx, 0, 0);
+	if (ctx->protocol == IPPROTO_TCP_ && last) {
+		if (last->indexed == SOCK_UNINDEXED)
+			return 1;
+		last->indexed = SOCK_UNINDEXED;
+	}
 	tuple__from_sk(&k, sk);
 	tuple__unindex(&k, cookie, netns);
-	if (k.rport) {
+	if (k.rport && ctx->protocol == IPPROTO_UDP_) {
 		/* a connected UDP socket was also indexed by its bound end */
 		k.rport = 0;
 		__builtin_memset(k.raddr, 0, sizeof(k.raddr));

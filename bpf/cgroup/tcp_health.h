@@ -30,12 +30,16 @@ static __always_inline void health__from_tcp(struct wf_tcp_health *h, const stru
 	h->updated_ns = bpf_ktime_get_boot_ns();
 }
 
-/* The entry of a socket in scope (one that has an owner), made if new. */
-static __always_inline struct wf_tcp_health *health__get(__u64 cookie)
+/*
+ * The entry of a socket in scope, made if new. in_scope: the caller knows it
+ * is (sockops runs for the watched cgroup's sockets only); else the socket
+ * must have an owner.
+ */
+static __always_inline struct wf_tcp_health *health__get(__u64 cookie, bool in_scope)
 {
 	struct wf_tcp_health zero = {}, *h;
 
-	if (!cookie || !bpf_map_lookup_elem(&owners, &cookie))
+	if (!cookie || (!in_scope && !bpf_map_lookup_elem(&owners, &cookie)))
 		return NULL;
 	h = bpf_map_lookup_elem(&tcp_health, &cookie);
 	if (h)
@@ -48,7 +52,7 @@ static __always_inline struct wf_tcp_health *health__get(__u64 cookie)
 static __always_inline void health__state(struct bpf_sock_ops *ops, __u64 cookie, __u32 old_state,
 					  __u32 new_state)
 {
-	struct wf_tcp_health *h = health__get(cookie);
+	struct wf_tcp_health *h = health__get(cookie, true);
 	struct bpf_sock *bsk = ops->sk;
 	struct tcp_sock *tp;
 
@@ -75,7 +79,7 @@ int BPF_PROG(wf_tcp_retransmit, const struct sock *sk, const struct sk_buff *skb
 
 	if (err)
 		return 0;
-	h = health__get(sk->__sk_common.skc_cookie.counter);
+	h = health__get(sk->__sk_common.skc_cookie.counter, false);
 	if (!h)
 		return 0;
 	bpf_probe_read_kernel(&segs, sizeof(segs),

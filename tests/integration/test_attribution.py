@@ -528,3 +528,56 @@ def test_owners_of_closed_sockets_leave_the_table(agents, topo, cgroup):
     got = [e for e in a.events if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9300]
     assert len(got) == 200
     assert {get(e, "process.pid") for e in got} == {p.pid}
+
+
+TCP_SINK = r"""
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 9301)); s.listen(64); print("listening", flush=True)
+for _ in range(int(sys.argv[2])):
+    c, _ = s.accept()
+    while c.recv(4096):
+        pass
+    c.close()
+"""
+
+TCP_CHURN = r"""
+import socket, sys
+for i in range(int(sys.argv[2])):
+    c = socket.create_connection((sys.argv[1], 9301), timeout=5)
+    c.sendall(b"x")
+    c.close()
+"""
+
+
+def test_closed_tcp_connections_leave_the_tuple_index(agents, topo, cgroup):
+    """100 TCP connections from the watched cgroup, each indexed by its four-tuple (in its namespace
+    and host-wide) when it connects: all are named on their flows, and once they are closed and
+    released their index entries are gone (sockops removes them at close; the release, which
+    skips that work for a connection sockops closed, must not leave any behind)."""
+    a = agents(["--cgroup", cgroup.path, "--flow-timeouts", "1,1800"], netns=topo.host).wait_ready()
+    idle = h.map_entries(a.proc.pid, "tuples"), h.map_entries(a.proc.pid, "tuples_any")
+    srv = subprocess.Popen(topo.in_ns(topo.server, ["/usr/bin/python3", "-c", TCP_SINK, topo.SERVER4, "100"]),
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert srv.stdout.readline().strip() == "listening"
+        p = cgroup.spawn(topo.in_ns(topo.host, [PY, "-c", TCP_CHURN, topo.SERVER4, "100"]))
+        assert p.wait(60) == 0
+        assert srv.wait(30) == 0
+    finally:
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
+    seen = []
+
+    def one_more(e):
+        if get(e, "event.dataset") == "whoflow.flow" and get(e, "destination.port") == 9301:
+            seen.append(e)
+        return len(seen) >= 100
+
+    assert a.wait_for(one_more, timeout=30) is not None
+    assert {get(e, "process.pid") for e in seen} == {p.pid}
+    # The client exited: all its connections are closed and released, none of their entries may stay.
+    h.wait_until(lambda: h.map_entries(a.proc.pid, "tuples") <= idle[0] and
+                 h.map_entries(a.proc.pid, "tuples_any") <= idle[1], 20, "the closed connections' index entries gone")
+    a.stop()
