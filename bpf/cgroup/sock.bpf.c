@@ -57,7 +57,7 @@ struct sock_last {
 enum sock_indexed {
 	SOCK_NOT_INDEXED = 0,
 	SOCK_INDEXED = 1, /* tuple holds what the tuple tables have for this socket */
-	SOCK_UNINDEXED = 2, /* TCP: sockops removed its entries when it closed */
+	SOCK_UNINDEXED = 2, /* TCP: its entries are gone (its release or its close took them) */
 };
 
 struct {

@@ -105,9 +105,11 @@ __noinline int wf_tls_sni(struct __sk_buff *skb, const struct pkt_meta *m, struc
 			if (ctx__skb_load(skb, off + 4, b, 5) || b[2] != 0)
 				return 0;
 			n = (__u32)b[3] << 8 | b[4];
-			/* The name must be all in this record and this segment. */
+			/* The name must be all in this record and this segment, and
+			 * within the bytes the agent is shipped (sni_off's range). */
 			if (!n || off + 9 + n > end ||
-			    off + 9 + n > m->payload_off + m->payload_len || off + 9 + n > skb->len)
+			    off + 9 + n > m->payload_off + m->payload_len ||
+			    off + 9 + n > skb->len || off + 9 - m->payload_off >= WF_TLS_CLIENT_MAX)
 				return 0;
 			if (n > WF_SNI_MAX - 1)
 				n = WF_SNI_MAX - 1;
