@@ -413,6 +413,14 @@ static __always_inline void tuple__from_ops(struct wf_tuple_key *k, struct bpf_s
  */
 #include "tcp_health.h"
 
+/* The socket's storage, made by sock_create or PASSIVE_ESTABLISHED (NULL: none). */
+static __always_inline struct sock_last *sockops__last(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk; /* read once: the verifier checks this very register */
+
+	return sk ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
+}
+
 /*
  * A connection's four-tuple, indexed when it connects and again when it is
  * established (an accepted one: established only). The second time finds
@@ -420,8 +428,7 @@ static __always_inline void tuple__from_ops(struct wf_tuple_key *k, struct bpf_s
  */
 static __always_inline void sockops__index(struct bpf_sock_ops *ops, __u64 cookie, __u64 netns)
 {
-	struct bpf_sock *sk = ops->sk; /* read once: the verifier checks this very register */
-	struct sock_last *last = sk ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
+	struct sock_last *last = sockops__last(ops);
 	struct wf_tuple_key k = {};
 
 	tuple__from_ops(&k, ops);
@@ -441,8 +448,7 @@ static __always_inline void sockops__index(struct bpf_sock_ops *ops, __u64 cooki
  */
 static __always_inline void sockops__unindex(struct bpf_sock_ops *ops, __u64 cookie, __u64 netns)
 {
-	struct bpf_sock *sk = ops->sk;
-	struct sock_last *last = sk ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
+	struct sock_last *last = sockops__last(ops);
 	struct wf_tuple_key k = {};
 
 	if (last && last->indexed == SOCK_UNINDEXED)

@@ -224,11 +224,9 @@ static __always_inline void hint__note(const struct pkt_meta *m, const struct fl
 /*
  * An end nobody owns (a remote host, a process outside --cgroup) would cost
  * its lookups on every packet of a bulk flow. They are tried on each of a
- * flow's first packets, while a server's accepted socket comes into being,
- * and then at most once a millisecond (coarse clock).
+ * flow's first packets (flow__young), while a server's accepted socket
+ * comes into being, and then at most once a millisecond (coarse clock).
  */
-#define EP_EAGER_PACKETS FLOW_YOUNG_PACKETS
-
 #define EP_RETRY_NS 1000000ull
 
 static __always_inline bool ep__throttled(struct flow_value *v, __u64 now)
