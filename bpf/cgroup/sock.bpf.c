@@ -198,7 +198,7 @@ static __always_inline bool scope__contains_current(void)
 static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 {
 	__u32 family = sk->__sk_common.skc_family, proto = sk->sk_protocol;
-	__u64 cookie, netns, pid_tgid = bpf_get_current_pid_tgid();
+	__u64 cookie, netns, pid_tgid;
 	struct wf_tuple_key k = {};
 	struct sock_last *last;
 	enum owner_set set;
@@ -208,14 +208,16 @@ static __always_inline int sock__used(struct sock *sk, __u8 how, bool fill_only)
 	    (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
 		return 0;
 	/* A socket outside the watched scope gets no storage: its sends leave at the
-	 * scope check, and the host's other sockets cost no allocation. */
-	last = bpf_sk_storage_get(&sock_last, sk, 0, 0);
+	 * scope check, and the host's other sockets cost no allocation. A socket
+	 * with no storage of any map is seen without the helper's call. */
+	last = sk->sk_bpf_storage ? bpf_sk_storage_get(&sock_last, sk, 0, 0) : NULL;
 	if (!last) {
 		if (!scope__contains_current())
 			return 0;
 		scoped = true;
 		last = bpf_sk_storage_get(&sock_last, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	}
+	pid_tgid = bpf_get_current_pid_tgid();
 	known = last &&
 		(last->pid_tgid == pid_tgid || (fill_only && last->fill_pid_tgid == pid_tgid)) &&
 		(++last->uses & SOCK_LAST_RECHECK);
