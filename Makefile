@@ -156,12 +156,20 @@ $(BUILD)/tests/test_tls_session: tests/unit/test_tls_session.c $(BUILD)/userspac
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/net/tls_session.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
+# What every stage derives from a process, and the containers processes share:
+# built from source with AddressSanitizer, so that a shared container freed
+# while a process still names it fails the test.
+$(BUILD)/tests/test_proc_info: tests/unit/test_proc_info.c userspace/core/proc_info.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=address $< userspace/core/proc_info.c $(LIB_OBJS) -o $@ \
+		-lcmocka -lcrypto -lpcap -lz -ljson-c
+
 # The select stage with the decoders it reads and the process matcher.
 $(BUILD)/tests/test_select: tests/unit/test_select.c $(BUILD)/userspace/select/select.o \
-		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)
+		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(BUILD)/userspace/core/proc_info.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/select/select.o \
-		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
+		$(BUILD)/userspace/select/filter.o $(BUILD)/userspace/core/ctr_cache.o $(BUILD)/userspace/core/proc_info.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The Sigma matcher: the rules' reader and compiler, without the pipeline's events.
 SIGMA_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter-out userspace/detect/sigma_bag.c userspace/detect/detect.c userspace/detect/rule_admin.c,\
@@ -174,11 +182,11 @@ $(BUILD)/tests/test_sigma: tests/unit/test_sigma.c $(SIGMA_OBJS) $(LIB_OBJS)
 # The log files' lines, with the formatters they share with the other sinks.
 $(BUILD)/tests/test_log_rows: tests/unit/test_log_rows.c $(BUILD)/userspace/out/log_rows.o \
 		$(BUILD)/userspace/out/log_cols.o $(BUILD)/userspace/out/net_fmt.o \
-		$(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS)
+		$(BUILD)/userspace/core/ctr_cache.o $(BUILD)/userspace/core/proc_info.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/userspace/out/log_rows.o \
 		$(BUILD)/userspace/out/log_cols.o $(BUILD)/userspace/out/net_fmt.o \
-		$(BUILD)/userspace/core/ctr_cache.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
+		$(BUILD)/userspace/core/ctr_cache.o $(BUILD)/userspace/core/proc_info.o $(LIB_OBJS) -o $@ -lcmocka -lcrypto -lpcap -lz -ljson-c
 
 # The OpenAPI document is assembled into the program (.incbin): rebuilt when it changes.
 $(BUILD)/userspace/api/openapi.o: userspace/api/openapi.json

@@ -45,7 +45,10 @@ struct proc_info {
 	bool env_truncated;
 	uint64_t env_ts; /* event time of the ENV record that env came from */
 	char *cgroup_path;
-	struct container container;
+	/* Shared by every process of one container (proc_info__container): a
+	 * host's thousands of processes sit in a few containers, and an id of
+	 * 128 bytes in each entry was a quarter of it. NULL: none. */
+	const struct container *container;
 	char entity_id[48];
 	char md5[33];
 	char sha256[65];
@@ -59,5 +62,14 @@ struct proc_info {
 const char *proc_info__cmdline(const struct proc_info *p);
 /* args changed (or p goes): the command line made from them goes too. */
 void proc_info__forget_cmdline(struct proc_info *p);
+
+/* Its container: never NULL (an empty id when it is in none). */
+const struct container *proc_info__container(const struct proc_info *p);
+/* Sets it to c (copied into the shared one with its id; an empty id: none). */
+void proc_info__set_container(struct proc_info *p, const struct container *c);
+/* p takes from's container (a fork). */
+void proc_info__share_container(struct proc_info *p, const struct proc_info *from);
+/* p goes: its share of its container goes too. */
+void proc_info__drop_container(struct proc_info *p);
 
 #endif

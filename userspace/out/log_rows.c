@@ -136,7 +136,7 @@ static void row__proc(struct row_buf *b, const struct proc_info *p, const struct
 	row__colf(b, "%d", p->pid);
 	row__colf(b, "%d", p->ppid);
 	row__col(b, false, p->comm);
-	row__container(b, &p->container);
+	row__container(b, proc_info__container(p));
 }
 
 /* container_id container_image pod (process.log) */
@@ -212,7 +212,7 @@ static void row__process(struct row_buf *b, const struct event *ev, const char *
 	row__col(b, false, pp ? pp->exe : NULL);
 	row__col(b, false, pcl);
 	row__col(b, false, p->cgroup_path);
-	row__container_meta(b, &p->container);
+	row__container_meta(b, proc_info__container(p));
 	row__col(b, false, v->start);
 	if (exit) {
 		row__colf(b, "%d", v->exit_code);

@@ -87,7 +87,7 @@ void owner__json_ecs(struct json *j, const char *key, const struct owner_view *v
 	}
 	json__obj_close(j);
 	if (p)
-		ctr__json(j, &p->container);
+		ctr__json(j, proc_info__container(p));
 	if (key)
 		json__obj_close(j);
 }
@@ -121,9 +121,11 @@ void owner__text(FILE *f, const char *prefix, const struct owner_view *v)
 		return;
 	}
 	fprintf(f, " %spid=%u %scomm=%s", prefix, v->o.tgid, prefix, v->p ? v->p->comm : v->o.comm);
-	if (v->p && v->p->container.id[0]) {
-		fprintf(f, " %scontainer=%.12s", prefix, v->p->container.id);
-		ctr__text(f, prefix, &v->p->container);
+	if (v->p && proc_info__container(v->p)->id[0]) {
+		const struct container *c = proc_info__container(v->p);
+
+		fprintf(f, " %scontainer=%.12s", prefix, c->id);
+		ctr__text(f, prefix, c);
 	}
 }
 
@@ -184,15 +186,16 @@ void owner__comment(const struct owner_view *v, char *out, size_t n)
 	}
 	snprintf(num, sizeof(num), "%u", v->o.uid);
 	comment__kv(out, n, &len, "uid", num);
-	if (p && p->container.id[0]) {
+	if (p && proc_info__container(p)->id[0]) {
+		const struct container *c = proc_info__container(p);
 		char buf[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
 
-		comment__kv(out, n, &len, "container", p->container.id);
-		if (*ctr__name(&p->container))
-			comment__kv(out, n, &len, "container_name", ctr__name(&p->container));
-		if (*ctr__image(&p->container, buf, sizeof(buf)))
+		comment__kv(out, n, &len, "container", c->id);
+		if (*ctr__name(c))
+			comment__kv(out, n, &len, "container_name", ctr__name(c));
+		if (*ctr__image(c, buf, sizeof(buf)))
 			comment__kv(out, n, &len, "container_image", buf);
-		if (*ctr__pod(&p->container, buf, sizeof(buf)))
+		if (*ctr__pod(c, buf, sizeof(buf)))
 			comment__kv(out, n, &len, "pod", buf);
 	}
 	if (p && p->cgroup_path)

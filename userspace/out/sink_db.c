@@ -158,8 +158,8 @@ static void row__process(struct db_sink *d, const struct proc_info *p,
 	row__str(r, DBS_CMDLINE, cmdline);
 	row__str(r, DBS_CWD, p->cwd);
 	row__str(r, DBS_USER, users__user_name(p->uid));
-	row__str(r, DBS_CONTAINER, p->container.id);
-	row__container(d, &p->container);
+	row__str(r, DBS_CONTAINER, proc_info__container(p)->id);
+	row__container(d, proc_info__container(p));
 	d->copy[0] = '\0';
 	if (d->cfg->preserve_dir && (p->bin_status == BIN_KEPT || p->bin_status == BIN_KNOWN) &&
 	    p->sha256[0])

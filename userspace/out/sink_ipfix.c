@@ -543,7 +543,7 @@ static void ipfix__end(struct ipfix_item *it, int first, const struct owner_view
 	*cgroup = p && p->cgroup_id ? p->cgroup_id : ov->o.cgroup_id;
 	ipfix__str(&it->s[first], p ? p->comm : ov->o.comm);
 	ipfix__str(&it->s[first + 1], p ? p->exe : NULL);
-	ipfix__str(&it->s[first + 2], p ? p->container.id : NULL);
+	ipfix__str(&it->s[first + 2], p ? proc_info__container(p)->id : NULL);
 }
 
 static uint8_t ipfix__end_reason(const char *reason)

@@ -587,7 +587,7 @@ static void json__proc(struct sink *s, const struct proc_view *v, const char *id
 	json__str(j, "name", s->host);
 	json__obj_close(j);
 	json__process(j, v);
-	ctr__json(j, &p->container);
+	ctr__json(j, proc_info__container(p));
 	json__whoflow(j, v);
 	json__obj_close(j);
 }

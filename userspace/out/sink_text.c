@@ -281,16 +281,17 @@ static void text__image(FILE *f, const struct proc_view *v)
 		text__kv(f, "cwd", p->cwd);
 	if (p->cgroup_path)
 		text__kv(f, "cgroup", p->cgroup_path);
-	if (p->container.id[0]) {
+	if (proc_info__container(p)->id[0]) {
+		const struct container *c = proc_info__container(p);
 		char buf[CTR_IMAGE_MAX + CTR_TAG_MAX + 2];
 
-		text__kv(f, "container", p->container.id);
-		text__kv(f, "runtime", p->container.runtime);
-		if (*ctr__name(&p->container))
-			text__kv(f, "ctr", ctr__name(&p->container));
-		if (*ctr__image(&p->container, buf, sizeof(buf)))
+		text__kv(f, "container", c->id);
+		text__kv(f, "runtime", c->runtime);
+		if (*ctr__name(c))
+			text__kv(f, "ctr", ctr__name(c));
+		if (*ctr__image(c, buf, sizeof(buf)))
 			text__kv(f, "image", buf);
-		if (*ctr__pod(&p->container, buf, sizeof(buf)))
+		if (*ctr__pod(c, buf, sizeof(buf)))
 			text__kv(f, "pod", buf);
 	}
 	if (p->md5[0]) {

@@ -82,7 +82,7 @@ void proc_tracker__judge_container(struct proc_tracker *t, const char *id)
 	if (!t->judge_images)
 		return;
 	proc_table__for_each(&t->table, p, i)
-		if (!strcmp(p->container.id, id))
+		if (!strcmp(proc_info__container(p)->id, id))
 			tracker__judge(t, p);
 }
 
@@ -173,8 +173,12 @@ void proc_tracker__derive(struct proc_tracker *t, struct proc_info *p)
 
 	if (cg && (!p->cgroup_path || strcmp(cg, p->cgroup_path)))
 		proc_info__set_str(&p->cgroup_path, cg);
-	if (p->cgroup_path)
-		container__from_cgroup_path(p->cgroup_path, &p->container);
+	if (p->cgroup_path) {
+		struct container c;
+
+		container__from_cgroup_path(p->cgroup_path, &c);
+		proc_info__set_container(p, &c);
+	}
 	info__entity_id(t, p);
 }
 

@@ -19,6 +19,7 @@ static void proc_info__free(struct proc_info *p)
 	proc_info__forget_cmdline(p);
 	free(p->env);
 	free(p->cgroup_path);
+	proc_info__drop_container(p);
 	free(p);
 }
 
@@ -165,7 +166,7 @@ void proc_info__inherit(struct proc_info *c, const struct proc_info *p)
 	proc_info__set_bytes(&c->args, &c->args_len, p->args, p->args_len);
 	proc_info__forget_cmdline(c);
 	c->args_truncated = p->args_truncated;
-	c->container = p->container;
+	proc_info__share_container(c, p);
 	memcpy(c->md5, p->md5, sizeof(c->md5));
 	memcpy(c->sha256, p->sha256, sizeof(c->sha256));
 }

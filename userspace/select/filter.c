@@ -132,11 +132,11 @@ bool filter__match(const struct proc_filter *f, const struct proc_info *p, bool 
 		return false;
 	if (f->cmdlines.n && !match__cmdline(&f->cmdlines, p))
 		return false;
-	if (f->containers.n && !match__container(&f->containers, &p->container))
+	if (f->containers.n && !match__container(&f->containers, proc_info__container(p)))
 		return false;
-	if (f->pods.n && !match__pod(&f->pods, &p->container, false))
+	if (f->pods.n && !match__pod(&f->pods, proc_info__container(p), false))
 		return false;
-	if (f->k8s_namespaces.n && !match__pod(&f->k8s_namespaces, &p->container, true))
+	if (f->k8s_namespaces.n && !match__pod(&f->k8s_namespaces, proc_info__container(p), true))
 		return false;
 	if (f->cgroup_paths.n && !match__exe(&f->cgroup_paths, p->cgroup_path))
 		return false;
