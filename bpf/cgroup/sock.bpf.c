@@ -20,15 +20,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
-/* The tracepoints are host-wide: they honour --cgroup through this check. */
+/* The tracepoints are host-wide: they honour --cgroup through sock_scope (owner_maps.h). */
 const volatile bool scope_enabled = false;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} sock_scope SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -26,6 +26,8 @@ const volatile __u8 filter_nnets[3] = {};
  * 1 << this (bpf/tc/ring.h); 0: the kernel's default, a wakeup whenever the
  * reader had caught up. */
 const volatile __u32 events_wake_shift = 0;
+/* sock_scope holds the watched cgroup (the socket hooks' --cgroup). */
+const volatile bool owner_scope_enabled = false;
 const volatile __u32 capture_wake_shift = 0;
 /* -w: copy selected packets, this many bytes of each (0: no capture). */
 const volatile __u32 capture_snaplen = 0;

@@ -47,4 +47,16 @@ struct {
 	__type(value, __u64);
 } tuple_ports SEC(".maps");
 
+/*
+ * The watched cgroup (--cgroup), when there is one: the tracepoints check
+ * the current thread against it, the classifiers an ingress packet's sender
+ * socket (see sender__unowned in bpf/tc/join.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sock_scope SEC(".maps");
+
 #endif

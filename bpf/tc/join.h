@@ -26,6 +26,28 @@ static __always_inline bool sender__ingress_sk(struct __sk_buff *skb, const stru
 }
 
 /*
+ * An ingress packet's sender socket that no watched process owns: made
+ * outside --cgroup and holding no socket storage, which every scoped hook
+ * that names an owner gives its socket (sock_create, PASSIVE_ESTABLISHED, a
+ * watched thread's first send or receive). A local service outside the
+ * scope answering a watched container would have its owner looked up, and
+ * missed, on each young packet. (A socket made outside the scope and handed
+ * to a watched process before the agent started, and not used since, is
+ * left to the addresses' tables until its first use gives it storage.)
+ */
+static __always_inline bool sender__unowned(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb;
+	struct sock *sk;
+
+	if (!owner_scope_enabled)
+		return false;
+	kskb = bpf_cast_to_kern_ctx(skb);
+	sk = kskb->sk;
+	return sk && !sk->sk_bpf_storage && bpf_skb_under_cgroup(skb, &sock_scope, 0) == 0;
+}
+
+/*
  * The owner of the packet's own socket: as it leaves (egress), or as it
  * arrives over a veth from another namespace (ingress, see above). Looked up
  * only when a record is built or the owner join runs, not for every packet.
@@ -40,9 +62,10 @@ static __always_inline struct pkt_sender *sender__load(struct __sk_buff *skb,
 	if (!cur)
 		return NULL;
 	cur->valid = cur->found = 0;
-	cur->cookie = hook == WF_HOOK_EGRESS || sender__ingress_sk(skb, m) ?
-			      bpf_get_socket_cookie(skb) :
-			      0;
+	cur->cookie =
+		hook == WF_HOOK_EGRESS || (sender__ingress_sk(skb, m) && !sender__unowned(skb)) ?
+			bpf_get_socket_cookie(skb) :
+			0;
 	if (cur->cookie && (o = bpf_map_lookup_elem(&owners, &cur->cookie))) {
 		cur->o = *o;
 		cur->found = 1;

@@ -157,6 +157,32 @@ def role_udp(addr, port, connected):
     say(pid=os.getpid(), lport=s.getsockname()[1])
 
 
+def role_handed_tcp(cgroup_procs, addr, port):
+    """The socket is made here, outside the watched cgroup; a child moves into it and execs a
+    program that uses the socket it was handed (as with socket activation)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.set_inheritable(True)
+    child = os.fork()
+    if child == 0:
+        with open(cgroup_procs, "w") as f:
+            f.write(str(os.getpid()))
+        os.execv(sys.executable, [sys.executable, __file__, "tcp-on-fd", str(s.fileno()), addr, port])
+    _, status = os.waitpid(child, 0)
+    sys.exit(os.waitstatus_to_exitcode(status))
+
+
+def role_tcp_on_fd(fd, addr, port):
+    s = socket.socket(fileno=int(fd))
+    s.settimeout(TIMEOUT)
+    s.connect((addr, int(port)))
+    for _ in range(3):
+        s.sendall(b"handed")
+        s.recv(100)
+    lport = s.getsockname()[1]
+    s.close()
+    say(pid=os.getpid(), lport=lport)
+
+
 def role_gai(name):
     """DNS through libc's resolver, as most programs do it."""
     infos = socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)

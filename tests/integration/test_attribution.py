@@ -285,6 +285,31 @@ def test_container_traffic_named_from_its_first_packet(agents, attr, cgroup, dns
     assert right == total
 
 
+def test_a_socket_handed_into_the_scope_is_named(agents, attr, cgroup):
+    """A TCP socket made outside --cgroup and handed to a container's process (socket
+    activation): the classifiers skip the owner lookup of an ingress packet's sender socket made
+    outside the scope only while it has no socket storage, which its first send from the watched
+    process gives it. Its packets at the host veth name the process; without that storage check
+    they could not (sock_ops does not index a socket made outside the cgroup)."""
+    topo, act = attr
+    servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
+    assert act.line(servers)["ready"]
+    ccg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
+    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    r = act.run(topo.ctr, "handed-tcp", os.path.join(ccg.path, "cgroup.procs"), topo.S4, 7001, cgroup=False)
+    a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "source.port") == r["lport"]
+               and get(e, "process.pid") == r["pid"], timeout=30)
+    assert a.stop()[0] == 0
+    T = Table()
+    for iface in (topo.hc, topo.hs):
+        evs = [e for e in flows(a, iface) if get(e, "source.port") == r["lport"]]
+        assert evs, "no flow on %s" % iface
+        for e in evs:
+            T.check("handed tcp via %s" % iface[:3], e, r["pid"], container=CONTAINER_ID)
+    right, total = T.report()
+    assert right == total
+
+
 def assert_documented(events):
     from test_cli import flatten, DOCS
     doc = open(os.path.join(DOCS, "events.md")).read()

@@ -82,6 +82,12 @@ static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *o
 	err = err ?: bpf_map__reuse_fd(s->maps.tuples, om->tuples);
 	err = err ?: bpf_map__reuse_fd(s->maps.tuples_any, om->tuples_any);
 	err = err ?: bpf_map__reuse_fd(s->maps.tuple_ports, om->tuple_ports);
+	/* --cgroup: an ingress packet's sender socket made outside it, with no
+	 * socket storage, is not looked up among the owners (bpf/tc/join.h). */
+	if (!err && om->scope >= 0) {
+		err = bpf_map__reuse_fd(s->maps.sock_scope, om->scope);
+		s->rodata->owner_scope_enabled = true;
+	}
 	if (err)
 		pr_warn("cannot share the socket owner tables with the classifiers: %s\n",
 			strerror(-err));

@@ -57,6 +57,7 @@ int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int sco
 		pr_warn("cannot set the socket hooks' cgroup scope: %m\n");
 		return -errno;
 	}
+	s->scoped = scope_fd >= 0;
 	return 0;
 }
 
@@ -67,6 +68,7 @@ void sock_tracker__maps(const struct sock_tracker *s, struct owner_maps *m)
 	m->tuples_any = bpf_map__fd(s->skel->maps.tuples_any);
 	m->tuple_ports = bpf_map__fd(s->skel->maps.tuple_ports);
 	m->tcp_health = bpf_map__fd(s->skel->maps.tcp_health);
+	m->scope = s->scoped ? bpf_map__fd(s->skel->maps.sock_scope) : -1;
 }
 
 int sock_tracker__attach(struct sock_tracker *s)

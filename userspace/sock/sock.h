@@ -2,6 +2,7 @@
 #ifndef WHOFLOW_SOCK_H
 #define WHOFLOW_SOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include "sock_events.h"
@@ -16,6 +17,7 @@ struct owner_maps {
 	int owners, tuples, tuples_any;
 	int tuple_ports; /* which local ports the tuple tables have held (one bit each) */
 	int tcp_health; /* TCP connections' health by cookie (-1: none) */
+	int scope; /* the watched cgroup (sock_scope), -1: no --cgroup */
 };
 
 /* bpf/cgroup/sock.bpf.c: who owns each socket. */
@@ -24,6 +26,7 @@ struct sock_tracker {
 	struct bpf_link *links[24];
 	size_t nlinks;
 	int cgroup_fd; /* where the cgroup hooks hang: --cgroup, or the cgroup2 root */
+	bool scoped; /* sock_scope holds --cgroup */
 	uint64_t snapshot_sockets; /* sockets found at start and given an owner */
 	uint64_t *ports; /* the tuple_ports map, mapped: the snapshot marks its sockets' ports */
 };
