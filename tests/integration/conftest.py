@@ -15,6 +15,24 @@ def pytest_configure(config):
         pytest.exit("build/whoflow is missing: run make first", 2)
 
 
+# libxdp makes its pin directory on bpffs the first time one of its dispatchers is
+# attached (the tests' --xdp agents) and leaves it, empty, once the last one goes.
+LIBXDP_DIR = "/sys/fs/bpf/xdp"
+
+
+def pytest_sessionstart(session):
+    session.config.libxdp_dir_existed = os.path.isdir(LIBXDP_DIR)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run leaves no directory behind that was not there before it."""
+    if not getattr(session.config, "libxdp_dir_existed", True):
+        try:
+            os.rmdir(LIBXDP_DIR)
+        except OSError:
+            pass  # never made, or not empty: something else pinned there
+
+
 @pytest.fixture
 def netns():
     ns = h.Netns()
