@@ -53,7 +53,7 @@ static void test_processes_of_one_container_share_it(void **state)
 	assert_string_equal(proc_info__container(&child)->runtime, "docker");
 	/* The copy is the shared one's, not the caller's. */
 	memset(&c, 0, sizeof(c));
-	assert_string_equal(proc_info__container(&a)->id + 0, proc_info__container(&b)->id);
+	assert_string_equal(proc_info__container(&a)->id, proc_info__container(&b)->id);
 	assert_int_equal(strlen(proc_info__container(&a)->id), 64);
 	proc_info__drop_container(&a);
 	proc_info__drop_container(&b);
