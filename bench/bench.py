@@ -979,20 +979,45 @@ def capture_run(net, tool):
     return after - before, bps / 1e9, cpu
 
 
+def capture_summary(agent):
+    """From the agent's capture line: the kernel's drops, and what the disk did (None when not written directly)."""
+    line = [l for l in agent.stderr if l.startswith("whoflow: capture:")]
+    if not line:
+        return None, None
+    drops = int(re.search(r"dropped (\d+) in the kernel", line[-1]).group(1))
+    m = re.search(r"the disk took ([\d.]+) MB in ([\d.]+) s of writes \((\d+) MB/s\), the writer waited ([\d.]+) s",
+                  line[-1])
+    disk = {"mb": float(m.group(1)), "busy_s": float(m.group(2)), "mb_s": int(m.group(3)),
+            "writer_waited_s": float(m.group(4))} if m else None
+    return drops, disk
+
+
 def bench_capture(net, cgroup, results):
-    """5. one TCP flow at top rate: whoflow -w, then tcpdump -w, each alone (side by side, the two writers
-    share the disk and the CPUs, and each one's figure depends on the other's), against the link's counters."""
+    """5. one TCP flow at top rate: whoflow -w, then the same into /dev/null, then tcpdump -w, each alone (side by
+    side, the two writers share the disk and the CPUs, and each one's figure depends on the other's), against the
+    link's counters; the disk's own speed just before."""
     tmp = tempfile.mkdtemp()
     wf_file, td_file = os.path.join(tmp, "wf.pcapng"), os.path.join(tmp, "td.pcap")
     # -M: exact counts ("22 k" otherwise)
     count = lambda path: int(re.search(r"Number of packets:\s+(\d+)", run("capinfos", "-M", path).stdout).group(1))  # noqa: E731
+    # The disk alone, just before: what direct writes of 4 MiB (the writer's size) get from it.
+    dd = run("dd", "if=/dev/zero", "of=" + wf_file, "bs=4M", "count=512", "oflag=direct").stderr
+    m = re.search(r"(\d+) bytes .* copied, ([\d.]+) s", dd)
+    disk_alone = int(m.group(1)) / float(m.group(2)) / 1e6 if m else None
+    os.unlink(wf_file)
     agent = Agent(net, cgroup, "-w", wf_file, "--port", "5201")
     wf_wire, wf_gbit, wf_cpu = capture_run(net, agent.proc)
     agent.stop()
-    capline = [l for l in agent.stderr if l.startswith("whoflow: capture:")]
-    wf_kernel_drops = int(re.search(r"dropped (\d+) in the kernel", capline[-1]).group(1)) if capline else None
+    wf_kernel_drops, disk = capture_summary(agent)
     wf_written = count(wf_file)
     os.unlink(wf_file)
+    # The same without a disk (-w /dev/null): what the kernel's copies and the agent's path keep up with.
+    agent = Agent(net, cgroup, "-w", "/dev/null", "--port", "5201")
+    null_wire, null_gbit, null_cpu = capture_run(net, agent.proc)
+    agent.stop()
+    null_drops, _ = capture_summary(agent)
+    null_written = int(re.search(r"capture: (\d+) packets written",
+                                 [l for l in agent.stderr if l.startswith("whoflow: capture:")][-1]).group(1))
     td = subprocess.Popen(net.cmd(net.c, "tcpdump", "-i", net.dev, "-w", td_file, "-s", "262144", "tcp", "port",
                                   "5201"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in td.stderr:
@@ -1005,7 +1030,10 @@ def bench_capture(net, cgroup, results):
     td_captured, td_dropped = (int(m.group(1)), int(m.group(2))) if m else (None, None)
     results["capture"] = {"wire_packets": wf_wire, "gbit_s": wf_gbit, "file_dir": tmp,
                           "whoflow": {"written": wf_written, "kernel_dropped": wf_kernel_drops,
-                                      "cpu_percent": wf_cpu},
+                                      "cpu_percent": wf_cpu, "disk": disk},
+                          "disk_alone_mb_s": disk_alone,
+                          "whoflow_devnull": {"wire_packets": null_wire, "gbit_s": null_gbit, "written": null_written,
+                                              "kernel_dropped": null_drops, "cpu_percent": null_cpu},
                           "tcpdump": {"written": count(td_file), "kernel_dropped": td_dropped,
                                       "captured": td_captured, "cpu_percent": td_cpu,
                                       "wire_packets": td_wire, "gbit_s": td_gbit}}
@@ -1201,6 +1229,16 @@ def table(r):
                        c["gbit_s"], c["wire_packets"], w["written"], w["kernel_dropped"], w["cpu_percent"], per(w),
                        "met" if w["kernel_dropped"] == 0 and w["written"] >= c["wire_packets"] * 0.999 else "MISSED",
                        "met" if per(w) < per(t) else "MISSED"))
+        d, n = w.get("disk"), c.get("whoflow_devnull")
+        if d:
+            out.append("      whoflow's disk: %.0f MB at %d MB/s while it wrote (%.1f s), the writer waiting %.1f s for it; the "
+                       "flow needed %.0f MB/s; the disk alone just before (dd, 4 MiB direct writes): %s MB/s" % (
+                           d["mb"], d["mb_s"], d["busy_s"], d["writer_waited_s"], c["gbit_s"] * 1e3 / 8,
+                           "%.0f" % c["disk_alone_mb_s"] if c.get("disk_alone_mb_s") else "?"))
+        if n:
+            out.append("   whoflow -w /dev/null (no disk, a reference): %.1f Gbit/s, %d on the wire, %d written, %s dropped in "
+                       "the kernel, CPU %.0f%%" % (n["gbit_s"], n["wire_packets"], n["written"], n["kernel_dropped"],
+                                                  n["cpu_percent"]))
         out.append("   tcpdump -w port 5201:    %.1f Gbit/s, %d on the wire, %d written, %s dropped by the kernel, CPU %.0f%% "
                    "(%.2f per 1000 packets)" % (t.get("gbit_s", 0), t.get("wire_packets", 0), t["written"],
                                                 t["kernel_dropped"], t["cpu_percent"], per(t)))

@@ -4,6 +4,7 @@ against tcpdump on the same interface, tshark/capinfos, and the Lua dissector.""
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 
@@ -103,10 +104,18 @@ def test_capture_matches_tcpdump_and_names_processes(agents, topo, cgroup, tmp_p
         pids = traffic(topo, cgroup)
         rc, _ = a.stop()
         assert rc == 0
-        assert [l for l in a.stderr if l.startswith("whoflow: capture: ")]
+        cap = [l for l in a.stderr if l.startswith("whoflow: capture: ")]
+        assert cap
     finally:
         td.send_signal(signal.SIGINT)
         td.wait(10)
+    # The file is on tmp_path's disk, written around the page cache: the line tells what the disk took,
+    # the file's bytes (to 0.1 MB) and a page written again at each flush that had new packets.
+    m = re.search(r"the disk took ([\d.]+) MB in ([\d.]+) s of writes \((\d+) MB/s\), the writer waited ([\d.]+) s",
+                  cap[-1])
+    assert m, cap
+    size = os.path.getsize(wf)
+    assert size - 50000 <= float(m.group(1)) * 1e6 <= size + 50000 + 4096 * 100, (size, cap)
     info = capinfos(wf)
     assert "pcapng" in info["File type"] and info["File timestamp precision"].startswith("nanoseconds")
     # Same packets, same bytes, as tcpdump saw them on the interface. The order of packets

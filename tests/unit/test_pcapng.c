@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <pcap/pcap.h>
+#include "dwriter.h"
 #include "pcapng.h"
 
 /* A real frame: Ethernet, IPv4, UDP to port 53 with a DNS query for example.com. */
@@ -149,6 +150,30 @@ static void test_classic_pcap_refuses_other_linktypes(void **state)
 }
 
 /*
+ * What the direct writer told of the disk: every byte of the file reached it,
+ * in a time it measured; nothing when the file went through stdio. With
+ * flushes after the first packet and at the end only, each page went once
+ * (the last one padded) but the first flush's partial page, written again
+ * whole; with more flushes, more partial pages went twice.
+ */
+static void check_disk_figures(const struct dwriter_stats *disk, bool direct, uint64_t size,
+			       bool two_flushes)
+{
+	uint64_t padded = (size + 4095) & ~4095ull;
+
+	if (!direct) {
+		assert_int_equal(disk->bytes, 0);
+		return;
+	}
+	if (two_flushes)
+		assert_int_equal(disk->bytes, padded + 4096);
+	else
+		assert_true(disk->bytes > padded);
+	assert_true(disk->busy_ns > 0);
+	assert_true(disk->wait_ns > 0);
+}
+
+/*
  * n packets of len bytes (each starting with its number), a flush every
  * flush_every, a comment on odd ones; the file's size equals what the writer
  * counted, and libpcap reads every packet back intact. Returns whether the
@@ -156,7 +181,9 @@ static void test_classic_pcap_refuses_other_linktypes(void **state)
  */
 static bool write_many(FILE *f, int n, uint32_t len, int flush_every)
 {
-	struct pcap_writer w = { 0 };
+	struct dwriter_stats disk = { 0 };
+	struct pcap_writer w = { .disk = &disk };
+	uint64_t before;
 	static uint8_t pkt[9000];
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;
@@ -182,7 +209,12 @@ static bool write_many(FILE *f, int n, uint32_t len, int flush_every)
 	assert_int_equal(pcapw__flush(&w), 0);
 	assert_int_equal(fstat(fileno(f), &st), 0);
 	assert_int_equal((uint64_t)st.st_size, w.good_bytes);
+	/* Flushed with nothing new (an idle capture, flushed every 100 ms): nothing written again. */
+	before = disk.bytes;
+	assert_int_equal(pcapw__flush(&w), 0);
+	assert_int_equal(disk.bytes, before);
 	pcapw__free(&w);
+	check_disk_figures(&disk, direct, (uint64_t)st.st_size, flush_every > n);
 	rewind(f);
 	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
 	assert_non_null(p);

@@ -265,6 +265,36 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
  * as tcpdump does, even when it has nothing to write at that moment. A file
  * or terminal cannot be waited on this way (epoll refuses them): no matter.
  */
+/*
+ * The capture's line of the summary. With direct writes, what the disk did: a
+ * capture that dropped packets while its writer waited for the disk most of
+ * the time was held back by the disk's speed, not by whoflow's CPU.
+ */
+static void monitor__say_capture(struct capture *cap, const struct flow_tracker *ft,
+				 uint64_t filtered_here)
+{
+	char disk[160] = "";
+	uint64_t s[WF_STAT__MAX];
+
+	capture__sync_now(cap);
+	flow_tracker__stats(ft, s);
+	if (cap->disk.bytes)
+		snprintf(
+			disk, sizeof(disk),
+			"; the disk took %.1f MB in %.1f s of writes (%.0f MB/s), the writer waited "
+			"%.1f s for it",
+			cap->disk.bytes / 1e6, cap->disk.busy_ns / 1e9,
+			cap->disk.busy_ns ? cap->disk.bytes * 1e3 / cap->disk.busy_ns : 0.0,
+			cap->disk.wait_ns / 1e9);
+	pr_say("capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
+	       " in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
+	       " in the kernel, %" PRIu64 " here%s\n",
+	       cap->written, cap->files, cap->files == 1 ? "" : "s", cap->path, s[WF_STAT_CAP_LOST],
+	       cap->user_dropped,
+	       s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
+	       filtered_here, disk);
+}
+
 static int monitor__stdout_gone(void *ctx, uint32_t events)
 {
 	return LOOP_STOP;
@@ -631,18 +661,8 @@ int monitor__run(struct config *cfg)
 	monitor_files__stop();
 	if (ft.skel && !pipeline__done(&out))
 		flow_tracker__scan(&ft, timeconv__now_boot(), true);
-	if (cap) {
-		uint64_t s[WF_STAT__MAX];
-
-		flow_tracker__stats(&ft, s);
-		pr_say("capture: %" PRIu64 " packets written to %u file%s (%s); dropped %" PRIu64
-		       " in the kernel (buffer full), %" PRIu64 " here; filtered %" PRIu64
-		       " in the kernel, %" PRIu64 " here\n",
-		       cap->written, cap->files, cap->files == 1 ? "" : "s", cap->path,
-		       s[WF_STAT_CAP_LOST], cap->user_dropped,
-		       s[WF_STAT_CAP_FILTERED] + s[WF_STAT_FILTERED] + s[WF_STAT_EXPR_FILTERED],
-		       out.packets_filtered);
-	}
+	if (cap)
+		monitor__say_capture(cap, &ft, out.packets_filtered);
 	api__stop(api); /* before the store's writer goes */
 	metrics_http__stop(metrics);
 	pipeline__free(&out); /* the capture file gets its statistics and closes */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "dwriter.h"
 
@@ -35,7 +36,40 @@ struct dwriter {
 	bool stop;
 	struct dw_buf cur; /* being filled */
 	size_t len;
+	bool dirty; /* put since the last flush (an idle capture writes nothing) */
+	struct dwriter_stats *acc; /* the caller's, or own */
+	struct dwriter_stats own;
+	uint64_t busy_since; /* CLOCK_MONOTONIC ns when busy went from 0 to 1 */
 };
+
+static uint64_t dw__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Under d->mu: adds to one of the figures (read by another thread: one store). */
+static void dw__count(uint64_t *field, uint64_t n)
+{
+	__atomic_store_n(field, *field + n, __ATOMIC_RELAXED);
+}
+
+/* Under d->mu: a write is queued (the disk is busy from now, if it was idle). */
+static void dw__busy_inc(struct dwriter *d)
+{
+	if (!d->busy++)
+		d->busy_since = dw__now();
+}
+
+/* Under d->mu: a write of n bytes is done. */
+static void dw__busy_dec(struct dwriter *d, size_t n)
+{
+	dw__count(&d->acc->bytes, n);
+	if (!--d->busy)
+		dw__count(&d->acc->busy_ns, dw__now() - d->busy_since);
+}
 
 /*
  * All of n (a multiple of DW_ALIGN) at off, or the failure. A full disk
@@ -81,20 +115,21 @@ static void *dw__thread(void *arg)
 		if (err && !d->err)
 			d->err = err;
 		d->spare[d->nspare++] = b.p;
-		d->busy--;
+		dw__busy_dec(d, err ? 0 : DW_BUF);
 		pthread_cond_broadcast(&d->done);
 	}
 	pthread_mutex_unlock(&d->mu);
 	return NULL;
 }
 
-struct dwriter *dwriter__new(int fd)
+struct dwriter *dwriter__new(int fd, struct dwriter_stats *acc)
 {
 	struct dwriter *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
 	d->fd = fd;
+	d->acc = acc ? acc : &d->own;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->done, NULL);
@@ -125,10 +160,15 @@ static int dw__hand_over(struct dwriter *d)
 	pthread_mutex_lock(&d->mu);
 	d->queue[(d->qhead + d->qlen) % DW_BUFS] = d->cur;
 	d->qlen++;
-	d->busy++;
+	dw__busy_inc(d);
 	pthread_cond_signal(&d->work);
-	while (!d->nspare)
-		pthread_cond_wait(&d->done, &d->mu);
+	if (!d->nspare) {
+		uint64_t t0 = dw__now();
+
+		while (!d->nspare)
+			pthread_cond_wait(&d->done, &d->mu);
+		dw__count(&d->acc->wait_ns, dw__now() - t0);
+	}
 	d->cur.p = d->spare[--d->nspare];
 	err = d->err;
 	pthread_mutex_unlock(&d->mu);
@@ -144,6 +184,7 @@ int dwriter__put(struct dwriter *d, const void *p, size_t n)
 
 	if (err)
 		return err;
+	d->dirty = true;
 	while (n) {
 		size_t c = DW_BUF - d->len < n ? DW_BUF - d->len : n;
 
@@ -165,23 +206,46 @@ static void dw__wait_idle(struct dwriter *d)
 	pthread_mutex_unlock(&d->mu);
 }
 
-int dwriter__flush(struct dwriter *d)
+/* The last partial page, padded to a whole one, and the file cut back to its real length. */
+static int dw__write_tail(struct dwriter *d)
 {
 	size_t padded = (d->len + DW_ALIGN - 1) & ~(size_t)(DW_ALIGN - 1);
-	size_t whole = d->len & ~(size_t)(DW_ALIGN - 1);
 	int err;
 
-	dw__wait_idle(d);
-	if (d->err || !d->len)
-		return d->err;
 	memset(d->cur.p + d->len, 0, padded - d->len);
+	pthread_mutex_lock(&d->mu);
+	dw__busy_inc(d);
+	pthread_mutex_unlock(&d->mu);
 	err = dw__pwrite(d->fd, d->cur.p, padded, d->cur.off);
+	pthread_mutex_lock(&d->mu);
+	dw__busy_dec(d, err ? 0 : padded);
+	pthread_mutex_unlock(&d->mu);
 	if (!err && ftruncate(d->fd, (off_t)(d->cur.off + d->len)))
 		err = -errno;
-	if (err) {
+	return err;
+}
+
+int dwriter__flush(struct dwriter *d)
+{
+	size_t whole = d->len & ~(size_t)(DW_ALIGN - 1);
+	uint64_t t0;
+	int err;
+
+	/* Nothing put since: nothing handed over either, the file is as it should be. */
+	if (!d->dirty)
+		return d->err;
+	t0 = dw__now();
+	dw__wait_idle(d);
+	err = d->err || !d->len ? d->err : dw__write_tail(d);
+	pthread_mutex_lock(&d->mu);
+	dw__count(&d->acc->wait_ns, dw__now() - t0);
+	pthread_mutex_unlock(&d->mu);
+	if (err || !d->len) {
 		d->err = err;
+		d->dirty = err != 0;
 		return err;
 	}
+	d->dirty = false;
 	/* The partial page stays at the buffer's start, written again whole next time. */
 	memmove(d->cur.p, d->cur.p + whole, d->len - whole);
 	d->cur.off += whole;

@@ -15,8 +15,24 @@
  */
 struct dwriter;
 
-/* Writes fd (which has O_DIRECT) from offset 0. NULL when memory or threads are refused. */
-struct dwriter *dwriter__new(int fd);
+/*
+ * What the disk did for a capture, summed over its writers (files): the bytes
+ * it took (padding and rewritten partial pages included), the time it had at
+ * least one write in flight, and the time the caller's thread waited for it
+ * (no free buffer, or a flush). A capture that drops packets while its writer
+ * waited for most of the run was held back by the disk, not by the CPU.
+ * Written by the writer's threads under its lock; read them with
+ * __atomic_load_n from another thread.
+ */
+struct dwriter_stats {
+	uint64_t bytes;
+	uint64_t busy_ns;
+	uint64_t wait_ns;
+};
+
+/* Writes fd (which has O_DIRECT) from offset 0, adding to *acc when not NULL.
+ * NULL when memory or threads are refused. */
+struct dwriter *dwriter__new(int fd, struct dwriter_stats *acc);
 /* Appends n bytes; 0, or the first write error seen (negative errno). */
 int dwriter__put(struct dwriter *d, const void *p, size_t n);
 /*

@@ -197,7 +197,7 @@ static void pcapw__try_direct(struct pcap_writer *w)
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_APPEND) || fcntl(fd, F_SETFL, fl | O_DIRECT))
 		return; /* some filesystems refuse it */
-	w->dw = dwriter__new(fd);
+	w->dw = dwriter__new(fd, w->disk);
 	if (!w->dw)
 		fcntl(fd, F_SETFL, fl);
 }
@@ -216,6 +216,7 @@ static void pcapw__end_direct(struct pcap_writer *w)
 int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
 		const char *os, const char *appl)
 {
+	struct dwriter_stats *disk = w->disk;
 	struct blk k = { 0 };
 	uint64_t section_len = UINT64_MAX;
 
@@ -225,6 +226,7 @@ int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint3
 		w->dw = NULL;
 	}
 	memset(w, 0, sizeof(*w));
+	w->disk = disk;
 	w->f = f;
 	pcapw__try_direct(w);
 	w->ng = ng;

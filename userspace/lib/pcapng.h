@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 struct dwriter;
+struct dwriter_stats;
 
 #define PCAPW_MAX_IFACES 256
 #define PCAPW_LINKTYPE_ETHERNET 1
@@ -35,6 +36,7 @@ struct pcap_writer {
 	uint64_t good_bytes; /* file offset after the last complete block handed to f */
 	uint64_t synced_bytes; /* ... and after the last one pcapw__flush saw written */
 	struct dwriter *dw; /* f's descriptor written around the page cache; NULL: through f */
+	struct dwriter_stats *disk; /* the caller's, kept across opens: dw's figures added there */
 	size_t nifaces;
 	struct {
 		uint64_t key; /* the caller's identity of the interface */
@@ -43,8 +45,8 @@ struct pcap_writer {
 };
 
 /* os, appl: the section header's shb_os and shb_userappl (pcapng). w is zeroed
- * before its first open; a later open (rotation) follows pcapw__flush and
- * the closing of the last f. */
+ * before its first open (disk may be set then); a later open (rotation) follows
+ * pcapw__flush and the closing of the last f. */
 int pcapw__open(struct pcap_writer *w, FILE *f, bool ng, uint32_t snaplen, uint32_t linktype,
 		const char *os, const char *appl);
 /* The interface's id for packets, writing its description block the first time. */

@@ -113,6 +113,7 @@ static int capture__open(struct capture *c, const struct config *cfg)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
+	c->w.disk = &c->disk;
 	c->drops_fd = -1;
 	c->rot.max_bytes = cfg->rotate_mb * 1000000ull;
 	c->rot.max_seconds = cfg->rotate_seconds;
@@ -222,6 +223,12 @@ static void capture__sync(struct capture *c)
 			c->path, strerror(-err));
 		c->stopped = true;
 	}
+}
+
+void capture__sync_now(struct capture *c)
+{
+	capture__sync(c);
+	c->last_sync_ns = 0;
 }
 
 static void capture__close(struct capture *c)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include "dwriter.h"
 #include "pcapng.h"
 #include "rotate.h"
 
@@ -28,9 +29,12 @@ struct capture {
 	uint64_t per_iface[PCAPW_MAX_IFACES]; /* packets written to this file, by interface id */
 	uint64_t last_sync_ns; /* CLOCK_MONOTONIC of the last flush */
 	bool sync_each; /* flush after every packet (pinned runs: nothing read lost to a SIGKILL) */
+	struct dwriter_stats disk; /* direct writes, all files (none through stdio) */
 };
 
 /* The capture of a pcapng sink (its counters, the drops map to set), NULL for another sink. */
 struct capture *sink_pcapng__capture(struct sink *s);
+/* Everything handed to the capture so far into its file, now (before its summary is told). */
+void capture__sync_now(struct capture *c);
 
 #endif
