@@ -171,6 +171,26 @@ def role_handed_tcp(cgroup_procs, addr, port):
     sys.exit(os.waitstatus_to_exitcode(status))
 
 
+def role_moved_tcp(cgroup_procs, addr, port):
+    """A TCP connection made and used outside the watched cgroup; then the process moves itself
+    into it (as a service manager moves a service) and uses the connection again. Pinned to one
+    CPU: a per-CPU memory of verdicts on threads, were there one, would be asked both times."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((addr, int(port)))
+    s.sendall(b"before")
+    s.recv(100)
+    with open(cgroup_procs, "w") as f:
+        f.write(str(os.getpid()))
+    for _ in range(3):
+        s.sendall(b"moved")
+        s.recv(100)
+    lport = s.getsockname()[1]
+    s.close()
+    say(pid=os.getpid(), lport=lport)
+
+
 def role_tcp_on_fd(fd, addr, port):
     s = socket.socket(fileno=int(fd))
     s.settimeout(TIMEOUT)
