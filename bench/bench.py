@@ -1001,7 +1001,7 @@ def bench_capture(net, cgroup, results):
     # -M: exact counts ("22 k" otherwise)
     count = lambda path: int(re.search(r"Number of packets:\s+(\d+)", run("capinfos", "-M", path).stdout).group(1))  # noqa: E731
     # The disk alone, just before: what direct writes of 4 MiB (the writer's size) get from it.
-    dd = run("dd", "if=/dev/zero", "of=" + wf_file, "bs=4M", "count=512", "oflag=direct").stderr
+    dd = run("dd", "if=/dev/zero", "of=" + wf_file, "bs=4M", "count=512", "oflag=direct", check=False).stderr
     m = re.search(r"(\d+) bytes .* copied, ([\d.]+) s", dd)
     disk_alone = int(m.group(1)) / float(m.group(2)) / 1e6 if m else None
     os.unlink(wf_file)

@@ -285,18 +285,15 @@ def test_container_traffic_named_from_its_first_packet(agents, attr, cgroup, dns
     assert right == total
 
 
-def test_a_socket_handed_into_the_scope_is_named(agents, attr, cgroup):
-    """A TCP socket made outside --cgroup and handed to a container's process (socket
-    activation): the classifiers skip the owner lookup of an ingress packet's sender socket made
-    outside the scope only while it has no socket storage, which its first send from the watched
-    process gives it. Its packets at the host veth name the process; without that storage check
-    they could not (sock_ops does not index a socket made outside the cgroup)."""
+def moved_into_container(agents, attr, cgroup, role, label):
+    """Runs role in the container's namespace, started outside --cgroup: it moves (a process of it)
+    into the container's cgroup itself. Its connection's flows at both host veths name it."""
     topo, act = attr
     servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
     assert act.line(servers)["ready"]
     ccg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
     a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
-    r = act.run(topo.ctr, "handed-tcp", os.path.join(ccg.path, "cgroup.procs"), topo.S4, 7001, cgroup=False)
+    r = act.run(topo.ctr, role, os.path.join(ccg.path, "cgroup.procs"), topo.S4, 7001, cgroup=False)
     a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "source.port") == r["lport"]
                and get(e, "process.pid") == r["pid"], timeout=30)
     assert a.stop()[0] == 0
@@ -305,9 +302,18 @@ def test_a_socket_handed_into_the_scope_is_named(agents, attr, cgroup):
         evs = [e for e in flows(a, iface) if get(e, "source.port") == r["lport"]]
         assert evs, "no flow on %s" % iface
         for e in evs:
-            T.check("handed tcp via %s" % iface[:3], e, r["pid"], container=CONTAINER_ID)
+            T.check("%s via %s" % (label, iface[:3]), e, r["pid"], container=CONTAINER_ID)
     right, total = T.report()
     assert right == total
+
+
+def test_a_socket_handed_into_the_scope_is_named(agents, attr, cgroup):
+    """A TCP socket made outside --cgroup and handed to a container's process (socket
+    activation): the classifiers skip the owner lookup of an ingress packet's sender socket made
+    outside the scope only while it has no socket storage, which its first send from the watched
+    process gives it. Its packets at the host veth name the process; without that storage check
+    they could not (sock_ops does not index a socket made outside the cgroup)."""
+    moved_into_container(agents, attr, cgroup, "handed-tcp", "handed tcp")
 
 
 def test_a_process_moved_into_the_scope_is_named(agents, attr, cgroup):
@@ -317,23 +323,7 @@ def test_a_process_moved_into_the_scope_is_named(agents, attr, cgroup):
     and its first use inside names it. Its packets after the move name it at both host veths
     (checked by mutation: they do not when a socket without storage is always left alone, nor when
     each CPU kept its verdicts on threads across moves, an idea tried and dropped for its cost)."""
-    topo, act = attr
-    servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
-    assert act.line(servers)["ready"]
-    ccg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
-    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
-    r = act.run(topo.ctr, "moved-tcp", os.path.join(ccg.path, "cgroup.procs"), topo.S4, 7001, cgroup=False)
-    a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "source.port") == r["lport"]
-               and get(e, "process.pid") == r["pid"], timeout=30)
-    assert a.stop()[0] == 0
-    T = Table()
-    for iface in (topo.hc, topo.hs):
-        evs = [e for e in flows(a, iface) if get(e, "source.port") == r["lport"]]
-        assert evs, "no flow on %s" % iface
-        for e in evs:
-            T.check("moved tcp via %s" % iface[:3], e, r["pid"], container=CONTAINER_ID)
-    right, total = T.report()
-    assert right == total
+    moved_into_container(agents, attr, cgroup, "moved-tcp", "moved tcp")
 
 
 def assert_documented(events):

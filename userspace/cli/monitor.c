@@ -260,12 +260,6 @@ static void monitor__summary(const struct proc_tracker *t, const struct flow_tra
 }
 
 /*
- * A pipe's writer end reports an error once its reader is gone (`whoflow |
- * head -1`, `whoflow -w - | tshark` when tshark quits): the monitor stops then,
- * as tcpdump does, even when it has nothing to write at that moment. A file
- * or terminal cannot be waited on this way (epoll refuses them): no matter.
- */
-/*
  * The capture's line of the summary. With direct writes, what the disk did: a
  * capture that dropped packets while its writer waited for the disk most of
  * the time was held back by the disk's speed, not by whoflow's CPU.
@@ -295,6 +289,12 @@ static void monitor__say_capture(struct capture *cap, const struct flow_tracker 
 	       filtered_here, disk);
 }
 
+/*
+ * A pipe's writer end reports an error once its reader is gone (`whoflow |
+ * head -1`, `whoflow -w - | tshark` when tshark quits): the monitor stops then,
+ * as tcpdump does, even when it has nothing to write at that moment. A file
+ * or terminal cannot be waited on this way (epoll refuses them): no matter.
+ */
 static int monitor__stdout_gone(void *ctx, uint32_t events)
 {
 	return LOOP_STOP;

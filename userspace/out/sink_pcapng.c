@@ -228,7 +228,6 @@ static void capture__sync(struct capture *c)
 void capture__sync_now(struct capture *c)
 {
 	capture__sync(c);
-	c->last_sync_ns = 0;
 }
 
 static void capture__close(struct capture *c)
