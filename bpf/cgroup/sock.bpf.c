@@ -255,11 +255,27 @@ int BPF_PROG(wf_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff
 	return sock__used(sk, WF_OWN_SEND, false);
 }
 
+/*
+ * A UDP send or receive that failed moved nothing (mostly EAGAIN: a
+ * non-blocking reader that polls by calling, as dnsperf does about twice per
+ * answer). A UDP socket with storage has its owner named already (its
+ * creation or a watched thread's first use named it; these hooks only fill
+ * an owner nobody named), and its addresses are indexed by the next call
+ * that moves data. A TCP receive that failed still counts: a server's first
+ * read of an accepted socket often fails (EAGAIN, then it waits), and names
+ * the socket's owner before the request arrives; a socket without storage
+ * may be one made outside the scope and handed in.
+ */
+static __always_inline bool sock__failed_udp(struct sock *sk, int ret)
+{
+	return ret < 0 && sk->sk_protocol == IPPROTO_UDP_ && sk->sk_bpf_storage;
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(wf_sock_send, struct sock *sk, int ret, int flags)
 {
 	/* TCP: tcp_sendmsg_locked, before the send, did all this already. */
-	if (sk->sk_protocol == IPPROTO_TCP_)
+	if (sk->sk_protocol == IPPROTO_TCP_ || sock__failed_udp(sk, ret))
 		return 0;
 	return sock__used(sk, WF_OWN_SEND, true);
 }
@@ -267,6 +283,8 @@ int BPF_PROG(wf_sock_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(wf_sock_recv, struct sock *sk, int ret, int flags)
 {
+	if (sock__failed_udp(sk, ret))
+		return 0;
 	return sock__used(sk, WF_OWN_RECV, true);
 }
 
