@@ -257,14 +257,16 @@ int BPF_PROG(wf_tcp_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff
 
 /*
  * A UDP send or receive that failed moved nothing (mostly EAGAIN: a
- * non-blocking reader that polls by calling, as dnsperf does about twice per
- * answer). A UDP socket with storage has its owner named already (its
- * creation or a watched thread's first use named it; these hooks only fill
- * an owner nobody named), and its addresses are indexed by the next call
- * that moves data. A TCP receive that failed still counts: a server's first
- * read of an accepted socket often fails (EAGAIN, then it waits), and names
- * the socket's owner before the request arrives; a socket without storage
- * may be one made outside the scope and handed in.
+ * non-blocking reader that polls by calling, as dnsperf does). A UDP socket
+ * with storage has its owner named already (its creation or a watched
+ * thread's first use named it; these hooks only fill an owner nobody named),
+ * and its addresses are indexed by the next call that moves data. A TCP
+ * receive that failed still counts: a server's first read of an accepted
+ * socket often fails (EAGAIN, then it waits), and names the socket's owner
+ * before the request arrives; a socket without storage may be one made
+ * outside the scope and handed in. (The storage seen is any program's: a
+ * socket made outside and handed in that holds another program's storage
+ * is named at its first call that moves data, not at a failed one.)
  */
 static __always_inline bool sock__failed_udp(struct sock *sk, int ret)
 {
