@@ -270,7 +270,7 @@ static void monitor__say_capture(struct capture *cap, const struct flow_tracker 
 	char disk[160] = "";
 	uint64_t s[WF_STAT__MAX];
 
-	capture__sync_now(cap);
+	capture__sync(cap);
 	flow_tracker__stats(ft, s);
 	if (cap->disk.bytes)
 		snprintf(

@@ -86,7 +86,6 @@ static int capture__next_file(struct capture *c)
 	return capture__open_file(c, to_stdout);
 }
 
-static void capture__sync(struct capture *c);
 
 static void capture__reopen(struct capture *c)
 {
@@ -210,7 +209,7 @@ static int capture__packet(struct capture *c, const struct packet_view *pv,
 	return 0;
 }
 
-static void capture__sync(struct capture *c)
+void capture__sync(struct capture *c)
 {
 	int err;
 
@@ -223,11 +222,6 @@ static void capture__sync(struct capture *c)
 			c->path, strerror(-err));
 		c->stopped = true;
 	}
-}
-
-void capture__sync_now(struct capture *c)
-{
-	capture__sync(c);
 }
 
 static void capture__close(struct capture *c)

@@ -34,7 +34,7 @@ struct capture {
 
 /* The capture of a pcapng sink (its counters, the drops map to set), NULL for another sink. */
 struct capture *sink_pcapng__capture(struct sink *s);
-/* Everything handed to the capture so far into its file, now (before its summary is told). */
-void capture__sync_now(struct capture *c);
+/* Everything handed to the capture so far into its file, now (a failure stops the capture). */
+void capture__sync(struct capture *c);
 
 #endif
