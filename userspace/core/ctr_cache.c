@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "ctr_cache.h"
+#include "strhash.h"
 
 #define CTR_BUCKETS 1024
 #define CTR_REFRESH_NS (300ull * 1000000000ull) /* a runtime without events: asked again */
@@ -37,11 +38,7 @@ static uint64_t now__ns(void)
 
 static unsigned int id__hash(const char *id)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % CTR_BUCKETS;
+	return str__hash(id) % CTR_BUCKETS;
 }
 
 void ctr_cache__init(size_t max_entries, ctr_ask_fn ask, void *ctx)

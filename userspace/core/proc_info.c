@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cmdline.h"
 #include "proc_info.h"
+#include "strhash.h"
 
 const char *proc_info__cmdline(const struct proc_info *p)
 {
@@ -43,11 +44,7 @@ static const struct container ctr_none;
 
 static unsigned int ctr_shared__slot(const char *id)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h & (CTR_SHARED_BUCKETS - 1);
+	return str__hash(id) & (CTR_SHARED_BUCKETS - 1);
 }
 
 static const struct container *ctr_shared__get(const struct container *c)
