@@ -285,14 +285,15 @@ def test_container_traffic_named_from_its_first_packet(agents, attr, cgroup, dns
     assert right == total
 
 
-def moved_into_container(agents, attr, cgroup, role, label):
+def moved_into_container(agents, attr, cgroup, role, label, scope_arg=None, prefix=None):
     """Runs role in the container's namespace, started outside --cgroup: it moves (a process of it)
-    into the container's cgroup itself. Its connection's flows at both host veths name it."""
+    into the container's cgroup itself. Its connection's flows at both host veths name it.
+    scope_arg and prefix: the agent's --cgroup and command prefix, when not the host's view."""
     topo, act = attr
     servers = act.start(topo.server, "servers", topo.S4, cgroup=False)
     assert act.line(servers)["ready"]
     ccg = cgroup.child("cri-containerd-%s.scope" % CONTAINER_ID)
-    a = agents(["--cgroup", cgroup.path], netns=topo.host).wait_ready()
+    a = agents(["--cgroup", scope_arg or cgroup.path], netns=topo.host, prefix=prefix).wait_ready()
     r = act.run(topo.ctr, role, os.path.join(ccg.path, "cgroup.procs"), topo.S4, 7001, cgroup=False)
     a.wait_for(lambda e: get(e, "event.dataset") == "whoflow.flow" and get(e, "source.port") == r["lport"]
                and get(e, "process.pid") == r["pid"], timeout=30)
@@ -324,6 +325,27 @@ def test_a_process_moved_into_the_scope_is_named(agents, attr, cgroup):
     (checked by mutation: they do not when a socket without storage is always left alone, nor when
     each CPU kept its verdicts on threads across moves, an idea tried and dropped for its cost)."""
     moved_into_container(agents, attr, cgroup, "moved-tcp", "moved tcp")
+
+
+# Enters the cgroup $1, then runs the rest in a new cgroup namespace (rooted at $1) and mount
+# namespace where cgroup2 is mounted at $2: the view whoflow has inside a container.
+IN_CGROUP_NS = 'procs=$1; mnt=$2; shift 2; echo $$ > "$procs" && exec unshare --cgroup --mount ' \
+    '--propagation private sh -c \'mount -t cgroup2 cgroup2 "$0" && exec "$@"\' "$mnt" "$@"'
+
+
+def test_the_scope_holds_in_a_cgroup_namespace(agents, attr, cgroup, tmp_path):
+    """whoflow in a container sees cgroup2 mounted from its cgroup namespace, whose top is not the
+    host's root: the watched cgroup's depth (which the socket tracepoints' scope check uses) cannot
+    be read from that mount, and they check the scope through the cgroup array instead. The agent
+    runs here in a cgroup namespace rooted at the test's cgroup, watching a cgroup one below it,
+    and the moved process of the test above is named (checked by mutation: it is not when the
+    depth is read from that mount)."""
+    scope = cgroup.child("scope")
+    mnt = str(tmp_path)
+    prefix = ["nsenter", "--net=" + attr[0].host.path, "sh", "-c", IN_CGROUP_NS, "sh",
+              os.path.join(cgroup.path, "cgroup.procs"), mnt]
+    moved_into_container(agents, attr, scope, "moved-tcp", "moved tcp, cgroup namespace",
+                         scope_arg=os.path.join(mnt, "scope"), prefix=prefix)
 
 
 def assert_documented(events):

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -12,6 +13,48 @@
 #include "log.h"
 #include "sock.h"
 #include "percpu.h"
+
+/* kernfs numbers the cgroup v2 root 1: the top of a mount made outside any cgroup namespace. */
+#define CGROUP_ROOT_INO 1
+
+/*
+ * The watched cgroup's id and depth, for the socket tracepoints' scope check
+ * (its ancestor's id at that depth: no map lookup). The depth counts from the
+ * cgroup v2 root, so it is known only when the mount in hand shows that root:
+ * a cgroup2 mount made inside a cgroup namespace (whoflow in a container) tops
+ * out at the namespace's root, and the hooks keep the cgroup array's check.
+ */
+static bool scope__locate(int fd, __u64 *id, __u32 *level)
+{
+	struct stat st, up;
+	int cur = dup(fd), next;
+	bool top = false;
+
+	if (cur < 0 || fstat(cur, &st)) {
+		if (cur >= 0)
+			close(cur);
+		return false;
+	}
+	*id = st.st_ino;
+	*level = 0;
+	for (int i = 0; i < 256 && !top; i++) {
+		next = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = next;
+		if (cur < 0 || fstat(cur, &up))
+			break;
+		/* ".." of a mount's root is the mount point, on another file system
+		 * (or itself, at the root of the mount namespace). */
+		top = up.st_dev != st.st_dev || up.st_ino == st.st_ino;
+		if (!top) {
+			st = up;
+			(*level)++;
+		}
+	}
+	if (cur >= 0)
+		close(cur);
+	return top && st.st_ino == CGROUP_ROOT_INO;
+}
 
 int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int scope_fd,
 		       const char *cgroup_mount)
@@ -33,6 +76,21 @@ int sock_tracker__load(struct sock_tracker *s, const struct config *cfg, int sco
 		return -errno;
 	}
 	s->skel->rodata->scope_enabled = scope_fd >= 0;
+	if (scope_fd >= 0) {
+		__u64 id = 0;
+		__u32 level = 0;
+
+		s->skel->rodata->scope_by_id = scope__locate(scope_fd, &id, &level);
+		s->skel->rodata->scope_id = id;
+		s->skel->rodata->scope_level = level;
+		if (s->skel->rodata->scope_by_id)
+			pr_debug("socket hooks: --cgroup is cgroup %llu, %u below the root\n",
+				 (unsigned long long)id, level);
+		else
+			pr_debug(
+				"socket hooks: --cgroup's depth is unknown from this mount (a cgroup "
+				"namespace's): its scope is checked through the cgroup array\n");
+	}
 	bpf_map__set_max_entries(s->skel->maps.owners, cfg->socket_table);
 	bpf_map__set_max_entries(s->skel->maps.tuples, cfg->socket_table);
 	bpf_map__set_max_entries(s->skel->maps.tuples_any, cfg->socket_table);
