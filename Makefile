@@ -271,6 +271,10 @@ $(BUILD)/bench/tpfloor.bpf.o: bench/tpfloor.bpf.c $(BUILD)/vmlinux.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(BUILD)/bench/minown.bpf.o: bench/minown.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(BUILD)/bench/tpfloor: bench/tpfloor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
@@ -295,7 +299,7 @@ bench: deps
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	$(MAKE) all $(BUILD)/bench/floor.bpf.o $(BUILD)/bench/minflow.bpf.o $(BUILD)/bench/minflow $(BUILD)/bench/procs $(BUILD)/bench/filestorm $(BUILD)/bench/pktcost \
-		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor
+		$(BUILD)/bench/tpfloor.bpf.o $(BUILD)/bench/tpfloor $(BUILD)/bench/minown.bpf.o
 	$(PYTHON) bench/bench.py
 
 # One long run under every kind of load (not part of make test): RSS, fds, map
