@@ -171,6 +171,16 @@ def role_handed_tcp(cgroup_procs, addr, port):
     sys.exit(os.waitstatus_to_exitcode(status))
 
 
+def echo_three_and_say(s, payload):
+    """Three round trips on the connected socket s, then its local port and our pid, said."""
+    for _ in range(3):
+        s.sendall(payload)
+        s.recv(100)
+    lport = s.getsockname()[1]
+    s.close()
+    say(pid=os.getpid(), lport=lport)
+
+
 def role_moved_tcp(cgroup_procs, addr, port):
     """A TCP connection made and used outside the watched cgroup; then the process moves itself
     into it (as a service manager moves a service) and uses the connection again. Pinned to one
@@ -183,24 +193,14 @@ def role_moved_tcp(cgroup_procs, addr, port):
     s.recv(100)
     with open(cgroup_procs, "w") as f:
         f.write(str(os.getpid()))
-    for _ in range(3):
-        s.sendall(b"moved")
-        s.recv(100)
-    lport = s.getsockname()[1]
-    s.close()
-    say(pid=os.getpid(), lport=lport)
+    echo_three_and_say(s, b"moved")
 
 
 def role_tcp_on_fd(fd, addr, port):
     s = socket.socket(fileno=int(fd))
     s.settimeout(TIMEOUT)
     s.connect((addr, int(port)))
-    for _ in range(3):
-        s.sendall(b"handed")
-        s.recv(100)
-    lport = s.getsockname()[1]
-    s.close()
-    say(pid=os.getpid(), lport=lport)
+    echo_three_and_say(s, b"handed")
 
 
 def role_gai(name):

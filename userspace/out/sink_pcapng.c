@@ -86,7 +86,6 @@ static int capture__next_file(struct capture *c)
 	return capture__open_file(c, to_stdout);
 }
 
-
 static void capture__reopen(struct capture *c)
 {
 	struct stat cur, now;
