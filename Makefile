@@ -205,7 +205,7 @@ $(BUILD)/userspace/api/docs.o: CPPFLAGS += -DWHOFLOW_SWAGGER_DIR=\"$(SWAGGER_DIR
 $(BUILD)/userspace/api/docs.o: $(SWAGGER_DIR)/swagger-ui-bundle.js $(SWAGGER_DIR)/swagger-ui.css
 endif
 
-BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_expr_diff
+BPF_TESTS := $(BUILD)/tests/test_flow_bpf $(BUILD)/tests/test_iface_counts $(BUILD)/tests/test_expr_diff
 # Helpers of the integration tests: a stand-in for someone else's XDP program;
 # a classifier that makes offloaded VLAN tags (no 8021q module needed).
 TEST_BPF_OBJS := $(BUILD)/tests/xdp_pass.bpf.o $(BUILD)/tests/vlan_push.bpf.o $(BUILD)/tests/drop_nth.bpf.o
@@ -217,6 +217,10 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(BUILD)/vmlinux.h
 $(BUILD)/tests/test_flow_bpf: tests/bpf/test_flow_bpf.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_iface_counts: tests/bpf/test_iface_counts.c userspace/net/iface_slot.c $(BUILD)/flow.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/bpf $(CFLAGS) $< userspace/net/iface_slot.c -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/test_expr_diff: tests/bpf/test_expr_diff.c userspace/net/expr.c userspace/lib/log.c $(BUILD)/flow.skel.h
 	@mkdir -p $(dir $@)
@@ -230,6 +234,7 @@ $(BUILD)/tests/diff_packets.pcap: tests/bpf/make_diff_packets.py
 # Loads programs into the kernel: needs root.
 test-bpf: $(BPF_TESTS) $(BUILD)/tests/diff_packets.pcap
 	@set -e; echo "== $(BUILD)/tests/test_flow_bpf"; $(BUILD)/tests/test_flow_bpf; \
+	echo "== $(BUILD)/tests/test_iface_counts"; $(BUILD)/tests/test_iface_counts; \
 	echo "== $(BUILD)/tests/test_expr_diff"; $(BUILD)/tests/test_expr_diff $(BUILD)/tests/diff_packets.pcap
 
 test-unit: $(UNIT_TESTS)

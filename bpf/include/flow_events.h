@@ -60,6 +60,34 @@ struct wf_iface_stats {
 	__u64 seen, not_ip, truncated, malformed;
 };
 
+/*
+ * Each CPU's last interfaces (iface_cache, one value per CPU), each entry on a
+ * cache line of its own with its interface's slot and the counters of its
+ * packets since it took the entry: a packet touches that one line. An entry's
+ * counters move to its slot in iface_stats when another interface (or another
+ * slot) takes the entry; a reader adds iface_stats' slot and the entries of
+ * the interface that still hold counts (userspace/net/iface_slot.h).
+ */
+#define WF_IFACE_CACHE 64
+
+struct wf_iface_cache_entry {
+	__u64 netns;
+	__u32 ifindex, slot; /* slot 0: the interface had none at checked_ns */
+	__u64 checked_ns;
+	struct wf_iface_stats st;
+} __attribute__((aligned(64)));
+
+struct wf_iface_cache {
+	struct wf_iface_cache_entry e[WF_IFACE_CACHE];
+};
+
+/* The entry an interface takes: namespaces mixed in, as every container's
+ * eth0 has the same index. */
+static inline __u32 iface_cache__index(__u64 netns, __u32 ifindex)
+{
+	return (ifindex ^ (__u32)(netns * 0x9e3779b97f4a7c15ull >> 40)) & (WF_IFACE_CACHE - 1);
+}
+
 enum wf_flow_dir {
 	WF_DIR_ORIG = 0, /* from the flow's initiator (the sender of the first packet seen) */
 	WF_DIR_REPLY = 1,

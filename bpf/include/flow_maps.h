@@ -66,7 +66,8 @@ struct {
 	__type(value, struct flow_value);
 } flow_init SEC(".maps");
 
-/* Packets per interface, in the slot the agent gave it (wf_attach_val.slot). */
+/* Packets per interface, in the slot the agent gave it (wf_attach_val.slot),
+ * but for those iface_cache's entries still hold. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WF_IFACE_SLOTS);
@@ -74,21 +75,7 @@ struct {
 	__type(value, struct wf_iface_stats);
 } iface_stats SEC(".maps");
 
-/*
- * Each CPU's last interfaces and their slots, direct-mapped by ifindex: a
- * packet finds its counters without a hash walk (a forwarded packet crosses
- * two interfaces on one CPU, hence more than one entry).
- */
-#define WF_IFACE_CACHE 16
-
-struct wf_iface_cache {
-	struct {
-		__u64 netns;
-		__u32 ifindex, slot; /* slot 0: the interface had none at checked_ns */
-		__u64 checked_ns;
-	} e[WF_IFACE_CACHE];
-};
-
+/* Each CPU's last interfaces with their counters (wf_iface_cache in flow_events.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -28,19 +28,20 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void gather__ifaces(struct metrics_in *in, const struct flow_tracker *ft)
+static void gather__ifaces(struct metrics_in *in, struct flow_tracker *ft)
 {
-	for (size_t i = 0; i < ft->natt && in->nifaces < METRICS_IFACES_MAX; i++) {
-		struct metrics_iface *f = &in->ifaces[in->nifaces];
-		struct wf_iface_stats st;
+	struct iface_count rows[METRICS_IFACES_MAX];
+	size_t n = flow_tracker__iface_counts(ft, rows, METRICS_IFACES_MAX);
 
-		if (!flow_tracker__iface_at(ft, i, &f->name, &f->netns, &st))
-			continue;
-		f->seen = st.seen;
-		f->not_ip = st.not_ip;
-		f->truncated = st.truncated;
-		f->malformed = st.malformed;
-		in->nifaces++;
+	for (size_t i = 0; i < n; i++) {
+		struct metrics_iface *f = &in->ifaces[in->nifaces++];
+
+		f->name = rows[i].name;
+		f->netns = rows[i].netns;
+		f->seen = rows[i].st.seen;
+		f->not_ip = rows[i].st.not_ip;
+		f->truncated = rows[i].st.truncated;
+		f->malformed = rows[i].st.malformed;
 	}
 }
 
@@ -77,7 +78,7 @@ static void gather__containers(struct metrics_in *in)
 }
 
 void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker *t,
-			      const struct flow_tracker *ft, const struct sock_tracker *st,
+			      struct flow_tracker *ft, const struct sock_tracker *st,
 			      const struct pipeline *out)
 {
 	uint64_t l[WF_PROC_LOSS__MAX], s[WF_STAT__MAX] = { 0 }, so[WF_SOCK_STAT__MAX] = { 0 };

@@ -11,7 +11,7 @@ struct sock_tracker;
 
 /* Gathers the counters --metrics exposes and publishes them (mh NULL: nothing). */
 void monitor_metrics__publish(struct metrics_http *mh, const struct proc_tracker *t,
-			      const struct flow_tracker *ft, const struct sock_tracker *st,
+			      struct flow_tracker *ft, const struct sock_tracker *st,
 			      const struct pipeline *out);
 
 #endif

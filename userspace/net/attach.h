@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include "iface.h"
+#include "flow_events.h"
 
 /* whoflow's own TC filter identity, so that other filters are never touched. */
 #define WF_TC_HANDLE 0x77f1
@@ -29,6 +30,7 @@ struct tc_attachment {
 	bool tcx;
 	int link_in, link_out;
 	unsigned int slot; /* its packet counters in iface_stats (0: none) */
+	struct wf_iface_stats counted; /* their last reading (flow_tracker__iface_counts) */
 };
 
 /*

@@ -102,10 +102,14 @@ void flow_tracker__stats(const struct flow_tracker *t, uint64_t out[WF_STAT__MAX
 void flow_tracker__destroy(struct flow_tracker *t);
 /* netns 0: any namespace (offline). */
 const char *flow_tracker__ifname(const struct flow_tracker *t, __u64 netns, unsigned int ifindex);
-/* The i-th attached interface's name, namespace ("": the agent's) and packet
- * counters; false past the last or for one without counters. */
-bool flow_tracker__iface_at(const struct flow_tracker *t, size_t i, const char **name,
-			    const char **netns, struct wf_iface_stats *st);
+/* An attached interface's name, namespace ("": the agent's) and packet counters. */
+struct iface_count {
+	const char *name, *netns;
+	struct wf_iface_stats st;
+};
+/* The attached interfaces that have counters, up to max of them; how many.
+ * A counter never reads less than it did before (see iface_cache__snap). */
+size_t flow_tracker__iface_counts(struct flow_tracker *t, struct iface_count *rows, size_t max);
 
 /* Zeek-like flow id: 16 hex digits of SHA-256(key, first packet time). */
 void flow__id(const struct flow_key *k, uint64_t first_ns, char out[17]);

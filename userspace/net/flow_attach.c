@@ -372,12 +372,44 @@ size_t flow_tracker__forget_netns(struct flow_tracker *t, const char *netns, int
 	return n;
 }
 
-bool flow_tracker__iface_at(const struct flow_tracker *t, size_t i, const char **name,
-			    const char **netns, struct wf_iface_stats *st)
+/* Each counter the larger of this reading and the last (a count in flight
+ * between a cache and its slot is missed once, and would read as a step back). */
+static void iface_count__keep(struct wf_iface_stats *st, struct wf_iface_stats *last)
 {
-	if (i >= t->natt || !t->att[i].slot || !t->skel)
-		return false;
-	*name = t->att[i].iface.name;
-	*netns = t->att[i].netns ? t->att[i].netns : "";
-	return !iface_slot__read(bpf_map__fd(t->skel->maps.iface_stats), t->att[i].slot, st);
+	last->seen = st->seen > last->seen ? st->seen : last->seen;
+	last->not_ip = st->not_ip > last->not_ip ? st->not_ip : last->not_ip;
+	last->truncated = st->truncated > last->truncated ? st->truncated : last->truncated;
+	last->malformed = st->malformed > last->malformed ? st->malformed : last->malformed;
+	*st = *last;
+}
+
+size_t flow_tracker__iface_counts(struct flow_tracker *t, struct iface_count *rows, size_t max)
+{
+	struct iface_cache_snap snap = { 0 };
+	size_t at[max ? max : 1], n = 0;
+	int err;
+
+	if (!t->skel)
+		return 0;
+	for (size_t i = 0; i < t->natt && n < max; i++) {
+		struct tc_attachment *a = &t->att[i];
+
+		if (!a->slot ||
+		    iface_slot__read(bpf_map__fd(t->skel->maps.iface_stats), a->slot, &rows[n].st))
+			continue;
+		rows[n].name = a->iface.name;
+		rows[n].netns = a->netns ? a->netns : "";
+		at[n++] = i;
+	}
+	err = n ? iface_cache__snap(bpf_map__fd(t->skel->maps.iface_cache), &snap) : 0;
+	if (err)
+		pr_debug("cannot read the interface caches: %s\n", strerror(-err));
+	for (size_t r = 0; r < n; r++) {
+		struct tc_attachment *a = &t->att[at[r]];
+
+		iface_cache__add(&snap, a->netns_cookie, a->iface.ifindex, a->slot, &rows[r].st);
+		iface_count__keep(&rows[r].st, &a->counted);
+	}
+	iface_cache__snap_free(&snap);
+	return n;
 }

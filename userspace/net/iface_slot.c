@@ -96,3 +96,43 @@ int iface_slot__read(int stats_fd, __u32 slot, struct wf_iface_stats *sum)
 	free(per);
 	return 0;
 }
+
+int iface_cache__snap(int cache_fd, struct iface_cache_snap *s)
+{
+	__u32 zero = 0;
+
+	s->ncpu = libbpf_num_possible_cpus();
+	s->cpu = s->ncpu > 0 ? calloc((size_t)s->ncpu, sizeof(*s->cpu)) : NULL;
+	if (!s->cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(cache_fd, &zero, s->cpu)) {
+		int err = -errno;
+
+		iface_cache__snap_free(s);
+		return err;
+	}
+	return 0;
+}
+
+void iface_cache__snap_free(struct iface_cache_snap *s)
+{
+	free(s->cpu);
+	s->cpu = NULL;
+}
+
+void iface_cache__add(const struct iface_cache_snap *s, __u64 netns, __u32 ifindex, __u32 slot,
+		      struct wf_iface_stats *sum)
+{
+	__u32 i = iface_cache__index(netns, ifindex);
+
+	for (int c = 0; s->cpu && c < s->ncpu; c++) {
+		const struct wf_iface_cache_entry *e = &s->cpu[c].e[i];
+
+		if (e->netns != netns || e->ifindex != ifindex || e->slot != slot)
+			continue;
+		sum->seen += e->st.seen;
+		sum->not_ip += e->st.not_ip;
+		sum->truncated += e->st.truncated;
+		sum->malformed += e->st.malformed;
+	}
+}

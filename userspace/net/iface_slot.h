@@ -20,4 +20,20 @@ void iface_slot__forget(int attachments_fd, __u64 netns, __u32 ifindex);
 /* A slot's counters summed over the CPUs. */
 int iface_slot__read(int stats_fd, __u32 slot, struct wf_iface_stats *sum);
 
+/*
+ * The classifiers' interface caches (iface_cache: each CPU's entries with the
+ * counts not yet moved to their slots), read once for a round of readings.
+ * Read the slots first, then the caches: a count the kernel moves from a cache
+ * to its slot in between is missed by that reading, never counted twice.
+ */
+struct iface_cache_snap {
+	struct wf_iface_cache *cpu; /* one per possible CPU; NULL: not read */
+	int ncpu;
+};
+int iface_cache__snap(int cache_fd, struct iface_cache_snap *s);
+void iface_cache__snap_free(struct iface_cache_snap *s);
+/* Adds to sum what the CPUs' entries of the interface with that slot hold. */
+void iface_cache__add(const struct iface_cache_snap *s, __u64 netns, __u32 ifindex, __u32 slot,
+		      struct wf_iface_stats *sum);
+
 #endif
