@@ -203,14 +203,15 @@ def attach_floor(net):
             "handle", "1", "bpf", "da", "obj", FLOOR, "sec", "tc")
 
 
-def minflow_start(net):
-    """The minimal flow counter alone on the veth's two hooks (bench/minflow.c), attached once it answers."""
-    mf = subprocess.Popen(net.cmd(net.c, MINFLOW_LOADER, MINFLOW, net.dev, str(MINFLOW_PRIO)),
+def minflow_start(net, obj=MINFLOW, where=str(MINFLOW_PRIO), prog="bench_minflow"):
+    """The minimal flow counter (or obj's prog) alone on the veth's two hooks (bench/minflow.c), as a
+    cls_bpf filter of priority where or ("tcx") as TCX links, attached once it answers."""
+    mf = subprocess.Popen(net.cmd(net.c, MINFLOW_LOADER, obj, net.dev, where, prog),
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     if mf.stdout.readline().strip() != "ready":
         mf.kill()
         mf.wait(10)
-        raise RuntimeError("the minimal flow counter did not attach")
+        raise RuntimeError("%s did not attach" % prog)
     return mf
 
 
@@ -264,10 +265,7 @@ def per_packet_tracepoints_alone(net, cgroup):
         for key, obj, prefix in (("floor", TPFLOOR_OBJ, "floor_"), ("minown", MINOWN_OBJ, "minown_")):
             p = tracepoints_start(obj, cgroup if key == "minown" else None)
             try:
-                fn()  # not judged: as the agent's first run
-                before = prog_stats()
-                fn()
-                after = prog_stats()
+                before, after = second_run(fn)
             finally:
                 p.stdin.close()
                 p.wait(30)
@@ -280,21 +278,23 @@ def per_packet_tracepoints_alone(net, cgroup):
     return rows
 
 
+def second_run(fn):
+    """Every program's stats around fn's second run; the first is not judged (as the agent's first
+    run, docs/performance.md "Reading it", 1)."""
+    fn()
+    before = prog_stats()
+    fn()
+    return before, prog_stats()
+
+
 def tc_alone(net, obj, prog, fn):
     """ns per packet of obj's prog alone on the veth's two hooks as TCX links, first on each as
-    whoflow's classifiers are (bench/minflow.c), on fn's second run (the first is not judged)."""
-    p = subprocess.Popen(net.cmd(net.c, MINFLOW_LOADER, obj, net.dev, "tcx", prog),
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    whoflow's classifiers are, on fn's second run."""
+    p = minflow_start(net, obj, "tcx", prog)
     try:
-        if p.stdout.readline().strip() != "ready":
-            raise RuntimeError("%s did not attach" % prog)
-        fn()
-        before = prog_stats()
-        fn()
-        after = prog_stats()
+        before, after = second_run(fn)
     finally:
-        p.stdin.close()
-        p.wait(30)
+        minflow_stop(net, p)
     return per_packet(before, after, prog)
 
 
