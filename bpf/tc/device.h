@@ -96,9 +96,9 @@ static __noinline void dev__cache_fill(struct wf_iface_cache_entry *e, __u64 net
 /*
  * The interface's packet counters: its entry in this CPU's cache (NULL: the
  * interface has no slot, e.g. it was attached by an older whoflow, or a test
- * runner's device). One line a packet: a lookup of the attachments map and a
- * slot of iface_stats on every packet cost ~50 ns of a small UDP packet's ~370
- * on the bench's VM (docs/performance.md).
+ * runner's device). One line a packet: counting in the slot of iface_stats
+ * itself, a second per-CPU lookup and line, cost ~65 ns of a small UDP
+ * packet's ~380 on the bench's VM (docs/performance.md, 2026-12-03).
  */
 static __always_inline struct wf_iface_stats *dev__stats(__u64 netns, __u32 ifindex, __u64 now)
 {

@@ -102,7 +102,8 @@ int iface_cache__snap(int cache_fd, struct iface_cache_snap *s)
 	__u32 zero = 0;
 
 	s->ncpu = libbpf_num_possible_cpus();
-	s->cpu = s->ncpu > 0 ? calloc((size_t)s->ncpu, sizeof(*s->cpu)) : NULL;
+	/* Entries are line-aligned: so is the copy. */
+	s->cpu = s->ncpu > 0 ? aligned_alloc(64, (size_t)s->ncpu * sizeof(*s->cpu)) : NULL;
 	if (!s->cpu)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(cache_fd, &zero, s->cpu)) {
