@@ -174,6 +174,24 @@ def test_restart_loses_no_dns_event(topo, cgroup, dnsmasq, pins):  # noqa: F811
     assert len({v[0] for v in got.values()}) == len(ids)
 
 
+def test_pins_of_another_version_are_refused_with_what_to_do(topo, cgroup, pins):
+    """A map pinned by an older whoflow with another layout (here iface_cache as it was before its
+    entries took a cache line each: 16 entries of 24 bytes): the agent refuses it before loading,
+    names the map, both layouts and what to do, instead of ending in the verifier's refusal."""
+    r = wf("attach", topo.veth, "--netns", topo.host.name, "--cgroup", cgroup.path)
+    assert r.returncode == 0, r.stderr
+    pin = os.path.join(bpffs_mount(), "whoflow", "maps", "iface_cache")
+    assert os.path.exists(pin)
+    os.unlink(pin)
+    subprocess.run(["bpftool", "map", "create", pin, "type", "percpu_array", "key", "4", "value",
+                    "384", "entries", "1", "name", "iface_cache"], check=True)
+    r = wf("--cgroup", cgroup.path, ns=topo.host)
+    assert r.returncode == 1, r.stderr
+    assert "pinned map %s does not fit this whoflow" % pin in r.stderr, r.stderr
+    assert "value 384; this version needs" in r.stderr and "whoflow detach --all" in r.stderr
+    assert "verifier" not in r.stderr
+
+
 def test_interface_deleted_while_attached(topo, cgroup, pins):
     extra = "wfx" + topo.veth[3:]
     subprocess.run(["ip", "-n", topo.host.name, "link", "add", extra, "type", "veth", "peer", "name",

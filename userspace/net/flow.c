@@ -94,6 +94,33 @@ static int flow__share_owner_maps(struct flow_bpf *s, const struct owner_maps *o
 	return err;
 }
 
+/*
+ * A map pinned by another version of whoflow may have another layout (an entry
+ * grew, a table became per-CPU): reusing it would end in the verifier's
+ * refusal at load, in its own words. Said here, with what to do.
+ */
+static int flow__pinned_fits(const struct bpf_map *m, int fd, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int e = errno;
+
+		pr_warn("cannot read the pinned map %s: %s\n", path, strerror(e));
+		return -e;
+	}
+	if (info.type == bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
+	    info.value_size == bpf_map__value_size(m))
+		return 0;
+	pr_warn("the pinned map %s does not fit this whoflow (type %u, key %u bytes, value %u; "
+		"this version needs type %u, key %u, value %u): it was pinned by another version; "
+		"run 'whoflow detach --all' and attach again with this one\n",
+		path, info.type, info.key_size, info.value_size, bpf_map__type(m),
+		bpf_map__key_size(m), bpf_map__value_size(m));
+	return -EINVAL;
+}
+
 /* A restarted agent reads the maps the pinned classifiers kept filling. */
 static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
 {
@@ -110,12 +137,16 @@ static int flow__reuse_pinned(struct flow_bpf *s, const char *dir)
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
-		err = bpf_map__reuse_fd(m, fd);
-		close(fd);
-		if (err) {
-			pr_warn("cannot reuse the pinned map %s: %s\n", path, strerror(-err));
-			return err;
+		err = flow__pinned_fits(m, fd, path);
+		if (!err) {
+			err = bpf_map__reuse_fd(m, fd);
+			if (err)
+				pr_warn("cannot reuse the pinned map %s: %s\n", path,
+					strerror(-err));
 		}
+		close(fd);
+		if (err)
+			return err;
 	}
 	return 0;
 }
