@@ -50,9 +50,9 @@ DEB_PKGS := make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libe
 	dnsmasq-base bind9-dnsutils xdp-tools tcpdump tshark openssl nginx-light curl libclang-rt-14-dev \
 	python3-scapy python3-dpkt rsyslog libsqlite3-dev sqlite3 libmicrohttpd-dev python3-jsonschema chromium \
 	libyaml-dev libpcre2-dev libjson-c-dev prometheus libfixbuf-dev libfixbuf-tools nfdump libnats-dev nats-server python3-cryptography \
-	ngtcp2-client ngtcp2-server libcurl4-openssl-dev docker.io busybox-static podman
+	ngtcp2-client ngtcp2-server libcurl4-openssl-dev docker.io busybox-static podman clang-format
 
-.PHONY: all clean deps run test test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
+.PHONY: all clean deps run test test-style test-unit test-bpf test-integration fuzz bench soak install uninstall FORCE
 
 all: $(BUILD)/whoflow
 
@@ -237,6 +237,13 @@ test-bpf: $(BPF_TESTS) $(BUILD)/tests/diff_packets.pcap
 	echo "== $(BUILD)/tests/test_iface_counts"; $(BUILD)/tests/test_iface_counts; \
 	echo "== $(BUILD)/tests/test_expr_diff"; $(BUILD)/tests/test_expr_diff $(BUILD)/tests/diff_packets.pcap
 
+# The kernel code's style (.clang-format, Debian 12's clang-format 14): checked, never rewritten here.
+STYLE_SRCS := $(wildcard bpf/*/*.c bpf/*/*.h bench/*.bpf.c tests/bpf/*.bpf.c)
+
+test-style:
+	@clang-format --dry-run --Werror $(STYLE_SRCS) || \
+		{ echo "kernel code not in clang-format's style: run clang-format -i on the files above"; exit 1; }
+
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
@@ -244,6 +251,7 @@ test-integration: $(BUILD)/whoflow $(TEST_BPF_OBJS) $(BUILD)/tests/test_expr_dif
 	$(PYTHON) -m pytest -v tests/integration
 
 test: deps
+	$(MAKE) test-style
 	$(MAKE) all $(UNIT_TESTS) $(BPF_TESTS) $(TEST_BPF_OBJS)
 	$(MAKE) test-unit
 	$(MAKE) test-bpf

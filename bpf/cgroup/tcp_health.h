@@ -83,7 +83,8 @@ int BPF_PROG(wf_tcp_retransmit, const struct sock *sk, const struct sk_buff *skb
 	if (!h)
 		return 0;
 	bpf_probe_read_kernel(&segs, sizeof(segs),
-			      (void *)skb->cb + __builtin_offsetof(struct tcp_skb_cb, tcp_gso_segs));
+			      (void *)skb->cb +
+				      __builtin_offsetof(struct tcp_skb_cb, tcp_gso_segs));
 	__sync_fetch_and_add(&h->retrans_segs, segs ? segs : 1);
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (tp)

@@ -66,11 +66,13 @@ static __always_inline __u64 ctx__xdp_len(struct xdp_md *xdp)
  * and, defined by the units that own them: ctx_now(c) (the event clock) and
  * ctx_sender(c, m, hook) (the packet's sending socket's owner).
  */
-#define CTX_PICK(c, skb_fn, xdp_fn) _Generic((c), struct __sk_buff *: skb_fn, struct xdp_md *: xdp_fn)
+#define CTX_PICK(c, skb_fn, xdp_fn) \
+	_Generic((c), struct __sk_buff * : skb_fn, struct xdp_md * : xdp_fn)
 
 #define ctx_len(c) CTX_PICK(c, ctx__skb_len, ctx__xdp_len)(c)
 #define ctx_load(c, off, dst, len) CTX_PICK(c, ctx__skb_load, ctx__xdp_load)(c, off, dst, len)
-#define ctx_load_bytes(c, off, dst, n) CTX_PICK(c, bpf_skb_load_bytes, bpf_xdp_load_bytes)(c, off, dst, n)
+#define ctx_load_bytes(c, off, dst, n) \
+	CTX_PICK(c, bpf_skb_load_bytes, bpf_xdp_load_bytes)(c, off, dst, n)
 
 static __always_inline __u32 ctx__skb_ifindex(struct __sk_buff *skb)
 {

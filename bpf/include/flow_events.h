@@ -32,7 +32,8 @@ enum wf_hook {
 enum wf_iface_flags {
 	WF_IFACE_NO_L2 = 1, /* no Ethernet header: tun, wireguard, ipip */
 	WF_IFACE_LOOPBACK = 2, /* every packet passes egress then ingress: count it once */
-	WF_IFACE_XDP = 4, /* ingress is counted by the XDP program; TC ingress does TCP payload only */
+	/* Ingress is counted by the XDP program; TC ingress does TCP payload only. */
+	WF_IFACE_XDP = 4,
 };
 
 /* One interface `whoflow attach` attached to (the attachments map). */
@@ -182,8 +183,8 @@ struct wf_flow_base {
 
 /* The order of flow_key's endpoints: address (as 32-bit words in host order:
  * any total order will do, as long as kernel and agent share it), then port. */
-static inline __attribute__((always_inline)) int flow_ep__le(const __u8 *a, __u16 ap,
-							   const __u8 *b, __u16 bp)
+static inline __attribute__((always_inline)) int flow_ep__le(const __u8 *a, __u16 ap, const __u8 *b,
+							     __u16 bp)
 {
 	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
 
@@ -282,8 +283,7 @@ enum wf_http_state {
 enum wf_pkt_event_kind {
 	WF_PKT_EVENT_DNS = 1,
 	WF_PKT_EVENT_TLS = 2,
-	WF_PKT_EVENT_HTTP =
-		3, /* a struct chunk_event holding a segment that starts a request */
+	WF_PKT_EVENT_HTTP = 3, /* a struct chunk_event holding a segment that starts a request */
 	WF_PKT_EVENT_DNS_TCP = 4, /* a struct chunk_event: TCP payload on a DNS port, by seq */
 	/* A struct chunk_event: a later IP fragment of a DNS datagram. stream_off is
 	 * its offset in the datagram, ip_id its IP id, want the datagram's length

@@ -76,7 +76,8 @@ static __always_inline bool addr__v4mapped(const __u32 *a)
 static __always_inline void tuple__set_addrs(struct wf_tuple_key *k, __u32 family, __u32 l4,
 					     const __u32 *l6, __u32 r4, const __u32 *r6)
 {
-	if (family == AF_INET6 && !(addr__v4mapped(l6) && (addr__v4mapped(r6) || !(r6[0] | r6[1] | r6[2] | r6[3])))) {
+	if (family == AF_INET6 &&
+	    !(addr__v4mapped(l6) && (addr__v4mapped(r6) || !(r6[0] | r6[1] | r6[2] | r6[3])))) {
 		k->family = 6;
 		__builtin_memcpy(k->laddr, l6, 16);
 		__builtin_memcpy(k->raddr, r6, 16);

@@ -55,7 +55,8 @@ static __always_inline bool CTX_FN(parse__has)(CTX_T *ctx, __u32 off)
 	return !ctx_load(ctx, off, &b, 1);
 }
 
-static __always_inline int CTX_FN(parse__vlan)(CTX_T *ctx, struct pkt_meta *m, __u32 *off, __u16 *proto)
+static __always_inline int CTX_FN(parse__vlan)(CTX_T *ctx, struct pkt_meta *m, __u32 *off,
+					       __u16 *proto)
 {
 	struct {
 		__be16 tci;
@@ -132,7 +133,7 @@ static __always_inline int CTX_FN(parse__ipv4)(CTX_T *ctx, struct pkt_meta *m, _
 
 /* Walks extension headers; *off ends at the upper-layer header. */
 static __always_inline int CTX_FN(parse__ipv6_ext)(CTX_T *ctx, struct pkt_meta *m, __u32 *off,
-					   __u8 *nexthdr)
+						   __u8 *nexthdr)
 {
 	struct {
 		__u8 nexthdr;
@@ -253,7 +254,7 @@ static __always_inline int CTX_FN(parse__l4)(CTX_T *ctx, struct pkt_meta *m)
  * Returns the enum parse_status, also stored in m->status.
  */
 static __always_inline int CTX_FN(parse__packet)(CTX_T *ctx, struct pkt_meta *m, bool has_l2,
-					 __u16 l3_proto, __u16 outer_vlan)
+						 __u16 l3_proto, __u16 outer_vlan)
 {
 	__u32 off = 0;
 	int err = 0;

@@ -7,6 +7,8 @@
 #define WHOFLOW_TC_CBPF_H
 
 /* Classic BPF opcodes (linux/filter.h, linux/bpf_common.h). */
+/* Kept by hand: clang-format 14 drops the spaces around & in macros. */
+/* clang-format off */
 #define C_CLASS(c) ((c) & 0x07)
 
 #define C_SIZE(c) ((c) & 0x18)
@@ -20,6 +22,7 @@
 #define C_RVAL(c) ((c) & 0x18)
 
 #define C_MISCOP(c) ((c) & 0xf8)
+/* clang-format on */
 
 /* A big-endian load of size bytes at off of the window; false when it runs past the packet. */
 static __always_inline bool cbpf__load(struct cbpf_state *s, __u32 off, __u32 size, __u32 *out)
@@ -112,6 +115,8 @@ static long cbpf__step(__u64 idx, void *unused)
 	case 0x04: /* ALU */
 		src = C_SRC(c) ? s->X : in->k;
 		switch (C_OP(c)) {
+		/* One line per operation, as in a table. */
+		/* clang-format off */
 		case 0x00: s->A += src; break;
 		case 0x10: s->A -= src; break;
 		case 0x20: s->A *= src; break;
@@ -131,6 +136,7 @@ static long cbpf__step(__u64 idx, void *unused)
 			s->A %= src;
 			break;
 		case 0xa0: s->A ^= src; break;
+		/* clang-format on */
 		default:
 			goto reject;
 		}
@@ -143,10 +149,13 @@ static long cbpf__step(__u64 idx, void *unused)
 		case 0x00: /* JA */
 			s->pc += in->k;
 			return 0;
+		/* One line per operation, as in a table. */
+		/* clang-format off */
 		case 0x10: t = s->A == src; break;
 		case 0x20: t = s->A > src; break;
 		case 0x30: t = s->A >= src; break;
 		case 0x40: t = (s->A & src) != 0; break;
+		/* clang-format on */
 		default:
 			goto reject;
 		}

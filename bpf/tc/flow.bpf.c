@@ -158,8 +158,7 @@ static __always_inline int tc__handle(struct __sk_buff *skb, __u8 hook)
 	 * an end nobody owns (a remote host) is retried at most once a ms. A
 	 * flow's first egress packets also note its local socket, if any. */
 	if (!offline && v &&
-	    (flow__owner_work(v, now) ||
-	     (hook == WF_HOOK_EGRESS && !v->had_sk && flow__young(v))))
+	    (flow__owner_work(v, now) || (hook == WF_HOOK_EGRESS && !v->had_sk && flow__young(v))))
 		wf_owner_resolve(skb, &m, &k, v, hd);
 	if (status == PARSE_OK && m.l4_proto == IPPROTO_UDP && (v ? v->dns_port : 1))
 		wf_dns_capture(skb, &m, &k, v, hd);

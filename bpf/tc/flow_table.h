@@ -179,8 +179,8 @@ static __always_inline bool flow__young(struct flow_value *v)
 	return false;
 }
 
-static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m,
-					__u32 segs, __u64 bytes, __u8 dir, __u64 now)
+static __always_inline void flow__count(struct flow_value *v, const struct pkt_meta *m, __u32 segs,
+					__u64 bytes, __u8 dir, __u64 now)
 {
 	struct flow_dir_stats *st = FLOW_DIR(v, dir & 1);
 

@@ -87,8 +87,8 @@ static __always_inline struct pkt_sender *sender__none(void)
 	return cur;
 }
 
-static __always_inline struct pkt_sender *sender__xdp(struct xdp_md *xdp,
-						      const struct pkt_meta *m, __u8 hook)
+static __always_inline struct pkt_sender *sender__xdp(struct xdp_md *xdp, const struct pkt_meta *m,
+						      __u8 hook)
 {
 	return sender__none();
 }
@@ -163,8 +163,8 @@ static __always_inline void ep__set(struct flow_value *v, __u8 e, const struct w
 	v->ep_attr[e] = o->tgid ? attr : WF_ATTR_PENDING;
 }
 
-static __always_inline void ep__key(struct wf_tuple_key *key, const struct pkt_meta *m,
-				    __u64 netns, bool sender)
+static __always_inline void ep__key(struct wf_tuple_key *key, const struct pkt_meta *m, __u64 netns,
+				    bool sender)
 {
 	key->netns = netns;
 	key->family = m->family;

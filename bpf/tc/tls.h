@@ -139,8 +139,8 @@ static __always_inline bool tls__is_hrr(struct __sk_buff *skb, const struct pkt_
 	__u64 r[4];
 
 	/* record header (5), handshake type (1), length (3), version (2), random (32) */
-	if (m->payload_len < 43 || ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
-	    h[0] != 22 || h[5] != 2 || ctx__skb_load(skb, m->payload_off + 11, r, sizeof(r)))
+	if (m->payload_len < 43 || ctx__skb_load(skb, m->payload_off, h, sizeof(h)) || h[0] != 22 ||
+	    h[5] != 2 || ctx__skb_load(skb, m->payload_off + 11, r, sizeof(r)))
 		return false;
 	for (int i = 0; i < 4; i++)
 		if (r[i] != ((const __u64 *)hrr)[i])
@@ -161,8 +161,8 @@ static __always_inline bool tls__extend(struct __sk_buff *skb, const struct pkt_
 	__u32 want;
 
 	if (!v->tls_hrr || off >= WF_TLS_CLIENT_MAX ||
-	    ctx__skb_load(skb, m->payload_off, h, sizeof(h)) ||
-	    (h[0] != 20 && h[0] != 22) || h[1] != 3)
+	    ctx__skb_load(skb, m->payload_off, h, sizeof(h)) || (h[0] != 20 && h[0] != 22) ||
+	    h[1] != 3)
 		return false;
 	want = off + m->payload_len;
 	v->tls_want[d & 1] = want < WF_TLS_CLIENT_MAX ? want : WF_TLS_CLIENT_MAX;

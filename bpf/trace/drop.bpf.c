@@ -28,12 +28,12 @@ const volatile bool drops_all = false;
 /* The table in use (0 or 1): the agent flips it (.bss is mapped into the agent). */
 __u32 drop_gen = 0;
 
-#define DROP_TABLE(name)                                   \
-	struct {                                           \
-		__uint(type, BPF_MAP_TYPE_HASH);           \
-		__uint(max_entries, WF_DROP_KINDS);        \
-		__type(key, struct wf_drop_key);           \
-		__type(value, struct wf_drop_val);         \
+#define DROP_TABLE(name)                            \
+	struct {                                    \
+		__uint(type, BPF_MAP_TYPE_HASH);    \
+		__uint(max_entries, WF_DROP_KINDS); \
+		__type(key, struct wf_drop_key);    \
+		__type(value, struct wf_drop_val);  \
 	} name SEC(".maps")
 
 DROP_TABLE(drops0);
@@ -90,8 +90,8 @@ static __always_inline void drop__stat(__u32 which)
 #define NO_HEADER 0xffff /* skb->network_header / transport_header unset */
 
 /* Ports (or ICMP type and code) at the transport header, when the packet has one. */
-static __always_inline void drop__ports(struct wf_drop_key *k, const unsigned char *head,
-					__u16 th, __u16 fallback)
+static __always_inline void drop__ports(struct wf_drop_key *k, const unsigned char *head, __u16 th,
+					__u16 fallback)
 {
 	__u8 l4[4];
 
