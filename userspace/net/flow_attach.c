@@ -372,17 +372,6 @@ size_t flow_tracker__forget_netns(struct flow_tracker *t, const char *netns, int
 	return n;
 }
 
-/* Each counter the larger of this reading and the last (a count in flight
- * between a cache and its slot is missed once, and would read as a step back). */
-static void iface_count__keep(struct wf_iface_stats *st, struct wf_iface_stats *last)
-{
-	last->seen = st->seen > last->seen ? st->seen : last->seen;
-	last->not_ip = st->not_ip > last->not_ip ? st->not_ip : last->not_ip;
-	last->truncated = st->truncated > last->truncated ? st->truncated : last->truncated;
-	last->malformed = st->malformed > last->malformed ? st->malformed : last->malformed;
-	*st = *last;
-}
-
 size_t flow_tracker__iface_counts(struct flow_tracker *t, struct iface_count *rows, size_t max)
 {
 	struct iface_cache_snap snap = { 0 };

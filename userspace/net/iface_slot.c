@@ -121,6 +121,20 @@ void iface_cache__snap_free(struct iface_cache_snap *s)
 	s->cpu = NULL;
 }
 
+static __u64 max_u64(__u64 a, __u64 b)
+{
+	return a > b ? a : b;
+}
+
+void iface_count__keep(struct wf_iface_stats *st, struct wf_iface_stats *last)
+{
+	last->seen = max_u64(st->seen, last->seen);
+	last->not_ip = max_u64(st->not_ip, last->not_ip);
+	last->truncated = max_u64(st->truncated, last->truncated);
+	last->malformed = max_u64(st->malformed, last->malformed);
+	*st = *last;
+}
+
 void iface_cache__add(const struct iface_cache_snap *s, __u64 netns, __u32 ifindex, __u32 slot,
 		      struct wf_iface_stats *sum)
 {

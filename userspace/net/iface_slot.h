@@ -35,5 +35,11 @@ void iface_cache__snap_free(struct iface_cache_snap *s);
 /* Adds to sum what the CPUs' entries of the interface with that slot hold. */
 void iface_cache__add(const struct iface_cache_snap *s, __u64 netns, __u32 ifindex, __u32 slot,
 		      struct wf_iface_stats *sum);
+/*
+ * Each counter the larger of this reading (st) and the last one kept (last),
+ * into both: a count in flight between a cache and its slot is missed by one
+ * reading, which would otherwise show the counter stepping back.
+ */
+void iface_count__keep(struct wf_iface_stats *st, struct wf_iface_stats *last);
 
 #endif
